@@ -1,0 +1,61 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/kkrmaal
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install install-test browser services lint test-sqlite test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test browser
+
+## Serve the demo portal on http://$(HOST) with SQLite, the papers and demo users loaded.
+run: install
+	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py runserver $(HOST)
+
+## Lint, check migrations, then the whole suite on SQLite and on PostgreSQL.
+test: install-test services lint test-sqlite test-postgres
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
+
+# pytest exits 5 when it collected no tests; make treats every non-zero exit as failure.
+test-sqlite:
+	env -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile
+
+# Debian's Chromium for the browser tests, and poppler for looking at PDFs.
+browser:
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils)
+
+# PostgreSQL and Redis run on this kind of machine; start them when they are down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@until pg_isready -q -h 127.0.0.1 -p 5432; do sleep 1; done
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,563 @@
+"""Goal papers and their goals, milestones and indicators; the yearly status rounds and the
+municipalities' reports in them.
+
+The rules that span models (opening a round, submitting, reviewing, publishing) live in
+`goals/rounds.py`; this module keeps each object's own rules and the database constraints
+for what must never happen.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from municipalities.models import Cluster, Municipality, Region
+
+
+class GoalPaperQuerySet(models.QuerySet):
+    def in_region(self, region):
+        return self.filter(region=region)
+
+
+class GoalPaper(models.Model):
+    class Kind(models.TextChoices):
+        KKR_GOALS = "kkr_maal", _("KKR-mål")
+        OBJECTIVES = "maalsaetninger", _("målsætninger")
+        HEALTH_AGREEMENT = "sundhedsaftale", _("sundhedsaftale")
+        POSITION_PAPER = "position", _("positionspapir")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("udkast")
+        ADOPTED = "adopted", _("vedtaget")
+        ARCHIVED = "archived", _("arkiveret")
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="papers", verbose_name=_("region")
+    )
+    title = models.CharField(_("titel"), max_length=250)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    adopted_year = models.PositiveSmallIntegerField(_("vedtaget år"))
+    adopted_on = models.DateField(_("vedtaget dato"), null=True, blank=True)
+    first_year = models.PositiveSmallIntegerField(_("første år"))
+    last_year = models.PositiveSmallIntegerField(_("sidste år"))
+    source = models.CharField(
+        _("kilde"), max_length=120, unique=True, help_text=_("Kildedokumentets filnavn.")
+    )
+    summary = models.TextField(_("resumé"), blank=True)
+    state = models.CharField(
+        _("tilstand"), max_length=10, choices=State.choices, default=State.ADOPTED
+    )
+
+    objects = GoalPaperQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["region", "-adopted_year", "title"]
+        verbose_name = _("målpapir")
+        verbose_name_plural = _("målpapirer")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_year__lte=F("last_year")), name="paper_period_in_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.first_year}–{self.last_year})"
+
+    def natural_key(self):
+        return (self.source,)
+
+    @property
+    def period(self):
+        if self.first_year == self.last_year:
+            return str(self.first_year)
+        return f"{self.first_year}–{self.last_year}"
+
+
+class Theme(models.Model):
+    paper = models.ForeignKey(
+        GoalPaper, on_delete=models.CASCADE, related_name="themes", verbose_name=_("målpapir")
+    )
+    order = models.PositiveSmallIntegerField(_("rækkefølge"))
+    title = models.CharField(_("titel"), max_length=250)
+    intro = models.TextField(_("indledning"), blank=True)
+
+    class Meta:
+        ordering = ["paper", "order"]
+        verbose_name = _("tema")
+        verbose_name_plural = _("temaer")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "order"], name="theme_unique_order"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class GoalQuerySet(models.QuerySet):
+    def in_region(self, region):
+        return self.filter(paper__region=region)
+
+    def active(self):
+        return self.filter(state=Goal.State.ACTIVE)
+
+    def commitments(self):
+        return self.filter(kind=Goal.Kind.COMMITMENT)
+
+
+class Goal(models.Model):
+    class Kind(models.TextChoices):
+        COMMITMENT = "commitment", _("KKR-mål")
+        DEVELOPMENT_AREA = "development", _("udviklingsområde")
+
+    class State(models.TextChoices):
+        PIPELINE = "pipeline", _("i pipeline")
+        ACTIVE = "active", _("aktivt")
+        ACHIEVED = "achieved", _("opfyldt")
+        REVISED = "revised", _("revideret")
+        RETIRED = "retired", _("udgået")
+
+    paper = models.ForeignKey(
+        GoalPaper, on_delete=models.CASCADE, related_name="goals", verbose_name=_("målpapir")
+    )
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("tema"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("overordnet mål"),
+    )
+    number = models.CharField(
+        _("nummer"), max_length=20, help_text=_("Som trykt i papiret, fx 1, 1.1 a eller A.")
+    )
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+    title = models.CharField(_("titel"), max_length=500)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    kind = models.CharField(
+        _("type"), max_length=12, choices=Kind.choices, default=Kind.COMMITMENT
+    )
+    state = models.CharField(
+        _("tilstand"), max_length=10, choices=State.choices, default=State.ACTIVE
+    )
+    national_goal = models.TextField(
+        _("nationalt mål"), blank=True, help_text=_("Det nationale mål, målet understøtter.")
+    )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("erstatter"),
+        help_text=_("Det mål, dette mål er en revision af."),
+    )
+
+    objects = GoalQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "order", "number"]
+        verbose_name = _("mål")
+        verbose_name_plural = _("mål")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "number"], name="goal_unique_number"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="goal_not_own_parent"
+            ),
+        ]
+        indexes = [models.Index(fields=["paper", "state"])]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def region(self):
+        return self.paper.region
+
+
+class Milestone(models.Model):
+    class Scope(models.TextChoices):
+        MUNICIPALITY = "municipality", _("hver kommune")
+        CLUSTER = "cluster", _("hver klynge")
+        JOINT = "joint", _("fælles for KKR")
+
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("mål")
+    )
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+    text = models.TextField(_("tekst"))
+    due = models.DateField(_("frist"), null=True, blank=True)
+    due_approximate = models.BooleanField(
+        _("omtrentlig frist"),
+        default=False,
+        help_text=_("Papiret angiver kun fx 'primo 2018' eller 'i 2017'."),
+    )
+    due_text = models.CharField(
+        _("frist som trykt"), max_length=100, blank=True, help_text=_("Fx 'inden udgangen af 2017'.")
+    )
+    scope = models.CharField(
+        _("omfang"), max_length=12, choices=Scope.choices, default=Scope.MUNICIPALITY
+    )
+    lead = models.CharField(_("tovholder"), max_length=250, blank=True)
+    baseline_count = models.PositiveSmallIntegerField(
+        _("udgangspunkt (antal)"), null=True, blank=True
+    )
+    baseline_of = models.PositiveSmallIntegerField(_("ud af"), null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("udgangspunkt år"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["goal", "order", "id"]
+        verbose_name = _("milepæl")
+        verbose_name_plural = _("milepæle")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(baseline_count__isnull=True)
+                | Q(baseline_of__isnull=False, baseline_count__lte=F("baseline_of")),
+                name="milestone_baseline_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_count__isnull=True, baseline_of__isnull=True)
+                | Q(baseline_count__isnull=False, baseline_of__isnull=False),
+                name="milestone_baseline_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.goal.number}: {self.text[:80]}"
+
+    @property
+    def baseline(self):
+        if self.baseline_count is None:
+            return ""
+        return f"{self.baseline_count} af {self.baseline_of}"
+
+
+class Indicator(models.Model):
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("højere er bedre")
+        LOWER = "lower", _("lavere er bedre")
+
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("mål")
+    )
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+    name = models.CharField(_("navn"), max_length=250)
+    unit = models.CharField(_("enhed"), max_length=40, blank=True)
+    target = models.DecimalField(_("mål"), max_digits=12, decimal_places=2, null=True, blank=True)
+    direction = models.CharField(
+        _("retning"), max_length=6, choices=Direction.choices, default=Direction.HIGHER
+    )
+    description = models.TextField(_("beskrivelse"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["goal", "order", "id"]
+        verbose_name = _("indikator")
+        verbose_name_plural = _("indikatorer")
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class StatusRoundQuerySet(models.QuerySet):
+    def in_region(self, region):
+        return self.filter(paper__region=region)
+
+
+class StatusRound(models.Model):
+    class State(models.TextChoices):
+        PLANNED = "planned", _("planlagt")
+        OPEN = "open", _("åben")
+        CLOSED = "closed", _("lukket")
+        PUBLISHED = "published", _("offentliggjort")
+
+    paper = models.ForeignKey(
+        GoalPaper, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("målpapir")
+    )
+    year = models.PositiveSmallIntegerField(_("år"))
+    opens = models.DateField(_("åbner"))
+    deadline = models.DateField(_("frist"))
+    state = models.CharField(
+        _("tilstand"), max_length=10, choices=State.choices, default=State.PLANNED
+    )
+    opened_at = models.DateTimeField(_("åbnet"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("lukket"), null=True, blank=True)
+    published_at = models.DateTimeField(_("offentliggjort"), null=True, blank=True)
+
+    objects = StatusRoundQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "-year"]
+        verbose_name = _("statusrunde")
+        verbose_name_plural = _("statusrunder")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "year"], name="round_unique_year"),
+            models.CheckConstraint(
+                condition=Q(opens__lte=F("deadline")), name="round_opens_before_deadline"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Status {self.year}: {self.paper.title}"
+
+    @property
+    def region(self):
+        return self.paper.region
+
+
+class StatusReport(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("kladde")
+        SUBMITTED = "submitted", _("indsendt")
+        RETURNED = "returned", _("sendt retur")
+        APPROVED = "approved", _("godkendt")
+
+    round = models.ForeignKey(
+        StatusRound, on_delete=models.CASCADE, related_name="reports", verbose_name=_("runde")
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("kommune"),
+    )
+    state = models.CharField(
+        _("tilstand"), max_length=10, choices=State.choices, default=State.DRAFT
+    )
+    # Bumped on every save of the report or its lines; a save that carries an older version
+    # is refused, so two people editing at once cannot overwrite each other.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("senest ændret"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("senest ændret af"),
+    )
+    submitted_at = models.DateTimeField(_("indsendt"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("indsendt af"),
+    )
+    reviewed_at = models.DateTimeField(_("behandlet"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("behandlet af"),
+    )
+    review_comment = models.TextField(_("sekretariatets kommentar"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "municipality__name"]
+        verbose_name = _("statusindberetning")
+        verbose_name_plural = _("statusindberetninger")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "municipality"], name="report_unique_per_round"
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "state"])]
+
+    def __str__(self):
+        return f"{self.municipality} – status {self.round.year}"
+
+
+class MilestoneStatus(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("ikke påbegyndt")
+        IN_PROGRESS = "in_progress", _("i gang")
+        MET = "met", _("opfyldt")
+        NOT_RELEVANT = "not_relevant", _("ikke relevant")
+
+    report = models.ForeignKey(
+        StatusReport, on_delete=models.CASCADE, related_name="lines", verbose_name=_("indberetning")
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, related_name="statuses", verbose_name=_("milepæl")
+    )
+    # Blank until the reporter answers: a draft may be saved half done.
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, blank=True)
+    comment = models.TextField(_("kommentar"), blank=True)
+    evidence_url = models.URLField(_("link til dokumentation"), max_length=500, blank=True)
+    evidence_file = models.FileField(
+        _("dokumentation"), upload_to="evidence/%Y/", max_length=255, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "milestone__goal__order", "milestone__order", "milestone_id"]
+        verbose_name = _("milepælsstatus")
+        verbose_name_plural = _("milepælsstatusser")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "milestone"], name="line_unique_milestone"),
+        ]
+
+    def __str__(self):
+        return f"{self.report}: {self.milestone}"
+
+
+class IndicatorValue(models.Model):
+    report = models.ForeignKey(
+        StatusReport,
+        on_delete=models.CASCADE,
+        related_name="indicator_values",
+        verbose_name=_("indberetning"),
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="values", verbose_name=_("indikator")
+    )
+    value = models.DecimalField(_("værdi"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("indikatorværdi")
+        verbose_name_plural = _("indikatorværdier")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator"], name="indicator_value_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value}"
+
+
+class JointProgress(models.Model):
+    """The secretariat's status of a joint milestone (or of one cluster's share of a cluster
+    milestone) in a round."""
+
+    round = models.ForeignKey(
+        StatusRound,
+        on_delete=models.CASCADE,
+        related_name="joint_progress",
+        verbose_name=_("runde"),
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.PROTECT,
+        related_name="joint_progress",
+        verbose_name=_("milepæl"),
+    )
+    cluster = models.ForeignKey(
+        Cluster,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="joint_progress",
+        verbose_name=_("klynge"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=MilestoneStatus.Status.choices, blank=True
+    )
+    comment = models.TextField(_("kommentar"), blank=True)
+    updated_at = models.DateTimeField(_("senest ændret"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("senest ændret af"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "milestone__goal__order", "milestone__order", "cluster__order"]
+        verbose_name = _("fælles fremdrift")
+        verbose_name_plural = _("fælles fremdrift")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "milestone"],
+                condition=Q(cluster__isnull=True),
+                name="joint_progress_unique_joint",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "milestone", "cluster"],
+                condition=Q(cluster__isnull=False),
+                name="joint_progress_unique_cluster",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.cluster.name if self.cluster_id else _("fælles")
+        return f"{self.milestone} ({where})"
+
+
+class GoalDecision(models.Model):
+    class Decision(models.TextChoices):
+        ACHIEVED = "achieved", _("opfyldt (hak)")
+        CONTINUE = "continue", _("fortsætter")
+        REVISE = "revise", _("revideres")
+        RETIRE = "retire", _("udgår")
+        NEW = "new", _("nyt mål vedtaget")
+
+    round = models.ForeignKey(
+        StatusRound, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("runde")
+    )
+    goal = models.ForeignKey(
+        Goal, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("mål")
+    )
+    decision = models.CharField(_("beslutning"), max_length=10, choices=Decision.choices)
+    new_goal = models.ForeignKey(
+        Goal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("nyt eller revideret mål"),
+    )
+    comment = models.TextField(_("begrundelse"), blank=True)
+    decided_at = models.DateTimeField(_("besluttet"), auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("besluttet af"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "goal__order"]
+        verbose_name = _("beslutning")
+        verbose_name_plural = _("beslutninger")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "goal"], name="decision_unique_per_goal"),
+            models.CheckConstraint(
+                condition=~Q(decision="revise") | Q(new_goal__isnull=False),
+                name="decision_revise_names_new_goal",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.goal.number}: {self.get_decision_display()}"

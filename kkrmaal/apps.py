@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KkrmaalConfig(AppConfig):
+    name = "kkrmaal"
+    verbose_name = "KKR-mål"

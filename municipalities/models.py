@@ -1,0 +1,191 @@
+"""Regions (KKR), their health clusters and municipalities, and who works for which.
+
+Region is the tenant: every other object hangs off one, and access checks ask
+`Region.objects.staffed_by(user)` and `Municipality.objects.reported_by(user)`.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionQuerySet(models.QuerySet):
+    def staffed_by(self, user):
+        """Regions whose secretariat the user belongs to (every region for a superuser)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            memberships__user=user, memberships__role=Membership.Role.SECRETARIAT
+        ).distinct()
+
+
+class Region(models.Model):
+    name = models.CharField(_("navn"), max_length=50, unique=True)
+    slug = models.SlugField(_("kort navn"), max_length=30, unique=True)
+    code = models.PositiveSmallIntegerField(
+        _("regionskode"), unique=True, help_text=_("Den officielle regionskode, fx 1084.")
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region (KKR)")
+        verbose_name_plural = _("regioner (KKR)")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def kkr_name(self):
+        return f"KKR {self.name}"
+
+
+class Cluster(models.Model):
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("region")
+    )
+    name = models.CharField(_("navn"), max_length=80)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["region", "order", "name"]
+        verbose_name = _("sundhedsklynge")
+        verbose_name_plural = _("sundhedsklynger")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="cluster_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.region})"
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def in_region(self, region):
+        return self.filter(region=region)
+
+    def reported_by(self, user):
+        """Municipalities the user reports for."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            memberships__user=user, memberships__role=Membership.Role.REPORTER
+        ).distinct()
+
+
+class Municipality(models.Model):
+    kommunekode = models.PositiveSmallIntegerField(
+        _("kommunekode"), unique=True, help_text=_("Den officielle tre-cifrede kommunekode.")
+    )
+    name = models.CharField(_("navn"), max_length=80)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
+    # The same region as the municipality's is enforced by a database trigger (migration
+    # 0002), since a check constraint cannot look into another table.
+    cluster = models.ForeignKey(
+        Cluster,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+        verbose_name=_("sundhedsklynge"),
+    )
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("kommune")
+        verbose_name_plural = _("kommuner")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kommunekode__gte=100, kommunekode__lte=999),
+                name="municipality_kommunekode_three_digits",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kommunekode} {self.name}"
+
+    def natural_key(self):
+        return (self.kommunekode,)
+
+    def clean(self):
+        if self.cluster_id and self.region_id and self.cluster.region_id != self.region_id:
+            raise ValidationError(
+                {"cluster": _("Klyngen hører til en anden region end kommunen.")}
+            )
+
+
+class Membership(models.Model):
+    """A user's role: secretariat staff of a region, or reporter for a municipality."""
+
+    class Role(models.TextChoices):
+        SECRETARIAT = "secretariat", _("sekretariat")
+        REPORTER = "reporter", _("indberetter")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("bruger"),
+    )
+    role = models.CharField(_("rolle"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("region"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("kommune"),
+    )
+
+    class Meta:
+        verbose_name = _("medlemskab")
+        verbose_name_plural = _("medlemskaber")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role="secretariat", region__isnull=False, municipality__isnull=True)
+                    | Q(role="reporter", municipality__isnull=False, region__isnull=True)
+                ),
+                name="membership_role_matches_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "region"],
+                condition=Q(role="secretariat"),
+                name="membership_unique_secretariat",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "municipality"],
+                condition=Q(role="reporter"),
+                name="membership_unique_reporter",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.region if self.role == self.Role.SECRETARIAT else self.municipality
+        return f"{self.user}: {self.get_role_display()} – {scope}"
+
+    def clean(self):
+        if self.role == self.Role.SECRETARIAT and not self.region_id:
+            raise ValidationError({"region": _("Vælg den region, sekretariatet betjener.")})
+        if self.role == self.Role.REPORTER and not self.municipality_id:
+            raise ValidationError({"municipality": _("Vælg den kommune, der indberettes for.")})

@@ -1,0 +1,1 @@
+"""Stored PDF status papers (see reports/papers.py)."""
