@@ -143,9 +143,7 @@ class Goal(models.Model):
     order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
     title = models.CharField(_("titel"), max_length=500)
     description = models.TextField(_("beskrivelse"), blank=True)
-    kind = models.CharField(
-        _("type"), max_length=12, choices=Kind.choices, default=Kind.COMMITMENT
-    )
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices, default=Kind.COMMITMENT)
     state = models.CharField(
         _("tilstand"), max_length=10, choices=State.choices, default=State.ACTIVE
     )
@@ -171,9 +169,7 @@ class Goal(models.Model):
         verbose_name_plural = _("mål")
         constraints = [
             models.UniqueConstraint(fields=["paper", "number"], name="goal_unique_number"),
-            models.CheckConstraint(
-                condition=~Q(parent=F("id")), name="goal_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="goal_not_own_parent"),
         ]
         indexes = [models.Index(fields=["paper", "state"])]
 
@@ -203,7 +199,10 @@ class Milestone(models.Model):
         help_text=_("Papiret angiver kun fx 'primo 2018' eller 'i 2017'."),
     )
     due_text = models.CharField(
-        _("frist som trykt"), max_length=100, blank=True, help_text=_("Fx 'inden udgangen af 2017'.")
+        _("frist som trykt"),
+        max_length=100,
+        blank=True,
+        help_text=_("Fx 'inden udgangen af 2017'."),
     )
     scope = models.CharField(
         _("omfang"), max_length=12, choices=Scope.choices, default=Scope.MUNICIPALITY
@@ -440,9 +439,7 @@ class IndicatorValue(models.Model):
         verbose_name = _("indikatorværdi")
         verbose_name_plural = _("indikatorværdier")
         constraints = [
-            models.UniqueConstraint(
-                fields=["report", "indicator"], name="indicator_value_unique"
-            ),
+            models.UniqueConstraint(fields=["report", "indicator"], name="indicator_value_unique"),
         ]
 
     def __str__(self):

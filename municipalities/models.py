@@ -121,9 +121,7 @@ class Municipality(models.Model):
 
     def clean(self):
         if self.cluster_id and self.region_id and self.cluster.region_id != self.region_id:
-            raise ValidationError(
-                {"cluster": _("Klyngen hører til en anden region end kommunen.")}
-            )
+            raise ValidationError({"cluster": _("Klyngen hører til en anden region end kommunen.")})
 
 
 class Membership(models.Model):
