@@ -12,9 +12,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("konto/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("goals.urls")),
 ]
 
+# Public pages, in Danish at / and in English under /en/; their catch-all /<region>/ goes last.
 urlpatterns += i18n_patterns(
+    path("", include("reports.urls")),
     prefix_default_language=False,
 )
 
