@@ -295,6 +295,9 @@ class StatusRound(models.Model):
     opened_at = models.DateTimeField(_("åbnet"), null=True, blank=True)
     closed_at = models.DateTimeField(_("lukket"), null=True, blank=True)
     published_at = models.DateTimeField(_("offentliggjort"), null=True, blank=True)
+    # Why the round was last reopened after closing or publishing; the history keeps every
+    # earlier reason as the change reason of its record.
+    reopen_reason = models.TextField(_("begrundelse for genåbning"), blank=True)
 
     objects = StatusRoundQuerySet.as_manager()
     history = HistoricalRecords()
@@ -558,3 +561,31 @@ class GoalDecision(models.Model):
 
     def __str__(self):
         return f"{self.goal.number}: {self.get_decision_display()}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mail about one report; kept so that each kind is sent only once."""
+
+    class Kind(models.TextChoices):
+        BEFORE_DEADLINE = "before_deadline", _("før fristen")
+        OVERDUE = "overdue", _("fristen er overskredet")
+
+    report = models.ForeignKey(
+        StatusReport,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("indberetning"),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "sent_at"]
+        verbose_name = _("påmindelse")
+        verbose_name_plural = _("påmindelser")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="reminder_once_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.report}: {self.get_kind_display()}"

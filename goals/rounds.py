@@ -1,0 +1,515 @@
+"""The yearly status round: its state machine and every change made in it.
+
+The admin, the reporting and review pages, the API and the management commands all call these
+functions, so the rules live in one place:
+
+    round:  planned → open → closed → published        (closed/published → open: reopen_round)
+    report: draft → submitted → approved
+                    submitted → returned → submitted …
+
+Which milestones a round asks about: the *active commitment goals* (KKR-mål) of the round's
+paper. Development areas (udviklingsområder) and goals still in the pipeline are not reported
+on; when one is adopted as a goal it becomes active and enters the next round opened.
+
+Every function saves through the models (or simple_history's bulk helpers) so each change is in
+the history with who made it: `obj._history_user = by` covers calls outside a request, where
+simple_history's middleware has no user to record.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from goals import notifications
+from goals.models import (
+    Goal,
+    GoalDecision,
+    Indicator,
+    IndicatorValue,
+    JointProgress,
+    Milestone,
+    MilestoneStatus,
+    StatusReport,
+    StatusRound,
+)
+from goals.signals import round_published
+from municipalities.models import Municipality
+
+Round = StatusRound.State
+Report = StatusReport.State
+LINE_FIELDS = ("status", "comment", "evidence_url")
+
+
+class TransitionError(ValidationError):
+    """A change the state machine does not allow; its message is shown to the user as is."""
+
+    @property
+    def text(self):
+        return " ".join(self.messages)
+
+
+@dataclass
+class Change:
+    """One line or value that somebody else changed while the user had the form open."""
+
+    kind: str  # "line" or "value"
+    object_id: int  # milestone id or indicator id
+    label: str
+    current: dict = field(default_factory=dict)
+
+
+class ReportConflict(Exception):
+    """The report was saved by somebody else since the user loaded it (lost-update guard)."""
+
+    def __init__(self, report, *, version, changes):
+        self.report = report
+        self.version = version  # the version the user had
+        self.current_version = report.version
+        self.changed_by = report.updated_by
+        self.changed_at = report.updated_at
+        self.changes = changes
+        super().__init__(
+            _(
+                "Indberetningen er blevet ændret af en anden, mens du redigerede den. "
+                "Dine indtastninger er ikke gemt endnu: se ændringerne herunder og gem igen."
+            )
+        )
+
+
+def _stamp(obj, by, reason=None):
+    if by is not None:
+        obj._history_user = by
+    if reason:
+        obj._change_reason = reason
+    return obj
+
+
+def _lock(model, pk):
+    """The row, re-read under a lock so two requests cannot both pass the same check."""
+    # of=("self",): on PostgreSQL lock the report only, not the round every reporter shares.
+    return (
+        model.objects.select_for_update(of=("self",))
+        .select_related("round__paper__region")
+        .get(pk=pk)
+    )
+
+
+def reporting_milestones(paper):
+    """The milestones a round of this paper asks about (see the module docstring)."""
+    return Milestone.objects.filter(
+        goal__paper=paper, goal__kind=Goal.Kind.COMMITMENT, goal__state=Goal.State.ACTIVE
+    ).select_related("goal")
+
+
+# --- the round ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_round(status_round, *, by=None):
+    """Open a planned round: one draft report per municipality of the region with a line per
+    municipal milestone and a value row per indicator, and the secretariat's rows for joint and
+    cluster milestones. Calling it again on an open round only adds what is missing."""
+    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
+    if status_round.state not in (Round.PLANNED, Round.OPEN):
+        raise TransitionError(
+            _("Runden er %(state)s og kan ikke åbnes igen. Brug “Genåbn” med en begrundelse.")
+            % {"state": status_round.get_state_display()}
+        )
+    first_time = status_round.state == Round.PLANNED
+    paper = status_round.paper
+    region = paper.region
+    milestones = list(reporting_milestones(paper))
+    indicators = list(
+        Indicator.objects.filter(
+            goal__paper=paper, goal__kind=Goal.Kind.COMMITMENT, goal__state=Goal.State.ACTIVE
+        )
+    )
+    municipalities = list(Municipality.objects.in_region(region))
+
+    existing = set(status_round.reports.values_list("municipality_id", flat=True))
+    bulk_create_with_history(
+        [
+            StatusReport(round=status_round, municipality=m, updated_by=by)
+            for m in municipalities
+            if m.pk not in existing
+        ],
+        StatusReport,
+        default_user=by,
+    )
+    reports = list(status_round.reports.all())
+
+    municipal = [m for m in milestones if m.scope == Milestone.Scope.MUNICIPALITY]
+    have_lines = set(
+        MilestoneStatus.objects.filter(report__round=status_round).values_list(
+            "report_id", "milestone_id"
+        )
+    )
+    bulk_create_with_history(
+        [
+            MilestoneStatus(report=r, milestone=m)
+            for r in reports
+            for m in municipal
+            if (r.pk, m.pk) not in have_lines
+        ],
+        MilestoneStatus,
+        default_user=by,
+    )
+    have_values = set(
+        IndicatorValue.objects.filter(report__round=status_round).values_list(
+            "report_id", "indicator_id"
+        )
+    )
+    bulk_create_with_history(
+        [
+            IndicatorValue(report=r, indicator=i)
+            for r in reports
+            for i in indicators
+            if (r.pk, i.pk) not in have_values
+        ],
+        IndicatorValue,
+        default_user=by,
+    )
+
+    clusters = list(region.clusters.all())
+    have_progress = set(status_round.joint_progress.values_list("milestone_id", "cluster_id"))
+    wanted = []
+    for m in milestones:
+        if m.scope == Milestone.Scope.JOINT or (
+            m.scope == Milestone.Scope.CLUSTER and not clusters
+        ):
+            wanted.append((m, None))
+        elif m.scope == Milestone.Scope.CLUSTER:
+            wanted.extend((m, c) for c in clusters)
+    bulk_create_with_history(
+        [
+            JointProgress(round=status_round, milestone=m, cluster=c)
+            for m, c in wanted
+            if (m.pk, c.pk if c else None) not in have_progress
+        ],
+        JointProgress,
+        default_user=by,
+    )
+
+    if first_time:
+        status_round.state = Round.OPEN
+        status_round.opened_at = timezone.now()
+        _stamp(status_round, by).save()
+        transaction.on_commit(lambda: notifications.round_opened(status_round))
+    return status_round
+
+
+@transaction.atomic
+def close_round(status_round, *, by):
+    """No more edits by the municipalities; the secretariat can still review and decide."""
+    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
+    if status_round.state != Round.OPEN:
+        raise TransitionError(
+            _("Kun en åben runde kan lukkes. Runden er %(state)s.")
+            % {"state": status_round.get_state_display()}
+        )
+    status_round.state = Round.CLOSED
+    status_round.closed_at = timezone.now()
+    _stamp(status_round, by).save()
+    return status_round
+
+
+@transaction.atomic
+def publish_round(status_round, *, by):
+    """Make the round's results public and read-only; the PDFs are rendered on the signal."""
+    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
+    if status_round.state != Round.CLOSED:
+        raise TransitionError(
+            _("Runden skal lukkes, før den kan offentliggøres. Runden er %(state)s.")
+            % {"state": status_round.get_state_display()}
+        )
+    status_round.state = Round.PUBLISHED
+    status_round.published_at = timezone.now()
+    _stamp(status_round, by).save()
+    transaction.on_commit(lambda: round_published.send(sender=StatusRound, round=status_round))
+    return status_round
+
+
+@transaction.atomic
+def reopen_round(status_round, *, reason, by):
+    """Open a closed or published round again, e.g. to correct an error; the reason is kept."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError(_("Skriv en begrundelse for at genåbne runden."))
+    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
+    if status_round.state not in (Round.CLOSED, Round.PUBLISHED):
+        raise TransitionError(
+            _("Kun en lukket eller offentliggjort runde kan genåbnes. Runden er %(state)s.")
+            % {"state": status_round.get_state_display()}
+        )
+    status_round.state = Round.OPEN
+    status_round.closed_at = None
+    status_round.published_at = None
+    status_round.reopen_reason = reason
+    # simple_history's change reason holds 100 characters; the field keeps the whole text.
+    _stamp(status_round, by, reason=reason[:100]).save()
+    return status_round
+
+
+# --- the municipality's report -------------------------------------------------------------
+
+
+def reporting_refusal(report, today=None):
+    """Why the municipality cannot edit the report now, or None when it can."""
+    today = today or timezone.localdate()
+    status_round = report.round
+    if status_round.state == Round.PLANNED:
+        return _("Runden er ikke åbnet endnu.")
+    if status_round.state != Round.OPEN:
+        return _("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
+            "state": status_round.get_state_display()
+        }
+    if today > status_round.deadline:
+        return _(
+            "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
+            "Kontakt sekretariatet, hvis der er brug for en rettelse."
+        ) % {"deadline": status_round.deadline.strftime("%d.%m.%Y")}
+    if report.state == Report.SUBMITTED:
+        return _("Indberetningen er indsendt og afventer sekretariatets behandling.")
+    if report.state == Report.APPROVED:
+        return _("Indberetningen er godkendt og kan ikke længere ændres.")
+    return None
+
+
+def _changes_since(report, version):
+    """Lines and values saved after the user's version: what the conflict message lists."""
+    seen = report.history.filter(version=version).order_by("-history_date").first()
+    if seen is None:
+        since = None
+    else:
+        since = seen.history_date
+    lines = MilestoneStatus.history.filter(report_id=report.pk)
+    values = IndicatorValue.history.filter(report_id=report.pk)
+    if since is not None:
+        lines = lines.filter(history_date__gt=since)
+        values = values.filter(history_date__gt=since)
+    changed_lines = set(lines.values_list("id", flat=True))
+    changed_values = set(values.values_list("id", flat=True))
+    changes = []
+    for line in report.lines.filter(pk__in=changed_lines).select_related("milestone__goal"):
+        changes.append(
+            Change(
+                "line",
+                line.milestone_id,
+                f"{line.milestone.goal.number}: {line.milestone.text[:80]}",
+                {
+                    "status": line.get_status_display() or _("ingen status"),
+                    "comment": line.comment,
+                    "evidence_url": line.evidence_url,
+                    "evidence_file": line.evidence_file.name,
+                },
+            )
+        )
+    for value in report.indicator_values.filter(pk__in=changed_values).select_related("indicator"):
+        changes.append(
+            Change("value", value.indicator_id, str(value.indicator), {"value": value.value})
+        )
+    return changes
+
+
+@transaction.atomic
+def save_report(report, *, version, lines, values, by):
+    """Save the municipality's answers as a draft.
+
+    lines: {milestone_id: {"status", "comment", "evidence_url", "evidence_file" (optional
+    UploadedFile), "clear_evidence_file" (optional bool)}}; values: {indicator_id: Decimal|None}.
+    Only what differs is written, so the history shows real changes. Raises ReportConflict when
+    `version` is not the report's current version, TransitionError when editing is not allowed.
+    """
+    report = _lock(StatusReport, report.pk)
+    refusal = reporting_refusal(report)
+    if refusal:
+        raise TransitionError(refusal)
+    if int(version) != report.version:
+        raise ReportConflict(report, version=int(version), changes=_changes_since(report, version))
+
+    current_lines = {line.milestone_id: line for line in report.lines.all()}
+    current_values = {v.indicator_id: v for v in report.indicator_values.all()}
+    unknown = set(lines) - set(current_lines)
+    unknown_values = set(values) - set(current_values)
+    if unknown or unknown_values:
+        raise TransitionError(_("Indberetningen indeholder ikke de angivne milepæle."))
+
+    for milestone_id, answer in lines.items():
+        line = current_lines[milestone_id]
+        changed = False
+        for name in LINE_FIELDS:
+            if name in answer and (answer[name] or "") != getattr(line, name):
+                setattr(line, name, answer[name] or "")
+                changed = True
+        if answer.get("evidence_file"):
+            line.evidence_file = answer["evidence_file"]
+            changed = True
+        elif answer.get("clear_evidence_file") and line.evidence_file:
+            line.evidence_file = ""
+            changed = True
+        if changed:
+            _stamp(line, by).save()
+    for indicator_id, new in values.items():
+        value = current_values[indicator_id]
+        if value.value != new:
+            value.value = new
+            _stamp(value, by).save()
+
+    # The row is locked (select_for_update; SQLite runs IMMEDIATE transactions), so a plain
+    # increment is safe and the history records the number itself.
+    report.version += 1
+    report.updated_by = by
+    _stamp(report, by).save()
+    return report
+
+
+@transaction.atomic
+def submit_report(report, *, by):
+    """Send the report to the secretariat; every line needs a status first."""
+    report = _lock(StatusReport, report.pk)
+    refusal = reporting_refusal(report)
+    if refusal:
+        raise TransitionError(refusal)
+    missing = report.lines.filter(status="").count()
+    if missing:
+        raise TransitionError(
+            _("Vælg en status for alle milepæle, før du indsender. %(count)d mangler.")
+            % {"count": missing}
+        )
+    report.state = Report.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = by
+    report.version = report.version + 1
+    report.updated_by = by
+    _stamp(report, by).save()
+    return report
+
+
+def _reviewable(report, verb):
+    if report.round.state == Round.PUBLISHED:
+        raise TransitionError(
+            _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
+        )
+    if report.round.state == Round.PLANNED:
+        raise TransitionError(_("Runden er ikke åbnet endnu."))
+    if report.state != Report.SUBMITTED:
+        raise TransitionError(
+            _("Indberetningen kan kun %(verb)s, når den er indsendt. Den er %(state)s.")
+            % {"verb": verb, "state": report.get_state_display()}
+        )
+
+
+@transaction.atomic
+def return_report(report, *, comment, by):
+    """Send a submitted report back to the municipality with the secretariat's comment."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise TransitionError(_("Skriv en kommentar til kommunen, når du sender retur."))
+    report = _lock(StatusReport, report.pk)
+    _reviewable(report, _("sendes retur"))
+    if report.round.state != Round.OPEN:
+        raise TransitionError(
+            _("Runden er lukket, så kommunen kan ikke rette. Genåbn runden først.")
+        )
+    report.state = Report.RETURNED
+    report.review_comment = comment
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = by
+    report.version = report.version + 1
+    _stamp(report, by).save()
+    transaction.on_commit(lambda: notifications.report_returned(report))
+    return report
+
+
+@transaction.atomic
+def approve_report(report, *, by):
+    report = _lock(StatusReport, report.pk)
+    _reviewable(report, _("godkendes"))
+    report.state = Report.APPROVED
+    report.reviewed_at = timezone.now()
+    report.reviewed_by = by
+    report.version = report.version + 1
+    _stamp(report, by).save()
+    transaction.on_commit(lambda: notifications.report_approved(report))
+    return report
+
+
+# --- the secretariat's part --------------------------------------------------------------
+
+
+def _secretariat_may_edit(status_round):
+    if status_round.state == Round.PUBLISHED:
+        raise TransitionError(
+            _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
+        )
+    if status_round.state == Round.PLANNED:
+        raise TransitionError(_("Runden er ikke åbnet endnu."))
+
+
+@transaction.atomic
+def record_joint_progress(progress, *, status, comment, by):
+    """The secretariat's status of a joint milestone or of one cluster's share of one."""
+    progress = (
+        JointProgress.objects.select_for_update(of=("self",))
+        .select_related("round")
+        .get(pk=progress.pk)
+    )
+    _secretariat_may_edit(progress.round)
+    if status and status not in MilestoneStatus.Status.values:
+        raise TransitionError(_("Vælg en gyldig status."))
+    progress.status = status or ""
+    progress.comment = comment or ""
+    progress.updated_by = by
+    _stamp(progress, by).save()
+    return progress
+
+
+@transaction.atomic
+def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
+    """Record the round's verdict on a goal and move the goal's lifecycle along with it.
+
+    achieved → the goal is achieved; retire → retired; continue → active again; revise → the
+    new goal `replaces` the old, which becomes revised; new → a new goal is adopted (active).
+    """
+    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
+    _secretariat_may_edit(status_round)
+    Decision = GoalDecision.Decision
+    if decision not in Decision.values:
+        raise TransitionError(_("Vælg en gyldig beslutning."))
+    if goal.paper_id != status_round.paper_id:
+        raise TransitionError(_("Målet hører ikke til rundens målpapir."))
+    if decision in (Decision.REVISE, Decision.NEW) and new_goal is None:
+        raise TransitionError(_("Vælg det nye eller reviderede mål."))
+    if new_goal is not None:
+        if new_goal.pk == goal.pk:
+            raise TransitionError(_("Et mål kan ikke erstatte sig selv."))
+        if new_goal.paper.region_id != status_round.paper.region_id:
+            raise TransitionError(_("Det nye mål hører til en anden region."))
+
+    states = {
+        Decision.ACHIEVED: Goal.State.ACHIEVED,
+        Decision.RETIRE: Goal.State.RETIRED,
+        Decision.CONTINUE: Goal.State.ACTIVE,
+        Decision.REVISE: Goal.State.REVISED,
+    }
+    if decision in states and goal.state != states[decision]:
+        goal.state = states[decision]
+        _stamp(goal, by).save()
+    if new_goal is not None and decision in (Decision.REVISE, Decision.NEW):
+        if decision == Decision.REVISE:
+            new_goal.replaces = goal
+        new_goal.state = Goal.State.ACTIVE
+        _stamp(new_goal, by).save()
+
+    found = GoalDecision.objects.filter(round=status_round, goal=goal).first()
+    record = found or GoalDecision(round=status_round, goal=goal)
+    record.decision = decision
+    record.new_goal = new_goal if decision in (Decision.REVISE, Decision.NEW) else None
+    record.comment = comment or ""
+    record.decided_by = by
+    _stamp(record, by).save()
+    return record
