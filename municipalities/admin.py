@@ -1,40 +1,305 @@
 """Admin for regions, clusters, municipalities and memberships, and the region scoping every
-admin of the portal shares: a secretariat user sees and edits only their own region's rows."""
+admin of the portal shares: a secretariat user sees and edits only their own region's rows.
+
+Access in the admin follows `Membership`, not Django's model permissions: the admin site lets
+in only active staff users, and of those a secretariat member of a region gets to work on that
+region's rows. A staff user without a membership sees no models at all; a reporter is not
+staff and never gets past the login.
+"""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from municipalities.models import Region
+from municipalities.models import Cluster, Membership, Municipality, Region
+
+admin.site.site_header = _("KKR-mål – administration")
+admin.site.site_title = _("KKR-mål – administration")
+admin.site.index_title = _("Målpapirer, kommuner og statusrunder")
 
 
-class RegionScopedAdmin(admin.ModelAdmin):
+def scope_to_regions(admin_site, request, queryset):
+    """`queryset` limited to the user's regions when its model's admin is region scoped.
+
+    Foreign-key choices go through this, so a form never offers (nor accepts) a paper, goal
+    or cluster of another region. Models whose admin is not region scoped are left alone.
+    """
+    model_admin = admin_site._registry.get(queryset.model)
+    if isinstance(model_admin, RegionScopedAdmin):
+        return model_admin.scope(request, queryset)
+    return queryset
+
+
+class RegionScopedMixin:
+    """What region-scoped admins and inlines share: the user's regions and scoped choices."""
+
+    def user_regions(self, request):
+        # Cached per request: permission checks ask for it many times per page.
+        if not hasattr(request, "_kkr_staffed_regions"):
+            request._kkr_staffed_regions = list(Region.objects.staffed_by(request.user))
+        return request._kkr_staffed_regions
+
+    def is_region_staff(self, request):
+        return request.user.is_active and (
+            request.user.is_superuser or bool(self.user_regions(request))
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            related = db_field.remote_field.model
+            queryset = self.get_field_queryset(None, db_field, request)
+            if queryset is None:
+                queryset = related._default_manager.all()
+            kwargs["queryset"] = scope_to_regions(self.admin_site, request, queryset)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RegionScopedAdmin(RegionScopedMixin, admin.ModelAdmin):
     """Limits the changelist, the change form and foreign-key choices to the user's regions.
 
     `region_path` is the lookup from the model to its Region ("paper__region" for a Goal).
-    A row of another region is simply not in the queryset, so its change page is a 404.
+    A row of another region is simply not in the queryset, so its change page is a 404; an
+    object-level permission check asks the same queryset, so views that fetch the object by
+    other means (the history pages) refuse it too.
     """
 
     region_path = "region"
+    # Reference data that only a superuser may create or delete (regions, municipalities).
+    superuser_adds = False
 
-    def user_regions(self, request):
-        return Region.objects.staffed_by(request.user)
+    def region_filter(self, request):
+        return Q(**{f"{self.region_path}__in": [r.pk for r in self.user_regions(request)]})
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+    def scope(self, request, queryset):
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.region_path}__in": self.user_regions(request)})
+        return queryset.filter(self.region_filter(request))
+
+    def get_queryset(self, request):
+        return self.scope(request, super().get_queryset(request))
+
+    def in_scope(self, request, obj):
+        if obj is None or request.user.is_superuser:
+            return True
+        if obj.pk is None:
+            return False
+        return self.scope(request, self.model._default_manager.filter(pk=obj.pk)).exists()
+
+    def check_in_scope(self, request, object_id):
+        """404 for a row outside the user's regions (Django's admin would redirect to its
+        index with "does not exist", which tells the user no less but reads like an error)."""
+        if request.user.is_superuser or object_id is None:
+            return
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self.check_in_scope(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self.check_in_scope(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.check_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def has_module_permission(self, request):
-        return request.user.is_superuser or self.user_regions(request).exists()
+        return self.is_region_staff(request)
 
     def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+        return self.is_region_staff(request) and self.in_scope(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+        return self.has_view_permission(request, obj)
 
     def has_add_permission(self, request):
-        return self.has_module_permission(request)
+        if self.superuser_adds:
+            return request.user.is_active and request.user.is_superuser
+        return self.is_region_staff(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request)
+        if self.superuser_adds:
+            return request.user.is_active and request.user.is_superuser
+        return self.has_view_permission(request, obj)
+
+
+class RegionScopedHistoryAdmin(RegionScopedAdmin, SimpleHistoryAdmin):
+    """A region-scoped admin with the "Historik" pages: who changed what and when.
+
+    simple_history looks a historical version up by its own id and would show (and revert)
+    a row of any region; its views first check that the live row is in scope.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.check_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view_title(self, request, obj):
+        return _("Historik: %s") % obj
+
+
+class RegionScopedInline(RegionScopedMixin):
+    """Inline rows follow their parent: editable when the parent is the user's to edit."""
+
+    def _parent_in_scope(self, request, obj):
+        parent_admin = self.admin_site._registry.get(self.parent_model)
+        if isinstance(parent_admin, RegionScopedAdmin):
+            return parent_admin.in_scope(request, obj)
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.is_region_staff(request) and self._parent_in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+
+class ReadOnlyForStaffMixin:
+    """Secretariat staff may look, only a superuser may change (reference data, users)."""
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ClusterInline(ReadOnlyForStaffMixin, RegionScopedInline, admin.TabularInline):
+    model = Cluster
+    extra = 0
+    fields = ["order", "name", "description"]
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
+    region_path = "pk"
+    superuser_adds = True
+    list_display = ["name", "slug", "code", "municipality_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ClusterInline]
+
+    def get_queryset(self, request):
+        # A GROUP BY drops the model's default ordering; autocomplete pages need one.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_municipalities=Count("municipalities"))
+            .order_by("name")
+        )
+
+    @admin.display(description=_("kommuner"), ordering="_municipalities")
+    def municipality_count(self, obj):
+        return obj._municipalities
+
+
+@admin.register(Cluster)
+class ClusterAdmin(RegionScopedAdmin):
+    list_display = ["name", "region", "order", "municipality_names"]
+    list_filter = ["region"]
+    list_select_related = ["region"]
+    search_fields = ["name", "region__name"]
+    ordering = ["region", "order", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("municipalities")
+
+    @admin.display(description=_("kommuner"))
+    def municipality_names(self, obj):
+        return ", ".join(m.name for m in obj.municipalities.all())
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(RegionScopedAdmin):
+    superuser_adds = True
+    list_display = ["kommunekode", "name", "region", "cluster"]
+    list_display_links = ["kommunekode", "name"]
+    list_filter = ["region", "cluster"]
+    list_select_related = ["region", "cluster"]
+    search_fields = ["name", "=kommunekode"]
+    ordering = ["kommunekode"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The official code, name and region are reference data; staff place a municipality
+        # in one of their clusters.
+        if request.user.is_superuser:
+            return []
+        return ["kommunekode", "name", "region"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        cluster_field = form.base_fields.get("cluster")
+        if obj is not None and cluster_field is not None:
+            cluster_field.queryset = cluster_field.queryset.filter(region=obj.region_id)
+        return form
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
+    """Superusers manage who works for which region or municipality; secretariat staff see
+    their region's people (their colleagues and the region's reporters)."""
+
+    list_display = ["user", "role", "region", "municipality"]
+    list_filter = ["role", "region", "municipality__region"]
+    list_select_related = ["user", "region", "municipality"]
+    search_fields = [
+        "user__username",
+        "user__email",
+        "municipality__name",
+        "=municipality__kommunekode",
+        "region__name",
+    ]
+    autocomplete_fields = ["user", "municipality"]
+
+    def region_filter(self, request):
+        ids = [r.pk for r in self.user_regions(request)]
+        return Q(region__in=ids) | Q(municipality__region__in=ids)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["role", "region", "municipality"]
+    autocomplete_fields = ["municipality"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's user admin (superusers only, by Django's permissions) with the user's roles
+    inline, so a new reporter or secretariat member is set up on one page."""
+
+    inlines = [MembershipInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "roles"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("memberships__region", "memberships__municipality")
+        )
+
+    @admin.display(description=_("roller"))
+    def roles(self, obj):
+        return "; ".join(
+            f"{m.get_role_display()} – {m.region or m.municipality}" for m in obj.memberships.all()
+        )

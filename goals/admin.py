@@ -1,0 +1,280 @@
+"""Admin for the secretariat's goal papers: papers with their themes and goals, goals with
+their milestones and indicators. Every admin here is region scoped (see
+`municipalities.admin.RegionScopedAdmin`) and keeps its "Historik" (django-simple-history).
+
+The status rounds' admin lives in `goals/admin_rounds.py`, imported at the end.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
+from municipalities.admin import RegionScopedHistoryAdmin, RegionScopedInline
+
+RegionFilter = admin.RelatedOnlyFieldListFilter  # only the user's own regions and papers
+
+
+class GoalForm(forms.ModelForm):
+    """Theme and parent must come from the goal's own paper, `replaces` from its region; the
+    database cannot say so, and a mismatch would put a goal in two papers at once."""
+
+    class Meta:
+        model = Goal
+        fields = [
+            "paper",
+            "theme",
+            "parent",
+            "number",
+            "order",
+            "title",
+            "description",
+            "kind",
+            "state",
+            "national_goal",
+            "replaces",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        paper = cleaned.get("paper") or (self.instance.paper if self.instance.paper_id else None)
+        if paper is None:
+            return cleaned
+        theme, parent, replaces = (cleaned.get(f) for f in ("theme", "parent", "replaces"))
+        if theme and theme.paper_id != paper.pk:
+            self.add_error("theme", _("Temaet hører til et andet målpapir."))
+        if parent and parent.paper_id != paper.pk:
+            self.add_error("parent", _("Det overordnede mål skal stå i samme målpapir."))
+        if parent and self.instance.pk and parent.pk == self.instance.pk:
+            self.add_error("parent", _("Et mål kan ikke være sit eget overordnede mål."))
+        if replaces and replaces.paper.region_id != paper.region_id:
+            self.add_error("replaces", _("Det erstattede mål skal høre til samme region."))
+        if replaces and self.instance.pk and replaces.pk == self.instance.pk:
+            self.add_error("replaces", _("Et mål kan ikke erstatte sig selv."))
+        return cleaned
+
+
+class MilestoneForm(forms.ModelForm):
+    """The baseline's rules in words a secretariat understands (the database refuses the row
+    anyway, see the constraints on Milestone)."""
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "goal",
+            "order",
+            "text",
+            "due",
+            "due_approximate",
+            "due_text",
+            "scope",
+            "lead",
+            "baseline_count",
+            "baseline_of",
+            "baseline_year",
+        ]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def clean(self):
+        cleaned = super().clean()
+        count, total = cleaned.get("baseline_count"), cleaned.get("baseline_of")
+        if count is not None and total is None:
+            self.add_error("baseline_of", _("Angiv hvor mange kommuner udgangspunktet er ud af."))
+        elif count is None and total is not None:
+            self.add_error("baseline_count", _("Angiv antallet, der opfyldte målet."))
+        elif count is not None and count > total:
+            self.add_error(
+                "baseline_count", _("Udgangspunktet kan ikke være større end det samlede antal.")
+            )
+        return cleaned
+
+
+class ThemeInline(RegionScopedInline, admin.TabularInline):
+    model = Theme
+    extra = 0
+    fields = ["order", "title", "intro"]
+    # Intros are a paragraph or two; a short box keeps the paper's page readable.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+class GoalInline(RegionScopedInline, admin.TabularInline):
+    """The paper's goals at a glance; sub-goals, `replaces` and milestones are edited on the
+    goal's own page (the pencil link)."""
+
+    model = Goal
+    form = GoalForm
+    extra = 0
+    fields = ["order", "number", "title", "theme", "kind", "state"]
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault(
+            "widgets",
+            {
+                "number": forms.TextInput(attrs={"size": 6}),
+                "title": forms.TextInput(attrs={"size": 70}),
+            },
+        )
+        formset = super().get_formset(request, obj, **kwargs)
+        theme = formset.form.base_fields.get("theme")
+        if theme is not None:
+            theme.queryset = theme.queryset.filter(paper=obj) if obj else theme.queryset.none()
+        return formset
+
+
+@admin.register(GoalPaper)
+class GoalPaperAdmin(RegionScopedHistoryAdmin):
+    region_path = "region"
+    list_display = ["title", "region", "kind", "period_display", "state", "goal_count", "source"]
+    list_filter = [("region", RegionFilter), "kind", "state"]
+    list_select_related = ["region"]
+    search_fields = ["title", "source", "summary"]
+    fieldsets = [
+        (None, {"fields": ["region", "title", "kind", "state", "summary"]}),
+        (
+            _("Vedtagelse og periode"),
+            {"fields": ["adopted_year", "adopted_on", "first_year", "last_year", "source"]},
+        ),
+    ]
+    inlines = [ThemeInline, GoalInline]
+
+    def get_queryset(self, request):
+        # A GROUP BY drops the model's default ordering; autocomplete pages need one.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_goals=Count("goals"))
+            .order_by("region__name", "-adopted_year", "title")
+        )
+
+    @admin.display(description=_("periode"), ordering="first_year")
+    def period_display(self, obj):
+        return obj.period
+
+    @admin.display(description=_("mål"), ordering="_goals")
+    def goal_count(self, obj):
+        return obj._goals
+
+
+@admin.register(Theme)
+class ThemeAdmin(RegionScopedHistoryAdmin):
+    region_path = "paper__region"
+    list_display = ["title", "order", "paper", "region"]
+    list_filter = [("paper__region", RegionFilter), ("paper", RegionFilter)]
+    list_select_related = ["paper__region"]
+    search_fields = ["title", "intro", "paper__title"]
+    autocomplete_fields = ["paper"]
+
+    @admin.display(description=_("region"), ordering="paper__region__name")
+    def region(self, obj):
+        return obj.paper.region
+
+
+class MilestoneInline(RegionScopedInline, admin.StackedInline):
+    model = Milestone
+    form = MilestoneForm
+    extra = 0
+    fieldsets = [
+        (None, {"fields": [("order", "scope"), "text", "lead"]}),
+        (_("Frist"), {"fields": [("due", "due_approximate", "due_text")]}),
+        (_("Udgangspunkt"), {"fields": [("baseline_count", "baseline_of", "baseline_year")]}),
+    ]
+
+
+class IndicatorInline(RegionScopedInline, admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["order", "name", "unit", "target", "direction"]
+
+
+@admin.register(Goal)
+class GoalAdmin(RegionScopedHistoryAdmin):
+    region_path = "paper__region"
+    form = GoalForm
+    list_display = ["number", "short_title", "paper", "theme", "kind", "state", "milestone_count"]
+    list_display_links = ["number", "short_title"]
+    list_filter = [
+        ("paper__region", RegionFilter),
+        ("paper", RegionFilter),
+        "kind",
+        "state",
+    ]
+    list_select_related = ["paper", "theme"]
+    search_fields = ["number", "title", "description"]
+    ordering = ["paper__region__name", "paper__title", "order", "number"]
+    autocomplete_fields = ["paper", "parent", "replaces"]
+    fieldsets = [
+        (None, {"fields": ["paper", "theme", "parent", ("number", "order"), "title"]}),
+        (None, {"fields": ["description", ("kind", "state"), "national_goal", "replaces"]}),
+    ]
+    inlines = [MilestoneInline, IndicatorInline]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_milestones=Count("milestones"))
+            .order_by(*self.ordering)
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # On an existing goal, only the themes of its own paper make sense.
+        theme = form.base_fields.get("theme")
+        if obj is not None and theme is not None:
+            theme.queryset = theme.queryset.filter(paper=obj.paper_id)
+        return form
+
+    @admin.display(description=_("titel"), ordering="title")
+    def short_title(self, obj):
+        return Truncator(obj.title).chars(90)
+
+    @admin.display(description=_("milepæle"), ordering="_milestones")
+    def milestone_count(self, obj):
+        return obj._milestones
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(RegionScopedHistoryAdmin):
+    region_path = "goal__paper__region"
+    form = MilestoneForm
+    list_display = ["goal_number", "short_text", "due_display", "scope", "lead", "baseline"]
+    list_filter = [
+        ("goal__paper__region", RegionFilter),
+        ("goal__paper", RegionFilter),
+        "scope",
+        "due_approximate",
+    ]
+    list_select_related = ["goal__paper"]
+    search_fields = ["text", "lead", "goal__number", "goal__title"]
+    autocomplete_fields = ["goal"]
+    ordering = ["goal__paper__title", "goal__order", "order"]
+
+    @admin.display(description=_("mål"), ordering="goal__order")
+    def goal_number(self, obj):
+        return f"{obj.goal.number} ({obj.goal.paper.title})"
+
+    @admin.display(description=_("milepæl"))
+    def short_text(self, obj):
+        return Truncator(obj.text).chars(100)
+
+    @admin.display(description=_("frist"), ordering="due")
+    def due_display(self, obj):
+        return obj.due_text or obj.due or "–"
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(RegionScopedHistoryAdmin):
+    region_path = "goal__paper__region"
+    list_display = ["name", "unit", "target", "direction", "goal"]
+    list_filter = [("goal__paper__region", RegionFilter), ("goal__paper", RegionFilter)]
+    list_select_related = ["goal"]
+    search_fields = ["name", "goal__number", "goal__title"]
+    autocomplete_fields = ["goal"]
+
+
+from goals import admin_rounds  # noqa: F401
