@@ -138,3 +138,19 @@ def paper(region):
     )
     Indicator.objects.create(goal=youth, order=1, name="Unge i forløb", unit="personer")
     return paper
+
+
+@pytest.fixture
+def open_status_round(paper, municipalities, reporters, secretariat):
+    """This year's round of `paper`, opened by the secretariat: a draft per municipality,
+    deadline in 30 days."""
+    from django.utils import timezone
+
+    from goals import rounds
+    from goals.models import StatusRound
+
+    today = timezone.localdate()
+    status_round = StatusRound.objects.create(
+        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
+    )
+    return rounds.open_round(status_round, by=secretariat)
