@@ -54,12 +54,17 @@ class TransitionError(ValidationError):
 
 @dataclass
 class Change:
-    """One line or value that somebody else changed while the user had the form open."""
+    """One line or indicator value somebody else saved while the user had the form open.
+
+    `fields` maps each changed field to (value in the user's version, value now), so the
+    form can take over what the user did not touch and flag what both of them changed.
+    """
 
     kind: str  # "line" or "value"
     object_id: int  # milestone id or indicator id
     label: str
-    current: dict = field(default_factory=dict)
+    fields: dict = field(default_factory=dict)
+    changed_by: object = None
 
 
 class ReportConflict(Exception):
@@ -280,38 +285,54 @@ def reporting_refusal(report, today=None):
 
 
 def _changes_since(report, version):
-    """Lines and values saved after the user's version: what the conflict message lists."""
+    """Lines and values saved after the user's version, with their values then and now."""
     seen = report.history.filter(version=version).order_by("-history_date").first()
-    if seen is None:
-        since = None
-    else:
-        since = seen.history_date
-    lines = MilestoneStatus.history.filter(report_id=report.pk)
-    values = IndicatorValue.history.filter(report_id=report.pk)
-    if since is not None:
-        lines = lines.filter(history_date__gt=since)
-        values = values.filter(history_date__gt=since)
-    changed_lines = set(lines.values_list("id", flat=True))
-    changed_values = set(values.values_list("id", flat=True))
+    since = seen.history_date if seen else None
     changes = []
-    for line in report.lines.filter(pk__in=changed_lines).select_related("milestone__goal"):
-        changes.append(
-            Change(
-                "line",
-                line.milestone_id,
-                f"{line.milestone.goal.number}: {line.milestone.text[:80]}",
-                {
-                    "status": line.get_status_display() or _("ingen status"),
-                    "comment": line.comment,
-                    "evidence_url": line.evidence_url,
-                    "evidence_file": line.evidence_file.name,
-                },
-            )
-        )
-    for value in report.indicator_values.filter(pk__in=changed_values).select_related("indicator"):
-        changes.append(
-            Change("value", value.indicator_id, str(value.indicator), {"value": value.value})
-        )
+    for model, related, key, names in (
+        (MilestoneStatus, report.lines, "milestone_id", ("status", "comment", "evidence_url")),
+        (IndicatorValue, report.indicator_values, "indicator_id", ("value",)),
+    ):
+        records = model.history.filter(report_id=report.pk)
+        if since is not None:
+            records = records.filter(history_date__gt=since)
+        latest = {}
+        for record in records.select_related("history_user").order_by("history_date"):
+            latest[record.id] = record.history_user
+        if not latest:
+            continue
+        before = {}
+        if since is not None:
+            earlier = model.history.filter(id__in=latest, history_date__lte=since)
+            for record in earlier.order_by("history_date"):
+                before[record.id] = record
+        for obj in related.filter(pk__in=latest).select_related(
+            "milestone__goal" if model is MilestoneStatus else "indicator"
+        ):
+            then = before.get(obj.pk)
+            fields = {}
+            for name in names:
+                old = getattr(then, name) if then is not None else None
+                new = getattr(obj, name)
+                if old != new:
+                    fields[name] = (old, new)
+            if model is MilestoneStatus:
+                old_file = then.evidence_file if then is not None else ""
+                if (old_file or "") != obj.evidence_file.name:
+                    fields["evidence_file"] = (old_file, obj.evidence_file.name)
+                label = f"{obj.milestone.goal.number}: {obj.milestone.text[:80]}"
+            else:
+                label = str(obj.indicator)
+            if fields:
+                changes.append(
+                    Change(
+                        "line" if model is MilestoneStatus else "value",
+                        getattr(obj, key),
+                        label,
+                        fields,
+                        latest[obj.pk],
+                    )
+                )
     return changes
 
 

@@ -1,11 +1,512 @@
-"""Reporting and review pages (in progress)."""
+"""Municipal reporting (/indberetning/) and the secretariat's round pages (/sekretariat/).
 
-from django.http import Http404
+Each view fetches its object through one access helper (404 when it is not the user's), lets
+a form validate, and leaves the change to `goals.rounds`. A refusal of the state machine comes
+back as `TransitionError` and is shown as a message, never as an error page.
+"""
+
+import mimetypes
+import os
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from goals import rounds
+from goals.forms import (
+    DecisionForm,
+    JointProgressForm,
+    ReopenForm,
+    ReportForm,
+    ReviewForm,
+    RoundForm,
+)
+from goals.models import (
+    Goal,
+    GoalDecision,
+    GoalPaper,
+    IndicatorValue,
+    MilestoneStatus,
+    StatusReport,
+    StatusRound,
+)
+from municipalities.models import Municipality, Region
+
+REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+# --- access helpers ------------------------------------------------------------------------
 
 
-reporter_home = report_form = evidence_file = secretariat_home = round_overview = _todo
-round_action = joint_progress = decisions = review_report = _todo
+def _get_report_for_user(request, pk):
+    """The report, if the user reports for its municipality; 404 for anybody else."""
+    return get_object_or_404(
+        StatusReport.objects.select_related(*REPORT_RELATED),
+        pk=pk,
+        municipality__in=Municipality.objects.reported_by(request.user),
+    )
+
+
+def _staff_regions(request):
+    return Region.objects.staffed_by(request.user)
+
+
+def _get_round_for_staff(request, pk):
+    """The round, if the user is on the secretariat of its region; 404 otherwise."""
+    return get_object_or_404(
+        StatusRound.objects.select_related("paper__region"),
+        pk=pk,
+        paper__region__in=_staff_regions(request),
+    )
+
+
+def _get_report_for_staff(request, pk):
+    """The report, if the user is on the secretariat of its region; 404 otherwise."""
+    return get_object_or_404(
+        StatusReport.objects.select_related(*REPORT_RELATED),
+        pk=pk,
+        round__paper__region__in=_staff_regions(request),
+    )
+
+
+def _get_line_for_user(request, pk):
+    """An evidence line its municipality's reporters and its region's secretariat may open."""
+    allowed = Q(report__municipality__in=Municipality.objects.reported_by(request.user)) | Q(
+        report__round__paper__region__in=_staff_regions(request)
+    )
+    return get_object_or_404(MilestoneStatus.objects.filter(allowed), pk=pk)
+
+
+# --- shared reads --------------------------------------------------------------------------
+
+
+def _report_rows(report):
+    lines = list(
+        report.lines.select_related("milestone__goal").order_by(
+            "milestone__goal__order", "milestone__goal__number", "milestone__order", "milestone_id"
+        )
+    )
+    values = list(
+        report.indicator_values.select_related("indicator__goal").order_by(
+            "indicator__goal__order", "indicator__order", "indicator_id"
+        )
+    )
+    return lines, values
+
+
+def _previous_answers(report, lines, values):
+    """The municipality's latest earlier answer per milestone and per indicator."""
+    earlier = {
+        "report__municipality_id": report.municipality_id,
+        "report__round__year__lt": report.round.year,
+    }
+    previous_lines, previous_values = {}, {}
+    for line in (
+        MilestoneStatus.objects.filter(
+            milestone_id__in=[line.milestone_id for line in lines], **earlier
+        )
+        .select_related("report__round")
+        .order_by("milestone_id", "-report__round__year")
+    ):
+        previous_lines.setdefault(line.milestone_id, line)
+    for value in (
+        IndicatorValue.objects.filter(
+            indicator_id__in=[value.indicator_id for value in values], **earlier
+        )
+        .select_related("report__round")
+        .order_by("indicator_id", "-report__round__year")
+    ):
+        previous_values.setdefault(value.indicator_id, value)
+    return previous_lines, previous_values
+
+
+def _is_overdue(report, today):
+    return (
+        report.state in (StatusReport.State.DRAFT, StatusReport.State.RETURNED)
+        and report.round.state == StatusRound.State.OPEN
+        and today > report.round.deadline
+    )
+
+
+# --- the municipality ----------------------------------------------------------------------
+
+
+@login_required
+def reporter_home(request):
+    municipalities = list(Municipality.objects.reported_by(request.user))
+    reports = list(
+        StatusReport.objects.filter(municipality__in=municipalities)
+        .select_related("round__paper", "municipality")
+        .order_by("-round__year", "round__paper__title", "municipality__name")
+    )
+    today = timezone.localdate()
+    for report in reports:
+        report.overdue = _is_overdue(report, today)
+    current = [r for r in reports if r.round.state == StatusRound.State.OPEN]
+    past = [r for r in reports if r.round.state != StatusRound.State.OPEN]
+    return render(
+        request,
+        "goals/reporter_home.html",
+        {
+            "municipalities": municipalities,
+            "current": current,
+            "past": past,
+            "is_secretariat": _staff_regions(request).exists(),
+        },
+    )
+
+
+def _conflict_data(post, conflict, first_form):
+    """The user's input with what somebody else saved merged in: a field the user did not
+    touch takes the saved value; a field both changed keeps the user's and is flagged."""
+    data = post.copy()
+    data["version"] = str(conflict.current_version)
+    clashes = {}
+    for change in conflict.changes:
+        prefix = f"line-{change.object_id}-" if change.kind == "line" else "value-"
+        for name, (before, now) in change.fields.items():
+            if name == "evidence_file":
+                continue
+            field_name = f"{prefix}{name}" if change.kind == "line" else f"value-{change.object_id}"
+            mine = first_form.cleaned_data.get(field_name)
+            if (mine or "") == (before or ""):
+                data[field_name] = formats.localize_input(now) if now is not None else ""
+            else:
+                clashes[field_name] = now
+    return data, clashes
+
+
+@login_required
+def report_form(request, pk):
+    report = _get_report_for_user(request, pk)
+    refusal = rounds.reporting_refusal(report)
+    lines, values = _report_rows(report)
+    previous_lines, previous_values = _previous_answers(report, lines, values)
+    submitting = request.method == "POST" and "submit" in request.POST
+    options = {
+        "previous_lines": previous_lines,
+        "previous_values": previous_values,
+        "submitting": submitting,
+        "read_only": bool(refusal),
+    }
+    conflict = None
+    if request.method == "POST":
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("goals:report_form", pk=report.pk)
+        form = ReportForm(request.POST, request.FILES, lines=lines, values=values, **options)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    report = rounds.save_report(
+                        report,
+                        version=form.cleaned_data["version"],
+                        lines=form.lines_payload(),
+                        values=form.values_payload(),
+                        by=request.user,
+                    )
+                    if submitting:
+                        rounds.submit_report(report, by=request.user)
+            except rounds.ReportConflict as error:
+                conflict = error
+                lines, values = _report_rows(report)
+                data, clashes = _conflict_data(request.POST, error, form)
+                form = ReportForm(data, lines=lines, values=values, **options)
+                form.clashes = clashes
+            except rounds.TransitionError as error:
+                messages.error(request, error.text)
+                return redirect("goals:report_form", pk=report.pk)
+            else:
+                if submitting:
+                    messages.success(
+                        request, _("Tak! Indberetningen er indsendt til sekretariatet.")
+                    )
+                else:
+                    messages.success(request, _("Kladden er gemt."))
+                return redirect("goals:report_form", pk=report.pk)
+        else:
+            messages.error(
+                request,
+                _("Indberetningen er ikke gemt. Ret venligst fejlene, der er markeret herunder."),
+            )
+    else:
+        form = ReportForm(
+            initial={"version": report.version}, lines=lines, values=values, **options
+        )
+    return render(
+        request,
+        "goals/report_form.html",
+        {
+            "report": report,
+            "form": form,
+            "refusal": refusal,
+            "conflict": conflict,
+            "overdue": _is_overdue(report, timezone.localdate()),
+        },
+    )
+
+
+@login_required
+def evidence_file(request, line_pk):
+    """An uploaded document, for its municipality's reporters and its region's secretariat."""
+    line = _get_line_for_user(request, line_pk)
+    if not line.evidence_file:
+        raise Http404
+    try:
+        handle = line.evidence_file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    name = os.path.basename(line.evidence_file.name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+# --- the secretariat -----------------------------------------------------------------------
+
+
+@login_required
+def secretariat_home(request):
+    regions = list(_staff_regions(request))
+    if not regions:
+        raise Http404
+    papers = GoalPaper.objects.filter(region__in=regions)
+    form = RoundForm(request.POST or None, papers=papers, prefix="round")
+    if request.method == "POST" and form.is_valid():
+        status_round = form.save()
+        messages.success(
+            request,
+            _("Runden %(year)s er oprettet. Åbn den, når kommunerne skal indberette.")
+            % {"year": status_round.year},
+        )
+        return redirect("goals:round_overview", pk=status_round.pk)
+    status_rounds = (
+        StatusRound.objects.filter(paper__region__in=regions)
+        .select_related("paper__region")
+        .annotate(
+            report_count=Count("reports"),
+            done_count=Count(
+                "reports",
+                filter=Q(
+                    reports__state__in=[StatusReport.State.SUBMITTED, StatusReport.State.APPROVED]
+                ),
+            ),
+        )
+        .order_by("paper__region__name", "-year", "paper__title")
+    )
+    return render(
+        request,
+        "goals/secretariat_home.html",
+        {"regions": regions, "rounds": status_rounds, "form": form},
+    )
+
+
+@login_required
+def round_overview(request, pk):
+    status_round = _get_round_for_staff(request, pk)
+    region = status_round.paper.region
+    reports = status_round.reports.select_related(
+        "municipality__cluster", "submitted_by", "reviewed_by"
+    ).order_by("municipality__name")
+    counts = dict(
+        status_round.reports.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    total = sum(counts.values())
+    clusters = list(region.clusters.all())
+    cluster_id = request.GET.get("klynge", "")
+    state = request.GET.get("tilstand", "")
+    if cluster_id.isdigit():
+        reports = reports.filter(municipality__cluster_id=int(cluster_id))
+    if state in StatusReport.State.values:
+        reports = reports.filter(state=state)
+    reports = list(reports)
+    today = timezone.localdate()
+    for report in reports:
+        report.round = status_round  # already loaded; saves a query per row
+        report.overdue = _is_overdue(report, today)
+    return render(
+        request,
+        "goals/round_overview.html",
+        {
+            "round": status_round,
+            "reports": reports,
+            "counts": [(s, label, counts.get(s, 0)) for s, label in StatusReport.State.choices],
+            "total": total,
+            "done": counts.get(StatusReport.State.SUBMITTED, 0)
+            + counts.get(StatusReport.State.APPROVED, 0),
+            "overdue_count": sum(1 for r in reports if r.overdue),
+            "clusters": clusters,
+            "cluster_id": cluster_id,
+            "state": state,
+            "states": StatusReport.State.choices,
+            "reopen_form": ReopenForm(),
+            "past_deadline": today > status_round.deadline,
+        },
+    )
+
+
+@require_POST
+@login_required
+def round_action(request, pk):
+    status_round = _get_round_for_staff(request, pk)
+    action = request.POST.get("action")
+    done = {
+        "open": _("Runden er åbnet, og kommunerne har fået besked."),
+        "close": _("Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."),
+        "publish": _("Runden er offentliggjort."),
+        "reopen": _("Runden er genåbnet."),
+    }
+    try:
+        if action == "open":
+            rounds.open_round(status_round, by=request.user)
+        elif action == "close":
+            rounds.close_round(status_round, by=request.user)
+        elif action == "publish":
+            rounds.publish_round(status_round, by=request.user)
+        elif action == "reopen":
+            rounds.reopen_round(
+                status_round, reason=request.POST.get("reason", ""), by=request.user
+            )
+        else:
+            raise rounds.TransitionError(_("Ukendt handling."))
+    except rounds.TransitionError as error:
+        messages.error(request, error.text)
+    else:
+        messages.success(request, done[action])
+    return redirect("goals:round_overview", pk=status_round.pk)
+
+
+@login_required
+def review_report(request, pk):
+    report = _get_report_for_staff(request, pk)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "approve":
+                rounds.approve_report(report, by=request.user)
+                messages.success(request, _("Indberetningen er godkendt."))
+            else:
+                rounds.return_report(report, comment=form.cleaned_data["comment"], by=request.user)
+                messages.success(request, _("Indberetningen er sendt retur til kommunen."))
+        except rounds.TransitionError as error:
+            messages.error(request, error.text)
+            return redirect("goals:review_report", pk=report.pk)
+        return redirect("goals:round_overview", pk=report.round_id)
+    lines, values = _report_rows(report)
+    previous_lines, previous_values = _previous_answers(report, lines, values)
+    for line in lines:
+        line.previous = previous_lines.get(line.milestone_id)
+    for value in values:
+        value.previous = previous_values.get(value.indicator_id)
+    return render(
+        request,
+        "goals/review.html",
+        {
+            "report": report,
+            "round": report.round,
+            "lines": lines,
+            "values": values,
+            "form": form,
+            "can_review": report.state == StatusReport.State.SUBMITTED
+            and report.round.state != StatusRound.State.PUBLISHED,
+        },
+    )
+
+
+@login_required
+def joint_progress(request, pk):
+    status_round = _get_round_for_staff(request, pk)
+    rows = list(
+        status_round.joint_progress.select_related("milestone__goal", "cluster", "updated_by")
+    )
+    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
+    for row in rows:
+        row.form = JointProgressForm(
+            request.POST or None,
+            prefix=f"p{row.pk}",
+            initial={"status": row.status, "comment": row.comment},
+        )
+        if read_only:
+            for form_field in row.form.fields.values():
+                form_field.disabled = True
+    if request.method == "POST":
+        if all(row.form.is_valid() for row in rows):
+            try:
+                with transaction.atomic():
+                    for row in rows:
+                        if row.form.has_changed():
+                            rounds.record_joint_progress(
+                                row, by=request.user, **row.form.cleaned_data
+                            )
+            except rounds.TransitionError as error:
+                messages.error(request, error.text)
+            else:
+                messages.success(request, _("Den fælles fremdrift er gemt."))
+            return redirect("goals:joint_progress", pk=status_round.pk)
+        messages.error(request, _("Fremdriften er ikke gemt. Ret venligst fejlene herunder."))
+    return render(
+        request,
+        "goals/joint_progress.html",
+        {"round": status_round, "rows": rows, "read_only": read_only},
+    )
+
+
+@login_required
+def decisions(request, pk):
+    status_round = _get_round_for_staff(request, pk)
+    existing = {
+        d.goal_id: d for d in status_round.decisions.select_related("new_goal", "decided_by")
+    }
+    goals = [
+        goal
+        for goal in status_round.paper.goals.select_related("theme").order_by("order", "number")
+        if goal.state != Goal.State.PIPELINE or goal.pk in existing
+    ]
+    goal_choices = Goal.objects.in_region(status_round.paper.region).select_related("paper")
+    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
+    for goal in goals:
+        decision = existing.get(goal.pk)
+        goal.decision = decision
+        goal.form = DecisionForm(
+            request.POST or None,
+            prefix=f"g{goal.pk}",
+            goal=goal,
+            goal_choices=goal_choices,
+            initial={
+                "decision": decision.decision if decision else "",
+                "new_goal": decision.new_goal_id if decision else None,
+                "comment": decision.comment if decision else "",
+            },
+        )
+        if read_only:
+            for form_field in goal.form.fields.values():
+                form_field.disabled = True
+    if request.method == "POST":
+        if all(goal.form.is_valid() for goal in goals):
+            try:
+                with transaction.atomic():
+                    for goal in goals:
+                        data = goal.form.cleaned_data
+                        if goal.form.has_changed() and data["decision"]:
+                            rounds.decide_goal(status_round, goal, by=request.user, **data)
+            except rounds.TransitionError as error:
+                messages.error(request, error.text)
+            else:
+                messages.success(request, _("Beslutningerne er gemt."))
+            return redirect("goals:decisions", pk=status_round.pk)
+        messages.error(request, _("Beslutningerne er ikke gemt. Ret venligst fejlene herunder."))
+    return render(
+        request,
+        "goals/decisions.html",
+        {
+            "round": status_round,
+            "goals": goals,
+            "read_only": read_only,
+            "decision_labels": dict(GoalDecision.Decision.choices),
+        },
+    )

@@ -1,0 +1,344 @@
+"""Forms of the reporting and review pages: the municipality's report form (one block per
+goal, one set of fields per milestone line and per indicator), the evidence upload check, and
+the secretariat's review, joint progress, decision and round forms.
+
+Forms only validate and hand plain values to `goals.rounds`; they never save models
+themselves, so the web form and the API cannot disagree.
+"""
+
+import io
+import os
+import zipfile
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+
+from goals.models import Goal, GoalDecision, MilestoneStatus, StatusRound
+
+# What may be uploaded as evidence, recognised by the file's first bytes (and, for the
+# Office formats, which are zip files, by the part every such document has), never by its
+# name: an .exe renamed to .pdf is still an .exe.
+EVIDENCE_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+}
+EVIDENCE_ACCEPT = ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"
+
+
+def evidence_type(uploaded):
+    """The extension the file's content says it has ("pdf", "docx", …), or None."""
+    uploaded.seek(0)
+    head = uploaded.read(8)
+    uploaded.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(uploaded) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, io.UnsupportedOperation):
+            return None
+        finally:
+            uploaded.seek(0)
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+    return None
+
+
+def validate_evidence(uploaded):
+    """Refuse a file that is too large or not one of the accepted types; name it after its
+    real type so it is served with the right content type."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if uploaded.size > limit:
+        raise forms.ValidationError(
+            _("Filen er for stor (%(size)s). Den må højst fylde %(limit)s."),
+            params={"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+    kind = evidence_type(uploaded)
+    if kind is None:
+        raise forms.ValidationError(
+            _(
+                "Filtypen kan ikke bruges. Upload en PDF-, Word- (docx), Excel- (xlsx), "
+                "PNG- eller JPEG-fil."
+            ),
+            code="wrong_type",
+        )
+    stem = os.path.splitext(os.path.basename(uploaded.name or ""))[0][:80]
+    uploaded.name = f"{get_valid_filename(stem) or 'dokumentation'}.{kind}"
+    return uploaded
+
+
+class EvidenceFileField(forms.FileField):
+    widget = forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT})
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded and uploaded is not initial and hasattr(uploaded, "seek"):
+            validate_evidence(uploaded)
+        return uploaded
+
+
+class ReportForm(forms.Form):
+    """The municipality's answers: per line status, comment, link and file; per indicator
+    its value. Built from the report's lines and values so only the municipality's own
+    lines can ever be posted."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        lines,
+        values,
+        previous_lines=None,
+        previous_values=None,
+        submitting=False,
+        read_only=False,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        # {field name: value saved by somebody else}, set by the view after a conflict.
+        self.clashes = {}
+        self.lines = lines
+        self.values = values
+        self.previous_lines = previous_lines or {}
+        self.previous_values = previous_values or {}
+        self.submitting = submitting
+        for line in lines:
+            key = f"line-{line.milestone_id}"
+            self.fields[f"{key}-status"] = forms.ChoiceField(
+                label=_("Status"),
+                choices=MilestoneStatus.Status.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=line.status,
+            )
+            self.fields[f"{key}-comment"] = forms.CharField(
+                label=_("Kommentar"),
+                required=False,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                initial=line.comment,
+            )
+            self.fields[f"{key}-evidence_url"] = forms.URLField(
+                label=_("Link til dokumentation"),
+                required=False,
+                max_length=500,
+                assume_scheme="https",
+                initial=line.evidence_url,
+                widget=forms.URLInput(attrs={"placeholder": "https://"}),
+            )
+            self.fields[f"{key}-evidence_file"] = EvidenceFileField(
+                label=_("Upload dokumentation"),
+                required=False,
+                help_text=_("PDF, Word, Excel, PNG eller JPEG, højst %(limit)s.")
+                % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)},
+            )
+            if line.evidence_file:
+                self.fields[f"{key}-clear_evidence_file"] = forms.BooleanField(
+                    label=_("Fjern den gemte fil"), required=False
+                )
+        for value in values:
+            indicator = value.indicator
+            self.fields[f"value-{indicator.pk}"] = forms.DecimalField(
+                label=indicator.name,
+                required=False,
+                max_digits=12,
+                decimal_places=2,
+                min_value=0,
+                max_value=100 if indicator.unit.strip() == "%" else None,
+                localize=True,
+                initial=value.value,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "number"}),
+                help_text=indicator.unit,
+            )
+        if read_only:
+            for form_field in self.fields.values():
+                form_field.disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.submitting:
+            for line in self.lines:
+                name = f"line-{line.milestone_id}-status"
+                if name not in self.errors and not cleaned.get(name):
+                    self.add_error(name, _("Vælg en status, før du indsender."))
+        return cleaned
+
+    def lines_payload(self):
+        payload = {}
+        for line in self.lines:
+            key = f"line-{line.milestone_id}"
+            payload[line.milestone_id] = {
+                "status": self.cleaned_data[f"{key}-status"],
+                "comment": self.cleaned_data[f"{key}-comment"],
+                "evidence_url": self.cleaned_data[f"{key}-evidence_url"],
+                "evidence_file": self.cleaned_data.get(f"{key}-evidence_file"),
+                "clear_evidence_file": self.cleaned_data.get(f"{key}-clear_evidence_file", False),
+            }
+        return payload
+
+    def values_payload(self):
+        return {v.indicator_id: self.cleaned_data[f"value-{v.indicator_id}"] for v in self.values}
+
+    def _clashes(self, key):
+        """[(label, value saved by the other person)] for the fields of one line or value."""
+        found = []
+        for name, now in self.clashes.items():
+            if name == key or name.startswith(f"{key}-"):
+                if name.endswith("-status"):
+                    now = MilestoneStatus.Status(now).label if now else _("ingen status")
+                found.append((self.fields[name].label, now if now not in (None, "") else "–"))
+        return found
+
+    def blocks(self):
+        """The form laid out as the page shows it: one block per goal with its lines (each
+        with last round's answer beside it) and its indicator values."""
+        by_goal = {}
+        for line in self.lines:
+            goal = line.milestone.goal
+            block = by_goal.setdefault(goal.pk, {"goal": goal, "lines": [], "values": []})
+            key = f"line-{line.milestone_id}"
+            block["lines"].append(
+                {
+                    "line": line,
+                    "milestone": line.milestone,
+                    "previous": self.previous_lines.get(line.milestone_id),
+                    "status": self[f"{key}-status"],
+                    "comment": self[f"{key}-comment"],
+                    "evidence_url": self[f"{key}-evidence_url"],
+                    "evidence_file": self[f"{key}-evidence_file"],
+                    "clear_evidence_file": (
+                        self[f"{key}-clear_evidence_file"] if line.evidence_file else None
+                    ),
+                    "file_name": os.path.basename(line.evidence_file.name or ""),
+                    "clashes": self._clashes(key),
+                }
+            )
+        for value in self.values:
+            goal = value.indicator.goal
+            block = by_goal.setdefault(goal.pk, {"goal": goal, "lines": [], "values": []})
+            block["values"].append(
+                {
+                    "indicator": value.indicator,
+                    "field": self[f"value-{value.indicator_id}"],
+                    "previous": self.previous_values.get(value.indicator_id),
+                    "clashes": self._clashes(f"value-{value.indicator_id}"),
+                }
+            )
+        return sorted(by_goal.values(), key=lambda b: (b["goal"].order, b["goal"].number))
+
+
+class ReviewForm(forms.Form):
+    """Approve, or return with a comment (required when returning)."""
+
+    action = forms.ChoiceField(choices=[("approve", _("Godkend")), ("return", _("Send retur"))])
+    comment = forms.CharField(
+        label=_("Kommentar til kommunen"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Skal udfyldes, når indberetningen sendes retur."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "return" and not cleaned.get("comment", "").strip():
+            self.add_error(
+                "comment", _("Skriv en kommentar, så kommunen ved, hvad der skal rettes.")
+            )
+        return cleaned
+
+
+class JointProgressForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Ikke vurderet"))] + list(MilestoneStatus.Status.choices),
+        required=False,
+    )
+    comment = forms.CharField(
+        label=_("Kommentar"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Beslutning"),
+        choices=[("", _("Ingen beslutning endnu"))] + list(GoalDecision.Decision.choices),
+        required=False,
+    )
+    new_goal = forms.ModelChoiceField(
+        label=_("Nyt eller revideret mål"),
+        queryset=Goal.objects.none(),
+        required=False,
+        help_text=_("Skal vælges ved “revideres” og “nyt mål vedtaget”."),
+    )
+    comment = forms.CharField(
+        label=_("Begrundelse"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, goal, goal_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goal = goal
+        self.fields["new_goal"].queryset = goal_choices.exclude(pk=goal.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        needs_goal = cleaned.get("decision") in (
+            GoalDecision.Decision.REVISE,
+            GoalDecision.Decision.NEW,
+        )
+        if needs_goal and not cleaned.get("new_goal"):
+            self.add_error("new_goal", _("Vælg det nye eller reviderede mål."))
+        return cleaned
+
+
+class RoundForm(forms.ModelForm):
+    """A new status round for one of the user's papers."""
+
+    class Meta:
+        model = StatusRound
+        fields = ["paper", "year", "opens", "deadline"]
+        widgets = {
+            "opens": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, papers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paper"].queryset = papers
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, deadline = cleaned.get("opens"), cleaned.get("deadline")
+        if opens and deadline and deadline < opens:
+            self.add_error("deadline", _("Fristen skal ligge efter åbningsdatoen."))
+        return cleaned
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Begrundelse for genåbning"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Skriv en begrundelse for at genåbne runden.")},
+    )
