@@ -1,0 +1,197 @@
+"""The PDF status papers: the region's paper for a round and one municipality's report.
+
+HTML templates under templates/reports/pdf/ (with the print CSS beside them) are filled from
+`reports.progress` and drawn by WeasyPrint as tagged PDF (PDF/UA-1, title, author and
+language in the metadata) with the DejaVu Sans font embedded. An unpublished round renders
+with an "UDKAST" watermark.
+
+Publishing a round stores every paper once (`schedule_papers`): one `StoredPaper` row per
+document, rendered by the Celery task in reports/tasks.py (inline when no broker is set).
+Downloads serve the stored file and never render.
+"""
+
+import logging
+import traceback
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from goals.models import StatusReport, StatusRound
+from reports import charts
+from reports.models import StoredPaper
+from reports.progress import legend, round_progress
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = settings.BASE_DIR / "static"
+PDF_VARIANT = "pdf/ua-1"
+_TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
+def is_draft(status_round):
+    return status_round.state != StatusRound.State.PUBLISHED
+
+
+def download_filename(status_round, municipality=None):
+    """`KKR-Hovedstaden-status-2018.pdf`, or `…-2018-101-Koebenhavn.pdf` for a municipality."""
+    parts = ["KKR", status_round.paper.region.name, "status", str(status_round.year)]
+    if municipality is not None:
+        parts += [str(municipality.kommunekode), municipality.name]
+    name = "-".join(part.replace(" ", "-") for part in parts).translate(_TRANSLITERATION)
+    return name + ".pdf"
+
+
+def _author(region):
+    return _("Det fælleskommunale sundhedssekretariat, %(kkr)s") % {"kkr": region.kkr_name}
+
+
+def status_paper_html(status_round, *, progress=None):
+    """The region's status paper as HTML, ready for WeasyPrint."""
+    progress = progress or round_progress(status_round)
+    with translation.override("da"):
+        for goal in progress.goals:
+            goal.chart = charts.trend_chart(goal)
+        region, paper = progress.region, progress.paper
+        title = _("%(kkr)s – Status %(year)s: %(paper)s") % {
+            "kkr": region.kkr_name,
+            "year": progress.round.year,
+            "paper": paper.title,
+        }
+        return render_to_string(
+            "reports/pdf/status_paper.html",
+            {
+                "progress": progress,
+                "round": progress.round,
+                "region": region,
+                "paper": paper,
+                "draft": is_draft(progress.round),
+                "title": title,
+                "author": _author(region),
+                "description": _("Årlig status over de fælles sundhedsmål i %(kkr)s.")
+                % {"kkr": region.kkr_name},
+                "created": timezone.now(),
+                "legend": legend(),
+                "comments": progress.comments(),
+            },
+        )
+
+
+def municipality_paper_html(status_round, municipality, *, progress=None):
+    """One municipality's report for the round, with the region's totals beside it."""
+    progress = progress or round_progress(status_round)
+    report = progress.reports.get(municipality.pk)
+    with translation.override("da"):
+        region = progress.region
+        title = _("%(name)s – Status %(year)s: %(paper)s") % {
+            "name": municipality.name,
+            "year": progress.round.year,
+            "paper": progress.paper.title,
+        }
+        return render_to_string(
+            "reports/pdf/municipality_paper.html",
+            {
+                "progress": progress,
+                "round": progress.round,
+                "region": region,
+                "paper": progress.paper,
+                "municipality": municipality,
+                "report": report,
+                "report_state": (
+                    StatusReport.State(report["state"]).label if report else _("ingen indberetning")
+                ),
+                "lines": progress.municipality_lines(municipality),
+                "indicators": progress.indicator_rows(municipality),
+                "draft": is_draft(progress.round),
+                "title": title,
+                "author": _author(region),
+                "description": title,
+                "created": timezone.now(),
+                "legend": legend(),
+            },
+        )
+
+
+def html_to_pdf(html):
+    """WeasyPrint: tagged PDF/UA with the fonts embedded (imported late: it is heavy)."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    return HTML(string=html, base_url=str(STATIC_DIR) + "/").write_pdf(
+        font_config=FontConfiguration(), pdf_variant=PDF_VARIANT
+    )
+
+
+def render_status_paper(status_round, municipality=None):
+    """The PDF bytes of the region's paper, or of one municipality's report."""
+    if municipality is None:
+        return html_to_pdf(status_paper_html(status_round))
+    return html_to_pdf(municipality_paper_html(status_round, municipality))
+
+
+# Storing at publication ---------------------------------------------------------------------
+
+
+def schedule_papers(status_round):
+    """Create (or reset) a pending `StoredPaper` for the region's paper and for every
+    municipality of the region, and queue their rendering. Returns the rows."""
+    from reports.tasks import render_stored_paper
+
+    region = status_round.paper.region
+    with transaction.atomic():
+        wanted = [None, *region.municipalities.order_by("name")]
+        rows = []
+        for municipality in wanted:
+            stored, _created = StoredPaper.objects.get_or_create(
+                round=status_round, municipality=municipality
+            )
+            if stored.state != StoredPaper.State.PENDING:
+                stored.state = StoredPaper.State.PENDING
+                stored.error = ""
+                stored.save(update_fields=["state", "error"])
+            rows.append(stored)
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: [render_stored_paper.delay(pk) for pk in ids])
+    return rows
+
+
+def render_stored(stored):
+    """Render one stored paper and save its file; a failure is recorded on the row (and
+    shown in the admin, where it can be retried) instead of raised."""
+    stored.attempts += 1
+    try:
+        pdf = render_status_paper(stored.round, stored.municipality)
+    except Exception as error:
+        log.exception("Rendering %s failed", stored)
+        stored.state = StoredPaper.State.FAILED
+        stored.error = f"{error.__class__.__name__}: {error}\n\n{traceback.format_exc()}"
+        stored.save(update_fields=["state", "error", "attempts"])
+        return stored
+    if stored.file:
+        # A re-render replaces the file under the same name.
+        stored.file.storage.delete(stored.file.name)
+    stored.file.save(
+        download_filename(stored.round, stored.municipality), ContentFile(pdf), save=False
+    )
+    stored.state = StoredPaper.State.DONE
+    stored.error = ""
+    stored.rendered_at = timezone.now()
+    stored.save(update_fields=["file", "state", "error", "rendered_at", "attempts"])
+    return stored
+
+
+def retry(stored_papers):
+    """Queue the given stored papers again (the admin's retry action)."""
+    from reports.tasks import render_stored_paper
+
+    ids = []
+    for stored in stored_papers:
+        stored.state = StoredPaper.State.PENDING
+        stored.error = ""
+        stored.save(update_fields=["state", "error"])
+        ids.append(stored.pk)
+    transaction.on_commit(lambda: [render_stored_paper.delay(pk) for pk in ids])
+    return len(ids)

@@ -1,0 +1,411 @@
+"""A national-scale data set for load tests and benchmarks: every region with its
+municipalities (all 98), a goal paper per region shaped like Hovedstaden's KKR-mål, and
+yearly published status rounds with every municipality's report.
+
+The data sits in its own paper per region (source `skala-<region>.txt`), so it never
+touches the real papers or the demo history. Missing regions and municipalities are
+created (Hovedstaden with its real municipalities and clusters, the others with made-up
+names) when the reference fixture has not been loaded.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from goals.models import (
+    Goal,
+    GoalDecision,
+    GoalPaper,
+    Indicator,
+    IndicatorValue,
+    JointProgress,
+    Milestone,
+    MilestoneStatus,
+    StatusReport,
+    StatusRound,
+    Theme,
+)
+from municipalities.models import Cluster, Municipality, Region
+
+REGIONS = [
+    # slug, name, code, number of municipalities
+    ("hovedstaden", "Hovedstaden", 1084, 29),
+    ("sjaelland", "Sjælland", 1085, 17),
+    ("syddanmark", "Syddanmark", 1083, 22),
+    ("midtjylland", "Midtjylland", 1082, 19),
+    ("nordjylland", "Nordjylland", 1081, 11),
+]
+
+HOVEDSTADEN = {
+    "Byen": [(101, "København"), (147, "Frederiksberg")],
+    "Nord": [
+        (201, "Allerød"),
+        (210, "Fredensborg"),
+        (250, "Frederikssund"),
+        (270, "Gribskov"),
+        (260, "Halsnæs"),
+        (217, "Helsingør"),
+        (219, "Hillerød"),
+        (223, "Hørsholm"),
+    ],
+    "Midt": [
+        (151, "Ballerup"),
+        (240, "Egedal"),
+        (190, "Furesø"),
+        (157, "Gentofte"),
+        (159, "Gladsaxe"),
+        (163, "Herlev"),
+        (173, "Lyngby-Taarbæk"),
+        (230, "Rudersdal"),
+    ],
+    "Syd": [
+        (165, "Albertslund"),
+        (153, "Brøndby"),
+        (155, "Dragør"),
+        (161, "Glostrup"),
+        (167, "Hvidovre"),
+        (169, "Høje-Taastrup"),
+        (183, "Ishøj"),
+        (175, "Rødovre"),
+        (185, "Tårnby"),
+        (187, "Vallensbæk"),
+    ],
+    "Bornholm": [(400, "Bornholm")],
+}
+
+# Hovedstaden's KKR-mål 2017–2018 (seed 001), with per-municipality milestones added so
+# every goal has a matrix to fill.
+GOALS = [
+    {
+        "theme": "Akutfunktioner",
+        "number": "1",
+        "title": "En fælles plan for akutfunktioner til borgere med fysiske sygdomme",
+        "milestones": [
+            (
+                (
+                    "Kommunerne udarbejder og følger en fælles plan, som viser udviklingstrinene "
+                    "frem mod 2018."
+                ),
+                "joint",
+                1,
+                None,
+            ),
+            (
+                (
+                    "Kommunen sikrer sine borgere adgang til en akutfunktion, som lever op til "
+                    "Sundhedsstyrelsens kvalitetsstandard."
+                ),
+                "municipality",
+                2,
+                0.4,
+            ),
+            (
+                "Kommunen har indgået aftale med almen praksis om brug af akutfunktionen.",
+                "municipality",
+                4,
+                None,
+            ),
+        ],
+        "indicator": ("Borgere visiteret til akutfunktionen", "personer"),
+    },
+    {
+        "theme": "Akut psykiatrisk tilstand",
+        "number": "2",
+        "title": "Større klarhed om tilbud til borgere i akut psykiatrisk tilstand",
+        "milestones": [
+            (
+                (
+                    "1-2 tovholderkommuner afholder en videndelingskonference om kommunale "
+                    "akuttilbud til borgere i akut psykiatrisk tilstand."
+                ),
+                "joint",
+                2,
+                None,
+            ),
+            (
+                "Kommunen har beskrevet sit akuttilbud til borgere i akut psykiatrisk tilstand.",
+                "municipality",
+                3,
+                None,
+            ),
+        ],
+        "indicator": None,
+    },
+    {
+        "theme": "De unges sundhed",
+        "number": "3",
+        "title": "Bedre fysisk og mental sundhed hos de unge",
+        "milestones": [
+            (
+                (
+                    "Kommunerne etablerer en fælles strategi for fremme af fysisk og mental "
+                    "sundhed på tværs af kommuner og ungdomsuddannelser."
+                ),
+                "joint",
+                1,
+                None,
+            ),
+            (
+                "Hver klynge afholder et fælles temamøde med ungdomsuddannelserne.",
+                "cluster",
+                3,
+                None,
+            ),
+            (
+                "Kommunen samarbejder med mindst én ungdomsuddannelse om røgfri skoletid.",
+                "municipality",
+                5,
+                0.2,
+            ),
+        ],
+        "indicator": ("Ungdomsuddannelser med røgfri skoletid", "skoler"),
+    },
+]
+DEVELOPMENT_AREAS = [
+    ("A", "Sundere livsstil hos borgere med psykiske lidelser"),
+    ("B", "Bedre styring af rusmiddelbehandlingen"),
+    ("C", "Optimering af indsatsen for borgere med dobbeltdiagnoser"),
+]
+COMMENTS = [
+    "Akutteamet er udvidet med to sygeplejersker, og kvalitetsstandarden er gennemgået.",
+    "Vi samarbejder med nabokommunen om fælles drift af akutpladser.",
+    "Aftalen med almen praksis forhandles i det kommunale lægelige udvalg.",
+    "Tilbuddet er beskrevet og sendt til hospitalspsykiatrien.",
+    "Røgfri skoletid er indført på erhvervsskolen fra august.",
+    "Arbejdet er forsinket af rekrutteringsudfordringer på sygeplejeområdet.",
+]
+
+
+@dataclass
+class ScaleResult:
+    regions: int
+    municipalities: int
+    rounds: int
+    lines: int
+
+    def __str__(self):
+        return (
+            f"{self.regions} regioner, {self.municipalities} kommuner, {self.rounds} "
+            f"statusrunder, {self.lines} indberettede linjer."
+        )
+
+
+def _ensure_regions(regions):
+    """The regions (by slug) with their full number of municipalities, creating what is
+    missing."""
+    result = []
+    used = set(Municipality.objects.values_list("kommunekode", flat=True))
+    spare = (code for code in range(300, 1000) if code not in used and code != 400)
+    for slug, name, code, count in REGIONS:
+        if regions and slug not in regions:
+            continue
+        region, _created = Region.objects.get_or_create(
+            slug=slug, defaults={"name": name, "code": code}
+        )
+        have = Municipality.objects.filter(region=region).count()
+        if slug == "hovedstaden":
+            for order, (cluster_name, members) in enumerate(HOVEDSTADEN.items(), start=1):
+                for kommunekode, municipality_name in members:
+                    if have >= count or kommunekode in used:
+                        continue
+                    cluster, _ = Cluster.objects.get_or_create(
+                        region=region, name=cluster_name, defaults={"order": order}
+                    )
+                    Municipality.objects.create(
+                        kommunekode=kommunekode,
+                        name=municipality_name,
+                        region=region,
+                        cluster=cluster,
+                    )
+                    used.add(kommunekode)
+                    have += 1
+        while have < count:
+            kommunekode = next(spare)
+            Municipality.objects.create(
+                kommunekode=kommunekode, name=f"Kommune {kommunekode}", region=region
+            )
+            used.add(kommunekode)
+            have += 1
+        result.append(region)
+    return result
+
+
+def _paper(region, first_year, last_year):
+    paper, _created = GoalPaper.objects.update_or_create(
+        source=f"skala-{region.slug}.txt",
+        defaults={
+            "region": region,
+            "title": "KKR-mål for sundhed",
+            "kind": GoalPaper.Kind.KKR_GOALS,
+            "adopted_year": first_year - 1,
+            "first_year": first_year,
+            "last_year": last_year,
+            "summary": "Skalatest: fælles mål for akutfunktioner, psykiatri og unges sundhed.",
+        },
+    )
+    if paper.goals.exists():
+        return paper
+    municipalities = Municipality.objects.filter(region=region).count()
+    order = 0
+    for theme_order, spec in enumerate(GOALS, start=1):
+        theme = Theme.objects.create(paper=paper, order=theme_order, title=spec["theme"])
+        order += 1
+        goal = Goal.objects.create(
+            paper=paper, theme=theme, number=spec["number"], order=order, title=spec["title"]
+        )
+        for m_order, (text, scope, years_in, baseline) in enumerate(spec["milestones"], 1):
+            due_year = first_year + years_in - 1
+            Milestone.objects.create(
+                goal=goal,
+                order=m_order,
+                text=text,
+                scope=scope,
+                due=datetime.date(due_year, 12, 31),
+                due_text=f"inden udgangen af {due_year}",
+                baseline_count=round(baseline * municipalities) if baseline else None,
+                baseline_of=municipalities if baseline else None,
+                baseline_year=first_year - 1 if baseline else None,
+            )
+        if spec["indicator"]:
+            Indicator.objects.create(
+                goal=goal, order=1, name=spec["indicator"][0], unit=spec["indicator"][1]
+            )
+    for number, title in DEVELOPMENT_AREAS:
+        order += 1
+        Goal.objects.create(
+            paper=paper,
+            number=number,
+            order=order,
+            title=title,
+            kind=Goal.Kind.DEVELOPMENT_AREA,
+            state=Goal.State.PIPELINE,
+        )
+    return paper
+
+
+def _rounds(paper, years, rng, publish_last=True):
+    municipalities = list(Municipality.objects.filter(region=paper.region).order_by("pk"))
+    clusters = list(Cluster.objects.filter(region=paper.region))
+    milestones = list(Milestone.objects.filter(goal__paper=paper).select_related("goal"))
+    indicators = list(Indicator.objects.filter(goal__paper=paper))
+    goals = list(Goal.objects.filter(paper=paper, kind=Goal.Kind.COMMITMENT))
+    # The year each municipality (or cluster) meets each milestone, so progress only grows.
+    met_in = {}
+    for milestone in milestones:
+        met_already = milestone.baseline_count or 0
+        units = {"municipality": municipalities, "cluster": clusters}.get(milestone.scope, [None])
+        for i, unit in enumerate(units):
+            met_in[(milestone.pk, getattr(unit, "pk", None))] = (
+                years[0] - 1 if i < met_already else years[0] + int(rng.expovariate(0.35))
+            )
+    existing = set(StatusRound.objects.filter(paper=paper).values_list("year", flat=True))
+    made = lines_made = 0
+    for index, year in enumerate(years):
+        if year in existing:
+            continue
+        published = publish_last or index < len(years) - 1
+        status_round = StatusRound.objects.create(
+            paper=paper,
+            year=year,
+            opens=datetime.date(year, 9, 1),
+            deadline=datetime.date(year, 11, 1),
+            state=StatusRound.State.PUBLISHED if published else StatusRound.State.CLOSED,
+            opened_at=timezone.make_aware(datetime.datetime(year, 9, 1, 9)),
+            closed_at=timezone.make_aware(datetime.datetime(year, 11, 15, 9)),
+            published_at=(
+                timezone.make_aware(datetime.datetime(year, 12, 1, 9)) if published else None
+            ),
+        )
+        made += 1
+        reports = StatusReport.objects.bulk_create(
+            StatusReport(
+                round=status_round,
+                municipality=m,
+                state=(
+                    StatusReport.State.APPROVED if rng.random() > 0.04 else StatusReport.State.DRAFT
+                ),
+                submitted_at=timezone.make_aware(datetime.datetime(year, 10, 25, 12)),
+            )
+            for m in municipalities
+        )
+        lines, values = [], []
+        for report in reports:
+            for milestone in milestones:
+                if milestone.scope != "municipality":
+                    continue
+                lines.append(
+                    MilestoneStatus(
+                        report=report,
+                        milestone=milestone,
+                        status=_status(met_in[(milestone.pk, report.municipality_id)], year, rng),
+                        comment=rng.choice(COMMENTS) if rng.random() < 0.08 else "",
+                    )
+                )
+            for indicator in indicators:
+                values.append(
+                    IndicatorValue(report=report, indicator=indicator, value=rng.randint(5, 400))
+                )
+        MilestoneStatus.objects.bulk_create(lines, batch_size=2000)
+        IndicatorValue.objects.bulk_create(values, batch_size=2000)
+        lines_made += len(lines)
+        joint = []
+        for milestone in milestones:
+            if milestone.scope == "municipality":
+                continue
+            units = clusters if milestone.scope == "cluster" else [None]
+            for unit in units:
+                joint.append(
+                    JointProgress(
+                        round=status_round,
+                        milestone=milestone,
+                        cluster=unit,
+                        status=_status(
+                            met_in[(milestone.pk, getattr(unit, "pk", None))], year, rng
+                        ),
+                    )
+                )
+        JointProgress.objects.bulk_create(joint)
+        GoalDecision.objects.bulk_create(
+            GoalDecision(
+                round=status_round,
+                goal=goal,
+                decision=GoalDecision.Decision.CONTINUE,
+                comment="Målet fastholdes, og status følges op næste år.",
+            )
+            for goal in goals
+        )
+    return made, lines_made
+
+
+def _status(met_year, year, rng):
+    if met_year <= year:
+        return MilestoneStatus.Status.MET
+    if rng.random() < 0.03:
+        return MilestoneStatus.Status.NOT_RELEVANT
+    if met_year - year <= 2:
+        return MilestoneStatus.Status.IN_PROGRESS
+    return MilestoneStatus.Status.NOT_STARTED
+
+
+@transaction.atomic
+def generate_scale_data(regions=None, rounds=10, first_year=2017, seed=1, publish_last=True):
+    """Create (or complete) the scale data set; returns what it holds. Idempotent: rounds
+    that exist are left alone."""
+    rng = random.Random(seed)
+    years = list(range(first_year, first_year + rounds))
+    made = lines = 0
+    chosen = _ensure_regions(regions)
+    for region in chosen:
+        paper = _paper(region, first_year, years[-1])
+        r, n = _rounds(paper, years, rng, publish_last=publish_last)
+        made += r
+        lines += n
+    return ScaleResult(
+        regions=len(chosen),
+        municipalities=Municipality.objects.filter(region__in=chosen).count(),
+        rounds=made,
+        lines=lines,
+    )
