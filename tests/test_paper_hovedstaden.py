@@ -291,3 +291,18 @@ def test_2024_what_was_achieved_continued_and_added(loaded):
     active = [g.title for g in paper.goals.filter(state=Goal.State.ACTIVE)]
     assert active == continued[:3] == continued[3:]
     assert not Milestone.objects.filter(goal__paper=paper).exists()
+
+
+def test_the_2016_paper_gave_way_to_the_adopted_2017_2018_paper(loaded):
+    # The 2016 paper asks for approval ("[Papiret er herefter godkendt …]") and its goals come
+    # back, revised, in the adopted 2017–2018 paper; rusmiddelområdet returns only as the
+    # development area B. So nothing of 2016 is still an active goal the municipalities report on.
+    old = GoalPaper.objects.get(source=HOVEDSTADEN_2016)
+    new = GoalPaper.objects.get(source=HOVEDSTADEN_2017)
+
+    assert in_seed("[Papiret er herefter godkendt", HOVEDSTADEN_2016)
+    assert old.state == GoalPaper.State.ARCHIVED
+    assert not old.goals.active().exists()
+    assert new.state == GoalPaper.State.ADOPTED
+    assert old.goals.filter(title__contains="rusmiddel").get().state == Goal.State.RETIRED
+    assert new.goals.get(number="B").title.startswith("Bedre styring af rusmiddel")
