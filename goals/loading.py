@@ -50,6 +50,8 @@ class _Loader:
     def __init__(self, update):
         self.update = update
         self.result = LoadResult()
+        # (goal, {"source", "number"}) pairs, linked once every paper is in.
+        self.revisions = []
 
     def sync(self, model, lookup, values):
         """Find the row by `lookup`; create it from `values` or (with update) reset it."""
@@ -163,8 +165,19 @@ class _Loader:
                     "description": item.get("description", ""),
                 },
             )
+        if data.get("replaces"):
+            self.revisions.append((goal, data["replaces"]))
         for child in data.get("children", []):
             self.goal(paper, theme, goal, child, order)
+
+    def link_revisions(self):
+        """A revised goal points at the goal it replaced, which may stand in an older paper."""
+        for goal, ref in self.revisions:
+            old = Goal.objects.get(paper__source=ref["source"], number=ref["number"])
+            if goal.replaces_id is None or (self.update and goal.replaces_id != old.pk):
+                goal.replaces = old
+                goal.save(update_fields=["replaces"])
+                self.result.count(self.result.updated, Goal)
 
 
 def _date(value):
@@ -192,4 +205,5 @@ def load_kkr_data(update=False):
         loader.region(region)
     for path in paper_files():
         loader.paper(_read(path))
+    loader.link_revisions()
     return loader.result

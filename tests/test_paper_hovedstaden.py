@@ -306,3 +306,14 @@ def test_the_2016_paper_gave_way_to_the_adopted_2017_2018_paper(loaded):
     assert new.state == GoalPaper.State.ADOPTED
     assert old.goals.filter(title__contains="rusmiddel").get().state == Goal.State.RETIRED
     assert new.goals.get(number="B").title.startswith("Bedre styring af rusmiddel")
+
+
+def test_the_revised_goals_point_back_to_the_2016_goals_they_replace(loaded):
+    # A politician following "akutfunktioner" from 2016 to 2017 finds one goal's history.
+    old = GoalPaper.objects.get(source=HOVEDSTADEN_2016)
+    new = GoalPaper.objects.get(source=HOVEDSTADEN_2017)
+    revised = {g.replaces.title: g.title for g in new.goals.filter(replaces__isnull=False)}
+
+    assert set(revised) == {g.title for g in old.goals.filter(state=Goal.State.REVISED)}
+    assert "akuttilbud" in revised["KKR-mål om akutfunktioner"]
+    assert "unges" in revised["KKR-mål om de unges sundhed"]
