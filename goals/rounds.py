@@ -296,12 +296,14 @@ def _changes_since(report, version):
         records = model.history.filter(report_id=report.pk)
         if since is not None:
             records = records.filter(history_date__gt=since)
-        latest = {}
+        latest, before = {}, {}
         for record in records.select_related("history_user").order_by("history_date"):
             latest[record.id] = record.history_user
+            if record.history_type == "+":
+                # Created after the user's version (the round's opening): blank back then.
+                before.setdefault(record.id, record)
         if not latest:
             continue
-        before = {}
         if since is not None:
             earlier = model.history.filter(id__in=latest, history_date__lte=since)
             for record in earlier.order_by("history_date"):

@@ -92,7 +92,7 @@ def test_submitting_with_a_missing_status_shows_the_error_there_and_keeps_the_in
     logged_in, municipalities, open_status_round
 ):
     report = report_of(open_status_round, municipalities)
-    first, second = report.lines.order_by("milestone__goal__order")
+    _first, second = report.lines.order_by("milestone__goal__order")
     data = form_data(report, comment="Min lange kommentar", submit="1")
     data[f"line-{second.milestone_id}-status"] = ""
 

@@ -1,0 +1,162 @@
+"""Evidence uploads: the type is judged by content, not name; the size is capped; a saved
+file survives a form error; files are served only to who may see the report."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfWriter
+
+from goals.models import StatusReport
+
+pytestmark = pytest.mark.django_db
+
+
+def small_pdf():
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def office_file(part):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<document/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def report(open_status_round, municipalities):
+    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
+
+
+@pytest.fixture
+def reporter_client(client, reporters):
+    client.force_login(reporters[101])
+    return client
+
+
+def post_file(client, report, upload, **extra):
+    line = report.lines.order_by("milestone__goal__order").first()
+    data = {"version": report.version, "save": "1"}
+    for other in report.lines.all():
+        data[f"line-{other.milestone_id}-status"] = "in_progress"
+    data[f"line-{line.milestone_id}-evidence_file"] = upload
+    data.update(extra)
+    response = client.post(reverse("goals:report_form", args=[report.pk]), data, follow=True)
+    line.refresh_from_db()
+    return response, line
+
+
+def test_a_real_small_pdf_is_saved_and_served_to_the_municipality(reporter_client, report):
+    content = small_pdf()
+    response, line = post_file(
+        reporter_client, report, SimpleUploadedFile("Akutplan 2025.pdf", content)
+    )
+
+    assert "Kladden er gemt" in response.content.decode()
+    assert line.evidence_file.name.endswith(".pdf")
+    download = reporter_client.get(reverse("goals:evidence_file", args=[line.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == content
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "stored_as"),
+    [
+        ("notat.docx", office_file("word/document.xml"), ".docx"),
+        ("tal.xlsx", office_file("xl/workbook.xml"), ".xlsx"),
+        ("foto.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, ".png"),
+        ("foto.jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, ".jpg"),
+        # named wrongly, stored after what it is
+        ("skema.pdf", office_file("xl/workbook.xml"), ".xlsx"),
+    ],
+)
+def test_office_files_and_images_are_accepted_by_content(
+    reporter_client, report, name, content, stored_as
+):
+    _response, line = post_file(reporter_client, report, SimpleUploadedFile(name, content))
+    assert line.evidence_file.name.endswith(stored_as)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("rapport.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200),  # an .exe
+        ("notat.docx", office_file("payload.bin")),  # a zip, but not a Word document
+        ("side.pdf", b"<html><script>alert(1)</script></html>"),
+    ],
+)
+def test_a_disguised_file_is_refused_next_to_its_field(reporter_client, report, name, content):
+    response, line = post_file(reporter_client, report, SimpleUploadedFile(name, content))
+    text = response.content.decode()
+    assert "Filtypen kan ikke bruges" in text
+    assert "Indberetningen er ikke gemt" in text
+    assert not line.evidence_file
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_a_file_over_the_limit_is_refused(reporter_client, report, settings):
+    settings.EVIDENCE_MAX_BYTES = 2048
+    content = small_pdf() + b"%" * 4096
+    response, line = post_file(reporter_client, report, SimpleUploadedFile("stor.pdf", content))
+    text = response.content.decode()
+    assert "Filen er for stor" in text
+    assert "2,0" in text and "KB" in text  # the limit, in Danish number format
+    assert not line.evidence_file
+
+
+def test_the_default_limit_is_ten_megabytes(reporter_client, report, settings):
+    assert settings.EVIDENCE_MAX_BYTES == 10 * 1024 * 1024
+    content = small_pdf() + b"%" * (settings.EVIDENCE_MAX_BYTES + 1)
+    response, line = post_file(reporter_client, report, SimpleUploadedFile("stor.pdf", content))
+    assert "Filen er for stor" in response.content.decode()
+    assert not line.evidence_file
+
+
+def test_a_saved_file_is_kept_when_the_form_has_an_error_and_can_be_removed(
+    reporter_client, report
+):
+    _response, line = post_file(reporter_client, report, SimpleUploadedFile("a.pdf", small_pdf()))
+    saved = line.evidence_file.name
+    report.refresh_from_db()
+
+    key = f"line-{line.milestone_id}"
+    response, line = post_file(
+        reporter_client, report, b"", **{f"{key}-evidence_url": "ikke et link"}
+    )
+    text = response.content.decode()
+    assert "Indtast en gyldig URL." in text
+    assert "Gemt fil:" in text
+    assert line.evidence_file.name == saved
+
+    response, line = post_file(reporter_client, report, b"", **{f"{key}-clear_evidence_file": "on"})
+    assert "Kladden er gemt" in response.content.decode()
+    assert not line.evidence_file
+
+
+def test_files_are_served_only_to_the_municipality_and_its_secretariat(
+    client, report, reporters, secretariat, other_secretariat, other_reporter
+):
+    client.force_login(reporters[101])
+    _response, line = post_file(client, report, SimpleUploadedFile("a.pdf", small_pdf()))
+    url = reverse("goals:evidence_file", args=[line.pk])
+
+    for user, expected in [
+        (reporters[147], 404),
+        (other_reporter, 404),
+        (other_secretariat, 404),
+        (secretariat, 200),
+    ]:
+        client.force_login(user)
+        assert client.get(url).status_code == expected, user
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and "/konto/login/" in response["Location"]
