@@ -154,3 +154,10 @@ def open_status_round(paper, municipalities, reporters, secretariat):
         paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
     )
     return rounds.open_round(status_round, by=secretariat)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are made in most tests; the production hasher's deliberate slowness is not
+    what they test (logging in still checks the password)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
