@@ -23,8 +23,8 @@ COLOURS = {
 }
 
 WIDTH = 640
-LABEL_WIDTH = 118
-SHARE_WIDTH = 62
+LABEL_WIDTH = 128
+SHARE_WIDTH = 90
 ROW = 24
 GAP = 8
 LEGEND = 26
@@ -81,7 +81,7 @@ def trend_chart(goal_progress, *, title=None):
                     f'text-anchor="middle">{text}</text>'
                 )
             x += w
-        share = f"{point.tally.share('met')} %" if total else ""
+        share = _("%(share)s %% opfyldt") % {"share": point.tally.share("met")} if total else ""
         parts.append(
             f'<text x="{WIDTH}" y="{y + ROW / 2 + 4}" text-anchor="end" font-weight="bold" '
             f'fill="#1d2733">{share}</text>'
@@ -101,11 +101,7 @@ def _legend(y):
             f'<rect x="{x}" y="{y}" width="12" height="12" fill="{fill}"/>'
             f'<text x="{x + 16}" y="{y + 10}" fill="#1d2733" font-size="10">{escape(label)}</text>'
         )
-        x += 20 + 6.2 * len(label)
-    parts.append(
-        f'<text x="{WIDTH}" y="{y + 10}" text-anchor="end" fill="#5b6673" font-size="10">'
-        f"{escape(_('andel opfyldt'))}</text>"
-    )
+        x += 24 + 6.1 * len(label)
     return "".join(parts)
 
 

@@ -189,6 +189,12 @@ class MilestoneProgress:
         return self.milestone.scope
 
     @property
+    def asked(self):
+        """False for a milestone the round did not ask about (its goal was no active
+        commitment, and nobody answered it)."""
+        return bool(self.cells)
+
+    @property
     def per_municipality(self):
         return self.milestone.scope == Milestone.Scope.MUNICIPALITY
 
@@ -238,7 +244,7 @@ class GoalProgress:
 
     @property
     def municipality_milestones(self):
-        return [m for m in self.milestones if m.per_municipality]
+        return [m for m in self.milestones if m.per_municipality and m.asked]
 
     @property
     def baseline(self):
@@ -251,6 +257,25 @@ class GoalProgress:
             sum(m.baseline_count for m in with_baseline),
             sum(m.baseline_of for m in with_baseline),
             min((m.baseline_year for m in with_baseline if m.baseline_year), default=None),
+        )
+
+    @property
+    def headline(self):
+        """(met, of, unit) for the goal in one phrase: over its per-municipality milestones
+        when it has any ("21 af 29 kommuner"), else over its milestones ("1 af 2 milepæle")."""
+        per_municipality = self.municipality_milestones
+        if len(per_municipality) == 1:
+            tally = per_municipality[0].tally
+            return (tally.met, tally.total, _("kommuner"))
+        if per_municipality:
+            met = sum(m.tally.met for m in per_municipality)
+            total = sum(m.tally.total for m in per_municipality)
+            return (met, total, _("kommunesvar"))
+        asked = [m for m in self.milestones if m.asked]
+        return (
+            sum(1 for m in asked if m.tally.total and m.tally.met == m.tally.total),
+            len(asked),
+            _("milepæle"),
         )
 
     @property
@@ -303,6 +328,10 @@ class RoundProgress:
         return [g for g in self.goals if g.decision is not None]
 
     @property
+    def has_baselines(self):
+        return any(g.baseline for g in self.commitments)
+
+    @property
     def reported_count(self):
         return sum(1 for r in self.reports.values() if r["state"] in REPORTED_STATES)
 
@@ -322,7 +351,7 @@ class RoundProgress:
         lines = []
         for goal in self.goals:
             for mp in goal.milestones:
-                if mp.per_municipality:
+                if mp.per_municipality and mp.asked:
                     lines.append(MunicipalityLine(goal, mp, mp.cells[municipality.pk]))
         return lines
 
@@ -414,6 +443,17 @@ def round_progress(status_round):
     for row in trend_counts:
         history[(row["report__round_id"], row["milestone_id"])][row["status"]] += row["n"]
 
+    # What the round asks (as goals.rounds.reporting_milestones), or what was answered anyway.
+    goal_of = {goal.pk: goal for goal in goals}
+    asked = {
+        m.pk
+        for m in milestones
+        if goal_of[m.goal_id].kind == Goal.Kind.COMMITMENT
+        and goal_of[m.goal_id].state == Goal.State.ACTIVE
+    }
+    asked |= {milestone_pk for _municipality, milestone_pk in answers}
+    asked |= {milestone_pk for milestone_pk, _cluster in joint_rows[status_round.pk]}
+
     milestones_of = defaultdict(list)
     for milestone in milestones:
         milestones_of[milestone.goal_id].append(milestone)
@@ -439,6 +479,9 @@ def round_progress(status_round):
         )
         cluster_tallies = defaultdict(Tally)
         for milestone in milestones_of[goal.pk]:
+            if milestone.pk not in asked:
+                gp.milestones.append(MilestoneProgress(milestone=milestone))
+                continue
             mp = _milestone_progress(
                 milestone, on, municipalities, clusters, answers, joint_rows[status_round.pk]
             )
@@ -501,6 +544,8 @@ def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
         tally = Tally()
         for mp in gp.milestones:
             milestone = mp.milestone
+            if not mp.asked:
+                continue
             if milestone.scope == Milestone.Scope.MUNICIPALITY:
                 counts = history.get((round_pk, milestone.pk), Counter())
                 answered = sum(counts.values())
@@ -558,9 +603,7 @@ def municipality_history(progress, municipality):
     found = {(r["report__round_id"], r["milestone_id"]): r["status"] for r in rows}
     history = {}
     for goal in progress.goals:
-        for mp in goal.milestones:
-            if not mp.per_municipality:
-                continue
+        for mp in goal.municipality_milestones:
             history[mp.milestone.pk] = [
                 (
                     year,

@@ -1,4 +1,28 @@
-"""Public pages (goals and progress per region) and the stored PDF status papers."""
+"""Public pages (goals and progress per region) and the stored PDF status papers.
+
+Included at the site root inside i18n_patterns (Danish at /, English under /en/); the
+region catch-all comes last.
+"""
+
+from django.urls import path
+
+from reports import views
 
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "rapporter/<slug:region>/<int:year>/statuspapir.pdf",
+        views.region_paper_pdf,
+        name="region_paper_pdf",
+    ),
+    path(
+        "rapporter/<slug:region>/<int:year>/<int:kommunekode>.pdf",
+        views.municipality_paper_pdf,
+        name="municipality_paper_pdf",
+    ),
+    path("<slug:region>/", views.region_page, name="region"),
+    path("<slug:region>/maal/<int:pk>/", views.goal_page, name="goal"),
+    path("<slug:region>/kommuner/<int:kommunekode>/", views.municipality_page, name="municipality"),
+    path("<slug:region>/status/<int:year>/", views.status_page, name="status"),
+]

@@ -1,0 +1,210 @@
+"""Public pages: the regions, their goals and progress, each municipality's status and the
+yearly status papers (served from storage, never rendered on request).
+
+Only published rounds are public; everything shown comes from `reports.progress`.
+"""
+
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from goals.models import Goal, GoalDecision, GoalPaper, StatusRound
+from municipalities.models import Municipality, Region
+from reports import charts
+from reports.models import StoredPaper
+from reports.papers import download_filename
+from reports.progress import latest_published_round, legend, municipality_history, round_progress
+
+PUBLIC_PAPER_STATES = (GoalPaper.State.ADOPTED, GoalPaper.State.ARCHIVED)
+
+
+def _get_region(slug):
+    return get_object_or_404(Region, slug=slug)
+
+
+def _get_published_round(region, year):
+    """The region's published round of `year` (the newest paper's when several), or 404."""
+    status_round = (
+        StatusRound.objects.in_region(region)
+        .filter(year=year, state=StatusRound.State.PUBLISHED)
+        .select_related("paper__region")
+        .order_by("-paper__adopted_year", "-pk")
+        .first()
+    )
+    if status_round is None:
+        raise Http404("Ingen offentliggjort status for året.")
+    return status_round
+
+
+def _with_charts(progress):
+    for goal in progress.goals:
+        goal.chart = charts.trend_chart(goal)
+    return progress
+
+
+def _published_years(region):
+    return list(
+        StatusRound.objects.in_region(region)
+        .filter(state=StatusRound.State.PUBLISHED)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+@require_safe
+def home(request):
+    published = StatusRound.objects.filter(state=StatusRound.State.PUBLISHED).order_by("-year")
+    regions = Region.objects.annotate(municipality_count=Count("municipalities")).prefetch_related(
+        Prefetch(
+            "papers",
+            queryset=GoalPaper.objects.filter(state__in=PUBLIC_PAPER_STATES).prefetch_related(
+                Prefetch("rounds", queryset=published, to_attr="published_rounds")
+            ),
+            to_attr="public_papers",
+        ),
+    )
+    return render(request, "reports/home.html", {"regions": regions})
+
+
+@require_safe
+def region_page(request, region):
+    region = _get_region(region)
+    status_round = latest_published_round(region)
+    progress = _with_charts(round_progress(status_round)) if status_round else None
+    papers = (
+        GoalPaper.objects.in_region(region)
+        .filter(state__in=PUBLIC_PAPER_STATES)
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.filter(parent=None).order_by("order"))
+        )
+    )
+    municipalities = region.municipalities.select_related("cluster").order_by(
+        "cluster__order", "cluster__name", "name"
+    )
+    return render(
+        request,
+        "reports/region.html",
+        {
+            "region": region,
+            "progress": progress,
+            "papers": papers,
+            "municipalities": municipalities,
+            "years": _published_years(region),
+            "legend": legend(),
+        },
+    )
+
+
+@require_safe
+def goal_page(request, region, pk):
+    region = _get_region(region)
+    goal = get_object_or_404(
+        Goal.objects.select_related("paper", "theme", "parent", "replaces"),
+        pk=pk,
+        paper__region=region,
+        paper__state__in=PUBLIC_PAPER_STATES,
+    )
+    status_round = latest_published_round(region, paper=goal.paper)
+    goal_progress = None
+    if status_round:
+        progress = round_progress(status_round)
+        goal_progress = next(g for g in progress.goals if g.goal.pk == goal.pk)
+        goal_progress.chart = charts.trend_chart(goal_progress)
+    decisions = (
+        GoalDecision.objects.filter(goal=goal, round__state=StatusRound.State.PUBLISHED)
+        .select_related("round", "new_goal")
+        .order_by("-round__year")
+    )
+    return render(
+        request,
+        "reports/goal.html",
+        {
+            "region": region,
+            "goal": goal,
+            "round": status_round,
+            "g": goal_progress,
+            "decisions": decisions,
+            "legend": legend(),
+        },
+    )
+
+
+@require_safe
+def municipality_page(request, region, kommunekode):
+    region = _get_region(region)
+    municipality = get_object_or_404(
+        Municipality.objects.select_related("cluster"), region=region, kommunekode=kommunekode
+    )
+    status_round = latest_published_round(region)
+    progress = round_progress(status_round) if status_round else None
+    context = {"region": region, "municipality": municipality, "progress": progress}
+    if progress:
+        history = municipality_history(progress, municipality)
+        context["lines"] = [
+            (line, history.get(line.milestone.milestone.pk, []))
+            for line in progress.municipality_lines(municipality)
+        ]
+        context["report"] = progress.reports.get(municipality.pk)
+        context["indicators"] = progress.indicator_rows(municipality)
+    return render(request, "reports/municipality.html", context)
+
+
+@require_safe
+def status_page(request, region, year):
+    region = _get_region(region)
+    status_round = _get_published_round(region, year)
+    progress = _with_charts(round_progress(status_round))
+    return render(
+        request,
+        "reports/status.html",
+        {
+            "region": region,
+            "round": status_round,
+            "progress": progress,
+            "years": _published_years(region),
+            "legend": legend(),
+        },
+    )
+
+
+def _serve(request, status_round, municipality=None):
+    stored = (
+        StoredPaper.objects.filter(
+            round=status_round, municipality=municipality, state=StoredPaper.State.DONE
+        )
+        .exclude(file="")
+        .first()
+    )
+    if stored is None:
+        # Published but still rendering (or failed: the secretariat sees it in the admin).
+        response = render(
+            request,
+            "reports/paper_pending.html",
+            {"round": status_round, "municipality": municipality},
+            status=503,
+        )
+        response["Retry-After"] = "60"
+        return response
+    response = FileResponse(
+        stored.file.open("rb"),
+        filename=download_filename(status_round, municipality),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def region_paper_pdf(request, region, year):
+    status_round = _get_published_round(_get_region(region), year)
+    return _serve(request, status_round)
+
+
+@require_safe
+def municipality_paper_pdf(request, region, year, kommunekode):
+    region = _get_region(region)
+    status_round = _get_published_round(region, year)
+    municipality = get_object_or_404(Municipality, region=region, kommunekode=kommunekode)
+    return _serve(request, status_round, municipality)
