@@ -1,0 +1,98 @@
+"""`manage.py send_reminders`: reporters of unsubmitted reports are reminded before the
+deadline and when it has passed, each reminder once."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from goals import rounds
+from goals.models import Reminder, StatusReport, StatusRound
+
+pytestmark = pytest.mark.django_db
+
+
+def set_deadline(status_round, days_from_today):
+    today = timezone.localdate()
+    deadline = today + datetime.timedelta(days=days_from_today)
+    StatusRound.objects.filter(pk=status_round.pk).update(
+        opens=min(today, deadline) - datetime.timedelta(days=30), deadline=deadline
+    )
+
+
+def run(*args):
+    out = StringIO()
+    call_command("send_reminders", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_nothing_is_sent_while_the_deadline_is_far_away(open_status_round):
+    mail.outbox.clear()
+    assert "Sendte 0" in run()
+    assert mail.outbox == []
+
+
+def test_reminders_before_the_deadline_go_out_once_and_skip_submitted_reports(
+    open_status_round, municipalities, reporters
+):
+    set_deadline(open_status_round, 5)
+    submitted = StatusReport.objects.get(round=open_status_round, municipality=municipalities[147])
+    rounds.save_report(
+        submitted,
+        version=submitted.version,
+        lines={
+            m: {"status": "met"} for m in submitted.lines.values_list("milestone_id", flat=True)
+        },
+        values={},
+        by=reporters[147],
+    )
+    rounds.submit_report(submitted, by=reporters[147])
+    mail.outbox.clear()
+
+    assert "Sendte 2" in run()
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == ["indberetter-101@example.dk", "indberetter-219@example.dk"]
+    message = mail.outbox[0]
+    assert message.subject.startswith("Påmindelse: statusindberetning")
+    assert "endnu ikke indsendt" in message.body
+    report = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
+    assert f"{settings.SITE_URL}/indberetning/{report.pk}/" in mail.outbox[0].body + "".join(
+        m.body for m in mail.outbox
+    )
+    assert Reminder.objects.filter(kind=Reminder.Kind.BEFORE_DEADLINE).count() == 2
+
+    assert "Sendte 0" in run()
+    assert len(mail.outbox) == 2
+
+
+def test_the_days_option_moves_the_first_reminder(open_status_round):
+    set_deadline(open_status_round, 10)
+    mail.outbox.clear()
+    assert "Sendte 0" in run()
+    assert "Sendte 3" in run("--days", "14")
+    assert len(mail.outbox) == 3
+
+
+def test_an_overdue_report_gets_one_more_reminder(open_status_round):
+    set_deadline(open_status_round, 3)
+    run()
+    mail.outbox.clear()
+    set_deadline(open_status_round, -1)
+
+    assert "Sendte 3" in run()
+    assert all("overskredet" in message.subject for message in mail.outbox)
+    assert "Sendte 0" in run()
+    assert len(mail.outbox) == 3
+    assert Reminder.objects.count() == 6
+
+
+def test_a_closed_round_sends_no_reminders(open_status_round, secretariat):
+    set_deadline(open_status_round, -1)
+    rounds.close_round(open_status_round, by=secretariat)
+    mail.outbox.clear()
+    assert "Sendte 0" in run()
+    assert mail.outbox == []
