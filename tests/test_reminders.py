@@ -60,9 +60,8 @@ def test_reminders_before_the_deadline_go_out_once_and_skip_submitted_reports(
     assert message.subject.startswith("Påmindelse: statusindberetning")
     assert "endnu ikke indsendt" in message.body
     report = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
-    assert f"{settings.SITE_URL}/indberetning/{report.pk}/" in mail.outbox[0].body + "".join(
-        m.body for m in mail.outbox
-    )
+    link = f"{settings.SITE_URL}/indberetning/{report.pk}/"
+    assert any(link in m.body for m in mail.outbox if m.to == ["indberetter-101@example.dk"])
     assert Reminder.objects.filter(kind=Reminder.Kind.BEFORE_DEADLINE).count() == 2
 
     assert "Sendte 0" in run()
