@@ -1,0 +1,77 @@
+"""The round overview and the report form keep a fixed number of queries whether the region
+has 5 municipalities or all 98 of the country."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from goals import rounds
+from goals.models import StatusReport, StatusRound
+from municipalities.models import Municipality
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+# The same bound for both sizes: a page that grows with the region fails at 98.
+OVERVIEW_QUERIES = 9
+FORM_QUERIES = 10
+
+
+@pytest.fixture(params=[5, 98], ids=["5-municipalities", "98-municipalities"])
+def region_of_size(request, region, clusters, paper, secretariat):
+    size = request.param
+    cluster_list = list(clusters.values())
+    for index in range(size):
+        Municipality.objects.create(
+            kommunekode=300 + index,
+            name=f"Kommune {index:02d}",
+            region=region,
+            cluster=cluster_list[index % len(cluster_list)],
+        )
+    last_year = StatusRound.objects.create(
+        paper=paper,
+        year=2024,
+        opens=datetime.date(2024, 1, 1),
+        deadline=datetime.date(2024, 3, 1),
+    )
+    rounds.open_round(last_year, by=secretariat)
+    this_year = StatusRound.objects.create(
+        paper=paper,
+        year=2099,
+        opens=datetime.date(2025, 1, 1),
+        deadline=datetime.date(2099, 3, 1),
+    )
+    rounds.open_round(this_year, by=secretariat)
+    reporter = make_user("indberetter-300", municipality=Municipality.objects.get(kommunekode=300))
+    # Half the municipalities have submitted, so the page shows who and when.
+    for report in this_year.reports.select_related("municipality")[: size // 2]:
+        lines = {m: {"status": "met"} for m in report.lines.values_list("milestone_id", flat=True)}
+        report = rounds.save_report(
+            report, version=report.version, lines=lines, values={}, by=reporter
+        )
+        rounds.submit_report(report, by=reporter)
+    assert this_year.reports.count() == size
+    return {"round": this_year, "reporter": reporter, "size": size}
+
+
+def test_round_overview_is_flat(client, secretariat, region_of_size, django_assert_max_num_queries):
+    client.force_login(secretariat)
+    url = reverse("goals:round_overview", args=[region_of_size["round"].pk])
+    with django_assert_max_num_queries(OVERVIEW_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+    text = response.content.decode()
+    size = region_of_size["size"]
+    assert f"<strong>{size // 2} af {size}</strong> indberettet" in text
+    assert text.count("Kommune ") >= size
+
+
+def test_report_form_is_flat(client, region_of_size, django_assert_max_num_queries):
+    client.force_login(region_of_size["reporter"])
+    report = StatusReport.objects.get(round=region_of_size["round"], municipality__kommunekode=300)
+    url = reverse("goals:report_form", args=[report.pk])
+    with django_assert_max_num_queries(FORM_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert "Kommune 00 – status 2099" in response.content.decode()
