@@ -1,0 +1,383 @@
+"""The demo installation: one account for every role and a believable status history.
+
+`python manage.py demo` loads the data and then calls `create_demo_users` and
+`build_demo_history`. The history is made only through the functions of `goals/rounds.py`
+(open, save, submit, return, approve, joint progress, close, decide, publish), the way the
+secretariat and the municipalities would make it, so it exercises the same rules and leaves
+the same change history. Randomness is seeded per paper and year, so every install tells the
+same story; a round that exists already is left alone, so running the demo again adds nothing.
+"""
+
+import datetime
+import random
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from goals import rounds
+from goals.models import (
+    GoalDecision,
+    GoalPaper,
+    JointProgress,
+    MilestoneStatus,
+    StatusReport,
+    StatusRound,
+)
+from municipalities.models import Membership, Municipality, Region
+
+# The papers the demo history is about: the adopted goals with milestones to report on.
+DEMO_PAPERS = {
+    "hovedstaden": "001_b6c4e8802b7d46aa.txt",  # KKR-mål for sundhed 2017–2018
+    "midtjylland": "002_73cf8f81b5b917b6.txt",  # de fire målsætninger
+    "syddanmark": "003_34f1144947dbb059.txt",  # kommunernes rolle i det nære sundhedsvæsen
+}
+REPORTER_CODES = [101, 147, 751, 730, 461, 621]
+PAST_ROUNDS = 2
+
+# The demo reporters' own municipalities get a fixed part in the open round, so each
+# account has something to show: a half-filled draft, a fresh one, a returned report, ...
+OPEN_ROUND_PARTS = {
+    101: "partial",
+    147: "untouched",
+    751: "submitted",
+    730: "returned",
+    461: "partial",
+    621: "submitted",
+}
+
+Status = MilestoneStatus.Status
+COMMENTS = {
+    Status.MET: [
+        "Opfyldt. Indsatsen er i drift og beskrevet i kommunens sundhedspolitik.",
+        "Opfyldt: aftalen er indgået og implementeret i alle relevante enheder.",
+        "Målet er nået; vi følger op i det tværgående sundhedsudvalg.",
+        "",
+    ],
+    Status.IN_PROGRESS: [
+        "Arbejdet er i gang, og vi forventer at være i mål inden fristen.",
+        "Projektgruppen er nedsat, og de første borgerforløb er startet.",
+        "Delvist på plads: aftalen med almen praksis mangler endnu.",
+        "I gang i to af kommunens tre distrikter.",
+    ],
+    Status.NOT_STARTED: [
+        "Ikke påbegyndt på grund af manglende ressourcer; prioriteres i næste budget.",
+        "Afventer den fælles model fra sekretariatet.",
+    ],
+    Status.NOT_RELEVANT: [
+        "Ikke relevant for kommunen, da opgaven løses i klyngen.",
+    ],
+}
+# How far the municipalities have come, round by round (oldest first).
+STATUS_WEIGHTS = [
+    {Status.MET: 30, Status.IN_PROGRESS: 45, Status.NOT_STARTED: 20, Status.NOT_RELEVANT: 5},
+    {Status.MET: 55, Status.IN_PROGRESS: 35, Status.NOT_STARTED: 7, Status.NOT_RELEVANT: 3},
+    {Status.MET: 65, Status.IN_PROGRESS: 30, Status.NOT_STARTED: 3, Status.NOT_RELEVANT: 2},
+]
+RETURN_COMMENTS = [
+    "Uddyb venligst status for milepælene i gang: hvad mangler, og hvornår forventes de nået?",
+    "Tilføj gerne et link til den politisk godkendte plan som dokumentation.",
+]
+RESUBMIT_COMMENT = "Uddybet efter sekretariatets kommentar: planen behandles i udvalget i år."
+
+
+@dataclass
+class DemoUsers:
+    admin: object
+    secretariats: dict = field(default_factory=dict)  # region slug -> user
+    reporters: dict = field(default_factory=dict)  # kommunekode -> user
+    created: list = field(default_factory=list)  # usernames created by this run
+
+    @property
+    def usernames(self):
+        return [
+            self.admin.username,
+            *(u.username for u in self.secretariats.values()),
+            *(u.username for u in self.reporters.values()),
+        ]
+
+
+def new_password():
+    return secrets.token_urlsafe(9)
+
+
+def _demo_user(username, password, created, **flags):
+    """The demo account, created with `flags` the first time; later only its password is
+    reset, so whatever else was changed in the demo stays as it is."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        return user
+    user = User(username=username, email=f"{username}@example.dk", **flags)
+    user.set_password(password)
+    user.save()
+    created.append(username)
+    return user
+
+
+@transaction.atomic
+def create_demo_users(password):
+    """`admin`, `sekretariat-<slug>` for every region and `indberetter-<kode>` for the demo
+    municipalities, all with `password`."""
+    created = []
+    users = DemoUsers(
+        admin=_demo_user("admin", password, created, is_staff=True, is_superuser=True)
+    )
+    for region in Region.objects.order_by("name"):
+        user = _demo_user(f"sekretariat-{region.slug}", password, created, is_staff=True)
+        Membership.objects.get_or_create(user=user, role=Membership.Role.SECRETARIAT, region=region)
+        users.secretariats[region.slug] = user
+    for municipality in Municipality.objects.filter(kommunekode__in=REPORTER_CODES).order_by(
+        "kommunekode"
+    ):
+        user = _demo_user(f"indberetter-{municipality.kommunekode}", password, created)
+        Membership.objects.get_or_create(
+            user=user, role=Membership.Role.REPORTER, municipality=municipality
+        )
+        users.reporters[municipality.kommunekode] = user
+    users.created = created
+    return users
+
+
+# --- the status history ----------------------------------------------------------------
+
+
+def _aware(day, hour=10):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+class _RoundStory:
+    """Plays one round of one paper through goals.rounds."""
+
+    def __init__(self, paper, year, stage, users, earlier):
+        self.paper = paper
+        self.year = year
+        self.stage = stage  # 0, 1 … for the past rounds; the last one is the open round
+        self.secretariat = users.secretariats[paper.region.slug]
+        self.reporters = users.reporters
+        # (municipality_id, milestone_id) -> status in the previous round: progress sticks.
+        self.earlier = earlier
+        self.rng = random.Random(f"kkr-demo:{paper.source}:{year}")
+
+    def reporter(self, report):
+        return self.reporters.get(report.municipality.kommunekode)
+
+    def status_for(self, report, line):
+        before = self.earlier.get((report.municipality_id, line.milestone_id))
+        if before in (Status.MET, Status.NOT_RELEVANT):
+            return before
+        weights = dict(STATUS_WEIGHTS[min(self.stage, len(STATUS_WEIGHTS) - 1)])
+        milestone = line.milestone
+        if self.stage == 0 and milestone.baseline_of:
+            # Start from the baseline the paper prints (Midtjylland's 18 of 19).
+            share = milestone.baseline_count / milestone.baseline_of
+            weights[Status.MET] = max(weights[Status.MET], round(share * 100))
+        choices, odds = zip(*weights.items(), strict=True)
+        return self.rng.choices(choices, odds)[0]
+
+    def answers(self, report, lines, comment=None):
+        answered = {}
+        for line in lines:
+            status = self.status_for(report, line)
+            self.earlier[(report.municipality_id, line.milestone_id)] = status
+            text = comment if comment is not None else self.rng.choice(COMMENTS[status])
+            answered[line.milestone_id] = {"status": status, "comment": text, "evidence_url": ""}
+        return answered
+
+    def values(self, report):
+        return {
+            value.indicator_id: Decimal(self.rng.randint(20, 140))
+            for value in report.indicator_values.all()
+        }
+
+    def fill_in(self, report, share=1.0):
+        lines = list(report.lines.select_related("milestone"))
+        if share < 1.0:
+            lines = lines[: max(1, int(len(lines) * share))] if lines else []
+        return rounds.save_report(
+            report,
+            version=report.version,
+            lines=self.answers(report, lines),
+            values=self.values(report) if share >= 1.0 else {},
+            by=self.reporter(report),
+        )
+
+    def submit(self, report):
+        report = self.fill_in(report)
+        return rounds.submit_report(report, by=self.reporter(report))
+
+    def send_back_and_resubmit(self, report):
+        report = rounds.return_report(
+            report, comment=self.rng.choice(RETURN_COMMENTS), by=self.secretariat
+        )
+        lines = list(report.lines.all())
+        revised = {
+            line.milestone_id: {"status": line.status, "comment": RESUBMIT_COMMENT}
+            for line in lines
+            if line.status == Status.IN_PROGRESS
+        }
+        report = rounds.save_report(
+            report, version=report.version, lines=revised, values={}, by=self.reporter(report)
+        )
+        return rounds.submit_report(report, by=self.reporter(report))
+
+    def reports(self, status_round):
+        return list(
+            status_round.reports.select_related("municipality").order_by(
+                "municipality__kommunekode"
+            )
+        )
+
+    def joint_progress(self, status_round):
+        for progress in status_round.joint_progress.select_related("milestone").order_by("pk"):
+            before = self.earlier.get(("joint", progress.milestone_id, progress.cluster_id))
+            status = (
+                before
+                if before == Status.MET
+                else self.rng.choice([Status.MET, Status.IN_PROGRESS, Status.IN_PROGRESS])
+            )
+            self.earlier[("joint", progress.milestone_id, progress.cluster_id)] = status
+            comment = self.rng.choice(COMMENTS[status]) or "Status drøftet i KKR."
+            rounds.record_joint_progress(
+                progress, status=status, comment=comment, by=self.secretariat
+            )
+
+    def play_past(self, status_round):
+        rounds.open_round(status_round, by=self.secretariat)
+        for report in self.reports(status_round):
+            report = self.submit(report)
+            if self.rng.random() < 0.12 and report.lines.exists():
+                report = self.send_back_and_resubmit(report)
+            rounds.approve_report(report, by=self.secretariat)
+        self.joint_progress(status_round)
+        rounds.close_round(status_round, by=self.secretariat)
+        for goal, share in self.met_shares(status_round):
+            # Tick off a goal nearly every municipality has met; the rest continue.
+            decision = GoalDecision.Decision.CONTINUE
+            comment = "Målet fastholdes; status følges op næste år."
+            if share >= 0.85 and self.stage == PAST_ROUNDS - 1:
+                decision = GoalDecision.Decision.ACHIEVED
+                comment = "Næsten alle kommuner har opfyldt målet; der sættes hak."
+            rounds.decide_goal(
+                status_round, goal, decision=decision, comment=comment, by=self.secretariat
+            )
+        rounds.publish_round(status_round, by=self.secretariat)
+
+    def met_shares(self, status_round):
+        """Each reported goal with the share of its municipal lines reported as met."""
+        goals = {}
+        for m in rounds.reporting_milestones(self.paper):
+            goals.setdefault(m.goal, [])
+        lines = MilestoneStatus.objects.filter(report__round=status_round).select_related(
+            "milestone"
+        )
+        for line in lines:
+            goals.setdefault(line.milestone.goal, []).append(line.status == Status.MET)
+        return [
+            (goal, sum(met) / len(met) if met else 0.0)
+            for goal, met in sorted(goals.items(), key=lambda item: item[0].order)
+        ]
+
+    def play_open(self, status_round):
+        rounds.open_round(status_round, by=self.secretariat)
+        for report in self.reports(status_round):
+            part = OPEN_ROUND_PARTS.get(report.municipality.kommunekode) or self.rng.choice(
+                ["untouched", "partial", "partial", "submitted", "submitted", "approved"]
+            )
+            if part == "partial":
+                self.fill_in(report, share=0.5)
+            elif part in ("submitted", "approved", "returned"):
+                report = self.submit(report)
+                if part == "approved":
+                    rounds.approve_report(report, by=self.secretariat)
+                elif part == "returned":
+                    rounds.return_report(
+                        report, comment=self.rng.choice(RETURN_COMMENTS), by=self.secretariat
+                    )
+        self.joint_progress(status_round)
+
+
+def _backdate(status_round, year):
+    """Move a past round's timestamps into its own year. The functions stamp "now", which
+    would make a 2024 round look submitted today; this touches timestamps only."""
+    opens = datetime.date(year, 9, 1)
+    deadline = datetime.date(year, 10, 15)
+    rng = random.Random(f"kkr-demo-dates:{status_round.pk}")
+    StatusRound.objects.filter(pk=status_round.pk).update(
+        opened_at=_aware(opens),
+        closed_at=_aware(deadline + datetime.timedelta(days=14)),
+        published_at=_aware(deadline + datetime.timedelta(days=30)),
+    )
+    for report in status_round.reports.all():
+        submitted = deadline - datetime.timedelta(days=rng.randint(0, 30))
+        reviewed = deadline + datetime.timedelta(days=rng.randint(1, 10))
+        StatusReport.objects.filter(pk=report.pk).update(
+            submitted_at=_aware(submitted, 14),
+            reviewed_at=_aware(reviewed, 11),
+            updated_at=_aware(reviewed, 11),
+        )
+    JointProgress.objects.filter(round=status_round).update(
+        updated_at=_aware(deadline + datetime.timedelta(days=7))
+    )
+    GoalDecision.objects.filter(round=status_round).update(
+        decided_at=_aware(deadline + datetime.timedelta(days=21))
+    )
+
+
+def build_demo_history(users, today=None):
+    """Two published past rounds and this year's open round for each demo paper; returns
+    the rounds it created (none when they exist already)."""
+    today = today or timezone.localdate()
+    created = []
+    # Each step would e-mail the demo users; the history is made quietly.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for slug, source in DEMO_PAPERS.items():
+            paper = GoalPaper.objects.filter(source=source, region__slug=slug).first()
+            if paper is None or slug not in users.secretariats:
+                continue
+            earlier = {}
+            for stage in range(PAST_ROUNDS + 1):
+                year = today.year - PAST_ROUNDS + stage
+                status_round = _play_round(paper, year, stage, users, earlier, today)
+                if status_round is not None:
+                    created.append(status_round)
+    return created
+
+
+def _play_round(paper, year, stage, users, earlier, today):
+    story = _RoundStory(paper, year, stage, users, earlier)
+    existing = StatusRound.objects.filter(paper=paper, year=year).first()
+    if existing is not None:
+        # Remember how far the municipalities came, so a later round continues the story.
+        for line in MilestoneStatus.objects.filter(report__round=existing).select_related("report"):
+            earlier[(line.report.municipality_id, line.milestone_id)] = line.status
+        return None
+    past = stage < PAST_ROUNDS
+    with transaction.atomic():
+        if past:
+            # The functions rightly refuse municipal edits after the deadline, so the past
+            # round is played with its deadline still ahead and gets its own dates after.
+            status_round = StatusRound.objects.create(
+                paper=paper, year=year, opens=datetime.date(year, 9, 1), deadline=today
+            )
+            story.play_past(status_round)
+            status_round.refresh_from_db()
+            status_round.deadline = datetime.date(year, 10, 15)
+            status_round._history_user = story.secretariat
+            status_round.save()
+            _backdate(status_round, year)
+        else:
+            status_round = StatusRound.objects.create(
+                paper=paper,
+                year=year,
+                opens=today - datetime.timedelta(days=7),
+                deadline=today + datetime.timedelta(days=30),
+            )
+            story.play_open(status_round)
+    return status_round

@@ -1,0 +1,47 @@
+"""`python manage.py demo [--password PW]`: a ready demo portal (see goals/demo.py)."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from goals import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrerer databasen, indlæser regioner, kommuner og målpapirer, opretter demobrugere "
+        "for alle roller og en demohistorik med statusrunder. Kan køres igen."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Adgangskode til alle demobrugere (ellers dannes en tilfældig, der vises én gang).",
+        )
+
+    def handle(self, *args, password=None, **options):
+        verbosity = options["verbosity"]
+        call_command("migrate", verbosity=max(verbosity - 1, 0), interactive=False)
+        call_command("load_kkr_data", verbosity=verbosity, stdout=self.stdout)
+        password = password or demo.new_password()
+        users = demo.create_demo_users(password)
+        created = demo.build_demo_history(users)
+
+        if created:
+            self.stdout.write(f"Demohistorik: {len(created)} statusrunder oprettet.")
+        else:
+            self.stdout.write("Demohistorikken findes allerede.")
+        site = settings.SITE_URL
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demoportalen er klar."))
+        self.stdout.write(f"  Portal:          {site}/")
+        self.stdout.write(f"  Administration:  {site}/admin/")
+        self.stdout.write(f"  Indberetning:    {site}/indberetning/")
+        self.stdout.write(f"  Superbruger:     {users.admin.username}")
+        self.stdout.write(
+            f"  Sekretariater:   {', '.join(u.username for u in users.secretariats.values())}"
+        )
+        self.stdout.write(
+            f"  Indberettere:    {', '.join(u.username for u in users.reporters.values())}"
+        )
+        self.stdout.write(f"  Adgangskode (alle brugere): {password}")

@@ -1,0 +1,173 @@
+"""`manage.py demo` sets up a portal a newcomer can log into: the real papers, an account for
+every role, and a status history (two published rounds, one open) — and running it again
+adds nothing but a new password."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from goals.models import GoalDecision, JointProgress, MilestoneStatus, StatusReport, StatusRound
+from goals.signals import round_published
+from municipalities.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+DEMO_PAPERS = {
+    "hovedstaden": "001_b6c4e8802b7d46aa.txt",
+    "midtjylland": "002_73cf8f81b5b917b6.txt",
+    "syddanmark": "003_34f1144947dbb059.txt",
+}
+
+
+@pytest.fixture
+def published_rounds(settings):
+    """The rounds published through goals.rounds.publish_round (its signal), recorded instead
+    of rendering their PDFs: those are the reports tests' business and take minutes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    saved = round_published.receivers[:]
+    round_published.receivers.clear()
+    round_published.sender_receivers_cache.clear()
+    published = []
+
+    def record(sender, round, **kwargs):
+        published.append((round.paper.region.slug, round.year))
+
+    round_published.connect(record, dispatch_uid="test-demo")
+    yield published
+    round_published.disconnect(dispatch_uid="test-demo")
+    round_published.receivers[:] = saved
+    round_published.sender_receivers_cache.clear()
+
+
+def run_demo(*args, capture_on_commit):
+    out = io.StringIO()
+    with capture_on_commit(execute=True):
+        call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    models = [StatusRound, StatusReport, MilestoneStatus, JointProgress, GoalDecision]
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts["history"] = sum(model.history.count() for model in models)
+    counts["users"] = get_user_model().objects.count()
+    counts["memberships"] = Membership.objects.count()
+    counts["states"] = sorted(
+        StatusReport.objects.values_list("round__year", "municipality__kommunekode", "state")
+    )
+    return counts
+
+
+def test_demo_creates_accounts_for_every_role(
+    client, published_rounds, django_capture_on_commit_callbacks
+):
+    output = run_demo(
+        "--password", "demo-pass-123", capture_on_commit=django_capture_on_commit_callbacks
+    )
+
+    User = get_user_model()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    for slug in ("hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland"):
+        user = User.objects.get(username=f"sekretariat-{slug}")
+        assert user.is_staff and not user.is_superuser
+        assert user.memberships.get().region.slug == slug
+    for code in (101, 147, 751, 730, 461, 621):
+        user = User.objects.get(username=f"indberetter-{code}")
+        assert not user.is_staff
+        membership = user.memberships.get()
+        assert membership.role == Membership.Role.REPORTER
+        assert membership.municipality.kommunekode == code
+
+    assert "http://127.0.0.1:8000/" in output
+    assert "/admin/" in output
+    assert "sekretariat-hovedstaden" in output and "indberetter-101" in output
+    assert "demo-pass-123" in output
+    # The printed account works: the secretariat logs into the admin and sees its goals.
+    assert client.login(username="sekretariat-hovedstaden", password="demo-pass-123")
+    page = client.get("/admin/goals/goal/").content.decode()
+    assert "Vi vil forbedre de unges fysiske og mentale sundhed" in page
+    assert "En klar opgavedeling" not in page  # Syddanmark's
+
+
+def test_demo_builds_two_published_rounds_and_an_open_one(
+    published_rounds, django_capture_on_commit_callbacks
+):
+    run_demo("--password", "demo-pass-123", capture_on_commit=django_capture_on_commit_callbacks)
+
+    year = timezone.localdate().year
+    for slug, source in DEMO_PAPERS.items():
+        rounds = {r.year: r for r in StatusRound.objects.filter(paper__source=source)}
+        assert sorted(rounds) == [year - 2, year - 1, year], slug
+        for past in (year - 2, year - 1):
+            status_round = rounds[past]
+            assert status_round.state == StatusRound.State.PUBLISHED
+            assert status_round.deadline < timezone.localdate()
+            assert status_round.published_at.year == past
+            # Every municipality of the region reported and was approved.
+            assert status_round.reports.count() == status_round.paper.region.municipalities.count()
+            assert set(status_round.reports.values_list("state", flat=True)) == {"approved"}
+            assert status_round.decisions.exists()
+            assert not status_round.joint_progress.filter(status="").exists()
+            assert (slug, past) in published_rounds
+        current = rounds[year]
+        assert current.state == StatusRound.State.OPEN
+        assert (current.deadline - timezone.localdate()).days == 30
+        states = set(current.reports.values_list("state", flat=True))
+        assert {"draft", "submitted"} <= states, slug
+    assert len(published_rounds) == 6
+
+    # Varied statuses with comments, not one answer copied everywhere.
+    statuses = dict(
+        MilestoneStatus.objects.filter(report__round__state="published")
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    assert {"met", "in_progress", "not_started"} <= set(statuses)
+    assert MilestoneStatus.objects.exclude(comment="").values("comment").distinct().count() > 3
+    # The demo reporters find their own report in the open round in the agreed shape.
+    open_reports = StatusReport.objects.filter(round__year=year)
+    assert open_reports.get(municipality__kommunekode=751).state == "submitted"
+    returned = open_reports.get(municipality__kommunekode=730)
+    assert returned.state == "returned" and returned.review_comment
+    partial = open_reports.get(municipality__kommunekode=101)
+    assert partial.state == "draft" and partial.lines.exclude(status="").exists()
+    # Made through goals.rounds, so the history says who did it.
+    submitted = open_reports.get(municipality__kommunekode=751)
+    assert submitted.submitted_by.username == "indberetter-751"
+    assert submitted.history.filter(history_user__username="indberetter-751").exists()
+
+
+def test_running_the_demo_again_creates_nothing_new(
+    client, published_rounds, django_capture_on_commit_callbacks
+):
+    run_demo("--password", "first-pass-123", capture_on_commit=django_capture_on_commit_callbacks)
+    before = snapshot()
+    published_before = len(published_rounds)
+
+    output = run_demo(
+        "--password", "second-pass-456", capture_on_commit=django_capture_on_commit_callbacks
+    )
+
+    assert snapshot() == before
+    assert len(published_rounds) == published_before
+    assert "second-pass-456" in output
+    # Only the password changed.
+    assert client.login(username="indberetter-101", password="second-pass-456")
+    assert not client.login(username="indberetter-101", password="first-pass-123")
+
+
+def test_without_a_password_a_random_one_is_printed_once(
+    client, published_rounds, django_capture_on_commit_callbacks
+):
+    output = run_demo(capture_on_commit=django_capture_on_commit_callbacks)
+
+    line = next(line for line in output.splitlines() if "Adgangskode" in line)
+    password = line.rsplit(" ", 1)[-1]
+    assert len(password) >= 10
+    assert output.count(password) == 1
+    assert client.login(username="admin", password=password)
