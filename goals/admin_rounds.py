@@ -1,4 +1,390 @@
-"""Admin for the yearly status rounds: rounds, reports, joint progress and decisions.
+"""Admin for the yearly status rounds: rounds, reports (with their lines and indicator values),
+joint progress, decisions and sent reminders.
 
-Imported at the end of goals/admin.py so Django's autodiscovery registers it.
+Imported at the end of goals/admin.py so Django's autodiscovery registers it. Every state
+change goes through `goals.rounds`, as on the site: the round actions call open/close/publish,
+joint progress and decisions are saved by `record_joint_progress` and `decide_goal`, and a
+report's answers are only ever changed by its municipality (the admin shows them). A published
+round and everything in it is read-only until it is reopened (on the round's overview page,
+with a reason).
 """
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from goals import rounds
+from goals.models import (
+    GoalDecision,
+    IndicatorValue,
+    JointProgress,
+    MilestoneStatus,
+    Reminder,
+    StatusReport,
+    StatusRound,
+)
+from municipalities.admin import RegionScopedAdmin, RegionScopedHistoryAdmin, RegionScopedInline
+
+RegionFilter = admin.RelatedOnlyFieldListFilter
+
+
+def _run(modeladmin, request, queryset, function, done):
+    """Apply one round transition to each selected row; refusals become messages."""
+    succeeded = 0
+    for status_round in queryset:
+        try:
+            function(status_round, by=request.user)
+        except rounds.TransitionError as error:
+            modeladmin.message_user(request, f"{status_round}: {error.text}", messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
+
+
+class PublishedReadOnlyMixin:
+    """Rows of a published round cannot be changed in the admin either."""
+
+    round_path = "round"
+
+    def _round_of(self, obj):
+        for part in self.round_path.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self._round_of(obj).state == StatusRound.State.PUBLISHED:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusRound)
+class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
+    region_path = "paper__region"
+    round_path = ""
+    list_display = [
+        "year",
+        "paper",
+        "state",
+        "opens",
+        "deadline",
+        "reported",
+        "overview_link",
+    ]
+    list_display_links = ["year", "paper"]
+    list_filter = [("paper__region", RegionFilter), ("paper", RegionFilter), "state", "year"]
+    list_select_related = ["paper__region"]
+    search_fields = ["paper__title", "=year"]
+    autocomplete_fields = ["paper"]
+    readonly_fields = [
+        "state",
+        "opened_at",
+        "closed_at",
+        "published_at",
+        "reopen_reason",
+        "overview_link",
+    ]
+    fields = [
+        "paper",
+        ("year", "opens", "deadline"),
+        "state",
+        ("opened_at", "closed_at", "published_at"),
+        "reopen_reason",
+        "overview_link",
+    ]
+    actions = ["open_rounds", "close_rounds", "publish_rounds"]
+
+    def _round_of(self, obj):
+        return obj
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a round nobody has reported in yet; later ones are the record.
+        if obj is None or obj.state == StatusRound.State.PLANNED:
+            return RegionScopedHistoryAdmin.has_delete_permission(self, request, obj)
+        return False
+
+    def get_queryset(self, request):
+        done = Q(reports__state__in=[StatusReport.State.SUBMITTED, StatusReport.State.APPROVED])
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_reports=Count("reports"), _done=Count("reports", filter=done))
+            .order_by("paper__region__name", "-year", "paper__title")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state != StatusRound.State.PLANNED:
+            # Once open, the round belongs to its reports: paper and year stay put.
+            return [*self.readonly_fields, "paper", "year"]
+        return self.readonly_fields
+
+    @admin.display(description=_("indberettet"))
+    def reported(self, obj):
+        return _("%(done)s af %(total)s") % {"done": obj._done, "total": obj._reports}
+
+    @admin.display(description=_("oversigt"))
+    def overview_link(self, obj):
+        if not obj.pk:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("goals:round_overview", args=[obj.pk]), _("Åbn oversigt")
+        )
+
+    @admin.action(description=_("Åbn de valgte runder (opretter kommunernes kladder)"))
+    def open_rounds(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            rounds.open_round,
+            lambda n: ngettext("%d runde er åbnet.", "%d runder er åbnet.", n) % n,
+        )
+
+    @admin.action(description=_("Luk de valgte runder"))
+    def close_rounds(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            rounds.close_round,
+            lambda n: ngettext("%d runde er lukket.", "%d runder er lukket.", n) % n,
+        )
+
+    @admin.action(description=_("Offentliggør de valgte runder"))
+    def publish_rounds(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            rounds.publish_round,
+            lambda n: (
+                ngettext("%d runde er offentliggjort.", "%d runder er offentliggjort.", n) % n
+            ),
+        )
+
+
+class ReadOnlyInline(RegionScopedInline):
+    """A report's answers are the municipality's; the admin shows them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MilestoneStatusInline(ReadOnlyInline, admin.TabularInline):
+    model = MilestoneStatus
+    fields = ["milestone_text", "status", "comment", "evidence_url", "evidence"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("milestone__goal")
+
+    @admin.display(description=_("milepæl"))
+    def milestone_text(self, obj):
+        return f"{obj.milestone.goal.number}: {Truncator(obj.milestone.text).chars(120)}"
+
+    @admin.display(description=_("dokumentation"))
+    def evidence(self, obj):
+        if not obj.evidence_file:
+            return "–"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("goals:evidence_file", args=[obj.pk]), _("Hent fil")
+        )
+
+
+class IndicatorValueInline(ReadOnlyInline, admin.TabularInline):
+    model = IndicatorValue
+    fields = ["indicator", "value"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("indicator")
+
+
+@admin.register(StatusReport)
+class StatusReportAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
+    region_path = "round__paper__region"
+    list_display = [
+        "municipality",
+        "round",
+        "state",
+        "submitted_at",
+        "submitted_by",
+        "reviewed_at",
+        "review_link",
+    ]
+    list_filter = [
+        ("round__paper__region", RegionFilter),
+        ("round", RegionFilter),
+        "state",
+        ("municipality__cluster", RegionFilter),
+    ]
+    list_select_related = ["municipality", "round__paper", "submitted_by"]
+    search_fields = ["municipality__name", "=municipality__kommunekode"]
+    date_hierarchy = "submitted_at"
+    fields = [
+        ("round", "municipality"),
+        ("state", "version"),
+        ("submitted_at", "submitted_by"),
+        ("reviewed_at", "reviewed_by"),
+        "review_comment",
+        ("updated_at", "updated_by"),
+        "review_link",
+    ]
+    readonly_fields = [name for row in fields for name in ((row,) if isinstance(row, str) else row)]
+    inlines = [MilestoneStatusInline, IndicatorValueInline]
+    actions = ["approve_reports"]
+
+    def has_add_permission(self, request):
+        return False  # reports are made by opening a round
+
+    def has_change_permission(self, request, obj=None):
+        # Viewable; changes go through the review page (approve / return with a comment).
+        return False
+
+    @admin.display(description=_("behandling"))
+    def review_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("goals:review_report", args=[obj.pk]), _("Behandl")
+        )
+
+    @admin.action(description=_("Godkend de valgte indsendte indberetninger"))
+    def approve_reports(self, request, queryset):
+        approved = 0
+        for report in queryset.select_related("round", "municipality"):
+            try:
+                rounds.approve_report(report, by=request.user)
+            except rounds.TransitionError as error:
+                self.message_user(request, f"{report.municipality}: {error.text}", messages.ERROR)
+            else:
+                approved += 1
+        if approved:
+            self.message_user(
+                request,
+                ngettext("%d indberetning er godkendt.", "%d indberetninger er godkendt.", approved)
+                % approved,
+                messages.SUCCESS,
+            )
+
+
+class JointProgressForm(forms.ModelForm):
+    class Meta:
+        model = JointProgress
+        fields = ["status", "comment"]
+
+
+@admin.register(JointProgress)
+class JointProgressAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
+    region_path = "round__paper__region"
+    form = JointProgressForm
+    list_display = ["milestone_text", "cluster_name", "round", "status", "updated_by"]
+    list_filter = [("round__paper__region", RegionFilter), ("round", RegionFilter), "status"]
+    list_select_related = ["milestone__goal", "cluster", "round__paper", "updated_by"]
+    search_fields = ["milestone__text", "milestone__goal__number", "comment"]
+    readonly_fields = ["round", "milestone", "cluster", "updated_at", "updated_by"]
+    fields = ["round", "milestone", "cluster", "status", "comment", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False  # made by opening the round
+
+    @admin.display(description=_("milepæl"), ordering="milestone__goal__order")
+    def milestone_text(self, obj):
+        return f"{obj.milestone.goal.number}: {Truncator(obj.milestone.text).chars(90)}"
+
+    @admin.display(description=_("gælder"), ordering="cluster__order")
+    def cluster_name(self, obj):
+        return obj.cluster.name if obj.cluster_id else _("fælles")
+
+    def save_model(self, request, obj, form, change):
+        try:
+            rounds.record_joint_progress(
+                obj, status=obj.status, comment=obj.comment, by=request.user
+            )
+        except rounds.TransitionError as error:
+            self.message_user(request, error.text, messages.ERROR)
+
+
+class GoalDecisionForm(forms.ModelForm):
+    class Meta:
+        model = GoalDecision
+        fields = ["round", "goal", "decision", "new_goal", "comment"]
+
+    def clean(self):
+        cleaned = super().clean()
+        status_round, goal = cleaned.get("round"), cleaned.get("goal")
+        new_goal, decision = cleaned.get("new_goal"), cleaned.get("decision")
+        if status_round and goal and goal.paper_id != status_round.paper_id:
+            self.add_error("goal", _("Målet hører ikke til rundens målpapir."))
+        needs = (GoalDecision.Decision.REVISE, GoalDecision.Decision.NEW)
+        if decision in needs and not new_goal:
+            self.add_error("new_goal", _("Vælg det nye eller reviderede mål."))
+        if status_round and status_round.state in (
+            StatusRound.State.PLANNED,
+            StatusRound.State.PUBLISHED,
+        ):
+            self.add_error(
+                "round", _("Der kan kun træffes beslutninger i en åben eller lukket runde.")
+            )
+        return cleaned
+
+
+@admin.register(GoalDecision)
+class GoalDecisionAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
+    region_path = "round__paper__region"
+    form = GoalDecisionForm
+    list_display = ["goal", "round", "decision", "new_goal", "decided_by", "decided_at"]
+    list_filter = [("round__paper__region", RegionFilter), ("round", RegionFilter), "decision"]
+    list_select_related = ["goal", "round__paper", "new_goal", "decided_by"]
+    search_fields = ["goal__number", "goal__title", "comment"]
+    autocomplete_fields = ["goal", "new_goal"]
+    readonly_fields = ["decided_by", "decided_at"]
+
+    def save_model(self, request, obj, form, change):
+        # decide_goal moves the goals' lifecycle along; it saves the decision itself.
+        try:
+            saved = rounds.decide_goal(
+                obj.round,
+                obj.goal,
+                decision=obj.decision,
+                new_goal=obj.new_goal,
+                comment=obj.comment,
+                by=request.user,
+            )
+        except rounds.TransitionError as error:
+            self.message_user(request, error.text, messages.ERROR)
+        else:
+            obj.pk = saved.pk
+
+
+@admin.register(Reminder)
+class ReminderAdmin(RegionScopedAdmin):
+    region_path = "report__round__paper__region"
+    list_display = ["report", "kind", "sent_at"]
+    list_filter = ["kind", ("report__round", RegionFilter)]
+    list_select_related = ["report__municipality", "report__round__paper"]
+    search_fields = ["report__municipality__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
