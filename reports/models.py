@@ -68,3 +68,13 @@ class StoredPaper(models.Model):
     def __str__(self):
         what = self.municipality.name if self.municipality_id else _("statuspapir")
         return f"{self.round.paper.region.name} {self.round.year}: {what}"
+
+
+class PaperPreview(StatusRound):
+    """A status round seen from the papers' side: the admin lists rounds here with a
+    "Preview PDF" action, for drafts too (no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("statuspapir (forhåndsvisning)")
+        verbose_name_plural = _("statuspapirer (forhåndsvisning)")

@@ -26,6 +26,8 @@ from reports.models import StoredPaper
 from reports.progress import legend, round_progress
 
 log = logging.getLogger(__name__)
+# WeasyPrint logs every layout step at INFO; a paper is not news.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 STATIC_DIR = settings.BASE_DIR / "static"
 PDF_VARIANT = "pdf/ua-1"

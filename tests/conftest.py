@@ -161,3 +161,115 @@ def _fast_password_hashing(settings):
     """Users are made in most tests; the production hasher's deliberate slowness is not
     what they test (logging in still checks the password)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Status history for the read side and the PDFs (reports app) --------------------------
+
+
+def build_round(paper, year, *, state="published", lines=(), joint=(), decisions=(), drafts=()):
+    """A status round made directly with the ORM: a report per municipality of the paper's
+    region (approved, or a draft for the kommunekoder in `drafts`), with `lines` as
+    (kommunekode, goal number, milestone order, status, comment), `joint` as
+    (goal number, milestone order, status) and `decisions` as (goal number, decision,
+    comment)."""
+    from django.utils import timezone
+
+    from goals.models import (
+        GoalDecision,
+        JointProgress,
+        Milestone,
+        MilestoneStatus,
+        StatusReport,
+        StatusRound,
+    )
+
+    published = state == StatusRound.State.PUBLISHED
+    status_round = StatusRound.objects.create(
+        paper=paper,
+        year=year,
+        opens=datetime.date(year, 9, 1),
+        deadline=datetime.date(year, 11, 1),
+        state=state,
+        published_at=timezone.make_aware(datetime.datetime(year, 12, 1, 10)) if published else None,
+    )
+    milestones = {(m.goal.number, m.order): m for m in Milestone.objects.filter(goal__paper=paper)}
+    reports = {}
+    for municipality in paper.region.municipalities.all():
+        draft = municipality.kommunekode in drafts
+        reports[municipality.kommunekode] = StatusReport.objects.create(
+            round=status_round,
+            municipality=municipality,
+            state=StatusReport.State.DRAFT if draft else StatusReport.State.APPROVED,
+            submitted_at=None if draft else timezone.make_aware(datetime.datetime(year, 10, 20)),
+        )
+    for kommunekode, number, order, status, comment in lines:
+        MilestoneStatus.objects.create(
+            report=reports[kommunekode],
+            milestone=milestones[(number, order)],
+            status=status,
+            comment=comment,
+        )
+    for number, order, status in joint:
+        JointProgress.objects.create(
+            round=status_round, milestone=milestones[(number, order)], status=status
+        )
+    for number, decision, comment in decisions:
+        GoalDecision.objects.create(
+            round=status_round,
+            goal=paper.goals.get(number=number),
+            decision=decision,
+            comment=comment,
+        )
+    return status_round
+
+
+SCRIPT_COMMENT = "Vi mangler <script>alert('x')</script> og </table> en sygeplejerske."
+
+
+@pytest.fixture
+def status_history(paper, municipalities):
+    """Two published years of the small paper: 2017 and 2018.
+
+    Milestone 1/1 (each municipality, due end of 2017, baseline 1 of 3):
+      2017: København met; Frederiksberg in progress (overdue); Hillerød's report is still a
+            draft that claims "met", which does not count (not reported).
+      2018: København and Frederiksberg met; Hillerød in progress (overdue), with a comment
+            full of markup.
+    Milestone 2/1 (each municipality, due end of 2018):
+      2017: København in progress and Frederiksberg not started (both on track).
+      2018: København met, Frederiksberg not relevant, Hillerød left it blank (not reported).
+    The joint milestone 1/2 is in progress in 2017 and met in 2018.
+    """
+    first = build_round(
+        paper,
+        2017,
+        lines=[
+            (101, "1", 1, "met", ""),
+            (147, "1", 1, "in_progress", ""),
+            (219, "1", 1, "met", "Kladde, ikke indsendt."),
+            (101, "2", 1, "in_progress", ""),
+            (147, "2", 1, "not_started", ""),
+            (219, "2", 1, "", ""),
+        ],
+        joint=[("1", 2, "in_progress")],
+        decisions=[("1", "continue", "Målet fastholdes.")],
+        drafts=[219],
+    )
+    second = build_round(
+        paper,
+        2018,
+        lines=[
+            (101, "1", 1, "met", "Akutteamet lever op til kvalitetsstandarden."),
+            (147, "1", 1, "met", ""),
+            (219, "1", 1, "in_progress", SCRIPT_COMMENT),
+            (101, "2", 1, "met", "Strategien er vedtaget i byrådet."),
+            (147, "2", 1, "not_relevant", ""),
+            (219, "2", 1, "", ""),
+        ],
+        joint=[("1", 2, "met")],
+        decisions=[
+            ("1", "continue", "Hillerød følger op i 2019."),
+            ("2", "achieved", "Målet er nået og sættes hak ved."),
+        ],
+    )
+    return {2017: first, 2018: second}

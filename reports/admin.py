@@ -1,0 +1,200 @@
+"""Admin for the PDF status papers: the stored papers of published rounds (pending, done or
+failed, with a retry that needs no republishing) and a preview of any round's paper, drafts
+included, with the "UDKAST" watermark. Region scoped like every admin of the portal."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from municipalities.admin import RegionScopedAdmin
+from reports import papers
+from reports.models import PaperPreview, StoredPaper
+
+
+def pdf_preview_response(status_round, municipality=None):
+    """The round's paper rendered now (never stored), shown in the browser."""
+    from io import BytesIO
+
+    pdf = papers.render_status_paper(status_round, municipality)
+    name = papers.download_filename(status_round, municipality)
+    if papers.is_draft(status_round):
+        name = name.replace(".pdf", "-UDKAST.pdf")
+    return FileResponse(BytesIO(pdf), filename=name, content_type="application/pdf")
+
+
+@admin.register(StoredPaper)
+class StoredPaperAdmin(RegionScopedAdmin):
+    region_path = "round__paper__region"
+    list_display = [
+        "round_label",
+        "document",
+        "state_label",
+        "rendered_at",
+        "attempts",
+        "download",
+    ]
+    list_filter = ["state", "round__paper__region", "round__year"]
+    list_select_related = ["round__paper__region", "municipality"]
+    search_fields = ["municipality__name", "municipality__kommunekode", "round__paper__title"]
+    readonly_fields = [
+        "round",
+        "municipality",
+        "file",
+        "state",
+        "error",
+        "attempts",
+        "requested_at",
+        "rendered_at",
+    ]
+    actions = ["retry"]
+    ordering = ["-round__year", "municipality__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("runde"), ordering="round__year")
+    def round_label(self, obj):
+        return f"{obj.round.paper.region.name} {obj.round.year}"
+
+    @admin.display(description=_("dokument"), ordering="municipality__name")
+    def document(self, obj):
+        return obj.municipality.name if obj.municipality_id else _("Regionens statuspapir")
+
+    @admin.display(description=_("tilstand"), ordering="state")
+    def state_label(self, obj):
+        return format_html(
+            '<strong class="paper-state paper-state-{}">{}</strong>',
+            obj.state,
+            obj.get_state_display(),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/fil/",
+                self.admin_site.admin_view(self.file_view),
+                name="reports_storedpaper_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, pk):
+        stored = get_object_or_404(
+            self.get_queryset(request).filter(state=StoredPaper.State.DONE).exclude(file=""),
+            pk=pk,
+        )
+        return FileResponse(
+            stored.file.open("rb"),
+            filename=papers.download_filename(stored.round, stored.municipality),
+            content_type="application/pdf",
+        )
+
+    @admin.display(description=_("fil"))
+    def download(self, obj):
+        if obj.state != StoredPaper.State.DONE or not obj.file:
+            return "–"
+        url = reverse("admin:reports_storedpaper_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Hent"))
+
+    @admin.action(description=_("Dan de valgte PDF'er igen"))
+    def retry(self, request, queryset):
+        count = papers.retry(queryset.select_related("round__paper__region", "municipality"))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d statuspapir er sat til at blive dannet igen.",
+                "%(count)d statuspapirer er sat til at blive dannet igen.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(PaperPreview)
+class PaperPreviewAdmin(RegionScopedAdmin):
+    region_path = "paper__region"
+    list_display = ["year", "paper", "state", "papers_state", "preview_link"]
+    list_filter = ["state", "paper__region"]
+    list_select_related = ["paper__region"]
+    actions = ["preview_pdf"]
+    ordering = ["-year"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.preview_view),
+                name="reports_paperpreview_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        status_round = get_object_or_404(
+            self.get_queryset(request).select_related("paper__region"), pk=pk
+        )
+        municipality = None
+        if request.GET.get("kommune"):
+            municipality = status_round.paper.region.municipalities.filter(
+                kommunekode=request.GET["kommune"]
+            ).first()
+            if municipality is None:
+                raise Http404
+        return pdf_preview_response(status_round, municipality)
+
+    def get_queryset(self, request):
+        def count(state=None):
+            condition = Q(stored_papers__state=state) if state else Q()
+            return Count("stored_papers", filter=condition)
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                papers_total=count(),
+                papers_done=count(StoredPaper.State.DONE),
+                papers_failed=count(StoredPaper.State.FAILED),
+            )
+        )
+
+    @admin.display(description=_("gemte PDF'er"))
+    def papers_state(self, obj):
+        if not obj.papers_total:
+            return "–"
+        text = _("%(done)d af %(total)d færdige") % {
+            "done": obj.papers_done,
+            "total": obj.papers_total,
+        }
+        if obj.papers_failed:
+            text += ", " + _("%(failed)d fejlet") % {"failed": obj.papers_failed}
+        return text
+
+    @admin.display(description=_("forhåndsvisning"))
+    def preview_link(self, obj):
+        url = reverse("admin:reports_paperpreview_pdf", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Forhåndsvis PDF"))
+
+    @admin.action(description=_("Forhåndsvis PDF"))
+    def preview_pdf(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Vælg præcis én runde at forhåndsvise."), messages.WARNING)
+            return None
+        return pdf_preview_response(queryset.select_related("paper__region").get())

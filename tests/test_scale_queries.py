@@ -1,0 +1,82 @@
+"""The read side and the public pages ask the database the same number of times for three
+municipalities and one round as for all 98 municipalities and ten yearly rounds."""
+
+import io
+
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from goals.models import Goal, StatusRound
+from municipalities.models import Municipality
+from reports.progress import round_progress
+from tests.conftest import build_round
+
+MAX_READ_SIDE_QUERIES = 13
+
+
+def _count(fn):
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len(queries)
+
+
+def _page_counts(client, round_, goal, kommunekode):
+    region = round_.paper.region.slug
+    urls = {
+        "front page": "/",
+        "region": f"/{region}/",
+        "status year": f"/{region}/status/{round_.year}/",
+        "goal": f"/{region}/maal/{goal.pk}/",
+        "municipality": f"/{region}/kommuner/{kommunekode}/",
+    }
+    counts = {}
+    for name, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[name] = len(queries)
+    return counts
+
+
+def test_same_query_count_on_national_scale(
+    client, paper, municipalities, django_assert_max_num_queries
+):
+    small = build_round(
+        paper,
+        2017,
+        lines=[(code, "1", 1, "met", "") for code in municipalities],
+    )
+    small_count = _count(lambda: round_progress(small))
+    small_pages = _page_counts(client, small, paper.goals.get(number="1"), 101)
+
+    out = io.StringIO()
+    call_command("generate_scale_data", "--rounds", "10", stdout=out)
+    assert "98 kommuner" in out.getvalue()
+    assert Municipality.objects.count() == 98
+    big = (
+        StatusRound.objects.filter(paper__source="skala-hovedstaden.txt").order_by("-year").first()
+    )
+    assert StatusRound.objects.filter(paper=big.paper, state="published").count() == 10
+    big_progress = round_progress(big)
+    assert len(big_progress.municipalities) == 29
+    assert sum(len(g.trend) for g in big_progress.goals) > 30  # ten rounds of history
+
+    big_count = _count(lambda: round_progress(big))
+    big_goal = Goal.objects.get(paper=big.paper, number="1")
+    big_pages = _page_counts(client, big, big_goal, 101)
+
+    assert small_count == big_count
+    with django_assert_max_num_queries(MAX_READ_SIDE_QUERIES):
+        round_progress(big)
+    assert small_pages == big_pages
+
+
+def test_every_region_at_national_scale_reads_in_the_same_queries(db):
+    call_command("generate_scale_data", "--rounds", "3", stdout=io.StringIO())
+    latest = StatusRound.objects.filter(year=2019).select_related("paper__region")
+
+    counts = {r.paper.region.slug: _count(lambda r=r: round_progress(r)) for r in latest}
+
+    assert len(counts) == 5
+    assert len(set(counts.values())) == 1

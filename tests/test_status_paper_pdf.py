@@ -1,0 +1,122 @@
+"""The region's yearly status paper as a PDF: what a politician reads in it (goal numbers,
+titles, counts, decisions, comments), its pages (A4, contents with page numbers, "Side X af
+Y"), its accessibility (tagged, title/author/language, embedded font) and that user text
+stays text. An unpublished round renders as a draft."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from pypdf import PdfReader
+
+from goals.models import StatusRound
+from reports.papers import render_status_paper, status_paper_html
+from tests.conftest import SCRIPT_COMMENT, build_round
+
+
+def _text(pdf):
+    """Each page's text with runs of whitespace made one space."""
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.fixture
+def paper_2018(status_history):
+    return render_status_paper(status_history[2018])
+
+
+def test_the_paper_tells_what_was_met_by_whom_and_what_was_decided(paper_2018):
+    text = "\n".join(_text(paper_2018))
+    flat = re.sub(r"\s+", " ", text)
+
+    assert "KKR Hovedstaden" in flat and "Status 2018" in flat
+    assert "Mål 1" in flat and "Effektive akuttilbud" in flat
+    assert "Mål 2" in flat and "Unges sundhed" in flat
+    # Goal 1 at adoption 1 of 3, now 2 of 3; milestone 1/1's counts and the matrix words.
+    assert "1 af 3" in flat and "2 af 3" in flat
+    assert "2 af 3 opfyldt" in flat
+    for name in ("København", "Frederiksberg", "Hillerød", "Klynge Byen", "Klynge Nord"):
+        assert name in flat
+    assert "Forsinket" in flat and "Ikke relevant" in flat
+    # Summary: one goal achieved (decision), one behind; the decisions and their reasons.
+    assert "Årets beslutninger" in flat
+    assert "Målet er nået og sættes hak ved." in flat
+    assert "Hillerød følger op i 2019." in flat
+    # Appendix with the municipalities' comments.
+    assert "Bilag: Kommunernes bemærkninger" in flat
+    assert "Akutteamet lever op til kvalitetsstandarden." in flat
+    assert "Strategien er vedtaget i byrådet." in flat
+
+
+def test_pages_contents_and_page_numbers(paper_2018):
+    reader = PdfReader(io.BytesIO(paper_2018))
+    pages = _text(paper_2018)
+    total = len(pages)
+
+    assert total >= 5
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (595, 842)  # A4 in points
+    # Every page but the cover says "Side X af Y" and carries the running header.
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Side {number} af {total}" in text
+        assert "KKR Hovedstaden · Status 2018" in text
+    # The contents lists each section with the page it starts on.
+    contents = pages[1]
+    assert "Indhold" in contents
+    goal_page = next(i for i, t in enumerate(pages, start=1) if "Mål 1 Effektive akuttilbud" in t)
+    appendix_page = next(
+        i for i, t in enumerate(pages[2:], start=3) if "Bilag: Kommunernes bemærkninger" in t
+    )
+    assert goal_page > 2 and appendix_page > goal_page
+    assert re.search(rf"Effektive akuttilbud[ .]*{goal_page}\b", contents)
+    assert re.search(rf"Bilag: Kommunernes bemærkninger[ .]*{appendix_page}\b", contents)
+
+
+def test_tagged_pdf_with_metadata_and_embedded_font(paper_2018):
+    reader = PdfReader(io.BytesIO(paper_2018))
+    root = reader.trailer["/Root"]
+
+    assert reader.metadata.title == "KKR Hovedstaden – Status 2018: KKR-mål for sundhed"
+    assert "sundhedssekretariat" in reader.metadata.author
+    assert root["/Lang"] == "da"
+    assert root["/MarkInfo"]["/Marked"]
+    assert "/StructTreeRoot" in root
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
+            descriptor = descendant["/FontDescriptor"].get_object()
+            if "/FontFile2" in descriptor or "/FontFile3" in descriptor:
+                fonts.add(str(font["/BaseFont"]).split("+")[-1])
+    assert "DejaVu-Sans" in fonts and "DejaVu-Sans-Bold" in fonts
+
+
+def test_user_text_is_escaped(status_history):
+    html = status_paper_html(status_history[2018])
+    text = re.sub(r"\s+", " ", "\n".join(_text(render_status_paper(status_history[2018]))))
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;/table&gt;" in html
+    # The comment is printed as written, markup and all, and the appendix goes on after it.
+    assert "<script>alert('x')</script> og </table> en sygeplejerske." in text
+    assert SCRIPT_COMMENT.split()[0] in text
+
+
+def test_an_unpublished_round_is_a_draft_with_a_watermark(status_history, paper, tmp_path):
+    build_round(paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "1", 1, "met", "")])
+    out = tmp_path / "udkast.pdf"
+
+    call_command("render_status_paper", "hovedstaden", "2019", "-o", str(out))
+
+    text = re.sub(r"\s+", " ", "\n".join(_text(out.read_bytes())))
+    assert "Udkast – ikke offentliggjort" in text
+    assert "Udkast. Runden er ikke offentliggjort" in text
+    html = status_paper_html(StatusRound.objects.get(year=2019))
+    assert 'class="watermark"' in html and "UDKAST" in html
+    published_html = status_paper_html(status_history[2018])
+    assert 'class="watermark"' not in published_html
