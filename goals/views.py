@@ -231,10 +231,11 @@ def report_form(request, pk):
                     messages.success(request, _("Kladden er gemt."))
                 return redirect("goals:report_form", pk=report.pk)
         else:
-            messages.error(
-                request,
-                _("Indberetningen er ikke gemt. Ret venligst fejlene, der er markeret herunder."),
-            )
+            text = _("Indberetningen er ikke gemt. Ret venligst fejlene, der er markeret herunder.")
+            if request.FILES:
+                # Browsers never refill a file input; say so rather than let it vanish quietly.
+                text += " " + _("Vælg eventuelle nye filer igen, før du gemmer.")
+            messages.error(request, text)
     else:
         form = ReportForm(
             initial={"version": report.version}, lines=lines, values=values, **options
