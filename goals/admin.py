@@ -37,6 +37,8 @@ class GoalForm(forms.ModelForm):
             "national_goal",
             "replaces",
         ]
+        # Goal titles are whole sentences as printed in the papers.
+        widgets = {"title": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})}
 
     def clean(self):
         cleaned = super().clean()
@@ -76,7 +78,7 @@ class MilestoneForm(forms.ModelForm):
             "baseline_of",
             "baseline_year",
         ]
-        widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})}
 
     def clean(self):
         cleaned = super().clean()
@@ -97,7 +99,10 @@ class ThemeInline(RegionScopedInline, admin.TabularInline):
     extra = 0
     fields = ["order", "title", "intro"]
     # Intros are a paragraph or two; a short box keeps the paper's page readable.
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 40})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})},
+    }
 
 
 class GoalInline(RegionScopedInline, admin.TabularInline):
@@ -107,21 +112,24 @@ class GoalInline(RegionScopedInline, admin.TabularInline):
     model = Goal
     form = GoalForm
     extra = 0
-    fields = ["order", "number", "title", "theme", "kind", "state"]
+    fields = ["number", "title", "theme", "kind", "state"]
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs.setdefault(
             "widgets",
             {
-                "number": forms.TextInput(attrs={"size": 6}),
-                "title": forms.TextInput(attrs={"size": 70}),
+                "number": forms.TextInput(attrs={"size": 5}),
+                "title": forms.TextInput(attrs={"size": 50}),
             },
         )
         formset = super().get_formset(request, obj, **kwargs)
         theme = formset.form.base_fields.get("theme")
         if theme is not None:
             theme.queryset = theme.queryset.filter(paper=obj) if obj else theme.queryset.none()
+            # The paper's own themes are edited just above; no pop-up buttons per row.
+            theme.widget.can_add_related = theme.widget.can_change_related = False
+            theme.widget.can_delete_related = theme.widget.can_view_related = False
         return formset
 
 
@@ -194,7 +202,14 @@ class IndicatorInline(RegionScopedInline, admin.TabularInline):
 class GoalAdmin(RegionScopedHistoryAdmin):
     region_path = "paper__region"
     form = GoalForm
-    list_display = ["number", "short_title", "paper", "theme", "kind", "state", "milestone_count"]
+    list_display = [
+        "number",
+        "short_title",
+        "short_paper",
+        "kind",
+        "state",
+        "milestone_count",
+    ]
     list_display_links = ["number", "short_title"]
     list_filter = [
         ("paper__region", RegionFilter),
@@ -202,9 +217,10 @@ class GoalAdmin(RegionScopedHistoryAdmin):
         "kind",
         "state",
     ]
-    list_select_related = ["paper", "theme"]
+    list_select_related = ["paper"]
     search_fields = ["number", "title", "description"]
-    ordering = ["paper__region__name", "paper__title", "order", "number"]
+    # Newest paper first, each paper's goals in the order printed.
+    ordering = ["paper__region__name", "-paper__adopted_year", "paper_id", "order", "number"]
     autocomplete_fields = ["paper", "parent", "replaces"]
     fieldsets = [
         (None, {"fields": ["paper", "theme", "parent", ("number", "order"), "title"]}),
@@ -233,6 +249,10 @@ class GoalAdmin(RegionScopedHistoryAdmin):
     def short_title(self, obj):
         return Truncator(obj.title).chars(90)
 
+    @admin.display(description=_("målpapir"), ordering="paper__title")
+    def short_paper(self, obj):
+        return f"{Truncator(obj.paper.title).chars(45)} ({obj.paper.period})"
+
     @admin.display(description=_("milepæle"), ordering="_milestones")
     def milestone_count(self, obj):
         return obj._milestones
@@ -252,11 +272,11 @@ class MilestoneAdmin(RegionScopedHistoryAdmin):
     list_select_related = ["goal__paper"]
     search_fields = ["text", "lead", "goal__number", "goal__title"]
     autocomplete_fields = ["goal"]
-    ordering = ["goal__paper__title", "goal__order", "order"]
+    ordering = ["-goal__paper__adopted_year", "goal__paper_id", "goal__order", "order"]
 
     @admin.display(description=_("mål"), ordering="goal__order")
     def goal_number(self, obj):
-        return f"{obj.goal.number} ({obj.goal.paper.title})"
+        return f"{obj.goal.number} ({Truncator(obj.goal.paper.title).chars(30)} {obj.goal.paper.period})"
 
     @admin.display(description=_("milepæl"))
     def short_text(self, obj):

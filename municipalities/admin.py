@@ -15,6 +15,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from municipalities.models import Cluster, Membership, Municipality, Region
 
@@ -130,6 +132,23 @@ class RegionScopedAdmin(RegionScopedMixin, admin.ModelAdmin):
         return self.has_view_permission(request, obj)
 
 
+class HistoryChanges(HistoricalRecordContextHelper):
+    """The "Ændringer" column in words: choice labels, ja/nej, and "–" for an empty value
+    (simple_history would print an empty foreign key as "Deleted … (pk=None)")."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(value, DeletedObject):
+            return "–" if value.pk is None else _("slettet (id %(pk)s)") % {"pk": value.pk}
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, bool):
+            return _("ja") if value else _("nej")
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class RegionScopedHistoryAdmin(RegionScopedAdmin, SimpleHistoryAdmin):
     """A region-scoped admin with the "Historik" pages: who changed what and when.
 
@@ -143,6 +162,9 @@ class RegionScopedHistoryAdmin(RegionScopedAdmin, SimpleHistoryAdmin):
 
     def history_view_title(self, request, obj):
         return _("Historik: %s") % obj
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryChanges(self.model, historical_record)
 
 
 class RegionScopedInline(RegionScopedMixin):
@@ -212,7 +234,7 @@ class RegionAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
 @admin.register(Cluster)
 class ClusterAdmin(RegionScopedAdmin):
     list_display = ["name", "region", "order", "municipality_names"]
-    list_filter = ["region"]
+    list_filter = [("region", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["region"]
     search_fields = ["name", "region__name"]
     ordering = ["region", "order", "name"]
@@ -230,7 +252,11 @@ class MunicipalityAdmin(RegionScopedAdmin):
     superuser_adds = True
     list_display = ["kommunekode", "name", "region", "cluster"]
     list_display_links = ["kommunekode", "name"]
-    list_filter = ["region", "cluster"]
+    # Only the user's own regions and clusters are offered as filters.
+    list_filter = [
+        ("region", admin.RelatedOnlyFieldListFilter),
+        ("cluster", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["region", "cluster"]
     search_fields = ["name", "=kommunekode"]
     ordering = ["kommunekode"]
@@ -256,7 +282,7 @@ class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
     their region's people (their colleagues and the region's reporters)."""
 
     list_display = ["user", "role", "region", "municipality"]
-    list_filter = ["role", "region", "municipality__region"]
+    list_filter = ["role", ("region", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "region", "municipality"]
     search_fields = [
         "user__username",

@@ -32,11 +32,17 @@ def test_an_admin_edit_is_recorded_with_who_and_what(client, secretariat, goal):
     assert changed == {"title", "state"}
 
 
-def test_the_history_page_shows_who_changed_what(client, secretariat, goal):
+def test_the_history_page_shows_who_changed_what(client, secretariat, goal, paper):
     client.force_login(secretariat)
+    youth = paper.goals.get(number="2")
     client.post(
         f"/admin/goals/goal/{goal.pk}/change/",
-        goal_post_data(goal, title="Effektive akuttilbud til alle borgere"),
+        goal_post_data(
+            goal,
+            title="Effektive akuttilbud til alle borgere",
+            state="revised",
+            replaces=youth.pk,
+        ),
     )
 
     response = client.get(f"/admin/goals/goal/{goal.pk}/history/")
@@ -48,6 +54,8 @@ def test_the_history_page_shows_who_changed_what(client, secretariat, goal):
     assert "Titel:" in page  # the field, by its Danish name
     assert "Effektive akuttilbud" in page and "til alle borgere" in page
     assert "ændret" in page and "oprettet" in page
+    assert "aktivt&nbsp;&rarr;&nbsp;revideret" in page  # choices by their Danish labels
+    assert "–&nbsp;&rarr;&nbsp;2 Unges sundhed" in page  # an empty link reads as "–"
 
 
 def test_an_inline_milestone_edit_is_recorded_too(client, secretariat, goal):
