@@ -38,7 +38,11 @@ class StoredPaperAdmin(RegionScopedAdmin):
         "attempts",
         "download",
     ]
-    list_filter = ["state", "round__paper__region", "round__year"]
+    list_filter = [
+        "state",
+        ("round__paper__region", admin.RelatedOnlyFieldListFilter),
+        "round__year",
+    ]
     list_select_related = ["round__paper__region", "municipality"]
     search_fields = ["municipality__name", "municipality__kommunekode", "round__paper__title"]
     readonly_fields = [
@@ -123,7 +127,7 @@ class StoredPaperAdmin(RegionScopedAdmin):
 class PaperPreviewAdmin(RegionScopedAdmin):
     region_path = "paper__region"
     list_display = ["year", "paper", "state", "papers_state", "preview_link"]
-    list_filter = ["state", "paper__region"]
+    list_filter = ["state", ("paper__region", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["paper__region"]
     actions = ["preview_pdf"]
     ordering = ["-year"]

@@ -1,0 +1,185 @@
+"""Publishing a round renders the region's paper and every municipality's PDF once and
+stores them; downloads serve the stored file and never render. The admin shows pending,
+done and failed renders, retries a failed one and previews any round (drafts too)."""
+
+import os
+
+import pytest
+
+from goals import rounds
+from goals.models import StatusRound
+from reports import papers
+from reports.models import StoredPaper
+from tests.conftest import build_round
+
+
+@pytest.fixture
+def closed_2018(paper, municipalities):
+    return build_round(
+        paper,
+        2018,
+        state=StatusRound.State.CLOSED,
+        lines=[
+            (101, "1", 1, "met", "Klar til publicering."),
+            (147, "1", 1, "in_progress", ""),
+            (219, "1", 1, "met", ""),
+        ],
+        joint=[("1", 2, "met")],
+    )
+
+
+def _publish(status_round, secretariat, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.publish_round(status_round, by=secretariat)
+
+
+def _refuse_rendering(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("WeasyPrint must not run on a download")
+
+    monkeypatch.setattr(papers, "html_to_pdf", refuse)
+    monkeypatch.setattr("weasyprint.HTML.write_pdf", refuse)
+
+
+def test_publishing_stores_the_region_paper_and_every_municipality_pdf(
+    closed_2018, secretariat, municipalities, django_capture_on_commit_callbacks
+):
+    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+
+    stored = StoredPaper.objects.filter(round=closed_2018)
+    assert stored.count() == 4
+    assert set(stored.values_list("state", flat=True)) == {StoredPaper.State.DONE}
+    assert set(
+        stored.exclude(municipality=None).values_list("municipality__kommunekode", flat=True)
+    ) == {
+        101,
+        147,
+        219,
+    }
+    region_paper = stored.get(municipality=None)
+    assert region_paper.file.name.endswith(
+        "statuspapirer/hovedstaden/2018/KKR-Hovedstaden-status-2018.pdf"
+    )
+    with region_paper.file.open("rb") as f:
+        assert f.read(5) == b"%PDF-"
+    assert region_paper.rendered_at is not None and region_paper.attempts == 1
+
+
+def test_download_serves_the_stored_file_and_never_renders(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    stored = StoredPaper.objects.get(round=closed_2018, municipality=None)
+    path = stored.file.path
+    before = os.stat(path).st_mtime_ns
+    with open(path, "rb") as f:
+        content = f.read()
+    _refuse_rendering(monkeypatch)
+
+    response = client.get("/rapporter/hovedstaden/2018/statuspapir.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="KKR-Hovedstaden-status-2018.pdf"' in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == content
+    assert os.stat(path).st_mtime_ns == before
+
+    response = client.get("/rapporter/hovedstaden/2018/219.pdf")
+    assert response.status_code == 200
+    assert (
+        'filename="KKR-Hovedstaden-status-2018-219-Hilleroed.pdf"'
+        in response["Content-Disposition"]
+    )
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_paper_still_rendering_says_so(client, paper, municipalities):
+    build_round(paper, 2018, lines=[])  # published, but nothing stored yet
+
+    response = client.get("/rapporter/hovedstaden/2018/statuspapir.pdf")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "Statuspapiret er ved at blive dannet" in response.content.decode()
+
+
+def test_a_failed_render_shows_in_the_admin_and_can_be_retried(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(html):
+        raise RuntimeError("Skrifttypen mangler")
+
+    monkeypatch.setattr(papers, "html_to_pdf", broken)
+    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    failed = StoredPaper.objects.filter(round=closed_2018)
+    assert set(failed.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
+    assert "RuntimeError: Skrifttypen mangler" in failed.first().error
+    assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 503
+
+    client.force_login(secretariat)
+    changelist = client.get("/admin/reports/storedpaper/?state=failed").content.decode()
+    assert "fejlet" in changelist and "Regionens statuspapir" in changelist
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/reports/storedpaper/",
+            {"action": "retry", "_selected_action": [p.pk for p in failed]},
+        )
+    assert response.status_code == 302
+
+    assert set(failed.values_list("state", flat=True)) == {StoredPaper.State.DONE}
+    assert set(failed.values_list("attempts", flat=True)) == {2}
+    assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 200
+
+
+def test_republishing_replaces_the_file_under_the_same_name(
+    closed_2018, secretariat, django_capture_on_commit_callbacks
+):
+    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    first_name = StoredPaper.objects.get(round=closed_2018, municipality=None).file.name
+    rounds.reopen_round(closed_2018, reason="Rettelse af Frederiksbergs status", by=secretariat)
+    rounds.close_round(closed_2018, by=secretariat)
+
+    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+
+    stored = StoredPaper.objects.get(round=closed_2018, municipality=None)
+    assert stored.file.name == first_name and stored.attempts == 2
+    assert StoredPaper.objects.filter(round=closed_2018).count() == 4
+
+
+def test_admin_previews_a_draft_round_for_its_own_region_only(
+    client, closed_2018, secretariat, other_secretariat
+):
+    client.force_login(secretariat)
+    changelist = client.get("/admin/reports/paperpreview/").content.decode()
+    assert "Forhåndsvis PDF" in changelist
+
+    response = client.get(f"/admin/reports/paperpreview/{closed_2018.pk}/pdf/")
+    assert response.status_code == 200
+    assert "KKR-Hovedstaden-status-2018-UDKAST.pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    response = client.post(
+        "/admin/reports/paperpreview/",
+        {"action": "preview_pdf", "_selected_action": [closed_2018.pk]},
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        client.get(f"/admin/reports/paperpreview/{closed_2018.pk}/pdf/?kommune=101").status_code
+        == 200
+    )
+
+    client.force_login(other_secretariat)
+    assert client.get(f"/admin/reports/paperpreview/{closed_2018.pk}/pdf/").status_code == 404
+    assert "Hovedstaden" not in client.get("/admin/reports/storedpaper/").content.decode()
+
+
+def test_other_region_staff_cannot_fetch_stored_files(
+    client, closed_2018, secretariat, other_secretariat, django_capture_on_commit_callbacks
+):
+    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    stored = StoredPaper.objects.get(round=closed_2018, municipality=None)
+
+    client.force_login(other_secretariat)
+    assert client.get(f"/admin/reports/storedpaper/{stored.pk}/fil/").status_code == 404
+    client.force_login(secretariat)
+    assert client.get(f"/admin/reports/storedpaper/{stored.pk}/fil/").status_code == 200
