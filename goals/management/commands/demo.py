@@ -1,5 +1,7 @@
 """`python manage.py demo [--password PW]`: a ready demo portal (see goals/demo.py)."""
 
+import logging
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -21,6 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, **options):
         verbosity = options["verbosity"]
+        if verbosity < 2:
+            # Publishing the demo rounds renders every PDF paper inline; the renderer's
+            # progress lines would bury the login details printed at the end.
+            for name in ("weasyprint", "celery.app.trace"):
+                logging.getLogger(name).setLevel(logging.WARNING)
         call_command("migrate", verbosity=max(verbosity - 1, 0), interactive=False)
         call_command("load_kkr_data", verbosity=verbosity, stdout=self.stdout)
         password = password or demo.new_password()
