@@ -331,9 +331,8 @@ class GoalDecisionForm(forms.ModelForm):
         new_goal, decision = cleaned.get("new_goal"), cleaned.get("decision")
         if status_round and goal and goal.paper_id != status_round.paper_id:
             self.add_error("goal", _("Målet hører ikke til rundens målpapir."))
-        needs = (GoalDecision.Decision.REVISE, GoalDecision.Decision.NEW)
-        if decision in needs and not new_goal:
-            self.add_error("new_goal", _("Vælg det nye eller reviderede mål."))
+        if decision == GoalDecision.Decision.REVISE and not new_goal:
+            self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
         if status_round and status_round.state in (
             StatusRound.State.PLANNED,
             StatusRound.State.PUBLISHED,

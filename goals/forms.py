@@ -284,10 +284,11 @@ class DecisionForm(forms.Form):
         required=False,
     )
     new_goal = forms.ModelChoiceField(
-        label=_("Nyt eller revideret mål"),
+        label=_("Revideret mål"),
         queryset=Goal.objects.none(),
         required=False,
-        help_text=_("Skal vælges ved “revideres” og “nyt mål vedtaget”."),
+        empty_label=_("Intet"),
+        help_text=_("Skal vælges ved “revideres”: det mål, der erstatter dette."),
     )
     comment = forms.CharField(
         label=_("Begrundelse"),
@@ -303,12 +304,8 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        needs_goal = cleaned.get("decision") in (
-            GoalDecision.Decision.REVISE,
-            GoalDecision.Decision.NEW,
-        )
-        if needs_goal and not cleaned.get("new_goal"):
-            self.add_error("new_goal", _("Vælg det nye eller reviderede mål."))
+        if cleaned.get("decision") == GoalDecision.Decision.REVISE and not cleaned.get("new_goal"):
+            self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
         return cleaned
 
 

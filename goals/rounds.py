@@ -496,7 +496,8 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
     """Record the round's verdict on a goal and move the goal's lifecycle along with it.
 
     achieved → the goal is achieved; retire → retired; continue → active again; revise → the
-    new goal `replaces` the old, which becomes revised; new → a new goal is adopted (active).
+    new goal `replaces` the old, which becomes revised (and the new one active); new → this
+    goal (typically a development area in the pipeline) is adopted as a KKR goal: active.
     """
     status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
     _secretariat_may_edit(status_round)
@@ -505,8 +506,10 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
         raise TransitionError(_("Vælg en gyldig beslutning."))
     if goal.paper_id != status_round.paper_id:
         raise TransitionError(_("Målet hører ikke til rundens målpapir."))
-    if decision in (Decision.REVISE, Decision.NEW) and new_goal is None:
-        raise TransitionError(_("Vælg det nye eller reviderede mål."))
+    if decision == Decision.REVISE and new_goal is None:
+        raise TransitionError(_("Vælg det reviderede mål, der erstatter målet."))
+    if decision != Decision.REVISE:
+        new_goal = None
     if new_goal is not None:
         if new_goal.pk == goal.pk:
             raise TransitionError(_("Et mål kan ikke erstatte sig selv."))
@@ -518,20 +521,24 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
         Decision.RETIRE: Goal.State.RETIRED,
         Decision.CONTINUE: Goal.State.ACTIVE,
         Decision.REVISE: Goal.State.REVISED,
+        Decision.NEW: Goal.State.ACTIVE,
     }
-    if decision in states and goal.state != states[decision]:
-        goal.state = states[decision]
+    changed = goal.state != states[decision]
+    goal.state = states[decision]
+    if decision == Decision.NEW and goal.kind != Goal.Kind.COMMITMENT:
+        goal.kind = Goal.Kind.COMMITMENT
+        changed = True
+    if changed:
         _stamp(goal, by).save()
-    if new_goal is not None and decision in (Decision.REVISE, Decision.NEW):
-        if decision == Decision.REVISE:
-            new_goal.replaces = goal
+    if new_goal is not None:
+        new_goal.replaces = goal
         new_goal.state = Goal.State.ACTIVE
         _stamp(new_goal, by).save()
 
     found = GoalDecision.objects.filter(round=status_round, goal=goal).first()
     record = found or GoalDecision(round=status_round, goal=goal)
     record.decision = decision
-    record.new_goal = new_goal if decision in (Decision.REVISE, Decision.NEW) else None
+    record.new_goal = new_goal
     record.comment = comment or ""
     record.decided_by = by
     _stamp(record, by).save()

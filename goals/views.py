@@ -463,11 +463,8 @@ def decisions(request, pk):
     existing = {
         d.goal_id: d for d in status_round.decisions.select_related("new_goal", "decided_by")
     }
-    goals = [
-        goal
-        for goal in status_round.paper.goals.select_related("theme").order_by("order", "number")
-        if goal.state != Goal.State.PIPELINE or goal.pk in existing
-    ]
+    # Every goal of the paper, pipeline ones included: adopting one is the "new goal" decision.
+    goals = list(status_round.paper.goals.order_by("order", "number"))
     goal_choices = Goal.objects.in_region(status_round.paper.region).select_related("paper")
     read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
     for goal in goals:

@@ -158,7 +158,7 @@ def test_decisions_tick_off_and_revise_goals(staff, paper, open_status_round):
     url = reverse("goals:decisions", args=[open_status_round.pk])
 
     missing = staff.post(url, {f"g{youth.pk}-decision": "revise"}).content.decode()
-    assert "Vælg det nye eller reviderede mål." in missing
+    assert "Vælg det reviderede mål, der erstatter målet." in missing
     assert not GoalDecision.objects.exists()
 
     staff.post(

@@ -179,3 +179,41 @@ def test_full_cycle(
     assert planned_round.state == StatusRound.State.OPEN
     assert planned_round.reopen_reason == "Fejl i Hillerøds tal"
     assert planned_round.history.first().history_change_reason == "Fejl i Hillerøds tal"
+
+
+def test_adopting_a_development_area_as_a_new_goal(open_status_round, paper, secretariat):
+    area = Goal.objects.create(
+        paper=paper,
+        number="A",
+        order=9,
+        title="Sammenhængende forløb for borgere med demens",
+        kind=Goal.Kind.DEVELOPMENT_AREA,
+        state=Goal.State.PIPELINE,
+    )
+    decision = rounds.decide_goal(open_status_round, area, decision="new", by=secretariat)
+    area.refresh_from_db()
+    assert (area.kind, area.state) == (Goal.Kind.COMMITMENT, Goal.State.ACTIVE)
+    assert decision.new_goal is None
+    assert area.history.first().history_user == secretariat
+
+
+def test_a_goal_of_another_paper_cannot_be_decided_in_this_round(
+    open_status_round, other_region, secretariat
+):
+    from goals.models import GoalPaper
+
+    other = GoalPaper.objects.create(
+        region=other_region,
+        title="Syddanmarks mål",
+        kind=GoalPaper.Kind.KKR_GOALS,
+        adopted_year=2019,
+        first_year=2019,
+        last_year=2022,
+        source="other.txt",
+    )
+    stranger = Goal.objects.create(paper=other, number="1", title="Fremmed mål")
+    with pytest.raises(rounds.TransitionError) as refused:
+        rounds.decide_goal(open_status_round, stranger, decision="achieved", by=secretariat)
+    assert "hører ikke til rundens målpapir" in refused.value.text
+    stranger.refresh_from_db()
+    assert stranger.state == Goal.State.ACTIVE
