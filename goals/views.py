@@ -340,7 +340,12 @@ def round_overview(request, pk):
             "total": total,
             "done": counts.get(StatusReport.State.SUBMITTED, 0)
             + counts.get(StatusReport.State.APPROVED, 0),
-            "overdue_count": sum(1 for r in reports if r.overdue),
+            # Over the whole round, like the counts beside it, not just the filtered rows.
+            "overdue_count": (
+                counts.get(StatusReport.State.DRAFT, 0) + counts.get(StatusReport.State.RETURNED, 0)
+                if status_round.state == StatusRound.State.OPEN and today > status_round.deadline
+                else 0
+            ),
             "clusters": clusters,
             "cluster_id": cluster_id,
             "state": state,

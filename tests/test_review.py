@@ -74,6 +74,7 @@ def test_overdue_reports_are_marked(staff, open_status_round, reports, reporters
     )
     text = staff.get(reverse("goals:round_overview", args=[open_status_round.pk])).content.decode()
     assert text.count('<tr class="overdue">') == 2
+    assert "overskredet</span> 2" in text
 
 
 def test_review_shows_the_previous_round_beside_this_one(
