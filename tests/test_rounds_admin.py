@@ -82,3 +82,30 @@ def test_joint_progress_saved_in_the_admin_is_recorded_with_its_author(
     progress.refresh_from_db()
     assert progress.status == "met"
     assert progress.updated_by == secretariat
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "admin:goals_statusround_changelist",
+        "admin:goals_statusround_add",
+        "admin:goals_statusreport_changelist",
+        "admin:goals_jointprogress_changelist",
+        "admin:goals_goaldecision_changelist",
+        "admin:goals_goaldecision_add",
+        "admin:goals_reminder_changelist",
+    ],
+)
+def test_every_round_admin_page_opens(staff, open_status_round, page):
+    response = staff.get(reverse(page))
+    assert response.status_code == 200
+
+
+def test_a_decision_added_in_the_admin_moves_the_goal(staff, paper, open_status_round):
+    goal = paper.goals.get(number="1")
+    staff.post(
+        reverse("admin:goals_goaldecision_add"),
+        {"round": open_status_round.pk, "goal": goal.pk, "decision": "achieved", "comment": ""},
+    )
+    goal.refresh_from_db()
+    assert goal.state == "achieved"
