@@ -214,6 +214,7 @@ def test_what_a_user_types_is_escaped(logged_in, municipalities, open_status_rou
 def test_the_reporter_home_lists_open_and_past_rounds(logged_in, municipalities, open_status_round):
     text = logged_in.get(reverse("goals:reporter_home")).content.decode()
     assert "Åbne statusrunder" in text
+    assert "Du indberetter for København." in text
     assert str(open_status_round.year) in text
     report = report_of(open_status_round, municipalities)
     assert reverse("goals:report_form", args=[report.pk]) in text

@@ -248,3 +248,16 @@ def test_the_secretariat_home_lists_only_the_users_regions(
     assert reverse("goals:round_overview", args=[open_status_round.pk]) not in text
     assert f'<option value="{open_status_round.paper.pk}"' not in text  # not offered for a round
     assert "Hovedstaden" not in text
+
+
+def test_pages_cope_with_changes_made_without_a_user(
+    staff, client, open_status_round, reports, reporters
+):
+    """The demo and management commands act with by=None; the pages must still show them."""
+    submit(reports[219], None)
+    overview = staff.get(reverse("goals:round_overview", args=[open_status_round.pk]))
+    assert overview.status_code == 200
+    review = staff.get(reverse("goals:review_report", args=[reports[219].pk]))
+    assert review.status_code == 200
+    client.force_login(reporters[219])
+    assert client.get(reverse("goals:report_form", args=[reports[219].pk])).status_code == 200
