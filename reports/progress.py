@@ -138,11 +138,12 @@ class Tally(Counter):
         return round(100 * self[evaluation] / self.total) if self.total else 0
 
     def rows(self):
-        """(evaluation, label, symbol, count) for every evaluation, in a fixed order."""
+        """(evaluation, label, symbol, count) of the evaluations that occur (met always), in
+        a fixed order."""
         return [
             (e, EVALUATION_LABELS[e], EVALUATION_SYMBOLS[e], self[e])
             for e in EVALUATIONS
-            if self[e] or e != NOT_RELEVANT
+            if self[e] or e == MET
         ]
 
 
@@ -231,7 +232,7 @@ class GoalProgress:
     decision: GoalDecision | None = None
     verdict: str = ON_TRACK
     indicators: list = field(default_factory=list)
-    # [(cluster or None, [(municipality, [Cell per municipality milestone]), …])]
+    # [(cluster or None, Tally, [(municipality, [Cell per municipality milestone]), …])]
     matrix: list = field(default_factory=list)
 
     @property
@@ -497,10 +498,11 @@ def round_progress(status_round):
             gp.by_cluster.append((None, cluster_tallies[None]))
         gp.trend = _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters)
         gp.verdict = _verdict(gp, on)
-        gp.matrix = [
-            (cluster, [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group])
-            for cluster, group in progress.clusters_with_municipalities()
-        ]
+        gp.matrix = []
+        for cluster, group in progress.clusters_with_municipalities():
+            rows = [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group]
+            tally = Tally(cell.evaluation for _m, cells in rows for cell in cells)
+            gp.matrix.append((cluster, tally, rows))
         progress.goals.append(gp)
         progress.tally.update(gp.tally)
     return progress

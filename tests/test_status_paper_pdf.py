@@ -103,7 +103,8 @@ def test_user_text_is_escaped(status_history):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "&lt;/table&gt;" in html
     # The comment is printed as written, markup and all, and the appendix goes on after it.
-    assert "<script>alert('x')</script> og </table> en sygeplejerske." in text
+    # (compared without whitespace: a line may break after the slash in "</script>")
+    assert "<script>alert('x')</script>og</table>ensygeplejerske." in text.replace(" ", "")
     assert SCRIPT_COMMENT.split()[0] in text
 
 
