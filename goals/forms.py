@@ -13,10 +13,10 @@ import zipfile
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import get_valid_filename
+from django.utils.text import Truncator, get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import Goal, GoalDecision, MilestoneStatus, StatusRound
+from goals.models import GoalDecision, MilestoneStatus, StatusRound
 
 # What may be uploaded as evidence, recognised by the file's first bytes (and, for the
 # Office formats, which are zip files, by the part every such document has), never by its
@@ -283,11 +283,9 @@ class DecisionForm(forms.Form):
         choices=[("", _("Ingen beslutning endnu"))] + list(GoalDecision.Decision.choices),
         required=False,
     )
-    new_goal = forms.ModelChoiceField(
+    new_goal = forms.ChoiceField(
         label=_("Revideret mål"),
-        queryset=Goal.objects.none(),
         required=False,
-        empty_label=_("Intet"),
         help_text=_("Skal vælges ved “revideres”: det mål, der erstatter dette."),
     )
     comment = forms.CharField(
@@ -298,9 +296,17 @@ class DecisionForm(forms.Form):
     )
 
     def __init__(self, *args, goal, goal_choices, **kwargs):
+        """`goal_choices`: the region's goals, read once for every form on the page."""
         super().__init__(*args, **kwargs)
         self.goal = goal
-        self.fields["new_goal"].queryset = goal_choices.exclude(pk=goal.pk)
+        self.goal_choices = {str(g.pk): g for g in goal_choices if g.pk != goal.pk}
+        self.fields["new_goal"].choices = [("", _("Intet"))] + [
+            (pk, f"{g.number} {Truncator(g.title).chars(70)} ({g.paper.title})")
+            for pk, g in self.goal_choices.items()
+        ]
+
+    def clean_new_goal(self):
+        return self.goal_choices.get(self.cleaned_data["new_goal"])
 
     def clean(self):
         cleaned = super().clean()

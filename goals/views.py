@@ -470,7 +470,11 @@ def decisions(request, pk):
     }
     # Every goal of the paper, pipeline ones included: adopting one is the "new goal" decision.
     goals = list(status_round.paper.goals.order_by("order", "number"))
-    goal_choices = Goal.objects.in_region(status_round.paper.region).select_related("paper")
+    goal_choices = list(
+        Goal.objects.in_region(status_round.paper.region)
+        .select_related("paper")
+        .order_by("paper__title", "order", "number")
+    )
     read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
     for goal in goals:
         decision = existing.get(goal.pk)
@@ -482,7 +486,7 @@ def decisions(request, pk):
             goal_choices=goal_choices,
             initial={
                 "decision": decision.decision if decision else "",
-                "new_goal": decision.new_goal_id if decision else None,
+                "new_goal": str(decision.new_goal_id or "") if decision else "",
                 "comment": decision.comment if decision else "",
             },
         )
