@@ -18,8 +18,9 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
-    environment.update(env)
+    # A clean environment, as on a server: nothing of the test run (e.g. the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE) leaks into what is checked.
+    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         check=False,
