@@ -28,7 +28,12 @@ from goals.models import (
     StatusReport,
     StatusRound,
 )
-from municipalities.admin import RegionScopedAdmin, RegionScopedHistoryAdmin, RegionScopedInline
+from municipalities.admin import (
+    RegionScopedAdmin,
+    RegionScopedHistoryAdmin,
+    RegionScopedInline,
+    ViewOnlyMixin,
+)
 
 RegionFilter = admin.RelatedOnlyFieldListFilter
 
@@ -171,20 +176,11 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
         )
 
 
-class ReadOnlyInline(RegionScopedInline):
+class ReadOnlyInline(ViewOnlyMixin, RegionScopedInline):
     """A report's answers are the municipality's; the admin shows them."""
 
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MilestoneStatusInline(ReadOnlyInline, admin.TabularInline):
@@ -372,18 +368,9 @@ class GoalDecisionAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(RegionScopedAdmin):
+class ReminderAdmin(ViewOnlyMixin, RegionScopedAdmin):
     region_path = "report__round__paper__region"
     list_display = ["report", "kind", "sent_at"]
     list_filter = ["kind", ("report__round", RegionFilter)]
     list_select_related = ["report__municipality", "report__round__paper"]
     search_fields = ["report__municipality__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

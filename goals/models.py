@@ -15,6 +15,18 @@ from simple_history.models import HistoricalRecords
 from municipalities.models import Cluster, Municipality, Region
 
 
+def _done_by(verbose_name):
+    """Who made a change: kept as history when the user is deleted, never a reverse accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class GoalPaperQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(region=region)
@@ -344,32 +356,11 @@ class StatusReport(models.Model):
     # is refused, so two people editing at once cannot overwrite each other.
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("senest ændret"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("senest ændret af"),
-    )
+    updated_by = _done_by(_("senest ændret af"))
     submitted_at = models.DateTimeField(_("indsendt"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("indsendt af"),
-    )
+    submitted_by = _done_by(_("indsendt af"))
     reviewed_at = models.DateTimeField(_("behandlet"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("behandlet af"),
-    )
+    reviewed_by = _done_by(_("behandlet af"))
     review_comment = models.TextField(_("sekretariatets kommentar"), blank=True)
 
     history = HistoricalRecords()
@@ -478,14 +469,7 @@ class JointProgress(models.Model):
     )
     comment = models.TextField(_("kommentar"), blank=True)
     updated_at = models.DateTimeField(_("senest ændret"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("senest ændret af"),
-    )
+    updated_by = _done_by(_("senest ændret af"))
 
     history = HistoricalRecords()
 
@@ -536,14 +520,7 @@ class GoalDecision(models.Model):
     )
     comment = models.TextField(_("begrundelse"), blank=True)
     decided_at = models.DateTimeField(_("besluttet"), auto_now=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("besluttet af"),
-    )
+    decided_by = _done_by(_("besluttet af"))
 
     history = HistoricalRecords()
 

@@ -189,6 +189,20 @@ class RegionScopedInline(RegionScopedMixin):
         return self.has_view_permission(request, obj)
 
 
+class ViewOnlyMixin:
+    """Rows written by the portal itself (reminders, stored papers, answers): shown, never
+    edited by hand in the admin."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyForStaffMixin:
     """Secretariat staff may look, only a superuser may change (reference data, users)."""
 

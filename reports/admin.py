@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from municipalities.admin import RegionScopedAdmin
+from municipalities.admin import RegionScopedAdmin, ViewOnlyMixin
 from reports import papers
 from reports.models import PaperPreview, StoredPaper
 
@@ -124,22 +124,13 @@ class StoredPaperAdmin(RegionScopedAdmin):
 
 
 @admin.register(PaperPreview)
-class PaperPreviewAdmin(RegionScopedAdmin):
+class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
     region_path = "paper__region"
     list_display = ["year", "paper", "state", "papers_state", "preview_link"]
     list_filter = ["state", ("paper__region", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["paper__region"]
     actions = ["preview_pdf"]
     ordering = ["-year"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

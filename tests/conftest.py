@@ -3,14 +3,25 @@ paper with goals, milestones and an indicator, a secretariat user, a reporter pe
 municipality, and a region next door whose staff and reporter must be refused."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from pypdf import PdfWriter
 
 from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
 from municipalities.models import Cluster, Membership, Municipality, Region
 
 PASSWORD = "kkr-test-password-1"
+
+
+def small_pdf():
+    """A real one-page PDF, as a reporter would upload as evidence."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture(autouse=True)

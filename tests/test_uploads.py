@@ -7,19 +7,11 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from pypdf import PdfWriter
 
 from goals.models import StatusReport
+from tests.conftest import small_pdf
 
 pytestmark = pytest.mark.django_db
-
-
-def small_pdf():
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def office_file(part):

@@ -2,25 +2,16 @@
 secretariat returns it with a comment; the reporter sees the comment and resubmits; another
 municipality's reporter never sees the report."""
 
-import io
 import re
 
 import pytest
-from pypdf import PdfWriter
 
 from goals.models import StatusReport
+from tests.conftest import small_pdf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = "/tmp"
-
-
-def small_pdf():
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def test_report_submit_return_and_fix(
