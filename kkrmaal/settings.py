@@ -155,7 +155,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background rendering of PDFs: through Celery when a broker is configured, inline otherwise.
 # Without a broker, Celery's in-memory transport stands in, so nothing tries to reach one.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 

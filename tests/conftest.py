@@ -24,6 +24,15 @@ def small_pdf():
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_root():
+    """WhiteNoise serves STATIC_ROOT and warns on every request while `collectstatic` has
+    not made it; the tests find static files through the finders instead."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
