@@ -162,7 +162,7 @@ class GoalPaperAdmin(RegionScopedHistoryAdmin):
     def period_display(self, obj):
         return obj.period
 
-    @admin.display(description=_("mål"), ordering="_goals")
+    @admin.display(description=_("antal mål"), ordering="_goals")
     def goal_count(self, obj):
         return obj._goals
 

@@ -252,7 +252,7 @@ class Milestone(models.Model):
     def baseline(self):
         if self.baseline_count is None:
             return ""
-        return f"{self.baseline_count} af {self.baseline_of}"
+        return _("%(met)s af %(of)s") % {"met": self.baseline_count, "of": self.baseline_of}
 
 
 class Indicator(models.Model):

@@ -59,10 +59,12 @@ def trend_chart(goal_progress, *, title=None):
         total = point.tally.total
         x = float(LABEL_WIDTH)
         if not total:
+            # Outside the f-string, where makemessages can find it.
+            empty = escape(_("Ingen indberetninger"))
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{bar_width}" height="{ROW}" fill="none" '
                 f'stroke="#d5dbe1"/><text x="{x + 6}" y="{y + ROW / 2 + 4}" fill="#5b6673">'
-                f"{escape(_('Ingen indberetninger'))}</text>"
+                f"{empty}</text>"
             )
         for evaluation in EVALUATIONS:
             n = point.tally[evaluation]
