@@ -54,6 +54,10 @@ def _get_report_for_user(request, pk):
 
 
 def _staff_regions(request):
+    """Regions whose secretariat the user is on. Staff status is how an administrator takes
+    the secretariat away from somebody, so a membership left behind opens nothing."""
+    if not request.user.is_staff:
+        return Region.objects.none()
     return Region.objects.staffed_by(request.user)
 
 
@@ -356,8 +360,8 @@ def round_overview(request, pk):
     )
 
 
+@login_required  # first, so anonymous visitors go to login rather than get a 405
 @require_POST
-@login_required
 def round_action(request, pk):
     status_round = _get_round_for_staff(request, pk)
     action = request.POST.get("action")
