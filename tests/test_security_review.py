@@ -152,6 +152,21 @@ def test_a_secretariat_member_without_staff_status_is_refused_everywhere(
     assert "Gå til sekretariatets sider" not in home
 
 
+def test_a_deactivated_users_open_session_no_longer_opens_anything(
+    client, reporters, secretariat, report
+):
+    for user, url in [
+        (reporters[101], reverse("goals:report_form", args=[report.pk])),
+        (secretariat, reverse("goals:review_report", args=[report.pk])),
+    ]:
+        client.force_login(user)
+        assert client.get(url).status_code == 200
+        user.is_active = False
+        user.save()
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
 def test_anonymous_get_of_a_post_only_page_goes_to_login(client, open_status_round):
     response = client.get(reverse("goals:round_action", args=[open_status_round.pk]))
     assert response.status_code == 302
@@ -405,6 +420,8 @@ def test_another_regions_goal_and_municipality_under_a_region_slug_are_404(
         (reverse("reports:municipality", args=["syddanmark", 101]), 404),
         (reverse("reports:municipality", args=["syddanmark", 461]), 200),
         (reverse("reports:municipality_paper_pdf", args=["syddanmark", 2018, 101]), 404),
+        (reverse("reports:municipality_paper_pdf", args=["hovedstaden", 2018, 461]), 404),
+        (reverse("reports:municipality_paper_pdf", args=["hovedstaden", 2018, 999]), 404),
         (reverse("reports:status", args=["syddanmark", 2018]), 404),
         (reverse("reports:region_paper_pdf", args=["syddanmark", 2018]), 404),
         ("/ukendt-region/", 404),
