@@ -56,6 +56,27 @@ class GoalForm(forms.ModelForm):
             self.add_error("replaces", _("Det erstattede mål skal høre til samme region."))
         if replaces and self.instance.pk and replaces.pk == self.instance.pk:
             self.add_error("replaces", _("Et mål kan ikke erstatte sig selv."))
+        number = cleaned.get("number")
+        if number and paper.pk:
+            taken = Goal.objects.filter(paper=paper, number=number).exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "number",
+                    _("Der er allerede et mål med nummer %(number)s i dette målpapir.")
+                    % {"number": number},
+                )
+        return cleaned
+
+
+class GoalPaperForm(forms.ModelForm):
+    """The paper's period in words (the database's check constraint would only name
+    itself)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_year"), cleaned.get("last_year")
+        if first is not None and last is not None and last < first:
+            self.add_error("last_year", _("Det sidste år kan ikke ligge før det første."))
         return cleaned
 
 
@@ -136,6 +157,7 @@ class GoalInline(RegionScopedInline, admin.TabularInline):
 @admin.register(GoalPaper)
 class GoalPaperAdmin(RegionScopedHistoryAdmin):
     region_path = "region"
+    form = GoalPaperForm
     list_display = ["title", "region", "kind", "period_display", "state", "goal_count", "source"]
     list_filter = [("region", RegionFilter), "kind", "state"]
     list_select_related = ["region"]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from goals import rounds
+from goals.forms import RoundRulesForm
 from goals.models import (
     GoalDecision,
     IndicatorValue,
@@ -71,9 +72,16 @@ class PublishedReadOnlyMixin:
         return False
 
 
+class StatusRoundForm(RoundRulesForm):
+    class Meta:
+        model = StatusRound
+        fields = ["paper", "year", "opens", "deadline"]
+
+
 @admin.register(StatusRound)
 class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
     region_path = "paper__region"
+    form = StatusRoundForm
     round_path = ""
     list_display = [
         "year",
@@ -284,6 +292,15 @@ class JointProgressForm(forms.ModelForm):
         model = JointProgress
         fields = ["status", "comment"]
 
+    def clean(self):
+        # Refused here, with the input kept, rather than in save_model after the admin has
+        # already said "changed successfully".
+        cleaned = super().clean()
+        refusal = rounds.secretariat_refusal(self.instance.round)
+        if refusal:
+            self.add_error(None, refusal)
+        return cleaned
+
 
 @admin.register(JointProgress)
 class JointProgressAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
@@ -329,6 +346,10 @@ class GoalDecisionForm(forms.ModelForm):
             self.add_error("goal", _("Målet hører ikke til rundens målpapir."))
         if decision == GoalDecision.Decision.REVISE and not new_goal:
             self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
+        elif decision == GoalDecision.Decision.REVISE and goal:
+            refusal = rounds.revision_refusal(goal, new_goal)
+            if refusal:
+                self.add_error("new_goal", refusal)
         if status_round and status_round.state in (
             StatusRound.State.PLANNED,
             StatusRound.State.PUBLISHED,

@@ -8,15 +8,29 @@ themselves, so the web form and the API cannot disagree.
 
 import io
 import os
+import re
 import zipfile
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import Truncator, get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from goals import rounds
 from goals.models import GoalDecision, MilestoneStatus, StatusRound
+
+# Status rounds and papers are about years a person can mean; 0 or 99999 is a typing error.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def year_error():
+    return _("Angiv et år mellem %(first)s og %(last)s.") % {
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+
 
 # What may be uploaded as evidence, recognised by the file's first bytes (and, for the
 # Office formats, which are zip files, by the part every such document has), never by its
@@ -81,6 +95,59 @@ def validate_evidence(uploaded):
     return uploaded
 
 
+class AmountField(forms.DecimalField):
+    """A number as Danes type it: decimal comma ("12,5"), and thousands grouped with dots or
+    spaces ("1.250", "1 250"), in words a user understands when it does not fit."""
+
+    # Only a dot followed by groups of exactly three digits is read as a thousands separator;
+    # "1.5" stays one and a half.
+    GROUPED = re.compile(r"^-?\d{1,3}([.\s]\d{3})+(,\d*)?$")
+
+    def __init__(self, *, percent=False, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        whole = kwargs["max_digits"] - kwargs["decimal_places"]
+        kwargs.setdefault("min_value", 0)
+        if percent:
+            kwargs.setdefault("max_value", 100)
+        kwargs["error_messages"] = {
+            "min_value": _("Tallet må ikke være negativt."),
+            "max_value": _("En procentdel kan højst være 100."),
+            "max_digits": _("Tallet er for stort. Det må højst have %(whole)s cifre før kommaet.")
+            % {"whole": whole},
+            "max_whole_digits": _(
+                "Tallet er for stort. Det må højst have %(whole)s cifre før kommaet."
+            )
+            % {"whole": whole},
+            "max_decimal_places": _("Angiv højst %(places)s decimaler.")
+            % {"places": kwargs["decimal_places"]},
+            **kwargs.get("error_messages", {}),
+        }
+        super().__init__(localize=True, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", " ")
+            if self.GROUPED.match(value):
+                value = re.sub(r"[.\s]", "", value)
+        return super().to_python(value)
+
+
+class WebLinkField(forms.URLField):
+    """A link a reader of the report can open: http or https only (browsers no longer open
+    ftp://, and javascript: or data: links are never evidence)."""
+
+    default_error_messages = {
+        "scheme": _("Angiv et link, der begynder med https:// eller http://."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(self.error_messages["scheme"], code="scheme")
+        return value
+
+
 class EvidenceFileField(forms.FileField):
     widget = forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT})
 
@@ -96,7 +163,8 @@ class ReportForm(forms.Form):
     its value. Built from the report's lines and values so only the municipality's own
     lines can ever be posted."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Which saved version the user's page shows (lost-update guard, see rounds.save_report).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     def __init__(
         self,
@@ -133,7 +201,7 @@ class ReportForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 3}),
                 initial=line.comment,
             )
-            self.fields[f"{key}-evidence_url"] = forms.URLField(
+            self.fields[f"{key}-evidence_url"] = WebLinkField(
                 label=_("Link til dokumentation"),
                 required=False,
                 max_length=500,
@@ -153,14 +221,10 @@ class ReportForm(forms.Form):
                 )
         for value in values:
             indicator = value.indicator
-            self.fields[f"value-{indicator.pk}"] = forms.DecimalField(
+            self.fields[f"value-{indicator.pk}"] = AmountField(
                 label=indicator.name,
                 required=False,
-                max_digits=12,
-                decimal_places=2,
-                min_value=0,
-                max_value=100 if indicator.unit.strip() == "%" else None,
-                localize=True,
+                percent=indicator.unit.strip() == "%",
                 initial=value.value,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "number"}),
                 help_text=indicator.unit,
@@ -171,6 +235,17 @@ class ReportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.has_error("version"):
+            # A hidden field: its own error would show nowhere. Without it there is no telling
+            # whether somebody else saved in between, so nothing is saved.
+            self.add_error(
+                None,
+                _(
+                    "Siden mangler oplysninger om, hvilken udgave af indberetningen du "
+                    "redigerede, så intet er gemt. Dine indtastninger står herunder: åbn "
+                    "indberetningen igen, og indtast dem på ny."
+                ),
+            )
         if self.submitting:
             for line in self.lines:
                 name = f"line-{line.milestone_id}-status"
@@ -310,12 +385,54 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == GoalDecision.Decision.REVISE and not cleaned.get("new_goal"):
-            self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
+        if cleaned.get("decision") == GoalDecision.Decision.REVISE:
+            new_goal = cleaned.get("new_goal")
+            if not new_goal:
+                self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
+            elif refusal := rounds.revision_refusal(self.goal, new_goal):
+                self.add_error("new_goal", refusal)
         return cleaned
 
 
-class RoundForm(forms.ModelForm):
+class RoundRulesForm(forms.ModelForm):
+    """A status round's year, dates and uniqueness in words, checked before the database's
+    constraints would refuse the row (the admin's round form shares these rules)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        year = self.fields.get("year")
+        if year is not None:
+            year.min_value, year.max_value = FIRST_YEAR, LAST_YEAR
+            year.validators = [v for v in year.validators if not hasattr(v, "limit_value")] + [
+                MinValueValidator(FIRST_YEAR),
+                MaxValueValidator(LAST_YEAR),
+            ]
+            year.widget.attrs.update(min=FIRST_YEAR, max=LAST_YEAR)
+            message = year_error()
+            year.error_messages.update(
+                {"invalid": message, "min_value": message, "max_value": message}
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, deadline = cleaned.get("opens"), cleaned.get("deadline")
+        if opens and deadline and deadline < opens:
+            self.add_error("deadline", _("Fristen skal ligge efter åbningsdatoen."))
+        # Paper and year are read-only on an open round in the admin: use the saved ones.
+        paper = cleaned.get("paper") if "paper" in self.fields else self.instance.paper
+        year = cleaned.get("year") if "year" in self.fields else self.instance.year
+        if paper is not None and year is not None:
+            taken = StatusRound.objects.filter(paper=paper, year=year).exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "year" if "year" in self.fields else None,
+                    _("Der er allerede en statusrunde for %(year)s for dette målpapir.")
+                    % {"year": year},
+                )
+        return cleaned
+
+
+class RoundForm(RoundRulesForm):
     """A new status round for one of the user's papers."""
 
     class Meta:
@@ -329,13 +446,6 @@ class RoundForm(forms.ModelForm):
     def __init__(self, *args, papers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["paper"].queryset = papers
-
-    def clean(self):
-        cleaned = super().clean()
-        opens, deadline = cleaned.get("opens"), cleaned.get("deadline")
-        if opens and deadline and deadline < opens:
-            self.add_error("deadline", _("Fristen skal ligge efter åbningsdatoen."))
-        return cleaned
 
 
 class ReopenForm(forms.Form):

@@ -464,13 +464,49 @@ def approve_report(report, *, by):
 # --- the secretariat's part --------------------------------------------------------------
 
 
-def _secretariat_may_edit(status_round):
+def secretariat_refusal(status_round):
+    """Why the secretariat cannot record progress or decisions in the round now, or None."""
     if status_round.state == Round.PUBLISHED:
-        raise TransitionError(
-            _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
-        )
+        return _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
     if status_round.state == Round.PLANNED:
-        raise TransitionError(_("Runden er ikke åbnet endnu."))
+        return _("Runden er ikke åbnet endnu.")
+    return None
+
+
+def _secretariat_may_edit(status_round):
+    refusal = secretariat_refusal(status_round)
+    if refusal:
+        raise TransitionError(refusal)
+
+
+def revision_refusal(goal, new_goal):
+    """Why `new_goal` cannot be recorded as the revision of `goal`, or None when it can.
+
+    A goal replaces at most one other (`Goal.replaces`): letting a second revision point at
+    it would silently cut the first one's history, and a goal replaced by its own successor
+    would make the history go round in a circle.
+    """
+    if new_goal.pk == goal.pk:
+        return _("Et mål kan ikke erstatte sig selv.")
+    if new_goal.paper.region_id != goal.paper.region_id:
+        return _("Det nye mål hører til en anden region.")
+    if new_goal.replaces_id and new_goal.replaces_id != goal.pk:
+        return _("Målet %(new)s erstatter allerede mål %(old)s. Vælg et andet mål.") % {
+            "new": new_goal.number,
+            "old": new_goal.replaces.number,
+        }
+    # Walk the saved chain of goals `goal` replaced (not the caller's copy, which may be
+    # older than a revision just recorded).
+    replaced = Goal.objects.values_list("replaces_id", flat=True)
+    seen, earlier = {goal.pk}, replaced.filter(pk=goal.pk).first()
+    while earlier is not None and earlier not in seen:
+        if earlier == new_goal.pk:
+            return _(
+                "Mål %(goal)s kan ikke erstattes af mål %(new)s, som det selv har erstattet."
+            ) % {"goal": goal.number, "new": new_goal.number}
+        seen.add(earlier)
+        earlier = replaced.filter(pk=earlier).first()
+    return None
 
 
 @transaction.atomic
@@ -511,10 +547,14 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
     if decision != Decision.REVISE:
         new_goal = None
     if new_goal is not None:
-        if new_goal.pk == goal.pk:
-            raise TransitionError(_("Et mål kan ikke erstatte sig selv."))
         if new_goal.paper.region_id != status_round.paper.region_id:
             raise TransitionError(_("Det nye mål hører til en anden region."))
+        # Re-read under a lock: two decisions naming the same new goal at once must not both
+        # pass the check below.
+        new_goal = Goal.objects.select_for_update(of=("self",)).get(pk=new_goal.pk)
+        refusal = revision_refusal(goal, new_goal)
+        if refusal:
+            raise TransitionError(refusal)
 
     states = {
         Decision.ACHIEVED: Goal.State.ACHIEVED,

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from goals.management.commands._arguments import whole_number
 from goals.notifications import send_reminders
 
 
@@ -13,11 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--days",
-            type=int,
             default=7,
             help="Påmind så mange dage før fristen (standard 7).",
         )
 
     def handle(self, *args, days, **options):
+        # A negative number would skip the reminder before the deadline altogether.
+        days = whole_number(days, name="--days", example=7, minimum=0)
         sent = send_reminders(days_before=days)
         self.stdout.write(f"Sendte {sent} påmindelse(r).")

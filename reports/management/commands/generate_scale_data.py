@@ -1,8 +1,13 @@
 """`manage.py generate_scale_data`: the national-scale data set for load tests."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
+from goals.management.commands._arguments import whole_number
 from reports.scaledata import REGIONS, generate_scale_data
+
+# The years a round can have (as on the secretariat's round form) and a sane number of them.
+FIRST_YEAR, LAST_YEAR, MAX_ROUNDS = 2000, 2100, 50
 
 
 class Command(BaseCommand):
@@ -12,17 +17,36 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--rounds", type=int, default=10, help="Antal årlige runder.")
-        parser.add_argument("--first-year", type=int, default=2017, help="Første runde.")
+        parser.add_argument("--rounds", default=10, help="Antal årlige runder (1–50).")
+        parser.add_argument("--first-year", default=2017, help="Første runde.")
         parser.add_argument(
             "--region",
             action="append",
-            choices=[slug for slug, *_rest in REGIONS],
-            help="Kun denne region (kan gentages).",
+            help="Kun denne region (kan gentages): "
+            + ", ".join(slug for slug, *_rest in REGIONS)
+            + ".",
         )
-        parser.add_argument("--seed", type=int, default=1, help="Startværdi for tilfældighed.")
+        parser.add_argument("--seed", default=1, help="Startværdi for tilfældighed.")
 
     def handle(self, *args, rounds, first_year, region, seed, **options):
+        rounds = whole_number(rounds, name="--rounds", example=10, minimum=1, maximum=MAX_ROUNDS)
+        first_year = whole_number(
+            first_year, name="--first-year", example=2017, minimum=FIRST_YEAR, maximum=LAST_YEAR
+        )
+        seed = whole_number(seed, name="--seed", example=1)
+        last_year = first_year + rounds - 1
+        if last_year > LAST_YEAR:
+            raise CommandError(
+                _("Den sidste runde (%(year)s) ligger efter %(last)s. Vælg færre runder.")
+                % {"year": last_year, "last": LAST_YEAR}
+            )
+        known = [slug for slug, *_rest in REGIONS]
+        for slug in region or []:
+            if slug not in known:
+                raise CommandError(
+                    _("Ukendt region »%(region)s«. Vælg en af: %(known)s.")
+                    % {"region": slug, "known": ", ".join(known)}
+                )
         result = generate_scale_data(
             regions=region, rounds=rounds, first_year=first_year, seed=seed
         )
