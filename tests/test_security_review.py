@@ -399,9 +399,27 @@ def test_evidence_is_served_to_its_municipality_and_region_only(
         response = client.get(url)
         assert response.status_code == status, user
         if status == 200:
+            # Downloaded, never shown inline, and the browser may not guess another type.
             assert response["Content-Disposition"].startswith("attachment")
+            assert response["X-Content-Type-Options"] == "nosniff"
     client.force_login(reporters[101])
     assert client.get(reverse("goals:evidence_file", args=[empty.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd"],
+)
+def test_an_evidence_link_must_be_a_web_address(client, reporters, report, link):
+    """The secretariat clicks the link on the review page; only web addresses are kept."""
+    line = report.lines.first()
+    data = {"version": report.version, "save": "1", f"line-{line.milestone_id}-evidence_url": link}
+    client.force_login(reporters[101])
+    response = client.post(reverse("goals:report_form", args=[report.pk]), data)
+    assert response.status_code == 200
+    assert "Indberetningen er ikke gemt" in response.content.decode()
+    line.refresh_from_db()
+    assert line.evidence_url == ""
 
 
 # --- the public side ---------------------------------------------------------------------
