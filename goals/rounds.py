@@ -576,6 +576,17 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
         _stamp(new_goal, by).save()
 
     found = GoalDecision.objects.filter(round=status_round, goal=goal).first()
+    if (
+        found is not None
+        and found.new_goal_id
+        and found.new_goal_id != getattr(new_goal, "pk", None)
+    ):
+        # The decision no longer names the goal it named before: that goal stops claiming to
+        # replace this one, or it could never be chosen as another goal's revision.
+        earlier = Goal.objects.select_for_update(of=("self",)).get(pk=found.new_goal_id)
+        if earlier.replaces_id == goal.pk:
+            earlier.replaces = None
+            _stamp(earlier, by).save()
     record = found or GoalDecision(round=status_round, goal=goal)
     record.decision = decision
     record.new_goal = new_goal

@@ -147,9 +147,13 @@ class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
             self.get_queryset(request).select_related("paper__region"), pk=pk
         )
         municipality = None
-        if request.GET.get("kommune"):
+        code = request.GET.get("kommune", "")
+        if code:
+            # "?kommune=abc" names no municipality: not found, not a server error.
+            if not (code.isascii() and code.isdigit() and len(code) <= 3):
+                raise Http404
             municipality = status_round.paper.region.municipalities.filter(
-                kommunekode=request.GET["kommune"]
+                kommunekode=int(code)
             ).first()
             if municipality is None:
                 raise Http404

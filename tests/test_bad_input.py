@@ -437,6 +437,26 @@ def test_the_domain_refuses_a_second_replacement_and_a_cycle(
     assert revised_pair.replaces == youth and youth.replaces is None
 
 
+def test_a_revision_taken_back_frees_the_new_goal_for_another(
+    paper, open_status_round, revised_pair, secretariat
+):
+    acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
+    rounds.decide_goal(
+        open_status_round, youth, decision="revise", new_goal=revised_pair, by=secretariat
+    )
+
+    rounds.decide_goal(open_status_round, youth, decision="continue", by=secretariat)
+    rounds.decide_goal(
+        open_status_round, acute, decision="revise", new_goal=revised_pair, by=secretariat
+    )
+
+    revised_pair.refresh_from_db()
+    youth.refresh_from_db()
+    assert revised_pair.replaces == acute
+    assert youth.state == Goal.State.ACTIVE
+    assert GoalDecision.objects.get(goal=youth).new_goal is None
+
+
 def test_revising_a_goal_into_itself_is_not_offered(staff, paper, open_status_round):
     youth = paper.goals.get(number="2")
     url = reverse("goals:decisions", args=[open_status_round.pk])
@@ -680,6 +700,13 @@ def test_a_membership_whose_role_and_scope_do_not_match_is_a_form_error(
 )
 def test_a_nonsense_id_in_an_admin_address_is_not_found(staff, paper, path):
     assert staff.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(("code", "status"), [("abc", 404), ("²", 404), ("999", 404)])
+def test_a_preview_for_a_nonsense_municipality_is_not_found(staff, open_status_round, code, status):
+    url = reverse("admin:reports_paperpreview_pdf", args=[open_status_round.pk])
+
+    assert staff.get(url, {"kommune": code}).status_code == status
 
 
 @pytest.mark.parametrize(
