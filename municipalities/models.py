@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 class RegionQuerySet(models.QuerySet):
     def staffed_by(self, user):
-        """Regions whose secretariat the user belongs to (every region for a superuser)."""
-        if not user.is_authenticated:
+        """Regions whose secretariat the user belongs to (every region for a superuser).
+
+        Staff status is how an administrator takes the secretariat away from somebody, so a
+        membership left behind opens nothing."""
+        if not user.is_authenticated or not user.is_staff:
             return self.none()
         if user.is_superuser:
             return self.all()

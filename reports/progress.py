@@ -429,9 +429,10 @@ def round_progress(status_round):
     }
     indicator_values = {
         (row["report__municipality_id"], row["indicator_id"]): row["value"]
-        for row in IndicatorValue.objects.filter(report__round=status_round).values(
-            "report__municipality_id", "indicator_id", "value"
-        )
+        # Like the lines: a draft's numbers were never sent, so nobody reads them here.
+        for row in IndicatorValue.objects.filter(
+            report__round=status_round, report__state__in=REPORTED_STATES
+        ).values("report__municipality_id", "indicator_id", "value")
     }
 
     answers = {

@@ -35,3 +35,14 @@ def test_anonymous_visitors_are_offered_the_login(client, region):
     html = client.get("/").content.decode()
     assert reverse("login") in html
     assert reverse("goals:reporter_home") not in html
+
+
+@pytest.mark.django_db
+def test_staff_status_taken_away_takes_the_rounds_link_too(client, secretariat):
+    secretariat.is_staff = False
+    secretariat.save()
+    assert menu_links(client, secretariat) == {
+        "reporting": False,
+        "rounds": False,
+        "admin": False,
+    }
