@@ -7,11 +7,13 @@ The status rounds' admin lives in `goals/admin_rounds.py`, imported at the end.
 
 from django import forms
 from django.contrib import admin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from goals.forms import FIRST_YEAR, LAST_YEAR, year_error
 from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
 from municipalities.admin import RegionScopedHistoryAdmin, RegionScopedInline
 
@@ -69,8 +71,20 @@ class GoalForm(forms.ModelForm):
 
 
 class GoalPaperForm(forms.ModelForm):
-    """The paper's period in words (the database's check constraint would only name
-    itself)."""
+    """The paper's years and period in words (the database's check constraint would only
+    name itself)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("adopted_year", "first_year", "last_year"):
+            year = self.fields.get(name)
+            if year is not None:
+                year.validators.append(MinValueValidator(FIRST_YEAR))
+                year.validators.append(MaxValueValidator(LAST_YEAR))
+                message = year_error()
+                year.error_messages.update(
+                    {"invalid": message, "min_value": message, "max_value": message}
+                )
 
     def clean(self):
         cleaned = super().clean()

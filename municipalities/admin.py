@@ -255,8 +255,34 @@ class RegionAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
         return obj._municipalities
 
 
+class ClusterForm(forms.ModelForm):
+    """A cluster keeps its region while it has municipalities: moving it would leave them in
+    a cluster of another region (the database checks that only when a municipality is
+    saved)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        region = cleaned.get("region")
+        if (
+            self.instance.pk
+            and region is not None
+            and region.pk != self.instance.region_id
+            and self.instance.municipalities.exists()
+        ):
+            self.add_error(
+                "region",
+                _(
+                    "Klyngen har kommuner i %(region)s. Flyt dem til en anden klynge, før "
+                    "klyngen flyttes til en anden region."
+                )
+                % {"region": self.instance.region},
+            )
+        return cleaned
+
+
 @admin.register(Cluster)
 class ClusterAdmin(RegionScopedAdmin):
+    form = ClusterForm
     list_display = ["name", "region", "order", "municipality_names"]
     list_filter = [("region", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["region"]

@@ -555,6 +555,27 @@ def test_a_paper_whose_period_ends_before_it_starts_is_a_form_error(superuser_cl
     assert not GoalPaper.objects.filter(title="Omvendt periode").exists()
 
 
+def test_a_paper_year_out_of_range_is_a_form_error(superuser_client, region):
+    data = {
+        "region": region.pk,
+        "title": "År nul",
+        "kind": GoalPaper.Kind.KKR_GOALS,
+        "state": GoalPaper.State.ADOPTED,
+        "adopted_year": 0,
+        "first_year": 2020,
+        "last_year": 2022,
+        "source": "nul.txt",
+    }
+    for prefix in ("themes", "goals"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+
+    response = superuser_client.post(reverse("admin:goals_goalpaper_add"), data)
+
+    assert response.status_code == 200
+    assert "Angiv et år mellem 2000 og 2100." in response.content.decode()
+    assert not GoalPaper.objects.filter(title="År nul").exists()
+
+
 def admin_round_data(paper, **changes):
     data = {"paper": paper.pk, "year": 2032, "opens": "2032-01-10", "deadline": "2032-03-01"}
     data.update(changes)
@@ -648,6 +669,23 @@ def test_a_cluster_of_another_region_is_a_form_error(superuser_client, region, o
     assert response.status_code == 200
     assert "Klyngen hører til en anden region end kommunen." in text
     assert not Municipality.objects.filter(kommunekode=165).exists()
+
+
+def test_a_cluster_with_municipalities_cannot_move_to_another_region(
+    superuser_client, clusters, municipalities, other_region
+):
+    byen = clusters["Byen"]
+
+    response = superuser_client.post(
+        reverse("admin:municipalities_cluster_change", args=[byen.pk]),
+        {"region": other_region.pk, "name": byen.name, "order": byen.order, "description": ""},
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Klyngen har kommuner i Hovedstaden." in text
+    byen.refresh_from_db()
+    assert byen.region_id == municipalities[101].region_id
 
 
 @pytest.mark.parametrize("code", [99, 1000])
