@@ -19,7 +19,7 @@ from django.utils.text import Truncator, get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from goals import rounds
-from goals.models import GoalDecision, MilestoneStatus, StatusRound
+from goals.models import GoalDecision, GoalPaper, MilestoneStatus, StatusRound
 
 # Status rounds and papers are about years a person can mean; 0 or 99999 is a typing error.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -175,8 +175,11 @@ class ReportForm(forms.Form):
         previous_values=None,
         submitting=False,
         read_only=False,
+        copyable=False,
         **kwargs,
     ):
+        """`copyable`: on a read-only form, leave text fields selectable (readonly, not
+        disabled), so a user whose input was refused can copy what they typed."""
         super().__init__(*args, **kwargs)
         # {field name: value saved by somebody else}, set by the view after a conflict.
         self.clashes = {}
@@ -230,8 +233,12 @@ class ReportForm(forms.Form):
                 help_text=indicator.unit,
             )
         if read_only:
+            text_widgets = (forms.TextInput, forms.URLInput, forms.Textarea)
             for form_field in self.fields.values():
-                form_field.disabled = True
+                if copyable and isinstance(form_field.widget, text_widgets):
+                    form_field.widget.attrs["readonly"] = True
+                else:
+                    form_field.disabled = True
 
     def clean(self):
         cleaned = super().clean()
@@ -394,6 +401,36 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
+def check_distinct_revisions(decision_forms):
+    """Mark every decision that names a new goal an earlier form on the page already names:
+    a goal replaces at most one other, so rounds.decide_goal would refuse the second one.
+    Returns whether every form is valid."""
+    # Each form first, so every one has its own errors and cleaned data.
+    results = [form.is_valid() for form in decision_forms]
+    first = {}
+    for form in decision_forms:
+        data = getattr(form, "cleaned_data", {})  # none on an unbound form
+        new_goal = data.get("new_goal")
+        if data.get("decision") != GoalDecision.Decision.REVISE or new_goal is None:
+            continue
+        if new_goal.pk in first:
+            form.add_error(
+                "new_goal",
+                _(
+                    "Mål %(new)s er allerede valgt som revision af mål %(other)s. "
+                    "Et mål kan kun erstatte ét andet mål."
+                )
+                % {"new": new_goal.number, "other": first[new_goal.pk].number},
+            )
+        else:
+            first[new_goal.pk] = form.goal
+    return all(results) and all(form.is_valid() for form in decision_forms)
+
+
+def duplicate_round(year):
+    return _("Der er allerede en statusrunde for %(year)s for dette målpapir.") % {"year": year}
+
+
 class RoundRulesForm(forms.ModelForm):
     """A status round's year, dates and uniqueness in words, checked before the database's
     constraints would refuse the row (the admin's round form shares these rules)."""
@@ -424,11 +461,10 @@ class RoundRulesForm(forms.ModelForm):
         if paper is not None and year is not None:
             taken = StatusRound.objects.filter(paper=paper, year=year).exclude(pk=self.instance.pk)
             if taken.exists():
-                self.add_error(
-                    "year" if "year" in self.fields else None,
-                    _("Der er allerede en statusrunde for %(year)s for dette målpapir.")
-                    % {"year": year},
-                )
+                self.add_error("year" if "year" in self.fields else None, duplicate_round(year))
+        refusal = rounds.round_paper_refusal(paper) if paper is not None else None
+        if refusal and "paper" in self.fields:
+            self.add_error("paper", refusal)
         return cleaned
 
 
@@ -445,7 +481,8 @@ class RoundForm(RoundRulesForm):
 
     def __init__(self, *args, papers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["paper"].queryset = papers
+        # Drafts and archived papers get no new rounds (rounds.round_paper_refusal).
+        self.fields["paper"].queryset = papers.filter(state=GoalPaper.State.ADOPTED)
 
 
 class ReopenForm(forms.Form):

@@ -10,7 +10,7 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +26,8 @@ from goals.forms import (
     ReportForm,
     ReviewForm,
     RoundForm,
+    check_distinct_revisions,
+    duplicate_round,
 )
 from goals.models import (
     Goal,
@@ -197,10 +199,18 @@ def report_form(request, pk):
         "read_only": bool(refusal),
     }
     conflict = None
-    if request.method == "POST":
-        if refusal:
-            messages.error(request, refusal)
-            return redirect("goals:report_form", pk=report.pk)
+    if request.method == "POST" and refusal:
+        # Nothing is saved, but what the user typed stays on the read-only page to copy.
+        messages.error(
+            request,
+            refusal
+            + " "
+            + _("Dine indtastninger er ikke gemt. De står herunder, så du kan kopiere dem."),
+        )
+        form = ReportForm(
+            initial=request.POST.dict(), lines=lines, values=values, copyable=True, **options
+        )
+    elif request.method == "POST":
         form = ReportForm(request.POST, request.FILES, lines=lines, values=values, **options)
         if form.is_valid():
             try:
@@ -221,8 +231,13 @@ def report_form(request, pk):
                 form = ReportForm(data, lines=lines, values=values, **options)
                 form.clashes = clashes
             except rounds.TransitionError as error:
-                messages.error(request, error.text)
-                return redirect("goals:report_form", pk=report.pk)
+                # Refused after the checks above (the round closed meanwhile, say): nothing is
+                # saved, and the page shows the input again rather than dropping it.
+                report = _get_report_for_user(request, pk)
+                text = error.text
+                if request.FILES:
+                    text += " " + _("Vælg eventuelle nye filer igen, før du gemmer.")
+                messages.error(request, text)
             else:
                 if submitting:
                     messages.success(
@@ -249,6 +264,8 @@ def report_form(request, pk):
             "form": form,
             "refusal": refusal,
             "conflict": conflict,
+            # The rebuilt form after a conflict cannot hold the files the user had chosen.
+            "files_lost": bool(conflict and request.FILES),
             "overdue": _is_overdue(report, timezone.localdate()),
         },
     )
@@ -280,13 +297,19 @@ def secretariat_home(request):
     papers = GoalPaper.objects.filter(region__in=regions)
     form = RoundForm(request.POST or None, papers=papers, prefix="round")
     if request.method == "POST" and form.is_valid():
-        status_round = form.save()
-        messages.success(
-            request,
-            _("Runden %(year)s er oprettet. Åbn den, når kommunerne skal indberette.")
-            % {"year": status_round.year},
-        )
-        return redirect("goals:round_overview", pk=status_round.pk)
+        try:
+            with transaction.atomic():
+                status_round = form.save()
+        except IntegrityError:
+            # Somebody made the same paper's round for that year since the form checked.
+            form.add_error("year", duplicate_round(form.cleaned_data["year"]))
+        else:
+            messages.success(
+                request,
+                _("Runden %(year)s er oprettet. Åbn den, når kommunerne skal indberette.")
+                % {"year": status_round.year},
+            )
+            return redirect("goals:round_overview", pk=status_round.pk)
     status_rounds = (
         StatusRound.objects.filter(paper__region__in=regions)
         .select_related("paper__region")
@@ -320,10 +343,14 @@ def round_overview(request, pk):
     )
     total = sum(counts.values())
     clusters = list(region.clusters.all())
-    cluster_id = request.GET.get("klynge", "")
+    # Matched as text against the region's own clusters: any other value (too large for the
+    # database, "²", another region's cluster) shows all of them rather than an error.
+    wanted = request.GET.get("klynge", "")
+    cluster = next((c for c in clusters if str(c.pk) == wanted), None)
+    cluster_id = str(cluster.pk) if cluster else ""
     state = request.GET.get("tilstand", "")
-    if cluster_id.isdigit():
-        reports = reports.filter(municipality__cluster_id=int(cluster_id))
+    if cluster is not None:
+        reports = reports.filter(municipality__cluster=cluster)
     if state in StatusReport.State.values:
         reports = reports.filter(state=state)
     reports = list(reports)
@@ -401,9 +428,10 @@ def review_report(request, pk):
                 rounds.return_report(report, comment=form.cleaned_data["comment"], by=request.user)
                 messages.success(request, _("Indberetningen er sendt retur til kommunen."))
         except rounds.TransitionError as error:
+            # Shown on the page again with the comment as typed, not lost in a redirect.
             messages.error(request, error.text)
-            return redirect("goals:review_report", pk=report.pk)
-        return redirect("goals:round_overview", pk=report.round_id)
+        else:
+            return redirect("goals:round_overview", pk=report.round_id)
     lines, values = _report_rows(report)
     previous_lines, previous_values = _previous_answers(report, lines, values)
     for line in lines:
@@ -495,19 +523,30 @@ def decisions(request, pk):
             for form_field in goal.form.fields.values():
                 form_field.disabled = True
     if request.method == "POST":
-        if all(goal.form.is_valid() for goal in goals):
+        if check_distinct_revisions([goal.form for goal in goals]):
             try:
+                # All or nothing: a refusal half-way leaves no decision of this page saved.
                 with transaction.atomic():
                     for goal in goals:
                         data = goal.form.cleaned_data
                         if goal.form.has_changed() and data["decision"]:
                             rounds.decide_goal(status_round, goal, by=request.user, **data)
             except rounds.TransitionError as error:
-                messages.error(request, error.text)
+                # decide_goal changed the goals in memory; show them as the database has them.
+                for goal in goals:
+                    goal.refresh_from_db()
+                messages.error(
+                    request,
+                    _("Beslutningerne er ikke gemt: %(why)s Dine valg står herunder.")
+                    % {"why": error.text},
+                )
             else:
                 messages.success(request, _("Beslutningerne er gemt."))
-            return redirect("goals:decisions", pk=status_round.pk)
-        messages.error(request, _("Beslutningerne er ikke gemt. Ret venligst fejlene herunder."))
+                return redirect("goals:decisions", pk=status_round.pk)
+        else:
+            messages.error(
+                request, _("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")
+            )
     return render(
         request,
         "goals/decisions.html",
