@@ -176,6 +176,42 @@ def open_status_round(paper, municipalities, reporters, secretariat):
     return rounds.open_round(status_round, by=secretariat)
 
 
+@pytest.fixture
+def report(open_status_round, municipalities):
+    """København's draft in the open round."""
+    from goals.models import StatusReport
+
+    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
+
+
+@pytest.fixture
+def reporter(client, reporters):
+    """A client logged in as København's reporter."""
+    client.force_login(reporters[101])
+    return client
+
+
+@pytest.fixture
+def staff(client, secretariat):
+    """A client logged in as the region's secretariat."""
+    client.force_login(secretariat)
+    return client
+
+
+def submitted(report, user):
+    """The report with every line answered "opfyldt", submitted by `user`."""
+    from goals import rounds
+
+    report = rounds.save_report(
+        report,
+        version=report.version,
+        lines={m: {"status": "met"} for m in report.lines.values_list("milestone_id", flat=True)},
+        values={},
+        by=user,
+    )
+    return rounds.submit_report(report, by=user)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Users are made in most tests; the production hasher's deliberate slowness is not

@@ -25,7 +25,7 @@ from goals.models import (
     StatusRound,
 )
 from municipalities.models import Membership, Municipality
-from tests.conftest import make_user, small_pdf
+from tests.conftest import make_user, small_pdf, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -38,25 +38,8 @@ def assert_polite(text):
 
 
 @pytest.fixture
-def staff(client, secretariat):
-    client.force_login(secretariat)
-    return client
-
-
-@pytest.fixture
 def superuser_client(client, db):
     client.force_login(make_user("admin", is_staff=True, is_superuser=True))
-    return client
-
-
-@pytest.fixture
-def report(open_status_round, municipalities):
-    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
-
-
-@pytest.fixture
-def reporter(client, reporters):
-    client.force_login(reporters[101])
     return client
 
 
@@ -336,17 +319,6 @@ def test_a_post_in_a_closed_round_is_refused_and_nothing_is_saved(reporter, repo
 
 
 # --- review and decisions -------------------------------------------------------------------
-
-
-def submitted(report, user):
-    report = rounds.save_report(
-        report,
-        version=report.version,
-        lines={m: {"status": "met"} for m in report.lines.values_list("milestone_id", flat=True)},
-        values={},
-        by=user,
-    )
-    return rounds.submit_report(report, by=user)
 
 
 def test_review_refusals_are_messages_in_danish(staff, report, reporters, secretariat):

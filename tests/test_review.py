@@ -36,12 +36,6 @@ def submit(report, user, status="met", comment=""):
 
 
 @pytest.fixture
-def staff(client, secretariat):
-    client.force_login(secretariat)
-    return client
-
-
-@pytest.fixture
 def reports(open_status_round, municipalities):
     return {
         code: StatusReport.objects.get(round=open_status_round, municipality=m)

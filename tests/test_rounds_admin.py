@@ -9,12 +9,6 @@ from goals.models import JointProgress, StatusReport, StatusRound
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client, secretariat):
-    client.force_login(secretariat)
-    return client
-
-
 def test_round_list_shows_progress_and_only_the_users_region(
     staff, client, open_status_round, other_secretariat
 ):

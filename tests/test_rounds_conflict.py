@@ -6,14 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from goals import rounds
-from goals.models import StatusReport
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def report(open_status_round, municipalities):
-    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
 
 
 @pytest.fixture

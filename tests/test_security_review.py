@@ -33,16 +33,11 @@ from goals.models import (
 )
 from municipalities.models import Municipality
 from reports.papers import render_status_paper as render_paper
-from tests.conftest import PASSWORD, build_round, make_user, small_pdf
+from tests.conftest import PASSWORD, build_round, make_user, small_pdf, submitted
 
 pytestmark = pytest.mark.django_db
 
 MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture
-def report(open_status_round, municipalities):
-    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
 
 
 @pytest.fixture
@@ -86,17 +81,6 @@ def other_round(other_paper, other_secretariat):
 @pytest.fixture
 def other_report(other_round, other_municipality):
     return StatusReport.objects.get(round=other_round, municipality=other_municipality)
-
-
-def submitted(report, user):
-    report = rounds.save_report(
-        report,
-        version=report.version,
-        lines={m: {"status": "met"} for m in report.lines.values_list("milestone_id", flat=True)},
-        values={},
-        by=user,
-    )
-    return rounds.submit_report(report, by=user)
 
 
 def snapshot(report):

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from goals.models import StatusReport
 from tests.conftest import small_pdf
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +19,6 @@ def office_file(part):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(part, "<document/>")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def report(open_status_round, municipalities):
-    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
 
 
 @pytest.fixture

@@ -20,26 +20,9 @@ from django.utils import timezone
 from goals import rounds
 from goals.forms import RoundForm
 from goals.models import Goal, GoalDecision, GoalPaper, StatusReport, StatusRound
-from tests.conftest import make_user, small_pdf
+from tests.conftest import make_user, small_pdf, submitted
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client, secretariat):
-    client.force_login(secretariat)
-    return client
-
-
-@pytest.fixture
-def report(open_status_round, municipalities):
-    return StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
-
-
-@pytest.fixture
-def reporter(client, reporters):
-    client.force_login(reporters[101])
-    return client
 
 
 def typed(report, comment, status="met", **extra):
@@ -53,17 +36,6 @@ def typed(report, comment, status="met", **extra):
         data[f"value-{value.indicator_id}"] = "12,5"
     data.update(extra)
     return data
-
-
-def submitted(report, user):
-    report = rounds.save_report(
-        report,
-        version=report.version,
-        lines={m: {"status": "met"} for m in report.lines.values_list("milestone_id", flat=True)},
-        values={},
-        by=user,
-    )
-    return rounds.submit_report(report, by=user)
 
 
 # --- 1. the overview's cluster filter ----------------------------------------------------
