@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kkrmaal
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test browser services lint test-sqlite test-postgres clean
+.PHONY: run test install install-test browser services lint test-sqlite test-postgres messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ services:
 	@until pg_isready -q -h 127.0.0.1 -p 5432; do sleep 1; done
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || \
 		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+
+## Refresh the English catalogue (no source locations, so parallel work merges cleanly).
+messages:
+	$(BIN)/python manage.py makemessages -l en --no-location --ignore=.venv --ignore=staticfiles --ignore=media
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
