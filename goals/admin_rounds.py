@@ -54,9 +54,11 @@ def _run(modeladmin, request, queryset, function, done):
 
 
 class PublishedReadOnlyMixin:
-    """Rows of a published round cannot be changed in the admin either."""
+    """Rows of a published round cannot be changed in the admin either; and a round's rows
+    change only through goals.rounds, so their history is for reading, never reverting."""
 
     round_path = "round"
+    history_read_only = True
 
     def _round_of(self, obj):
         for part in self.round_path.split("."):

@@ -345,36 +345,75 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
-class JointProgressForm(forms.Form):
+class SeenRowForm(forms.Form):
+    """One row of a page several colleagues edit at once (joint progress, decisions).
+
+    Each field carries the value the page showed in a hidden input (`show_hidden_initial`), so
+    "changed" means changed by this user, not "differs from the database by now": a row the
+    user left alone is never written back over a colleague's newer save, and a row both
+    changed is caught by `goals.rounds` comparing `seen()` with the row under its lock.
+    """
+
+    def seen(self):
+        """The row's values as the user's page showed them."""
+        values = {}
+        for name, field in self.fields.items():
+            raw = field.hidden_widget().value_from_datadict(
+                self.data, self.files, self.add_initial_prefix(name)
+            )
+            try:
+                values[name] = field.to_python(raw)
+            except forms.ValidationError:
+                values[name] = None
+        return values
+
+    def rebase(self, data, saved):
+        """`data` (the posted QueryDict, copied) updated to `saved`, the row as saved now:
+        it becomes what the page has seen, and the value itself wherever the user typed
+        nothing new. The user's own changes stay as typed."""
+        changed = set(self.changed_data)
+        for name, now in saved.items():
+            if name not in changed:
+                data[self.add_prefix(name)] = now
+            data[self.add_initial_prefix(name)] = now
+        return data
+
+
+class JointProgressForm(SeenRowForm):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("Ikke vurderet"))] + list(MilestoneStatus.Status.choices),
         required=False,
+        show_hidden_initial=True,
     )
     comment = forms.CharField(
         label=_("Kommentar"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        show_hidden_initial=True,
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(SeenRowForm):
     decision = forms.ChoiceField(
         label=_("Beslutning"),
         choices=[("", _("Ingen beslutning endnu"))] + list(GoalDecision.Decision.choices),
         required=False,
+        show_hidden_initial=True,
     )
     new_goal = forms.ChoiceField(
         label=_("Revideret mål"),
         required=False,
         help_text=_("Skal vælges ved “revideres”: det mål, der erstatter dette."),
+        show_hidden_initial=True,
     )
     comment = forms.CharField(
         label=_("Begrundelse"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        show_hidden_initial=True,
     )
 
     def __init__(self, *args, goal, goal_choices, **kwargs):

@@ -86,6 +86,31 @@ class ReportConflict(Exception):
         )
 
 
+class StaleRow(TransitionError):
+    """A joint progress row or a decision was saved by a colleague after the user's page
+    showed it, and the user changed it too (lost-update guard of the secretariat's pages).
+    `row` is the row as saved now (None: no decision yet)."""
+
+    def __init__(self, row, by):
+        self.row = row
+        super().__init__(
+            _("Rækken er ændret af %(who)s, mens du redigerede den.")
+            % {"who": by.get_username() if by else _("en anden")}
+        )
+
+
+def _same(seen, now):
+    """Whether the values a page showed are the row's values now (line breaks as the browser
+    sends them do not count)."""
+    norm = {k: v.replace("\r\n", "\n") if isinstance(v, str) else v for k, v in now.items()}
+    for name, value in seen.items():
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        if (value or "") != (norm[name] or ""):
+            return False
+    return True
+
+
 def _stamp(obj, by, reason=None):
     if by is not None:
         obj._history_user = by
@@ -528,14 +553,21 @@ def revision_refusal(goal, new_goal):
 
 
 @transaction.atomic
-def record_joint_progress(progress, *, status, comment, by):
-    """The secretariat's status of a joint milestone or of one cluster's share of one."""
+def record_joint_progress(progress, *, status, comment, by, seen=None):
+    """The secretariat's status of a joint milestone or of one cluster's share of one.
+
+    `seen`: {"status", "comment"} as the user's page showed them; StaleRow when a colleague
+    has saved the row since."""
     progress = (
         JointProgress.objects.select_for_update(of=("self",))
-        .select_related("round")
+        .select_related("round", "updated_by")
         .get(pk=progress.pk)
     )
     _secretariat_may_edit(progress.round)
+    if seen is not None and not _same(
+        seen, {"status": progress.status, "comment": progress.comment}
+    ):
+        raise StaleRow(progress, progress.updated_by)
     if status and status not in MilestoneStatus.Status.values:
         raise TransitionError(_("Vælg en gyldig status."))
     progress.status = status or ""
@@ -545,16 +577,38 @@ def record_joint_progress(progress, *, status, comment, by):
     return progress
 
 
+def decision_values(decision):
+    """A goal's decision in a round as the decisions page shows it (blank: none yet)."""
+    if decision is None:
+        return {"decision": "", "new_goal": "", "comment": ""}
+    return {
+        "decision": decision.decision,
+        "new_goal": str(decision.new_goal_id or ""),
+        "comment": decision.comment,
+    }
+
+
 @transaction.atomic
-def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by):
+def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by, seen=None):
     """Record the round's verdict on a goal and move the goal's lifecycle along with it.
 
     achieved → the goal is achieved; retire → retired; continue → active again; revise → the
     new goal `replaces` the old, which becomes revised (and the new one active); new → this
     goal (typically a development area in the pipeline) is adopted as a KKR goal: active.
+    `seen`: the decision as the user's page showed it (`decision_values`); StaleRow when a
+    colleague has decided since.
     """
     status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
     _secretariat_may_edit(status_round)
+    if seen is not None:
+        # The round's lock above serialises decisions, so this read cannot go stale.
+        current = (
+            GoalDecision.objects.filter(round=status_round, goal=goal)
+            .select_related("decided_by")
+            .first()
+        )
+        if not _same(seen, decision_values(current)):
+            raise StaleRow(current, current.decided_by if current else None)
     Decision = GoalDecision.Decision
     if decision not in Decision.values:
         raise TransitionError(_("Vælg en gyldig beslutning."))

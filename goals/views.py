@@ -34,6 +34,7 @@ from goals.models import (
     GoalDecision,
     GoalPaper,
     IndicatorValue,
+    JointProgress,
     MilestoneStatus,
     StatusReport,
     StatusRound,
@@ -453,37 +454,72 @@ def review_report(request, pk):
     )
 
 
-@login_required
-def joint_progress(request, pk):
-    status_round = _get_round_for_staff(request, pk)
+def _stale_rows_message(request):
+    messages.error(
+        request,
+        _(
+            "Intet er gemt: en kollega har ændret de markerede rækker, mens du redigerede. "
+            "Dine indtastninger står herunder sammen med de nye værdier; gem igen for at "
+            "beholde dine."
+        ),
+    )
+
+
+def _joint_rows(status_round, data, read_only):
     rows = list(
         status_round.joint_progress.select_related("milestone__goal", "cluster", "updated_by")
     )
-    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
     for row in rows:
         row.form = JointProgressForm(
-            request.POST or None,
+            data,
             prefix=f"p{row.pk}",
             initial={"status": row.status, "comment": row.comment},
         )
         if read_only:
             for form_field in row.form.fields.values():
                 form_field.disabled = True
+    return rows
+
+
+@login_required
+def joint_progress(request, pk):
+    status_round = _get_round_for_staff(request, pk)
+    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
+    rows = _joint_rows(status_round, request.POST or None, read_only)
     if request.method == "POST":
         if all(row.form.is_valid() for row in rows):
+            stale = {}
             try:
                 with transaction.atomic():
                     for row in rows:
-                        if row.form.has_changed():
+                        if not row.form.has_changed():
+                            continue
+                        try:
                             rounds.record_joint_progress(
-                                row, by=request.user, **row.form.cleaned_data
+                                row, by=request.user, seen=row.form.seen(), **row.form.cleaned_data
                             )
+                        except rounds.StaleRow as error:
+                            stale[row.pk] = error.text
+                    if stale:
+                        transaction.set_rollback(True)
             except rounds.TransitionError as error:
                 messages.error(request, error.text)
-            else:
+                return redirect("goals:joint_progress", pk=status_round.pk)
+            if not stale:
                 messages.success(request, _("Den fælles fremdrift er gemt."))
-            return redirect("goals:joint_progress", pk=status_round.pk)
-        messages.error(request, _("Fremdriften er ikke gemt. Ret venligst fejlene herunder."))
+                return redirect("goals:joint_progress", pk=status_round.pk)
+            # The page again with the colleague's values taken in and the user's kept.
+            data = request.POST.copy()
+            for row in rows:
+                saved = JointProgress.objects.get(pk=row.pk)
+                row.form.rebase(data, {"status": saved.status, "comment": saved.comment})
+            rows = _joint_rows(status_round, data, read_only)
+            for row in rows:
+                row.form.is_valid()
+                row.stale = stale.get(row.pk)
+            _stale_rows_message(request)
+        else:
+            messages.error(request, _("Fremdriften er ikke gemt. Ret venligst fejlene herunder."))
     return render(
         request,
         "goals/joint_progress.html",
@@ -491,9 +527,7 @@ def joint_progress(request, pk):
     )
 
 
-@login_required
-def decisions(request, pk):
-    status_round = _get_round_for_staff(request, pk)
+def _decision_goals(status_round, data, read_only):
     existing = {
         d.goal_id: d for d in status_round.decisions.select_related("new_goal", "decided_by")
     }
@@ -504,33 +538,44 @@ def decisions(request, pk):
         .select_related("paper")
         .order_by("paper__title", "order", "number")
     )
-    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
     for goal in goals:
-        decision = existing.get(goal.pk)
-        goal.decision = decision
+        goal.decision = existing.get(goal.pk)
         goal.form = DecisionForm(
-            request.POST or None,
+            data,
             prefix=f"g{goal.pk}",
             goal=goal,
             goal_choices=goal_choices,
-            initial={
-                "decision": decision.decision if decision else "",
-                "new_goal": str(decision.new_goal_id or "") if decision else "",
-                "comment": decision.comment if decision else "",
-            },
+            initial=rounds.decision_values(goal.decision),
         )
         if read_only:
             for form_field in goal.form.fields.values():
                 form_field.disabled = True
+    return goals
+
+
+@login_required
+def decisions(request, pk):
+    status_round = _get_round_for_staff(request, pk)
+    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
+    goals = _decision_goals(status_round, request.POST or None, read_only)
     if request.method == "POST":
         if check_distinct_revisions([goal.form for goal in goals]):
+            stale = {}
             try:
                 # All or nothing: a refusal half-way leaves no decision of this page saved.
                 with transaction.atomic():
                     for goal in goals:
                         data = goal.form.cleaned_data
-                        if goal.form.has_changed() and data["decision"]:
-                            rounds.decide_goal(status_round, goal, by=request.user, **data)
+                        if not (goal.form.has_changed() and data["decision"]):
+                            continue
+                        try:
+                            rounds.decide_goal(
+                                status_round, goal, by=request.user, seen=goal.form.seen(), **data
+                            )
+                        except rounds.StaleRow as error:
+                            stale[goal.pk] = error.text
+                    if stale:
+                        transaction.set_rollback(True)
             except rounds.TransitionError as error:
                 # decide_goal changed the goals in memory; show them as the database has them.
                 for goal in goals:
@@ -541,8 +586,19 @@ def decisions(request, pk):
                     % {"why": error.text},
                 )
             else:
-                messages.success(request, _("Beslutningerne er gemt."))
-                return redirect("goals:decisions", pk=status_round.pk)
+                if not stale:
+                    messages.success(request, _("Beslutningerne er gemt."))
+                    return redirect("goals:decisions", pk=status_round.pk)
+                # The page again with the colleague's decisions taken in and the user's kept.
+                data = request.POST.copy()
+                fresh = {d.goal_id: d for d in GoalDecision.objects.filter(round=status_round)}
+                for goal in goals:
+                    goal.form.rebase(data, rounds.decision_values(fresh.get(goal.pk)))
+                goals = _decision_goals(status_round, data, read_only)
+                for goal in goals:
+                    goal.form.is_valid()
+                    goal.stale = stale.get(goal.pk)
+                _stale_rows_message(request)
         else:
             messages.error(
                 request, _("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")

@@ -8,13 +8,14 @@ staff and never gets past the login.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
@@ -164,11 +165,51 @@ class RegionScopedHistoryAdmin(RegionScopedAdmin, SimpleHistoryAdmin):
 
     simple_history looks a historical version up by its own id and would show (and revert)
     a row of any region; its views first check that the live row is in scope.
+
+    Reverting is saving the live row's change form with an old version's values: allowed
+    exactly where that form is editable, and touching only the form's editable fields.
+    simple_history itself checks only view permission, asks about the *old* version (a
+    published round's old version reads "open") and saves every field of it, read-only ones
+    such as a report's state included. Admins with `history_read_only` (a round and what is
+    in it, which change only through goals.rounds) never revert.
     """
+
+    history_read_only = False
+
+    def revert_disabled(self, request, obj=None):
+        if self.history_read_only or obj is None:
+            return True
+        live = self.model._default_manager.filter(pk=obj.pk).first()
+        return live is None or not self.has_change_permission(request, live)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.check_in_scope(request, object_id)
+        if request.method == "POST":
+            return self._revert(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _revert(self, request, object_id):
+        live = self.get_object(request, unquote(object_id))
+        if live is None:
+            raise Http404
+        if self.revert_disabled(request, live):
+            raise PermissionDenied
+        form = self.get_form(request, live, change=True)(request.POST, request.FILES, instance=live)
+        if not form.is_valid():
+            # The old version no longer passes today's rules (a number taken since, say).
+            problems = "; ".join(
+                f"{form.fields[name].label if name in form.fields else ''} {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            )
+            messages.error(
+                request, _("Versionen er ikke gendannet: %(why)s") % {"why": problems.strip()}
+            )
+            return redirect(request.path)
+        saved = self.save_form(request, form, change=True)
+        self.save_model(request, saved, form, change=True)
+        form.save_m2m()
+        self.log_change(request, saved, self.construct_change_message(request, form, []))
+        return self.response_change(request, saved)
 
     def history_view_title(self, request, obj):
         return _("Historik: %s") % obj
