@@ -8,17 +8,14 @@
 6. a year out of range in the admin gave 500; publishing rendered inside the request.
 """
 
-import io
-import zipfile
 from html.parser import HTMLParser
 
 import pytest
-from django.core import mail
 from django.test import Client
 
 from goals import rounds
 from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
-from tests.conftest import PASSWORD, make_user, submitted
+from tests.conftest import make_user, submitted
 
 pytestmark = pytest.mark.django_db
 
