@@ -11,11 +11,12 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from goals import rounds
 from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
-from tests.conftest import make_user, submitted
+from tests.conftest import PASSWORD, make_user, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +231,44 @@ def test_a_stale_decisions_page_does_not_overwrite_a_colleagues_decision(
     assert "ændret af sekretariat-hovedstaden-2" in page
     assert "Udgår" in page
     assert GoalDecision.objects.get(goal=acute).comment == "Fastholdes til 2020."
+
+
+# --- 3. brute force -----------------------------------------------------------------------
+
+
+def test_fifty_wrong_passwords_lock_the_user_out_from_that_address(reporters):
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(50):
+        client.post("/konto/login/", {"username": "indberetter-101", "password": "forkert"})
+
+    response = client.post("/konto/login/", {"username": "indberetter-101", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "For mange forkerte forsøg" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The same user from another address, and a colleague from this one, still get in.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    login = {"username": "indberetter-101", "password": PASSWORD}
+    assert elsewhere.post("/konto/login/", login).status_code == 302
+    colleague = {"username": "indberetter-147", "password": PASSWORD}
+    assert client.post("/konto/login/", colleague).status_code == 302
+
+
+def test_the_lockout_admin_speaks_danish(client, reporters):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.dk", PASSWORD)
+    Client(REMOTE_ADDR="203.0.113.9").post(
+        "/konto/login/", {"username": "indberetter-101", "password": "forkert"}
+    )
+    client.login(username="root", password=PASSWORD)
+    page = client.get("/admin/axes/accessattempt/").content.decode()
+    assert "adgangsforsøg" in page.lower()
+    assert "access attempt" not in page.lower()
+
+
+def test_password_reset_mails_to_one_user_are_throttled(client, reporters):
+    for _ in range(7):
+        response = client.post("/konto/password_reset/", {"email": "indberetter-101@example.dk"})
+        assert response.status_code == 302  # the same answer whether sent or not
+    assert 1 <= len(mail.outbox) <= 3

@@ -1,0 +1,75 @@
+"""Guarding the login: the client address the lockout counts by, the lockout page, and the
+throttle on password-reset mails.
+
+django-axes counts failed logins per user name *and* address (AXES_LOCKOUT_PARAMETERS) and
+locks that pair out for a while; a colleague on the same network, or the same user from
+home, can still log in. Reset mails are throttled here, per address and per e-mail, with
+Django's cache (shared by every app server when CACHE_URL points at Redis).
+"""
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+
+# At most this many reset mails per e-mail address, and requests per client address, an hour.
+RESET_MAILS_PER_EMAIL = 3
+RESET_REQUESTS_PER_ADDRESS = 10
+RESET_WINDOW_SECONDS = 3600
+
+
+def client_address(request):
+    """The client's address; behind a TLS-terminating proxy (BEHIND_PROXY) the address the
+    proxy appended last to X-Forwarded-For, the one a client cannot forge."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.BEHIND_PROXY and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check before the password. A login without a request (a management
+    command, Django's test client) has no address to count by and is left to the next
+    backend; every login over the web (the login page, the admin, the API) has one."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """The page django-axes shows a locked-out login, in the portal's own words (429)."""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    )
+
+
+def _spend(key, limit):
+    """Count one use of `key` in the current window; False once `limit` is used up."""
+    cache.add(key, 0, RESET_WINDOW_SECONDS)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RESET_WINDOW_SECONDS)
+        used = 1
+    return used <= limit
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, sending no more mails past the limits. The answer is the same
+    either way, so the page tells nobody whether an address exists or was throttled."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        address = client_address(self.request) or "unknown"
+        if _spend(f"reset:address:{address}", RESET_REQUESTS_PER_ADDRESS) and _spend(
+            f"reset:email:{email}", RESET_MAILS_PER_EMAIL
+        ):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
