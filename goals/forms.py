@@ -6,19 +6,18 @@ Forms only validate and hand plain values to `goals.rounds`; they never save mod
 themselves, so the web form and the API cannot disagree.
 """
 
-import io
 import os
 import re
-import zipfile
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import Truncator, get_valid_filename
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from goals import rounds
+from goals.evidence import EVIDENCE_ACCEPT, validate_evidence
 from goals.models import GoalDecision, GoalPaper, MilestoneStatus, StatusRound
 
 # Status rounds and papers are about years a person can mean; 0 or 99999 is a typing error.
@@ -30,69 +29,6 @@ def year_error():
         "first": FIRST_YEAR,
         "last": LAST_YEAR,
     }
-
-
-# What may be uploaded as evidence, recognised by the file's first bytes (and, for the
-# Office formats, which are zip files, by the part every such document has), never by its
-# name: an .exe renamed to .pdf is still an .exe.
-EVIDENCE_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-}
-EVIDENCE_ACCEPT = ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"
-
-
-def evidence_type(uploaded):
-    """The extension the file's content says it has ("pdf", "docx", …), or None."""
-    uploaded.seek(0)
-    head = uploaded.read(8)
-    uploaded.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(uploaded) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, io.UnsupportedOperation):
-            return None
-        finally:
-            uploaded.seek(0)
-        if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-    return None
-
-
-def validate_evidence(uploaded):
-    """Refuse a file that is too large or not one of the accepted types; name it after its
-    real type so it is served with the right content type."""
-    limit = settings.EVIDENCE_MAX_BYTES
-    if uploaded.size > limit:
-        raise forms.ValidationError(
-            _("Filen er for stor (%(size)s). Den må højst fylde %(limit)s."),
-            params={"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
-            code="too_large",
-        )
-    kind = evidence_type(uploaded)
-    if kind is None:
-        raise forms.ValidationError(
-            _(
-                "Filtypen kan ikke bruges. Upload en PDF-, Word- (docx), Excel- (xlsx), "
-                "PNG- eller JPEG-fil."
-            ),
-            code="wrong_type",
-        )
-    stem = os.path.splitext(os.path.basename(uploaded.name or ""))[0][:80]
-    uploaded.name = f"{get_valid_filename(stem) or 'dokumentation'}.{kind}"
-    return uploaded
 
 
 class AmountField(forms.DecimalField):

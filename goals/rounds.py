@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from goals import notifications
+from goals import evidence, notifications
 from goals.models import (
     Goal,
     GoalDecision,
@@ -404,6 +404,7 @@ def save_report(report, *, version, lines, values, by):
     if unknown or unknown_values:
         raise TransitionError(_("Indberetningen indeholder ikke de angivne milepæle."))
 
+    replaced = []
     for milestone_id, answer in lines.items():
         line = current_lines[milestone_id]
         changed = False
@@ -412,9 +413,11 @@ def save_report(report, *, version, lines, values, by):
                 setattr(line, name, answer[name] or "")
                 changed = True
         if answer.get("evidence_file"):
+            replaced.append(line.evidence_file.name)
             line.evidence_file = answer["evidence_file"]
             changed = True
         elif answer.get("clear_evidence_file") and line.evidence_file:
+            replaced.append(line.evidence_file.name)
             line.evidence_file = ""
             changed = True
         if changed:
@@ -430,6 +433,9 @@ def save_report(report, *, version, lines, values, by):
     report.version += 1
     report.updated_by = by
     _stamp(report, by).save()
+    if any(replaced):
+        # The history usually still names the old file (and keeps it); see goals.evidence.
+        transaction.on_commit(lambda: evidence.delete_unreferenced(replaced))
     return report
 
 

@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from goals import rounds
+from goals import evidence, rounds
 from goals.forms import (
     DecisionForm,
     JointProgressForm,
@@ -200,7 +200,14 @@ def report_form(request, pk):
         "read_only": bool(refusal),
     }
     conflict = None
-    if request.method == "POST" and refusal:
+    too_large = request.method == "POST" and evidence.refused_upload(request)
+    if too_large:
+        # The upload was cut off, so the rest of the page never arrived: nothing is saved.
+        messages.error(request, too_large)
+        form = ReportForm(
+            initial={"version": report.version}, lines=lines, values=values, **options
+        )
+    elif request.method == "POST" and refusal:
         # Nothing is saved, but what the user typed stays on the read-only page to copy.
         messages.error(
             request,

@@ -151,9 +151,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# Uploaded evidence: at most 10 MB a file (checked in the form); Django spools bigger bodies
-# to disk instead of memory.
+# Uploaded evidence: at most 10 MB a file. The first upload handler stops reading a request
+# as soon as a file passes that (goals/evidence.py); Django spools bigger bodies to disk
+# instead of memory.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "goals.evidence.EvidenceUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

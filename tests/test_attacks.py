@@ -8,6 +8,8 @@
 6. a year out of range in the admin gave 500; publishing rendered inside the request.
 """
 
+import io
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
@@ -272,3 +274,145 @@ def test_password_reset_mails_to_one_user_are_throttled(client, reporters):
         response = client.post("/konto/password_reset/", {"email": "indberetter-101@example.dk"})
         assert response.status_code == 302  # the same answer whether sent or not
     assert 1 <= len(mail.outbox) <= 3
+
+
+# --- 4. uploads ---------------------------------------------------------------------------
+
+
+def _pdf_with(extra):
+    """A real one-page PDF whose catalogue gets `extra` (pypdf objects)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    extra(writer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _open_action(kind, key, value):
+    def add(writer):
+        from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {NameObject("/S"): NameObject(kind), NameObject(key): TextStringObject(value)}
+        )
+
+    return add
+
+
+_javascript_on_open = _open_action("/JavaScript", "/JS", "app.alert('kørt ved åbning');")
+_launch_on_open = _open_action("/Launch", "/F", "cmd.exe")
+
+
+def _embedded_file(writer):
+    writer.add_attachment("virus.exe", b"MZ\x90\x00")
+
+
+def _office(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        for name, content in entries:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _upload(reporter, report, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    line = report.lines.order_by("milestone__goal__order").first()
+    data = {"version": report.version, "save": "1"}
+    for other in report.lines.all():
+        data[f"line-{other.milestone_id}-status"] = "in_progress"
+    data[f"line-{line.milestone_id}-evidence_file"] = SimpleUploadedFile(name, content)
+    response = reporter.post(f"/indberetning/{report.pk}/", data, follow=True)
+    line.refresh_from_db()
+    return response.content.decode(), line
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "says"),
+    [
+        ("script.pdf", lambda: _pdf_with(_javascript_on_open), "aktivt indhold"),
+        ("launch.pdf", lambda: _pdf_with(_launch_on_open), "aktivt indhold"),
+        ("bilag.pdf", lambda: _pdf_with(_embedded_file), "aktivt indhold"),
+        (
+            "side.pdf",
+            lambda: b"%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>",
+            "HTML",
+        ),
+        ("program.docx", lambda: _office([("word/media/setup.exe", b"MZ\x90\x00")]), "programmer"),
+        ("makro.docx", lambda: _office([("word/vbaProject.bin", b"\xd0\xcf")]), "programmer"),
+        (
+            "bombe.docx",
+            lambda: _office([("word/fyld.xml", b"\0" * (150 * 1024 * 1024))]),
+            "alt for meget",
+        ),
+        (
+            "mange.docx",
+            lambda: _office([(f"word/d{i}.xml", b"") for i in range(5000)]),
+            "alt for meget",
+        ),
+    ],
+)
+def test_an_active_or_disguised_upload_is_refused(reporter, report, name, build, says):
+    page, line = _upload(reporter, report, name, build())
+
+    assert says in page
+    assert "Indberetningen er ikke gemt" in page
+    assert not line.evidence_file
+
+
+def test_an_upload_past_the_limit_is_not_read_to_the_end(reporter, report, settings):
+    """The 200 MB attack, scaled down: past the limit the handler stops reading."""
+    from django.core.files.uploadhandler import FileUploadHandler
+
+    settings.EVIDENCE_MAX_BYTES = 64 * 1024
+    received = []
+
+    class Counting(FileUploadHandler):
+        def receive_data_chunk(self, raw_data, start):
+            received.append(len(raw_data))
+            return raw_data
+
+        def file_complete(self, file_size):
+            return None
+
+    settings.FILE_UPLOAD_HANDLERS = [
+        *settings.FILE_UPLOAD_HANDLERS[:1],
+        f"{__name__}._CountingHandler",
+        *settings.FILE_UPLOAD_HANDLERS[1:],
+    ]
+    globals()["_CountingHandler"] = Counting
+    page, line = _upload(reporter, report, "stor.pdf", b"%PDF-1.7\n" + b"%" * (4 * 1024 * 1024))
+
+    assert "er for stor" in page
+    assert not line.evidence_file
+    assert sum(received) <= settings.EVIDENCE_MAX_BYTES
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_a_replaced_evidence_file_is_removed_once_nothing_refers_to_it(reporter, report, settings):
+    from django.core.management import call_command
+
+    from goals.models import MilestoneStatus
+    from tests.conftest import small_pdf
+
+    _page, line = _upload(reporter, report, "første.pdf", small_pdf())
+    first = line.evidence_file.name
+    report.refresh_from_db()
+    _page, line = _upload(reporter, report, "anden.pdf", small_pdf())
+    second = line.evidence_file.name
+    media = settings.MEDIA_ROOT
+    assert (media / first).exists()  # the history still shows the first version
+
+    # The history of that version is cleaned away: the file goes with it, the current stays.
+    MilestoneStatus.history.filter(evidence_file=first).delete()
+    call_command("prune_evidence", stdout=io.StringIO())
+
+    assert not (media / first).exists()
+    assert (media / second).exists()
