@@ -291,7 +291,10 @@ def evidence_file(request, line_pk):
         raise Http404 from missing
     name = os.path.basename(line.evidence_file.name)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    # A municipality's own document: never kept by a shared cache or on a shared computer.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- the secretariat -----------------------------------------------------------------------

@@ -7,6 +7,8 @@ Only published rounds are public; everything shown comes from `reports.progress`
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from goals.models import Goal, GoalDecision, GoalPaper, StatusRound
@@ -187,12 +189,21 @@ def _serve(request, status_round, municipality=None):
         )
         response["Retry-After"] = "60"
         return response
-    response = FileResponse(
-        stored.file.open("rb"),
-        filename=download_filename(status_round, municipality),
-        content_type="application/pdf",
-    )
-    response["Cache-Control"] = "public, max-age=300"
+    # A republished round renders the paper again: browsers and proxies keep their copy only
+    # while the stored file is the same one (no-cache = ask first; a 304 costs nothing).
+    rendered = stored.rendered_at or status_round.published_at
+    etag = quote_etag(f"{stored.pk}-{rendered.timestamp():.6f}-{stored.file.name}")
+    last_modified = int(rendered.timestamp())
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = FileResponse(
+            stored.file.open("rb"),
+            filename=download_filename(status_round, municipality),
+            content_type="application/pdf",
+        )
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "public, no-cache"
     return response
 
 

@@ -416,3 +416,86 @@ def test_a_replaced_evidence_file_is_removed_once_nothing_refers_to_it(reporter,
 
     assert not (media / first).exists()
     assert (media / second).exists()
+
+
+# --- 5. headers ---------------------------------------------------------------------------
+
+
+def test_every_page_has_a_content_security_policy_without_inline_script(client, region):
+    response = client.get("/")
+
+    policy = response["Content-Security-Policy"]
+    script = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    admin_login = client.get("/admin/login/")
+    assert "Content-Security-Policy" in admin_login
+    assert "<style>" not in admin_login.content.decode()
+
+
+def test_production_mode_redirects_to_https_and_sends_hsts_by_default():
+    from tests.test_settings import manage
+
+    production = {
+        "SECRET_KEY": "k" * 20 + "a-long-random-production-secret-0123456789",
+        "ALLOWED_HOSTS": "kkr.example.dk",
+        "DEBUG": "0",
+    }
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)",
+        **production,
+    )
+    assert shown.stdout.splitlines()[-1].split() == ["True", "31536000", "None"]
+    # The switch for a proxy that terminates TLS.
+    behind = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.SECURE_PROXY_SSL_HEADER)",
+        BEHIND_PROXY="1",
+        **production,
+    )
+    assert "HTTP_X_FORWARDED_PROTO" in behind.stdout
+
+
+def test_an_evidence_download_is_never_cached(reporter, report):
+    from tests.conftest import small_pdf
+
+    _page, line = _upload(reporter, report, "plan.pdf", small_pdf())
+
+    response = reporter.get(f"/indberetning/bilag/{line.pk}/")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_public_pdf_is_revalidated_and_changes_with_a_republish(client, status_history):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.models import StoredPaper
+
+    status_round = status_history[2018]
+    stored = StoredPaper.objects.create(
+        round=status_round, state=StoredPaper.State.DONE, rendered_at=timezone.now()
+    )
+    stored.file.save("status.pdf", ContentFile(b"%PDF-1.7 first"), save=True)
+    url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
+
+    first = client.get(url)
+    assert "no-cache" in first["Cache-Control"]
+    assert "max-age=300" not in first["Cache-Control"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    # Republished: the paper is rendered again, and the old copy no longer validates.
+    stored.file.save("status.pdf", ContentFile(b"%PDF-1.7 second"), save=False)
+    stored.rendered_at = timezone.now()
+    stored.save()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert b"".join(again.streaming_content) == b"%PDF-1.7 second"
