@@ -193,12 +193,15 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KKR-mål <noreply@kkrmaal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Background rendering of PDFs: through Celery when a broker is configured, inline otherwise.
+# Background rendering of PDFs: through Celery when a broker is configured, otherwise in a
+# thread of the web process after the response (RENDER_IN_BACKGROUND).
 # Without a broker, Celery's in-memory transport stands in, so nothing tries to reach one.
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Without a broker, rendering runs in a thread after the response (reports/background.py).
+RENDER_IN_BACKGROUND = env_bool("RENDER_IN_BACKGROUND", True)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -217,7 +220,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 # The load balancer asks over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if PRODUCTION else 0))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if PRODUCTION else 0)
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 BEHIND_PROXY = env_bool("BEHIND_PROXY")

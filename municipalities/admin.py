@@ -9,10 +9,12 @@ staff and never gets past the login.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -110,6 +112,14 @@ class RegionScopedAdmin(RegionScopedMixin, admin.ModelAdmin):
             return
         if not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404
+
+    def get_changelist_instance(self, request):
+        """A filter or date-hierarchy value no date or column can hold (?submitted_at__year=
+        99999999999) is a wrong link, shown as Django's "wrong filter" notice, not a 500."""
+        try:
+            return super().get_changelist_instance(request)
+        except (OverflowError, ValueError, DataError) as error:
+            raise IncorrectLookupParameters(error) from error
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self.check_in_scope(request, object_id)

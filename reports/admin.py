@@ -3,28 +3,43 @@ failed, with a retry that needs no republishing) and a preview of any round's pa
 included, with the "UDKAST" watermark. Region scoped like every admin of the portal."""
 
 from django.contrib import admin, messages
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from municipalities.admin import RegionScopedAdmin, ViewOnlyMixin
-from reports import papers
+from reports import papers, previews
 from reports.models import PaperPreview, StoredPaper
 
 
-def pdf_preview_response(status_round, municipality=None):
-    """The round's paper rendered now (never stored), shown in the browser."""
-    from io import BytesIO
-
-    pdf = papers.render_status_paper(status_round, municipality)
+def pdf_preview_response(request, status_round, municipality=None):
+    """The round's paper as it is now, rendered once per version (reports/previews.py); a
+    page that refreshes itself while it renders."""
+    stored = previews.ready_preview(status_round, municipality)
+    if stored is None:
+        return TemplateResponse(
+            request,
+            "admin/reports/preview_pending.html",
+            {
+                "title": _("Forhåndsvisningen renderes…"),
+                "round": status_round,
+                "municipality": municipality,
+                **admin.site.each_context(request),
+            },
+            status=202,
+        )
     name = papers.download_filename(status_round, municipality)
     if papers.is_draft(status_round):
         name = name.replace(".pdf", "-UDKAST.pdf")
-    return FileResponse(BytesIO(pdf), filename=name, content_type="application/pdf")
+    return FileResponse(
+        default_storage.open(stored, "rb"), filename=name, content_type="application/pdf"
+    )
 
 
 @admin.register(StoredPaper)
@@ -157,7 +172,7 @@ class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
             ).first()
             if municipality is None:
                 raise Http404
-        return pdf_preview_response(status_round, municipality)
+        return pdf_preview_response(request, status_round, municipality)
 
     def get_queryset(self, request):
         def count(state=None):
@@ -171,6 +186,7 @@ class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
                 papers_total=count(),
                 papers_done=count(StoredPaper.State.DONE),
                 papers_failed=count(StoredPaper.State.FAILED),
+                papers_pending=count(StoredPaper.State.PENDING),
             )
         )
 
@@ -184,6 +200,8 @@ class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
         }
         if obj.papers_failed:
             text += ", " + _("%(failed)d fejlet") % {"failed": obj.papers_failed}
+        if obj.papers_pending:
+            text = _("renderes…") + " " + text
         return text
 
     @admin.display(description=_("forhåndsvisning"))
@@ -196,4 +214,4 @@ class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
         if queryset.count() != 1:
             self.message_user(request, _("Vælg præcis én runde at forhåndsvise."), messages.WARNING)
             return None
-        return pdf_preview_response(queryset.select_related("paper__region").get())
+        return pdf_preview_response(request, queryset.select_related("paper__region").get())

@@ -18,6 +18,10 @@ class StoredPaperQuerySet(models.QuerySet):
     def for_region_paper(self, status_round):
         return self.filter(round=status_round, municipality__isnull=True)
 
+    def rendering(self, status_round):
+        """Whether any of the round's papers is still being rendered."""
+        return self.filter(round=status_round, state=self.model.State.PENDING).exists()
+
 
 class StoredPaper(models.Model):
     class State(models.TextChoices):

@@ -6,7 +6,8 @@ language in the metadata) with the DejaVu Sans font embedded. An unpublished rou
 with an "UDKAST" watermark.
 
 Publishing a round stores every paper once (`schedule_papers`): one `StoredPaper` row per
-document, rendered by the Celery task in reports/tasks.py (inline when no broker is set).
+document, rendered by the Celery task in reports/tasks.py (after the response in a thread of
+the web process when no broker is set, see reports/background.py).
 Downloads serve the stored file and never render.
 """
 
@@ -21,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from goals.models import StatusReport, StatusRound
-from reports import charts
+from reports import background, charts
 from reports.models import StoredPaper
 from reports.progress import legend, round_progress
 
@@ -140,8 +141,6 @@ def render_status_paper(status_round, municipality=None):
 def schedule_papers(status_round):
     """Create (or reset) a pending `StoredPaper` for the region's paper and for every
     municipality of the region, and queue their rendering. Returns the rows."""
-    from reports.tasks import render_stored_paper
-
     region = status_round.paper.region
     with transaction.atomic():
         wanted = [None, *region.municipalities.order_by("name")]
@@ -156,8 +155,20 @@ def schedule_papers(status_round):
                 stored.save(update_fields=["state", "error"])
             rows.append(stored)
         ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: [render_stored_paper.delay(pk) for pk in ids])
+        transaction.on_commit(lambda: queue_rendering(ids))
     return rows
+
+
+def queue_rendering(ids):
+    """Hand the stored papers to the Celery worker, or without a broker to a thread of this
+    process after the response (reports/background.py): never render inside a request."""
+    from reports.tasks import render_stored_paper
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        background.run_after_response(lambda: [render_stored_paper(pk) for pk in ids])
+    else:
+        for pk in ids:
+            render_stored_paper.delay(pk)
 
 
 def render_stored(stored):
@@ -187,13 +198,11 @@ def render_stored(stored):
 
 def retry(stored_papers):
     """Queue the given stored papers again (the admin's retry action)."""
-    from reports.tasks import render_stored_paper
-
     ids = []
     for stored in stored_papers:
         stored.state = StoredPaper.State.PENDING
         stored.error = ""
         stored.save(update_fields=["state", "error"])
         ids.append(stored.pk)
-    transaction.on_commit(lambda: [render_stored_paper.delay(pk) for pk in ids])
+    transaction.on_commit(lambda: queue_rendering(ids))
     return len(ids)

@@ -17,3 +17,12 @@ def render_stored_paper(stored_paper_id):
     if stored is None:  # the round was deleted meanwhile
         return "gone"
     return render_stored(stored).state
+
+
+def render_pending():
+    """Render every paper still pending (left so by a web process that stopped half-way);
+    returns how many were rendered."""
+    pending = StoredPaper.objects.filter(state=StoredPaper.State.PENDING).select_related(
+        "round__paper__region", "municipality__cluster"
+    )
+    return sum(1 for stored in pending if render_stored(stored).state == StoredPaper.State.DONE)

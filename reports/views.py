@@ -95,6 +95,7 @@ def region_page(request, region):
             "municipalities": municipalities,
             "years": _published_years(region),
             "legend": legend(),
+            "papers_rendering": status_round and StoredPaper.objects.rendering(status_round),
         },
     )
 
@@ -167,6 +168,7 @@ def status_page(request, region, year):
             "progress": progress,
             "years": _published_years(region),
             "legend": legend(),
+            "papers_rendering": StoredPaper.objects.rendering(status_round),
         },
     )
 

@@ -213,6 +213,14 @@ def submitted(report, user):
 
 
 @pytest.fixture(autouse=True)
+def _render_in_the_caller(settings):
+    """Papers are rendered in the test's own thread: a background thread's database
+    connection could not see the test's uncommitted rows (tests/test_attacks.py checks the
+    background thread on a committed database)."""
+    settings.RENDER_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Users are made in most tests; the production hasher's deliberate slowness is not
     what they test (logging in still checks the password)."""

@@ -499,3 +499,103 @@ def test_a_public_pdf_is_revalidated_and_changes_with_a_republish(client, status
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200
     assert b"".join(again.streaming_content) == b"%PDF-1.7 second"
+
+
+# --- 6. robustness and publishing ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "submitted_at__year=99999999999",
+        "submitted_at__year=2020&submitted_at__month=99999999999",
+        "submitted_at__year=2020&submitted_at__month=1&submitted_at__day=99999999999",
+    ],
+)
+def test_a_date_hierarchy_value_out_of_range_is_a_wrong_filter_not_a_500(staff, report, query):
+    response = staff.get(f"/admin/goals/statusreport/?{query}")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.fixture
+def slow_render(monkeypatch):
+    """Rendering that takes until the test lets it finish (5 s at most)."""
+    import threading
+
+    from reports import papers
+
+    release, calls = threading.Event(), []
+    render = papers.render_status_paper
+
+    def slow(status_round, municipality=None):
+        calls.append(municipality)
+        release.wait(timeout=5)
+        return render(status_round, municipality)
+
+    monkeypatch.setattr(papers, "render_status_paper", slow)
+    return release, calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_without_a_broker_answers_at_once_and_renders_after(
+    client, open_status_round, secretariat, slow_render, settings
+):
+    from reports import background
+    from reports.models import StoredPaper
+
+    settings.RENDER_IN_BACKGROUND = True
+    assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker
+    release, _calls = slow_render
+    rounds.close_round(open_status_round, by=secretariat)
+    client.force_login(secretariat)
+
+    response = client.post(
+        f"/sekretariat/runder/{open_status_round.pk}/handling/", {"action": "publish"}
+    )
+
+    assert response.status_code == 302
+    assert StoredPaper.objects.filter(state=StoredPaper.State.DONE).count() == 0
+    year = open_status_round.year
+    assert "PDF'erne renderes…" in client.get(f"/hovedstaden/status/{year}/").content.decode()
+    assert "renderes…" in client.get("/admin/reports/paperpreview/").content.decode()
+    release.set()
+    background.wait()
+    assert set(StoredPaper.objects.values_list("state", flat=True)) == {StoredPaper.State.DONE}
+    assert "renderes…" not in client.get(f"/hovedstaden/status/{year}/").content.decode()
+
+
+def test_the_admin_preview_renders_once_per_version_of_the_round(
+    staff, report, reporters, monkeypatch
+):
+    from django.core.cache import cache
+
+    from reports import papers, previews
+
+    calls = []
+    render = papers.render_status_paper
+
+    def counted(status_round, municipality=None):
+        calls.append(municipality)
+        return render(status_round, municipality)
+
+    monkeypatch.setattr(papers, "render_status_paper", counted)
+    url = f"/admin/reports/paperpreview/{report.round_id}/pdf/"
+
+    first, second = staff.get(url), staff.get(url)
+
+    assert first.status_code == second.status_code == 200
+    assert b"".join(second.streaming_content).startswith(b"%PDF-")
+    assert len(calls) == 1
+    submitted(report, reporters[101])  # the round changed: a new version to render
+    assert staff.get(url).status_code == 200
+    assert len(calls) == 2
+    # While a render is under way the page says so and looks again by itself.
+    submitted_again = report.round.reports.exclude(pk=report.pk).first()
+    submitted(submitted_again, reporters[submitted_again.municipality.kommunekode])
+    cache.add(f"preview-rendering:{previews.preview_name(report.round)}", True)
+    pending = staff.get(url)
+    assert pending.status_code == 202
+    assert "renderes…" in pending.content.decode()
+    assert 'http-equiv="refresh"' in pending.content.decode()

@@ -1,0 +1,99 @@
+"""The admin's preview of a round's papers (drafts with the "UDKAST" watermark): rendered once
+per version of the round, after the response (reports/background.py), and kept in storage
+until something the paper shows changes. Rendering takes seconds; a page that asks
+meanwhile is told "renderes…" and looks again by itself.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Count, Max
+
+from goals.models import (
+    Goal,
+    GoalDecision,
+    Indicator,
+    IndicatorValue,
+    JointProgress,
+    Milestone,
+    MilestoneStatus,
+    StatusReport,
+    StatusRound,
+)
+from reports import background, papers
+
+PREVIEW_DIR = "forhaandsvisninger"
+RENDERING_SECONDS = 300  # how long a started render keeps others from starting the same
+
+
+def round_version(status_round):
+    """A fingerprint that changes whenever anything the round's papers show changes: the
+    newest history entry (and the number of them) of the round, its reports, lines, values,
+    joint progress and decisions and of its paper's goals, milestones and indicators, plus the
+    region's municipalities."""
+    pk, paper = status_round.pk, status_round.paper_id
+    histories = [
+        StatusRound.history.filter(id=pk),
+        StatusReport.history.filter(round_id=pk),
+        MilestoneStatus.history.filter(report__round_id=pk),
+        IndicatorValue.history.filter(report__round_id=pk),
+        JointProgress.history.filter(round_id=pk),
+        GoalDecision.history.filter(round_id=pk),
+        Goal.history.filter(paper_id=paper),
+        Milestone.history.filter(goal__paper_id=paper),
+        Indicator.history.filter(goal__paper_id=paper),
+    ]
+    parts = [str(h.aggregate(n=Count("history_id"), last=Max("history_date"))) for h in histories]
+    parts.append(
+        str(
+            list(
+                status_round.paper.region.municipalities.order_by("pk").values_list(
+                    "pk", "name", "kommunekode", "cluster_id"
+                )
+            )
+        )
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def _folder(status_round, municipality):
+    who = municipality.kommunekode if municipality is not None else "region"
+    return f"{PREVIEW_DIR}/{status_round.pk}/{who}/"
+
+
+def preview_name(status_round, municipality=None):
+    """Where the preview of the round's current version is (or will be) stored."""
+    return f"{_folder(status_round, municipality)}{round_version(status_round)}.pdf"
+
+
+def ready_preview(status_round, municipality=None):
+    """The stored preview of the round as it is now, or None while it renders (started here
+    when nobody has started it yet)."""
+    name = preview_name(status_round, municipality)
+    if default_storage.exists(name):
+        return name
+    if cache.add(f"preview-rendering:{name}", True, RENDERING_SECONDS):
+        background.run_after_response(_render, status_round.pk, getattr(municipality, "pk", None))
+    return name if default_storage.exists(name) else None
+
+
+def _render(round_pk, municipality_pk):
+    status_round = StatusRound.objects.select_related("paper__region").get(pk=round_pk)
+    municipality = (
+        status_round.paper.region.municipalities.get(pk=municipality_pk)
+        if municipality_pk
+        else None
+    )
+    name = preview_name(status_round, municipality)
+    try:
+        pdf = papers.render_status_paper(status_round, municipality)
+        folder = _folder(status_round, municipality)
+        if default_storage.exists(folder):
+            # Earlier versions' previews are of no more use.
+            for old in default_storage.listdir(folder)[1]:
+                default_storage.delete(folder + old)
+        default_storage.save(name, ContentFile(pdf))
+    finally:
+        cache.delete(f"preview-rendering:{name}")
