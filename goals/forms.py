@@ -290,6 +290,10 @@ class SeenRowForm(forms.Form):
     changed is caught by `goals.rounds` comparing `seen()` with the row under its lock.
     """
 
+    def make_read_only(self):
+        for form_field in self.fields.values():
+            form_field.disabled = True
+
     def seen(self):
         """The row's values as the user's page showed them."""
         values = {}

@@ -464,7 +464,32 @@ def review_report(request, pk):
     )
 
 
-def _stale_rows_message(request):
+def _save_rows(items, save):
+    """`save(item)` for each row of a shared page, in one transaction. Rows a colleague saved
+    meanwhile come back as {pk: why}, and then none is saved (all or nothing)."""
+    stale = {}
+    with transaction.atomic():
+        for item in items:
+            try:
+                save(item)
+            except rounds.StaleRow as error:
+                stale[item.pk] = error.text
+        if stale:
+            transaction.set_rollback(True)
+    return stale
+
+
+def _after_stale_rows(request, items, saved_values, rebuild, stale):
+    """The shared page again after `_save_rows` found stale rows: every row shows what is
+    saved now except what the user changed, which stays as typed; the clashing rows are
+    marked. `saved_values(item)` is the row as saved now, `rebuild(data)` the page's rows."""
+    data = request.POST.copy()
+    for item in items:
+        item.form.rebase(data, saved_values(item))
+    items = rebuild(data)
+    for item in items:
+        item.form.is_valid()
+        item.stale = stale.get(item.pk)
     messages.error(
         request,
         _(
@@ -473,6 +498,7 @@ def _stale_rows_message(request):
             "beholde dine."
         ),
     )
+    return items
 
 
 def _joint_rows(status_round, data, read_only):
@@ -486,48 +512,40 @@ def _joint_rows(status_round, data, read_only):
             initial={"status": row.status, "comment": row.comment},
         )
         if read_only:
-            for form_field in row.form.fields.values():
-                form_field.disabled = True
+            row.form.make_read_only()
     return rows
 
 
 @login_required
 def joint_progress(request, pk):
     status_round = _get_round_for_staff(request, pk)
-    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
+    read_only = bool(rounds.secretariat_refusal(status_round))
     rows = _joint_rows(status_round, request.POST or None, read_only)
     if request.method == "POST":
         if all(row.form.is_valid() for row in rows):
-            stale = {}
+
+            def save(row):
+                if row.form.has_changed():
+                    rounds.record_joint_progress(
+                        row, by=request.user, seen=row.form.seen(), **row.form.cleaned_data
+                    )
+
             try:
-                with transaction.atomic():
-                    for row in rows:
-                        if not row.form.has_changed():
-                            continue
-                        try:
-                            rounds.record_joint_progress(
-                                row, by=request.user, seen=row.form.seen(), **row.form.cleaned_data
-                            )
-                        except rounds.StaleRow as error:
-                            stale[row.pk] = error.text
-                    if stale:
-                        transaction.set_rollback(True)
+                stale = _save_rows(rows, save)
             except rounds.TransitionError as error:
                 messages.error(request, error.text)
                 return redirect("goals:joint_progress", pk=status_round.pk)
             if not stale:
                 messages.success(request, _("Den fælles fremdrift er gemt."))
                 return redirect("goals:joint_progress", pk=status_round.pk)
-            # The page again with the colleague's values taken in and the user's kept.
-            data = request.POST.copy()
-            for row in rows:
-                saved = JointProgress.objects.get(pk=row.pk)
-                row.form.rebase(data, {"status": saved.status, "comment": saved.comment})
-            rows = _joint_rows(status_round, data, read_only)
-            for row in rows:
-                row.form.is_valid()
-                row.stale = stale.get(row.pk)
-            _stale_rows_message(request)
+            fresh = {p.pk: p for p in JointProgress.objects.filter(round=status_round)}
+            rows = _after_stale_rows(
+                request,
+                rows,
+                lambda row: {"status": fresh[row.pk].status, "comment": fresh[row.pk].comment},
+                lambda data: _joint_rows(status_round, data, read_only),
+                stale,
+            )
         else:
             messages.error(request, _("Fremdriften er ikke gemt. Ret venligst fejlene herunder."))
     return render(
@@ -558,34 +576,28 @@ def _decision_goals(status_round, data, read_only):
             initial=rounds.decision_values(goal.decision),
         )
         if read_only:
-            for form_field in goal.form.fields.values():
-                form_field.disabled = True
+            goal.form.make_read_only()
     return goals
 
 
 @login_required
 def decisions(request, pk):
     status_round = _get_round_for_staff(request, pk)
-    read_only = status_round.state in (StatusRound.State.PUBLISHED, StatusRound.State.PLANNED)
+    read_only = bool(rounds.secretariat_refusal(status_round))
     goals = _decision_goals(status_round, request.POST or None, read_only)
     if request.method == "POST":
         if check_distinct_revisions([goal.form for goal in goals]):
-            stale = {}
+
+            def save(goal):
+                data = goal.form.cleaned_data
+                if goal.form.has_changed() and data["decision"]:
+                    rounds.decide_goal(
+                        status_round, goal, by=request.user, seen=goal.form.seen(), **data
+                    )
+
             try:
                 # All or nothing: a refusal half-way leaves no decision of this page saved.
-                with transaction.atomic():
-                    for goal in goals:
-                        data = goal.form.cleaned_data
-                        if not (goal.form.has_changed() and data["decision"]):
-                            continue
-                        try:
-                            rounds.decide_goal(
-                                status_round, goal, by=request.user, seen=goal.form.seen(), **data
-                            )
-                        except rounds.StaleRow as error:
-                            stale[goal.pk] = error.text
-                    if stale:
-                        transaction.set_rollback(True)
+                stale = _save_rows(goals, save)
             except rounds.TransitionError as error:
                 # decide_goal changed the goals in memory; show them as the database has them.
                 for goal in goals:
@@ -599,16 +611,14 @@ def decisions(request, pk):
                 if not stale:
                     messages.success(request, _("Beslutningerne er gemt."))
                     return redirect("goals:decisions", pk=status_round.pk)
-                # The page again with the colleague's decisions taken in and the user's kept.
-                data = request.POST.copy()
                 fresh = {d.goal_id: d for d in GoalDecision.objects.filter(round=status_round)}
-                for goal in goals:
-                    goal.form.rebase(data, rounds.decision_values(fresh.get(goal.pk)))
-                goals = _decision_goals(status_round, data, read_only)
-                for goal in goals:
-                    goal.form.is_valid()
-                    goal.stale = stale.get(goal.pk)
-                _stale_rows_message(request)
+                goals = _after_stale_rows(
+                    request,
+                    goals,
+                    lambda goal: rounds.decision_values(fresh.get(goal.pk)),
+                    lambda data: _decision_goals(status_round, data, read_only),
+                    stale,
+                )
         else:
             messages.error(
                 request, _("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")

@@ -57,8 +57,12 @@ class _FormFields(HTMLParser):
 
 
 def page_form(client, url):
+    return page_form_from(client.get(url).content.decode())
+
+
+def page_form_from(html):
     parser = _FormFields()
-    parser.feed(client.get(url).content.decode())
+    parser.feed(html)
     parser.data.pop("csrfmiddlewaretoken", None)
     return parser.data
 
@@ -122,7 +126,10 @@ def test_a_goal_is_reverted_through_its_change_form_only(staff, paper, secretari
 
 @pytest.fixture
 def colleague(region):
-    return make_user("sekretariat-hovedstaden-2", region=region, is_staff=True)
+    """A second secretariat member, in a browser session of their own."""
+    other = Client()
+    other.force_login(make_user("sekretariat-hovedstaden-2", region=region, is_staff=True))
+    return other
 
 
 @pytest.fixture
@@ -154,13 +161,11 @@ def test_a_stale_joint_progress_page_does_not_put_a_colleagues_row_back(
     open_status_round = joint_round
     url = f"/sekretariat/runder/{open_status_round.pk}/faelles/"
     first, second = JointProgress.objects.filter(round=open_status_round).order_by("pk")[:2]
-    other = Client()
-    other.force_login(colleague)
-    mine, theirs = page_form(staff, url), page_form(other, url)
+    mine, theirs = page_form(staff, url), page_form(colleague, url)
 
     theirs[f"p{first.pk}-status"] = "met"
     theirs[f"p{first.pk}-comment"] = "Planen er vedtaget."
-    assert other.post(url, theirs).status_code == 302
+    assert colleague.post(url, theirs).status_code == 302
     mine[f"p{second.pk}-status"] = "in_progress"
     response = staff.post(url, mine, follow=True)
 
@@ -176,11 +181,9 @@ def test_two_colleagues_changing_the_same_joint_row_the_second_is_told(
 ):
     url = f"/sekretariat/runder/{open_status_round.pk}/faelles/"
     row = JointProgress.objects.filter(round=open_status_round).order_by("pk").first()
-    other = Client()
-    other.force_login(colleague)
-    mine, theirs = page_form(staff, url), page_form(other, url)
+    mine, theirs = page_form(staff, url), page_form(colleague, url)
     theirs[f"p{row.pk}-status"] = "met"
-    other.post(url, theirs)
+    colleague.post(url, theirs)
 
     mine[f"p{row.pk}-status"] = "not_started"
     mine[f"p{row.pk}-comment"] = "Mit udkast"
@@ -197,24 +200,15 @@ def test_two_colleagues_changing_the_same_joint_row_the_second_is_told(
     assert (row.status, row.comment) == ("not_started", "Mit udkast")
 
 
-def page_form_from(html):
-    parser = _FormFields()
-    parser.feed(html)
-    parser.data.pop("csrfmiddlewaretoken", None)
-    return parser.data
-
-
 def test_a_stale_decisions_page_does_not_overwrite_a_colleagues_decision(
     staff, colleague, open_status_round, paper
 ):
     url = f"/sekretariat/runder/{open_status_round.pk}/beslutninger/"
     acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
-    other = Client()
-    other.force_login(colleague)
-    mine, theirs = page_form(staff, url), page_form(other, url)
+    mine, theirs = page_form(staff, url), page_form(colleague, url)
     theirs[f"g{acute.pk}-decision"] = "continue"
     theirs[f"g{acute.pk}-comment"] = "Fastholdes."
-    assert other.post(url, theirs).status_code == 302
+    assert colleague.post(url, theirs).status_code == 302
 
     mine[f"g{youth.pk}-decision"] = "achieved"
     assert staff.post(url, mine).status_code == 302
@@ -224,9 +218,9 @@ def test_a_stale_decisions_page_does_not_overwrite_a_colleagues_decision(
     assert decisions == {acute.pk: "Fastholdes.", youth.pk: ""}
 
     # Both change the same goal's decision: the second is told and keeps their text.
-    mine, theirs = page_form(staff, url), page_form(other, url)
+    mine, theirs = page_form(staff, url), page_form(colleague, url)
     theirs[f"g{acute.pk}-comment"] = "Fastholdes til 2020."
-    other.post(url, theirs)
+    colleague.post(url, theirs)
     mine[f"g{acute.pk}-decision"] = "retire"
     mine[f"g{acute.pk}-comment"] = "Udgår"
     page = staff.post(url, mine).content.decode()
