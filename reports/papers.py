@@ -164,7 +164,7 @@ def queue_rendering(ids):
     process after the response (reports/background.py): never render inside a request."""
     from reports.tasks import render_stored_paper
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if render_stored_paper.app.conf.task_always_eager:
         background.run_after_response(lambda: [render_stored_paper(pk) for pk in ids])
     else:
         for pk in ids:

@@ -213,6 +213,17 @@ def submitted(report, user):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The reset-mail throttle and the preview locks count in the cache: each test starts
+    with none of another test's counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _render_in_the_caller(settings):
     """Papers are rendered in the test's own thread: a background thread's database
     connection could not see the test's uncommitted rows (tests/test_attacks.py checks the
