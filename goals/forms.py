@@ -307,6 +307,15 @@ class SeenRowForm(forms.Form):
                 values[name] = None
         return values
 
+    def describe(self, values):
+        """`values` in words, as the page's fields would show them ("Status: i gang; …")."""
+        parts = []
+        for name, value in values.items():
+            field = self.fields[name]
+            shown = dict(getattr(field, "choices", ())).get(value, value) if value else "–"
+            parts.append(f"{field.label}: {shown}")
+        return "; ".join(parts)
+
     def rebase(self, data, saved):
         """`data` (the posted QueryDict, copied) updated to `saved`, the row as saved now:
         it becomes what the page has seen, and the value itself wherever the user typed

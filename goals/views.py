@@ -484,12 +484,16 @@ def _after_stale_rows(request, items, saved_values, rebuild, stale):
     saved now except what the user changed, which stays as typed; the clashing rows are
     marked. `saved_values(item)` is the row as saved now, `rebuild(data)` the page's rows."""
     data = request.POST.copy()
+    saved = {}
     for item in items:
-        item.form.rebase(data, saved_values(item))
+        saved[item.pk] = saved_values(item)
+        item.form.rebase(data, saved[item.pk])
     items = rebuild(data)
     for item in items:
         item.form.is_valid()
-        item.stale = stale.get(item.pk)
+        if item.pk in stale:
+            item.stale = stale[item.pk]
+            item.saved_now = item.form.describe(saved[item.pk])
     messages.error(
         request,
         _(

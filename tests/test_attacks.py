@@ -192,6 +192,7 @@ def test_two_colleagues_changing_the_same_joint_row_the_second_is_told(
     row.refresh_from_db()
     assert row.status == "met"
     assert "ændret af sekretariat-hovedstaden-2" in page
+    assert "Gemt nu: Status: opfyldt; Kommentar: –." in page  # what the colleague saved
     assert "Mit udkast" in page  # nothing typed is lost
     # Saving again, having seen the change, wins.
     again = page_form_from(page)
@@ -225,6 +226,7 @@ def test_a_stale_decisions_page_does_not_overwrite_a_colleagues_decision(
     mine[f"g{acute.pk}-comment"] = "Udgår"
     page = staff.post(url, mine).content.decode()
     assert "ændret af sekretariat-hovedstaden-2" in page
+    assert "Begrundelse: Fastholdes til 2020." in page
     assert "Udgår" in page
     assert GoalDecision.objects.get(goal=acute).comment == "Fastholdes til 2020."
 
