@@ -37,8 +37,8 @@ from goals.models import (
     StatusReport,
     StatusRound,
 )
-from goals.signals import round_published
 from municipalities.models import Municipality
+from reports import papers, progress
 
 Round = StatusRound.State
 Report = StatusReport.State
@@ -267,7 +267,9 @@ def close_round(status_round, *, by):
 
 @transaction.atomic
 def publish_round(status_round, *, by):
-    """Make the round's results public and read-only; the PDFs are rendered on the signal."""
+    """Make the round's results public and read-only. In the same transaction: freeze what
+    the public sees as the round's next publication (a republish after a reopen is the next
+    version, with the reopen's reason) and schedule its PDFs, rendered after the commit."""
     status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
     if status_round.state != Round.CLOSED:
         raise TransitionError(
@@ -277,7 +279,8 @@ def publish_round(status_round, *, by):
     status_round.state = Round.PUBLISHED
     status_round.published_at = timezone.now()
     _stamp(status_round, by).save()
-    transaction.on_commit(lambda: round_published.send(sender=StatusRound, round=status_round))
+    publication = progress.freeze(status_round, by=by, reason=status_round.reopen_reason)
+    papers.schedule_papers(publication)
     return status_round
 
 

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from reports.progress import EVALUATION_LABELS, EVALUATION_SYMBOLS, EVALUATIONS
+from reports.progress import EVALUATIONS, Evaluation
 
 # Colours chosen to stay apart for the common colour-vision deficiencies; the symbols and
 # numbers carry the meaning where colour does not.
@@ -76,7 +76,7 @@ def trend_chart(goal_progress, *, title=None):
                 f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{ROW}" fill="{fill}" '
                 f'stroke="#ffffff" stroke-width="1"/>'
             )
-            text = f"{EVALUATION_SYMBOLS[evaluation]} {n}"
+            text = f"{Evaluation(evaluation).symbol} {n}"
             if w >= 7 * len(text) + 6:
                 parts.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + ROW / 2 + 4}" fill="{ink}" '
@@ -98,7 +98,8 @@ def _legend(y):
     x = float(LABEL_WIDTH)
     for evaluation in EVALUATIONS:
         fill, _ink = COLOURS[evaluation]
-        label = f"{EVALUATION_SYMBOLS[evaluation]} {EVALUATION_LABELS[evaluation]}"
+        evaluation = Evaluation(evaluation)
+        label = f"{evaluation.symbol} {evaluation.label}"
         parts.append(
             f'<rect x="{x}" y="{y}" width="12" height="12" fill="{fill}"/>'
             f'<text x="{x + 16}" y="{y + 10}" fill="#1d2733" font-size="10">{escape(label)}</text>'

@@ -1,17 +1,93 @@
-"""Stored PDF status papers: the region's paper and each municipality's, rendered once when
-a round is published (see reports/papers.py) and served from media storage afterwards."""
+"""What publishing a round keeps: the frozen record of what the public sees (`Publication`,
+one version per publishing; see reports/progress.py) and the PDF status papers rendered from
+it once (`StoredPaper`, see reports/papers.py), served from media storage afterwards."""
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import StatusRound
 from municipalities.models import Municipality
 
 
+class PublicationQuerySet(models.QuerySet):
+    def of_round(self, status_round, version=None):
+        """The round's publications, newest first (only `version` when given)."""
+        publications = self.filter(round=status_round).select_related("round__paper__region")
+        if version is not None:
+            publications = publications.filter(version=version)
+        return publications.order_by("-version")
+
+    def latest_for(self, status_round):
+        """The round's newest publication without its record: a cheap version key for
+        caches (round id + version), or None when the round was never published."""
+        return self.filter(round=status_round).defer("payload").order_by("-version").first()
+
+    def add(self, status_round, *, payload, by=None, reason=""):
+        """The round's next version (1, 2, …); call inside the publishing transaction, which
+        holds the round's row lock, so two publishings cannot take the same number."""
+        last = self.filter(round=status_round).aggregate(last=Max("version"))["last"] or 0
+        return self.create(
+            round=status_round,
+            version=last + 1,
+            published_at=status_round.published_at or timezone.now(),
+            published_by=by,
+            reason=reason if last else "",
+            payload=payload,
+        )
+
+
+class Publication(models.Model):
+    """One publishing of a status round: what the public saw (texts, counts, evaluations,
+    comments, decisions, names) frozen as JSON rows, so later edits to goals, milestones or
+    municipalities never change a published page or PDF. A reopen and republish adds the
+    next version with its reason; earlier versions stay readable."""
+
+    round = models.ForeignKey(
+        StatusRound,
+        on_delete=models.CASCADE,
+        related_name="publications",
+        verbose_name=_("runde"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    published_at = models.DateTimeField(_("offentliggjort"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("offentliggjort af"),
+    )
+    reason = models.TextField(_("begrundelse for rettelse"), blank=True)
+    payload = models.JSONField(_("indhold"), encoder=DjangoJSONEncoder)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "-version"]
+        verbose_name = _("offentliggørelse")
+        verbose_name_plural = _("offentliggørelser")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "version"], name="publication_unique_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="publication_version_from_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.round} v{self.version}"
+
+    @property
+    def corrected(self):
+        return self.version > 1
+
+
 def paper_path(stored, filename):
     region = stored.round.paper.region.slug
-    return f"statuspapirer/{region}/{stored.round.year}/{filename}"
+    version = f"v{stored.publication.version}/" if stored.publication_id else ""
+    return f"statuspapirer/{region}/{stored.round.year}/{version}{filename}"
 
 
 class StoredPaperQuerySet(models.QuerySet):
@@ -22,6 +98,16 @@ class StoredPaperQuerySet(models.QuerySet):
         """Whether any of the round's papers is still being rendered."""
         return self.filter(round=status_round, state=self.model.State.PENDING).exists()
 
+    def served(self, publication, municipality=None):
+        """The finished file of `publication` for the region (or `municipality`), or None."""
+        return (
+            self.filter(
+                publication=publication, municipality=municipality, state=StoredPaper.State.DONE
+            )
+            .exclude(file="")
+            .first()
+        )
+
 
 class StoredPaper(models.Model):
     class State(models.TextChoices):
@@ -31,6 +117,15 @@ class StoredPaper(models.Model):
 
     round = models.ForeignKey(
         StatusRound, on_delete=models.CASCADE, related_name="stored_papers", verbose_name=_("runde")
+    )
+    # The version it was rendered from; blank only for rows made before publications.
+    publication = models.ForeignKey(
+        Publication,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="stored_papers",
+        verbose_name=_("offentliggørelse"),
     )
     # Blank for the region's paper, set for one municipality's report.
     municipality = models.ForeignKey(
@@ -58,12 +153,12 @@ class StoredPaper(models.Model):
         verbose_name_plural = _("gemte statuspapirer")
         constraints = [
             models.UniqueConstraint(
-                fields=["round"],
+                fields=["publication"],
                 condition=Q(municipality__isnull=True),
                 name="stored_paper_unique_region",
             ),
             models.UniqueConstraint(
-                fields=["round", "municipality"],
+                fields=["publication", "municipality"],
                 condition=Q(municipality__isnull=False),
                 name="stored_paper_unique_municipality",
             ),

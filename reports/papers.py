@@ -2,13 +2,14 @@
 
 HTML templates under templates/reports/pdf/ (with the print CSS beside them) are filled from
 `reports.progress` and drawn by WeasyPrint as tagged PDF (PDF/UA-1, title, author and
-language in the metadata) with the DejaVu Sans font embedded. An unpublished round renders
-with an "UDKAST" watermark.
+language in the metadata) with the DejaVu Sans font embedded. A published round renders from
+its publication (the frozen record), so a re-render shows what was published; an
+unpublished round renders today's data with an "UDKAST" watermark.
 
-Publishing a round stores every paper once (`schedule_papers`): one `StoredPaper` row per
-document, rendered by the Celery task in reports/tasks.py (after the response in a thread of
-the web process when no broker is set, see reports/background.py).
-Downloads serve the stored file and never render.
+Publishing a round stores every paper of that publication once (`schedule_papers`): one
+`StoredPaper` row per document, rendered by the Celery task in reports/tasks.py (after the
+response in a thread of the web process when no broker is set, see reports/background.py).
+Downloads serve the stored file and never render; every version's files stay.
 """
 
 import logging
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from goals.models import StatusReport, StatusRound
 from reports import background, charts
 from reports.models import StoredPaper
-from reports.progress import legend, round_progress
+from reports.progress import legend, published_progress, round_progress
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a paper is not news.
@@ -36,14 +37,28 @@ _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae"
 
 
 def is_draft(status_round):
+    """True when the round's paper shows today's data rather than a publication."""
     return status_round.state != StatusRound.State.PUBLISHED
 
 
-def download_filename(status_round, municipality=None):
-    """`KKR-Hovedstaden-status-2018.pdf`, or `…-2018-101-Koebenhavn.pdf` for a municipality."""
+def progress_for(status_round):
+    """What a paper of the round shows: the published record while the round is published,
+    else today's data (a draft, or a round reopened for a correction)."""
+    if not is_draft(status_round):
+        progress = published_progress(status_round)
+        if progress is not None:
+            return progress
+    return round_progress(status_round)
+
+
+def download_filename(status_round, municipality=None, version=None):
+    """`KKR-Hovedstaden-status-2018.pdf`, or `…-2018-101-Koebenhavn.pdf` for a municipality;
+    a corrected version ends `…-v2.pdf`."""
     parts = ["KKR", status_round.paper.region.name, "status", str(status_round.year)]
     if municipality is not None:
         parts += [str(municipality.kommunekode), municipality.name]
+    if version and version > 1:
+        parts.append(f"v{version}")
     name = "-".join(part.replace(" ", "-") for part in parts).translate(_TRANSLITERATION)
     return name + ".pdf"
 
@@ -54,7 +69,7 @@ def _author(region):
 
 def status_paper_html(status_round, *, progress=None):
     """The region's status paper as HTML, ready for WeasyPrint."""
-    progress = progress or round_progress(status_round)
+    progress = progress or progress_for(status_round)
     with translation.override("da"):
         for goal in progress.goals:
             goal.chart = charts.trend_chart(goal)
@@ -71,7 +86,7 @@ def status_paper_html(status_round, *, progress=None):
                 "round": progress.round,
                 "region": region,
                 "paper": paper,
-                "draft": is_draft(progress.round),
+                "draft": not progress.published,
                 "title": title,
                 "author": _author(region),
                 "description": _("Årlig status over de fælles sundhedsmål i %(kkr)s.")
@@ -85,7 +100,9 @@ def status_paper_html(status_round, *, progress=None):
 
 def municipality_paper_html(status_round, municipality, *, progress=None):
     """One municipality's report for the round, with the region's totals beside it."""
-    progress = progress or round_progress(status_round)
+    progress = progress or progress_for(status_round)
+    # The municipality as published (its name then), when the record has it.
+    municipality = progress.municipality(municipality.kommunekode) or municipality
     report = progress.reports.get(municipality.pk)
     with translation.override("da"):
         region = progress.region
@@ -108,7 +125,7 @@ def municipality_paper_html(status_round, municipality, *, progress=None):
                 ),
                 "lines": progress.municipality_lines(municipality),
                 "indicators": progress.indicator_rows(municipality),
-                "draft": is_draft(progress.round),
+                "draft": not progress.published,
                 "title": title,
                 "author": _author(region),
                 "description": title,
@@ -128,32 +145,27 @@ def html_to_pdf(html):
     )
 
 
-def render_status_paper(status_round, municipality=None):
+def render_status_paper(status_round, municipality=None, *, progress=None):
     """The PDF bytes of the region's paper, or of one municipality's report."""
     if municipality is None:
-        return html_to_pdf(status_paper_html(status_round))
-    return html_to_pdf(municipality_paper_html(status_round, municipality))
+        return html_to_pdf(status_paper_html(status_round, progress=progress))
+    return html_to_pdf(municipality_paper_html(status_round, municipality, progress=progress))
 
 
 # Storing at publication ---------------------------------------------------------------------
 
 
-def schedule_papers(status_round):
-    """Create (or reset) a pending `StoredPaper` for the region's paper and for every
-    municipality of the region, and queue their rendering. Returns the rows."""
-    region = status_round.paper.region
+def schedule_papers(publication):
+    """Create a pending `StoredPaper` of `publication` for the region's paper and for every
+    municipality in it, and queue their rendering once the transaction commits. Returns the
+    rows."""
+    status_round = publication.round
+    municipality_ids = [row["id"] for row in publication.payload["municipalities"]]
     with transaction.atomic():
-        wanted = [None, *region.municipalities.order_by("name")]
-        rows = []
-        for municipality in wanted:
-            stored, _created = StoredPaper.objects.get_or_create(
-                round=status_round, municipality=municipality
-            )
-            if stored.state != StoredPaper.State.PENDING:
-                stored.state = StoredPaper.State.PENDING
-                stored.error = ""
-                stored.save(update_fields=["state", "error"])
-            rows.append(stored)
+        rows = StoredPaper.objects.bulk_create(
+            StoredPaper(round=status_round, publication=publication, municipality_id=pk)
+            for pk in [None, *municipality_ids]
+        )
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda: queue_rendering(ids))
     return rows
@@ -176,7 +188,12 @@ def render_stored(stored):
     shown in the admin, where it can be retried) instead of raised."""
     stored.attempts += 1
     try:
-        pdf = render_status_paper(stored.round, stored.municipality)
+        progress = (
+            published_progress(stored.round, stored.publication.version)
+            if stored.publication_id
+            else None
+        )
+        pdf = render_status_paper(stored.round, stored.municipality, progress=progress)
     except Exception as error:
         log.exception("Rendering %s failed", stored)
         stored.state = StoredPaper.State.FAILED

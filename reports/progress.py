@@ -1,14 +1,25 @@
-"""The read side: how far the goals of a paper have come in a status round.
+"""The read side: how far the goals of a paper have come in a status round, live or as
+published.
 
-Everything public (pages, PDFs, the API) reads progress from here and nowhere else, so a
-number cannot differ between the web page and the paper. `round_progress(round)` loads a
-round in a fixed number of queries however many municipalities, goals and rounds there are:
-the rows come in a handful of flat queries (the trend as one aggregate) and are joined in
-Python.
+Everything public (pages, PDFs, the API, exports) reads progress from here and nowhere
+else, so a number cannot differ between the web page and the paper. It works in two steps:
 
-Beside each municipality's self-reported status ("ikke påbegyndt", "i gang", "opfyldt",
-"ikke relevant") it computes an evaluation nobody can talk up, from the status and the
-milestone's deadline at the end of the round's year:
+1. `_rows(round)` loads what a round shows as plain rows (goal and milestone texts,
+   municipalities and clusters, the answers, decisions, the trend's counts, the previous
+   round's answers) in a fixed number of flat queries however many municipalities, goals
+   and rounds there are;
+2. `_assemble(rows, …)` turns those rows into the objects the templates read.
+
+`round_progress(round)` does both on today's data (the secretariat's pages, previews of an
+unpublished round). Publishing stores the rows of step 1 as a `reports.models.Publication`
+(`freeze`), and `published_progress(round, version=None)` runs step 2 on the stored rows:
+a published page, PDF or export is rebuilt from the record and never from today's goals,
+milestones or municipalities.
+
+Two vocabularies are never mixed: the municipality's own status (`MilestoneStatus.Status`:
+ikke påbegyndt, i gang, opfyldt, ikke relevant; shown as "Kommunens status") and the
+portal's `Evaluation` from that status and the milestone's deadline at the end of the
+round's year (shown as "Vurdering"):
 
 - met: reported as met;
 - on track: not met, the deadline is still ahead;
@@ -16,21 +27,28 @@ milestone's deadline at the end of the round's year:
 - missing: nothing reported (no submitted or approved report, or the line left blank);
 - not relevant: reported as not relevant.
 
+A goal is judged in the same words (met, on track, overdue).
+
 A milestone is answered per municipality, per cluster (the secretariat's joint progress
 with a cluster) or once for the whole KKR (joint progress without a cluster); each answer
-is a `Cell`. Counts roll up per milestone, per goal, per cluster and for the region.
+is a `Cell`. A goal's figures count municipalities against the municipalities it applies
+to (`GoalProgress.tally`); its joint and cluster milestones are counted apart
+(`GoalProgress.shared`), so "21 af 29 kommuner" reads the same in the table, the chart and
+the PDF.
 """
 
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import (
     Goal,
     GoalDecision,
+    GoalPaper,
     Indicator,
     IndicatorValue,
     JointProgress,
@@ -38,64 +56,68 @@ from goals.models import (
     MilestoneStatus,
     StatusReport,
     StatusRound,
+    Theme,
 )
-from municipalities.models import Cluster, Municipality
+from municipalities.models import Cluster, Municipality, Region
 
-MET = "met"
-ON_TRACK = "on_track"
-OVERDUE = "overdue"
-MISSING = "missing"
-NOT_RELEVANT = "not_relevant"
-EVALUATIONS = [MET, ON_TRACK, OVERDUE, MISSING, NOT_RELEVANT]
 
-# A symbol and a word beside the colour, so a cell reads in black and white and for the
-# colour-blind. The symbols are in DejaVu Sans, which the PDFs embed.
-EVALUATION_LABELS = {
-    MET: _("Opfyldt"),
-    ON_TRACK: _("På vej"),
-    OVERDUE: _("Forsinket"),
-    MISSING: _("Ikke indberettet"),
-    NOT_RELEVANT: _("Ikke relevant"),
-}
-EVALUATION_SHORT = {
-    MET: _("Opfyldt"),
-    ON_TRACK: _("På vej"),
-    OVERDUE: _("Forsinket"),
-    MISSING: _("Mangler"),
-    NOT_RELEVANT: _("Ikke rel."),
-}
-EVALUATION_SYMBOLS = {
-    MET: "✓",
-    ON_TRACK: "◐",
-    OVERDUE: "✗",
-    MISSING: "?",
-    NOT_RELEVANT: "–",
-}
-EVALUATION_HELP = {
-    MET: _("Kommunen har meldt milepælen opfyldt."),
-    ON_TRACK: _("Ikke opfyldt endnu, men fristen er ikke nået."),
-    OVERDUE: _("Fristen er overskredet, og milepælen er ikke opfyldt."),
-    MISSING: _("Der er ikke indsendt status for milepælen."),
-    NOT_RELEVANT: _("Kommunen har meldt milepælen ikke relevant."),
+class Evaluation(models.TextChoices):
+    """The portal's evaluation of an answer, and of a goal (met, on track, overdue)."""
+
+    MET = "met", _("Opfyldt")
+    ON_TRACK = "on_track", _("På vej")
+    OVERDUE = "overdue", _("Forsinket")
+    MISSING = "missing", _("Ikke indberettet")
+    NOT_RELEVANT = "not_relevant", _("Ikke relevant")
+
+    # A symbol beside the colour, so a cell reads in black and white and for the
+    # colour-blind (the symbols are in DejaVu Sans, which the PDFs embed); a short word for
+    # narrow matrix cells; and the rule in one sentence.
+    @property
+    def symbol(self):
+        return _LOOKS[self.value][0]
+
+    @property
+    def short(self):
+        return _LOOKS[self.value][1]
+
+    @property
+    def help(self):
+        return _LOOKS[self.value][2]
+
+
+_LOOKS = {
+    "met": ("✓", _("Opfyldt"), _("Kommunen har meldt milepælen opfyldt.")),
+    "on_track": ("◐", _("På vej"), _("Ikke opfyldt endnu, men fristen er ikke nået.")),
+    "overdue": ("✗", _("Forsinket"), _("Fristen er overskredet, og milepælen er ikke opfyldt.")),
+    "missing": ("?", _("Mangler"), _("Der er ikke indsendt status for milepælen.")),
+    "not_relevant": ("–", _("Ikke rel."), _("Kommunen har meldt milepælen ikke relevant.")),
 }
 
-# Goal verdicts for the summary: achieved, on track, behind.
-ACHIEVED = "achieved"
-BEHIND = "behind"
-VERDICT_LABELS = {
-    ACHIEVED: _("Opfyldt"),
-    ON_TRACK: _("På vej"),
-    BEHIND: _("Bagud"),
-}
-VERDICT_SYMBOLS = {ACHIEVED: "✓", ON_TRACK: "◐", BEHIND: "✗"}
+# Plain strings in cells, tallies and the stored record (they serialise to JSON as is).
+MET = Evaluation.MET.value
+ON_TRACK = Evaluation.ON_TRACK.value
+OVERDUE = Evaluation.OVERDUE.value
+MISSING = Evaluation.MISSING.value
+NOT_RELEVANT = Evaluation.NOT_RELEVANT.value
+EVALUATIONS = Evaluation.values
+GOAL_EVALUATIONS = [MET, ON_TRACK, OVERDUE]
 
 # Only what a municipality has sent in counts; a draft or a returned report is not reported.
 REPORTED_STATES = (StatusReport.State.SUBMITTED, StatusReport.State.APPROVED)
 
+# How far along each own status is, for "steget"/"faldet"; "ikke relevant" has no place.
+_STATUS_RANK = {
+    MilestoneStatus.Status.NOT_STARTED: 0,
+    MilestoneStatus.Status.IN_PROGRESS: 1,
+    MilestoneStatus.Status.MET: 2,
+}
+
 
 def as_of(round_year):
     """The day a round's statuses are measured against: the end of the round's year, so
-    a milestone due "inden udgangen af 2017" is overdue in the 2017 status if not met."""
+    a milestone due "inden udgangen af 2017" is overdue in the 2017 status if not met.
+    An approximate deadline ("primo 2018") is stored as a date and read the same way."""
     return datetime.date(round_year, 12, 31)
 
 
@@ -110,6 +132,28 @@ def evaluate(status, due, on):
     if due is not None and due <= on:
         return OVERDUE
     return ON_TRACK
+
+
+def status_label(status):
+    return MilestoneStatus.Status(status).label if status else ""
+
+
+def change_text(previous, status):
+    """How an answer moved since the last round, in words ("ny: opfyldt", "faldet fra
+    opfyldt til i gang"); "" when it did not move."""
+    if previous == status:
+        return ""
+    words = {"before": status_label(previous), "now": status_label(status)}
+    if not previous:
+        return _("ny: %(now)s") % words
+    if not status:
+        return _("ikke indberettet (sidst: %(before)s)") % words
+    before, now = _STATUS_RANK.get(previous), _STATUS_RANK.get(status)
+    if before is None or now is None:
+        return _("ændret fra %(before)s til %(now)s") % words
+    if now > before:
+        return _("steget fra %(before)s til %(now)s") % words
+    return _("faldet fra %(before)s til %(now)s") % words
 
 
 def legend():
@@ -141,7 +185,7 @@ class Tally(Counter):
         """(evaluation, label, symbol, count) of the evaluations that occur (met always), in
         a fixed order."""
         return [
-            (e, EVALUATION_LABELS[e], EVALUATION_SYMBOLS[e], self[e])
+            (e, Evaluation(e).label, Evaluation(e).symbol, self[e])
             for e in EVALUATIONS
             if self[e] or e == MET
         ]
@@ -150,32 +194,38 @@ class Tally(Counter):
 @dataclass
 class Cell:
     """One answer to a milestone: a municipality's line, or the secretariat's joint
-    progress for a cluster or for the whole KKR."""
+    progress for a cluster or for the whole KKR. `previous` is the status in the last
+    published round ("" when unanswered then), None when there was no earlier round."""
 
     evaluation: str
     status: str = ""
     comment: str = ""
     evidence_url: str = ""
+    previous: str | None = None
 
     @property
     def label(self):
-        return EVALUATION_LABELS[self.evaluation]
+        return Evaluation(self.evaluation).label
 
     @property
     def short(self):
-        return EVALUATION_SHORT[self.evaluation]
+        return Evaluation(self.evaluation).short
 
     @property
     def symbol(self):
-        return EVALUATION_SYMBOLS[self.evaluation]
+        return Evaluation(self.evaluation).symbol
 
     @property
     def help(self):
-        return EVALUATION_HELP[self.evaluation]
+        return Evaluation(self.evaluation).help
 
     @property
     def status_label(self):
-        return MilestoneStatus.Status(self.status).label if self.status else ""
+        return status_label(self.status)
+
+    @property
+    def change(self):
+        return "" if self.previous is None else change_text(self.previous, self.status)
 
 
 @dataclass
@@ -207,7 +257,7 @@ class MilestoneProgress:
     def status_rows(self):
         """(label, count) of the self-reported statuses, and those not reported."""
         rows = [(label, self.statuses[value]) for value, label in MilestoneStatus.Status.choices]
-        rows.append((EVALUATION_LABELS[MISSING], self.tally[MISSING]))
+        rows.append((Evaluation.MISSING.label, self.tally[MISSING]))
         return rows
 
     @property
@@ -218,15 +268,32 @@ class MilestoneProgress:
 @dataclass
 class TrendPoint:
     year: int
-    tally: Tally
+    tally: Tally  # the goal's counted answers: municipalities (see GoalProgress.tally)
     baseline: bool = False  # the starting point when the goal was adopted
+    shared: Tally = field(default_factory=Tally)  # joint and cluster milestones
+
+
+@dataclass
+class Change:
+    """One answer that moved since the last round: `who` is a municipality, a cluster or
+    None for the whole KKR."""
+
+    goal: "GoalProgress"
+    milestone: MilestoneProgress
+    who: object
+    cell: Cell
 
 
 @dataclass
 class GoalProgress:
     goal: Goal
     milestones: list = field(default_factory=list)
+    # The goal's count basis: the answers of its per-municipality milestones, counted against
+    # the municipalities it applies to; a goal with only joint or cluster milestones counts
+    # those instead. `shared` counts joint and cluster answers apart.
     tally: Tally = field(default_factory=Tally)
+    shared: Tally = field(default_factory=Tally)
+    joint: Tally = field(default_factory=Tally)  # KKR-wide milestones only
     by_cluster: list = field(default_factory=list)  # (cluster or None, Tally)
     trend: list = field(default_factory=list)  # TrendPoint, oldest first
     decision: GoalDecision | None = None
@@ -237,15 +304,23 @@ class GoalProgress:
 
     @property
     def verdict_label(self):
-        return VERDICT_LABELS[self.verdict]
+        return Evaluation(self.verdict).label
 
     @property
     def verdict_symbol(self):
-        return VERDICT_SYMBOLS[self.verdict]
+        return Evaluation(self.verdict).symbol
 
     @property
     def municipality_milestones(self):
         return [m for m in self.milestones if m.per_municipality and m.asked]
+
+    @property
+    def shared_milestones(self):
+        return [m for m in self.milestones if not m.per_municipality and m.asked]
+
+    @property
+    def counts_municipalities(self):
+        return bool(self.municipality_milestones)
 
     @property
     def baseline(self):
@@ -262,28 +337,54 @@ class GoalProgress:
 
     @property
     def headline(self):
-        """(met, of, unit) for the goal in one phrase: over its per-municipality milestones
-        when it has any ("21 af 29 kommuner"), else over its milestones ("1 af 2 milepæle")."""
+        """(met, of, unit) of the goal's count basis in one phrase, the same figures as the
+        last bar of its trend: "21 af 29 kommuner" for one per-municipality milestone,
+        "40 af 58 kommunesvar" for several, "1 af 1 fælles milepæle" when it has none."""
         per_municipality = self.municipality_milestones
         if len(per_municipality) == 1:
-            tally = per_municipality[0].tally
-            return (tally.met, tally.total, _("kommuner"))
-        if per_municipality:
-            met = sum(m.tally.met for m in per_municipality)
-            total = sum(m.tally.total for m in per_municipality)
-            return (met, total, _("kommunesvar"))
-        asked = [m for m in self.milestones if m.asked]
-        return (
-            sum(1 for m in asked if m.tally.total and m.tally.met == m.tally.total),
-            len(asked),
-            _("milepæle"),
-        )
+            unit = _("kommuner")
+        elif per_municipality:
+            unit = _("kommunesvar")
+        else:
+            unit = _("fælles milepæle")
+        return (self.tally.met, self.tally.total, unit)
+
+    @property
+    def shared_line(self):
+        """(met, of) of the joint and cluster milestones when counted apart, else None."""
+        if not self.counts_municipalities or not self.shared.total:
+            return None
+        return (self.shared.met, self.shared.total)
 
     @property
     def baseline_now(self):
         """(met, of) now over the same milestones as `baseline`."""
         with_baseline = [m for m in self.milestones if m.has_baseline]
         return (sum(m.tally.met for m in with_baseline), sum(m.tally.total for m in with_baseline))
+
+    @property
+    def previous(self):
+        """The trend point of the last round before this one, or None."""
+        rounds = [p for p in self.trend if not p.baseline]
+        return rounds[-2] if len(rounds) >= 2 else None
+
+    @property
+    def change(self):
+        """(met before, of before, difference in met) since the last round, or None."""
+        if self.previous is None:
+            return None
+        before = self.previous.tally
+        return (before.met, before.total, self.tally.met - before.met)
+
+    @property
+    def changes(self):
+        """Every answer of the goal that moved since the last round."""
+        return [
+            Change(self, mp, who, cell)
+            for mp in self.milestones
+            for who, cell in mp.cells.items()
+            if cell.change
+        ]
 
 
 @dataclass
@@ -296,19 +397,26 @@ class MunicipalityLine:
 @dataclass
 class RoundProgress:
     round: StatusRound
-    region: object
-    paper: object
+    region: Region
+    paper: GoalPaper
     municipalities: list
     clusters: list
     goals: list  # GoalProgress, in the paper's order
-    reports: dict  # municipality id -> {"state", "submitted_at"}
+    reports: dict  # municipality id -> {"state", "submitted_at", "submitted_by_name"}
     trend_years: list
     indicator_values: dict  # (municipality id, indicator id) -> value
-    tally: Tally = field(default_factory=Tally)
+    tally: Tally = field(default_factory=Tally)  # municipalities' answers over all goals
+    previous_year: int | None = None
+    # The stored record this was rebuilt from; None for today's (live) data.
+    publication: object = None
 
     @property
     def published(self):
-        return self.round.state == StatusRound.State.PUBLISHED
+        return self.publication is not None
+
+    @property
+    def published_at(self):
+        return self.publication.published_at if self.publication else None
 
     @property
     def commitments(self):
@@ -320,9 +428,11 @@ class RoundProgress:
 
     @property
     def verdicts(self):
-        """(verdict, label, symbol, number of goals) over the commitments."""
+        """(evaluation, label, symbol, number of goals) over the commitments."""
         counts = Counter(g.verdict for g in self.commitments)
-        return [(v, VERDICT_LABELS[v], VERDICT_SYMBOLS[v], counts[v]) for v in VERDICT_LABELS]
+        return [
+            (v, Evaluation(v).label, Evaluation(v).symbol, counts[v]) for v in GOAL_EVALUATIONS
+        ]
 
     @property
     def decisions(self):
@@ -335,6 +445,11 @@ class RoundProgress:
     @property
     def reported_count(self):
         return sum(1 for r in self.reports.values() if r["state"] in REPORTED_STATES)
+
+    @property
+    def changes(self):
+        """[(goal, [Change, …])] of the commitments that moved since the last round."""
+        return [(g, g.changes) for g in self.commitments if g.changes]
 
     def clusters_with_municipalities(self):
         """[(cluster or None, [municipality, …])] in the clusters' order, for the matrix."""
@@ -377,76 +492,224 @@ class RoundProgress:
             for indicator in goal.indicators
         ]
 
+    def municipality(self, kommunekode):
+        """The municipality as the round shows it (its name as published), or None."""
+        return next((m for m in self.municipalities if m.kommunekode == kommunekode), None)
 
-def round_progress(status_round):
-    """Progress of the round's paper in `status_round`, with the trend over the paper's
-    published rounds up to it. A fixed number of queries (12)."""
+
+# --- loading: the rows a round shows ---------------------------------------------------------
+
+
+def _fields(model):
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def _row(instance):
+    return {name: getattr(instance, name) for name in _fields(type(instance))}
+
+
+def _submitter(row):
+    """The submitter's full name, else the username ("" when nobody submitted)."""
+    full = " ".join(
+        part for part in (row.pop("submitted_by__first_name"), row.pop("submitted_by__last_name"))
+        if part
+    )
+    username = row.pop("submitted_by__username")
+    row["submitted_by_name"] = full or username or ""
+    return row
+
+
+def _rows(status_round):
+    """Everything `status_round` shows, as plain rows that serialise to JSON. A fixed number
+    of queries (at most 15)."""
     status_round = StatusRound.objects.select_related("paper__region").get(pk=status_round.pk)
     paper = status_round.paper
     region = paper.region
-    on = as_of(status_round.year)
-
     trend_rounds = list(
         StatusRound.objects.filter(paper=paper, year__lte=status_round.year)
         .filter(Q(state=StatusRound.State.PUBLISHED) | Q(pk=status_round.pk))
         .order_by("year")
         .values_list("pk", "year")
     )
-    goals = list(
-        Goal.objects.filter(paper=paper).select_related("theme", "parent").order_by("order", "pk")
-    )
-    milestones = list(Milestone.objects.filter(goal__paper=paper).order_by("order", "pk"))
-    indicators = list(Indicator.objects.filter(goal__paper=paper).order_by("order", "pk"))
-    municipalities = list(
-        Municipality.objects.filter(region=region).select_related("cluster").order_by("name")
-    )
-    clusters = list(Cluster.objects.filter(region=region).order_by("order", "name"))
-    reports = {
-        row["municipality_id"]: row
-        for row in StatusReport.objects.filter(round=status_round).values(
-            "municipality_id", "state", "submitted_at"
-        )
-    }
-    lines = MilestoneStatus.objects.filter(
-        report__round=status_round, report__state__in=REPORTED_STATES
-    ).values("report__municipality_id", "milestone_id", "status", "comment", "evidence_url")
-    trend_counts = (
-        MilestoneStatus.objects.filter(
-            report__round__in=[pk for pk, _year in trend_rounds],
-            report__state__in=REPORTED_STATES,
-        )
-        .exclude(status="")
-        .values("report__round_id", "milestone_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    joint = JointProgress.objects.filter(round__in=[pk for pk, _year in trend_rounds]).values(
-        "round_id", "milestone_id", "cluster_id", "status", "comment"
-    )
-    decisions = {
-        d.goal_id: d
-        for d in GoalDecision.objects.filter(round=status_round).select_related("new_goal")
-    }
-    indicator_values = {
-        (row["report__municipality_id"], row["indicator_id"]): row["value"]
+    trend_pks = [pk for pk, _year in trend_rounds]
+    earlier = [(pk, year) for pk, year in trend_rounds if year < status_round.year]
+    previous_pk, previous_year = earlier[-1] if earlier else (None, None)
+    reported = {"report__state__in": REPORTED_STATES}
+    rows = {
+        "format": 1,
+        "year": status_round.year,
+        "region": _row(region),
+        "paper": _row(paper),
+        "themes": list(Theme.objects.filter(paper=paper).values(*_fields(Theme))),
+        "goals": list(
+            Goal.objects.filter(paper=paper).order_by("order", "pk").values(*_fields(Goal))
+        ),
+        "milestones": list(
+            Milestone.objects.filter(goal__paper=paper)
+            .order_by("order", "pk")
+            .values(*_fields(Milestone))
+        ),
+        "indicators": list(
+            Indicator.objects.filter(goal__paper=paper)
+            .order_by("order", "pk")
+            .values(*_fields(Indicator))
+        ),
+        "municipalities": list(
+            Municipality.objects.filter(region=region)
+            .order_by("name")
+            .values(*_fields(Municipality))
+        ),
+        "clusters": list(
+            Cluster.objects.filter(region=region).order_by("order", "name").values(*_fields(Cluster))
+        ),
+        "reports": [
+            _submitter(row)
+            for row in StatusReport.objects.filter(round=status_round).values(
+                "municipality_id",
+                "state",
+                "submitted_at",
+                "submitted_by__username",
+                "submitted_by__first_name",
+                "submitted_by__last_name",
+            )
+        ],
+        "lines": list(
+            MilestoneStatus.objects.filter(report__round=status_round, **reported).values(
+                "report__municipality_id", "milestone_id", "status", "comment", "evidence_url"
+            )
+        ),
+        "trend_rounds": [[pk, year] for pk, year in trend_rounds],
+        "trend_counts": list(
+            MilestoneStatus.objects.filter(report__round__in=trend_pks, **reported)
+            .exclude(status="")
+            .values("report__round_id", "milestone_id", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
+        "joint": list(
+            JointProgress.objects.filter(round__in=trend_pks).values(
+                "round_id", "milestone_id", "cluster_id", "status", "comment"
+            )
+        ),
+        "decisions": list(
+            GoalDecision.objects.filter(round=status_round).values(
+                "goal_id",
+                "decision",
+                "comment",
+                "new_goal_id",
+                "new_goal__number",
+                "new_goal__title",
+                "new_goal__paper_id",
+            )
+        ),
         # Like the lines: a draft's numbers were never sent, so nobody reads them here.
-        for row in IndicatorValue.objects.filter(
-            report__round=status_round, report__state__in=REPORTED_STATES
-        ).values("report__municipality_id", "indicator_id", "value")
+        "indicator_values": list(
+            IndicatorValue.objects.filter(report__round=status_round, **reported).values(
+                "report__municipality_id", "indicator_id", "value"
+            )
+        ),
+        "previous_round": previous_pk,
+        "previous_year": previous_year,
+        # Run when there is no earlier round too (finds nothing), so the count stays flat.
+        "previous_lines": list(
+            MilestoneStatus.objects.filter(report__round=previous_pk, **reported)
+            .exclude(status="")
+            .values("report__municipality_id", "milestone_id", "status")
+        ),
     }
+    return rows
 
-    answers = {
-        (row["report__municipality_id"], row["milestone_id"]): row for row in lines
-    }  # current round, per municipality
+
+# --- assembling: the objects the templates read ----------------------------------------------
+
+
+def _instances(model, rows):
+    """Unsaved model instances from rows, each value parsed back from its JSON form (dates,
+    decimals), so a stored record reads like today's objects (`get_scope_display`, …)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    return [
+        model(**{name: fields[name].to_python(value) for name, value in row.items()})
+        for row in rows
+    ]
+
+
+_DATETIME = models.DateTimeField()
+_DECIMAL = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+def _assemble(rows, status_round, publication=None):
+    """Progress objects from `rows` (fresh from `_rows`, or stored in a publication)."""
+    (region,) = _instances(Region, [rows["region"]])
+    (paper,) = _instances(GoalPaper, [rows["paper"]])
+    paper.region = region
+    themes = {t.pk: t for t in _instances(Theme, rows["themes"])}
+    goals = _instances(Goal, rows["goals"])
+    goal_of = {goal.pk: goal for goal in goals}
+    for goal in goals:
+        goal.paper = paper
+        goal.theme = themes.get(goal.theme_id)
+        goal.parent = goal_of.get(goal.parent_id)
+    milestones = _instances(Milestone, rows["milestones"])
+    for milestone in milestones:
+        milestone.goal = goal_of[milestone.goal_id]
+    indicators = _instances(Indicator, rows["indicators"])
+    clusters = _instances(Cluster, rows["clusters"])
+    cluster_of = {c.pk: c for c in clusters}
+    municipalities = _instances(Municipality, rows["municipalities"])
+    for municipality in municipalities:
+        municipality.region = region
+        municipality.cluster = cluster_of.get(municipality.cluster_id)
+    reports = {
+        row["municipality_id"]: {
+            "state": row["state"],
+            "submitted_at": _DATETIME.to_python(row["submitted_at"]),
+            "submitted_by_name": row.get("submitted_by_name", ""),
+        }
+        for row in rows["reports"]
+    }
+    decisions = {}
+    for row in rows["decisions"]:
+        decision = GoalDecision(
+            goal_id=row["goal_id"], decision=row["decision"], comment=row["comment"]
+        )
+        if row["new_goal_id"]:
+            decision.new_goal = Goal(
+                pk=row["new_goal_id"],
+                number=row["new_goal__number"],
+                title=row["new_goal__title"],
+                paper_id=row["new_goal__paper_id"],
+            )
+        decisions[row["goal_id"]] = decision
+    indicator_values = {
+        (row["report__municipality_id"], row["indicator_id"]): (
+            None if row["value"] is None else _DECIMAL.to_python(row["value"])
+        )
+        for row in rows["indicator_values"]
+    }
+    trend_rounds = [tuple(pair) for pair in rows["trend_rounds"]]
+    year = rows["year"]
+    on = as_of(year)
+
+    answers = {(row["report__municipality_id"], row["milestone_id"]): row for row in rows["lines"]}
     joint_rows = defaultdict(dict)  # round id -> {(milestone id, cluster id): row}
-    for row in joint:
+    for row in rows["joint"]:
         joint_rows[row["round_id"]][(row["milestone_id"], row["cluster_id"])] = row
     history = defaultdict(Counter)  # (round id, milestone id) -> Counter(status)
-    for row in trend_counts:
+    for row in rows["trend_counts"]:
         history[(row["report__round_id"], row["milestone_id"])][row["status"]] += row["n"]
+    previous_pk = rows["previous_round"]
+    # The answers of the last round, for "change since": None when there was no such round.
+    previous = None
+    if previous_pk is not None:
+        previous = {
+            (row["report__municipality_id"], row["milestone_id"]): row["status"]
+            for row in rows["previous_lines"]
+        }
+        for (milestone_pk, cluster_pk), row in joint_rows[previous_pk].items():
+            previous[("joint", milestone_pk, cluster_pk)] = row["status"]
 
     # What the round asks (as goals.rounds.reporting_milestones), or what was answered anyway.
-    goal_of = {goal.pk: goal for goal in goals}
+    current_pk = trend_rounds[-1][0] if trend_rounds else None
     asked = {
         m.pk
         for m in milestones
@@ -454,15 +717,15 @@ def round_progress(status_round):
         and goal_of[m.goal_id].state == Goal.State.ACTIVE
     }
     asked |= {milestone_pk for _municipality, milestone_pk in answers}
-    asked |= {milestone_pk for milestone_pk, _cluster in joint_rows[status_round.pk]}
+    asked |= {milestone_pk for milestone_pk, _cluster in joint_rows[current_pk]}
 
     milestones_of = defaultdict(list)
     for milestone in milestones:
         milestones_of[milestone.goal_id].append(milestone)
+    cluster_of_municipality = {m.pk: m.cluster_id for m in municipalities}
     indicators_of = defaultdict(list)
     for indicator in indicators:
         indicators_of[indicator.goal_id].append(indicator)
-    cluster_of = {m.pk: m.cluster_id for m in municipalities}
 
     progress = RoundProgress(
         round=status_round,
@@ -472,8 +735,10 @@ def round_progress(status_round):
         clusters=clusters,
         goals=[],
         reports=reports,
-        trend_years=[year for _pk, year in trend_rounds],
+        trend_years=[y for _pk, y in trend_rounds],
         indicator_values=indicator_values,
+        previous_year=rows["previous_year"],
+        publication=publication,
     )
     for goal in goals:
         gp = GoalProgress(
@@ -485,15 +750,19 @@ def round_progress(status_round):
                 gp.milestones.append(MilestoneProgress(milestone=milestone))
                 continue
             mp = _milestone_progress(
-                milestone, on, municipalities, clusters, answers, joint_rows[status_round.pk]
+                milestone, on, municipalities, clusters, answers, joint_rows[current_pk], previous
             )
             gp.milestones.append(mp)
-            gp.tally.update(mp.tally)
-            for key, cell in mp.cells.items():
-                if mp.per_municipality:
-                    cluster_tallies[cluster_of[key]][cell.evaluation] += 1
-                elif mp.scope == Milestone.Scope.CLUSTER:
-                    cluster_tallies[key][cell.evaluation] += 1
+            if mp.per_municipality:
+                gp.tally.update(mp.tally)
+                for key, cell in mp.cells.items():
+                    cluster_tallies[cluster_of_municipality[key]][cell.evaluation] += 1
+            else:
+                gp.shared.update(mp.tally)
+                if mp.scope == Milestone.Scope.JOINT:
+                    gp.joint.update(mp.tally)
+        if not gp.counts_municipalities:
+            gp.tally = Tally(gp.shared)
         gp.by_cluster = [(c, cluster_tallies[c.pk]) for c in clusters if c.pk in cluster_tallies]
         if None in cluster_tallies:
             gp.by_cluster.append((None, cluster_tallies[None]))
@@ -501,29 +770,34 @@ def round_progress(status_round):
         gp.verdict = _verdict(gp, on)
         gp.matrix = []
         for cluster, group in progress.clusters_with_municipalities():
-            rows = [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group]
-            tally = Tally(cell.evaluation for _m, cells in rows for cell in cells)
-            gp.matrix.append((cluster, tally, rows))
+            row_cells = [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group]
+            tally = Tally(cell.evaluation for _m, cells in row_cells for cell in cells)
+            gp.matrix.append((cluster, tally, row_cells))
         progress.goals.append(gp)
-        progress.tally.update(gp.tally)
+        if gp.counts_municipalities:
+            progress.tally.update(gp.tally)
     return progress
 
 
-def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_rows):
+
+def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_rows, previous):
     mp = MilestoneProgress(milestone=milestone)
     if milestone.scope == Milestone.Scope.MUNICIPALITY:
-        keyed = [(m.pk, answers.get((m.pk, milestone.pk))) for m in municipalities]
-    elif milestone.scope == Milestone.Scope.CLUSTER:
-        keyed = [(c.pk, joint_rows.get((milestone.pk, c.pk))) for c in clusters]
+        keyed = [(m.pk, answers.get((m.pk, milestone.pk)), (m.pk, milestone.pk)) for m in municipalities]
     else:
-        keyed = [(None, joint_rows.get((milestone.pk, None)))]
-    for key, row in keyed:
+        keys = [c.pk for c in clusters] if milestone.scope == Milestone.Scope.CLUSTER else [None]
+        keyed = [
+            (key, joint_rows.get((milestone.pk, key)), ("joint", milestone.pk, key))
+            for key in keys
+        ]
+    for key, row, previous_key in keyed:
         status = row["status"] if row else ""
         cell = Cell(
             evaluation=evaluate(status, milestone.due, on),
             status=status,
             comment=row["comment"] if row else "",
             evidence_url=(row or {}).get("evidence_url", ""),
+            previous=None if previous is None else previous.get(previous_key, ""),
         )
         mp.cells[key] = cell
         mp.tally[cell.evaluation] += 1
@@ -533,7 +807,8 @@ def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_
 
 
 def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
-    """The goal's tally in each round, after its baseline (when the paper gave one)."""
+    """The goal's counts in each round, after its baseline (when the paper gave one), on
+    the goal's count basis (see GoalProgress.tally)."""
     points = []
     baseline = gp.baseline
     if baseline is not None:
@@ -544,12 +819,12 @@ def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
         )
     for round_pk, year in trend_rounds:
         on = as_of(year)
-        tally = Tally()
+        tally, shared = Tally(), Tally()
         for mp in gp.milestones:
             milestone = mp.milestone
             if not mp.asked:
                 continue
-            if milestone.scope == Milestone.Scope.MUNICIPALITY:
+            if mp.per_municipality:
                 counts = history.get((round_pk, milestone.pk), Counter())
                 answered = sum(counts.values())
                 for status, n in counts.items():
@@ -559,35 +834,76 @@ def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
                 keys = [c.pk for c in clusters] if milestone.scope == "cluster" else [None]
                 for key in keys:
                     row = joint_rows[round_pk].get((milestone.pk, key))
-                    tally[evaluate(row["status"] if row else "", milestone.due, on)] += 1
-        points.append(TrendPoint(year=year, tally=tally))
+                    shared[evaluate(row["status"] if row else "", milestone.due, on)] += 1
+        if not gp.counts_municipalities:
+            tally = Tally(shared)
+        points.append(TrendPoint(year=year, tally=tally, shared=shared))
     return points
 
 
 def _verdict(gp, on):
-    """Achieved, on track or behind, for the summary. Achieved when the round's decision
-    ticked it off or every answer is met; behind when any milestone is overdue or its
-    deadline has passed without an answer."""
+    """Met, on track or overdue, for the summary. Met when the round's decision ticked it
+    off or every answer is met; overdue when any milestone is overdue or its deadline has
+    passed without an answer."""
     if (gp.decision and gp.decision.decision == GoalDecision.Decision.ACHIEVED) or (
         gp.goal.state == Goal.State.ACHIEVED
     ):
-        return ACHIEVED
-    if gp.tally.total and gp.tally[MET] + gp.tally[NOT_RELEVANT] == gp.tally.total:
-        return ACHIEVED
+        return MET
+    answers = gp.tally + gp.shared if gp.counts_municipalities else Tally(gp.tally)
+    total = sum(answers[e] for e in EVALUATIONS)
+    if total and answers[MET] + answers[NOT_RELEVANT] == total:
+        return MET
     for mp in gp.milestones:
         if mp.tally[OVERDUE]:
-            return BEHIND
+            return OVERDUE
         if mp.tally[MISSING] and mp.milestone.due is not None and mp.milestone.due <= on:
-            return BEHIND
+            return OVERDUE
     return ON_TRACK
 
 
+# --- the public entry points -------------------------------------------------------------------
+
+
+def round_progress(status_round):
+    """Today's progress of the round's paper in `status_round` (live data), with the trend
+    over the paper's published rounds up to it. A fixed number of queries (at most 15)."""
+    return _assemble(_rows(status_round), status_round)
+
+
+def freeze(status_round, *, by=None, reason=""):
+    """Store what `status_round` shows now as its next publication (see the module
+    docstring); returns the `Publication`."""
+    from reports.models import Publication
+
+    return Publication.objects.add(status_round, payload=_rows(status_round), by=by, reason=reason)
+
+
+def published_progress(status_round, version=None):
+    """The round as published: its latest publication, or `version`, rebuilt from the stored
+    record (two queries). None when the round has no such publication."""
+    from reports.models import Publication
+
+    publication = Publication.objects.of_round(status_round, version).first()
+    if publication is None:
+        return None
+    return _assemble(publication.payload, publication.round, publication)
+
+
 def latest_published_round(region, paper=None):
-    """The region's newest published round (of `paper` when given), or None."""
-    rounds = StatusRound.objects.in_region(region).filter(state=StatusRound.State.PUBLISHED)
+    """The region's newest round with a publication (of `paper` when given), or None. A round
+    reopened for a correction keeps showing its last publication meanwhile."""
+    from reports.models import Publication
+
+    publications = Publication.objects.filter(round__paper__region=region)
     if paper is not None:
-        rounds = rounds.filter(paper=paper)
-    return rounds.select_related("paper__region").order_by("-year", "-published_at").first()
+        publications = publications.filter(round__paper=paper)
+    publication = (
+        publications.defer("payload")
+        .select_related("round__paper__region")
+        .order_by("-round__year", "-published_at")
+        .first()
+    )
+    return publication.round if publication else None
 
 
 def municipality_history(progress, municipality):

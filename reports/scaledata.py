@@ -29,6 +29,7 @@ from goals.models import (
     Theme,
 )
 from municipalities.models import Cluster, Municipality, Region
+from reports.progress import freeze
 
 REGIONS = [
     # slug, name, code, number of municipalities
@@ -377,6 +378,8 @@ def _rounds(paper, years, rng, publish_last=True):
             )
             for goal in goals
         )
+        if published:
+            freeze(status_round)
     return made, lines_made
 
 

@@ -21,8 +21,22 @@ urlpatterns = [
         views.municipality_paper_pdf,
         name="municipality_paper_pdf",
     ),
+    # Every version of a corrected round stays readable and downloadable.
+    path(
+        "rapporter/<slug:region>/<int:year>/v<int:version>/statuspapir.pdf",
+        views.region_paper_pdf,
+        name="region_paper_pdf_version",
+    ),
+    path(
+        "rapporter/<slug:region>/<int:year>/v<int:version>/<int:kommunekode>.pdf",
+        views.municipality_paper_pdf,
+        name="municipality_paper_pdf_version",
+    ),
     path("<slug:region>/", views.region_page, name="region"),
     path("<slug:region>/maal/<int:pk>/", views.goal_page, name="goal"),
     path("<slug:region>/kommuner/<int:kommunekode>/", views.municipality_page, name="municipality"),
     path("<slug:region>/status/<int:year>/", views.status_page, name="status"),
+    path(
+        "<slug:region>/status/<int:year>/v<int:version>/", views.status_page, name="status_version"
+    ),
 ]

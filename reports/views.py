@@ -1,7 +1,10 @@
 """Public pages: the regions, their goals and progress, each municipality's status and the
 yearly status papers (served from storage, never rendered on request).
 
-Only published rounds are public; everything shown comes from `reports.progress`.
+Only published rounds are public, and only as published: every status, count, text and
+PDF shown here is rebuilt from the round's publication (`reports.progress.published_progress`),
+never from today's goals. The live parts (the region's papers and goals as they stand, a
+goal's current text) are kept visibly apart from a published status.
 """
 
 from django.db.models import Count, Prefetch
@@ -14,9 +17,14 @@ from django.views.decorators.http import require_safe
 from goals.models import Goal, GoalDecision, GoalPaper, StatusRound
 from municipalities.models import Municipality, Region
 from reports import charts
-from reports.models import StoredPaper
+from reports.models import Publication, StoredPaper
 from reports.papers import download_filename
-from reports.progress import latest_published_round, legend, municipality_history, round_progress
+from reports.progress import (
+    latest_published_round,
+    legend,
+    municipality_history,
+    published_progress,
+)
 
 PUBLIC_PAPER_STATES = (GoalPaper.State.ADOPTED, GoalPaper.State.ARCHIVED)
 
@@ -26,17 +34,25 @@ def _get_region(slug):
 
 
 def _get_published_round(region, year):
-    """The region's published round of `year` (the newest paper's when several), or 404."""
-    status_round = (
-        StatusRound.objects.in_region(region)
-        .filter(year=year, state=StatusRound.State.PUBLISHED)
-        .select_related("paper__region")
-        .order_by("-paper__adopted_year", "-pk")
+    """The region's round of `year` that has a publication (the newest paper's when
+    several), or 404. A round reopened for a correction stays public as last published."""
+    publication = (
+        Publication.objects.filter(round__paper__region=region, round__year=year)
+        .defer("payload")
+        .select_related("round__paper__region")
+        .order_by("-round__paper__adopted_year", "-round__pk")
         .first()
     )
-    if status_round is None:
+    if publication is None:
         raise Http404("Ingen offentliggjort status for året.")
-    return status_round
+    return publication.round
+
+
+def _get_published_progress(status_round, version=None):
+    progress = published_progress(status_round, version)
+    if progress is None:
+        raise Http404("Ingen sådan version.")
+    return progress
 
 
 def _with_charts(progress):
@@ -47,17 +63,18 @@ def _with_charts(progress):
 
 def _published_years(region):
     return list(
-        StatusRound.objects.in_region(region)
-        .filter(state=StatusRound.State.PUBLISHED)
-        .order_by("-year")
-        .values_list("year", flat=True)
+        Publication.objects.filter(round__paper__region=region)
+        .order_by("-round__year")
+        .values_list("round__year", flat=True)
         .distinct()
     )
 
 
 @require_safe
 def home(request):
-    published = StatusRound.objects.filter(state=StatusRound.State.PUBLISHED).order_by("-year")
+    published = (
+        StatusRound.objects.filter(publications__isnull=False).distinct().order_by("-year")
+    )
     regions = Region.objects.annotate(municipality_count=Count("municipalities")).prefetch_related(
         Prefetch(
             "papers",
@@ -74,7 +91,7 @@ def home(request):
 def region_page(request, region):
     region = _get_region(region)
     status_round = latest_published_round(region)
-    progress = _with_charts(round_progress(status_round)) if status_round else None
+    progress = _with_charts(published_progress(status_round)) if status_round else None
     papers = (
         GoalPaper.objects.in_region(region)
         .filter(state__in=PUBLIC_PAPER_STATES)
@@ -111,12 +128,16 @@ def goal_page(request, region, pk):
     )
     status_round = latest_published_round(region, paper=goal.paper)
     goal_progress = None
+    progress = None
     if status_round:
-        progress = round_progress(status_round)
-        goal_progress = next(g for g in progress.goals if g.goal.pk == goal.pk)
-        goal_progress.chart = charts.trend_chart(goal_progress)
+        progress = published_progress(status_round)
+        # A goal added to the paper after the publication has no published status yet.
+        goal_progress = next((g for g in progress.goals if g.goal.pk == goal.pk), None)
+        if goal_progress is not None:
+            goal_progress.chart = charts.trend_chart(goal_progress)
     decisions = (
-        GoalDecision.objects.filter(goal=goal, round__state=StatusRound.State.PUBLISHED)
+        GoalDecision.objects.filter(goal=goal, round__publications__isnull=False)
+        .distinct()
         .select_related("round", "new_goal")
         .order_by("-round__year")
     )
@@ -127,6 +148,7 @@ def goal_page(request, region, pk):
             "region": region,
             "goal": goal,
             "round": status_round,
+            "progress": progress,
             "g": goal_progress,
             "decisions": decisions,
             "legend": legend(),
@@ -141,7 +163,7 @@ def municipality_page(request, region, kommunekode):
         Municipality.objects.select_related("cluster"), region=region, kommunekode=kommunekode
     )
     status_round = latest_published_round(region)
-    progress = round_progress(status_round) if status_round else None
+    progress = published_progress(status_round) if status_round else None
     context = {"region": region, "municipality": municipality, "progress": progress}
     if progress:
         history = municipality_history(progress, municipality)
@@ -155,10 +177,10 @@ def municipality_page(request, region, kommunekode):
 
 
 @require_safe
-def status_page(request, region, year):
+def status_page(request, region, year, version=None):
     region = _get_region(region)
     status_round = _get_published_round(region, year)
-    progress = _with_charts(round_progress(status_round))
+    progress = _with_charts(_get_published_progress(status_round, version))
     return render(
         request,
         "reports/status.html",
@@ -166,6 +188,8 @@ def status_page(request, region, year):
             "region": region,
             "round": status_round,
             "progress": progress,
+            "publication": progress.publication,
+            "versions": Publication.objects.of_round(status_round).defer("payload"),
             "years": _published_years(region),
             "legend": legend(),
             "papers_rendering": StoredPaper.objects.rendering(status_round),
@@ -173,14 +197,11 @@ def status_page(request, region, year):
     )
 
 
-def _serve(request, status_round, municipality=None):
-    stored = (
-        StoredPaper.objects.filter(
-            round=status_round, municipality=municipality, state=StoredPaper.State.DONE
-        )
-        .exclude(file="")
-        .first()
-    )
+def _serve(request, status_round, municipality=None, version=None):
+    publication = Publication.objects.of_round(status_round, version).defer("payload").first()
+    if publication is None:
+        raise Http404("Ingen sådan version.")
+    stored = StoredPaper.objects.served(publication, municipality)
     if stored is None:
         # Published but still rendering (or failed: the secretariat sees it in the admin).
         response = render(
@@ -191,16 +212,16 @@ def _serve(request, status_round, municipality=None):
         )
         response["Retry-After"] = "60"
         return response
-    # A republished round renders the paper again: browsers and proxies keep their copy only
+    # A republished round stores a new version: browsers and proxies keep their copy only
     # while the stored file is the same one (no-cache = ask first; a 304 costs nothing).
-    rendered = stored.rendered_at or status_round.published_at
+    rendered = stored.rendered_at or publication.published_at
     etag = quote_etag(f"{stored.pk}-{rendered.timestamp():.6f}-{stored.file.name}")
     last_modified = int(rendered.timestamp())
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         response = FileResponse(
             stored.file.open("rb"),
-            filename=download_filename(status_round, municipality),
+            filename=download_filename(status_round, municipality, version),
             content_type="application/pdf",
         )
     response["ETag"] = etag
@@ -210,14 +231,14 @@ def _serve(request, status_round, municipality=None):
 
 
 @require_safe
-def region_paper_pdf(request, region, year):
+def region_paper_pdf(request, region, year, version=None):
     status_round = _get_published_round(_get_region(region), year)
-    return _serve(request, status_round)
+    return _serve(request, status_round, version=version)
 
 
 @require_safe
-def municipality_paper_pdf(request, region, year, kommunekode):
+def municipality_paper_pdf(request, region, year, kommunekode, version=None):
     region = _get_region(region)
     status_round = _get_published_round(region, year)
     municipality = get_object_or_404(Municipality, region=region, kommunekode=kommunekode)
-    return _serve(request, status_round, municipality)
+    return _serve(request, status_round, municipality, version=version)

@@ -246,7 +246,7 @@ def build_round(paper, year, *, state="published", lines=(), joint=(), decisions
     region (approved, or a draft for the kommunekoder in `drafts`), with `lines` as
     (kommunekode, goal number, milestone order, status, comment), `joint` as
     (goal number, milestone order, status) and `decisions` as (goal number, decision,
-    comment)."""
+    comment). A published round is frozen as its first publication, as publishing does."""
     from django.utils import timezone
 
     from goals.models import (
@@ -295,6 +295,10 @@ def build_round(paper, year, *, state="published", lines=(), joint=(), decisions
             decision=decision,
             comment=comment,
         )
+    if published:
+        from reports.progress import freeze
+
+        freeze(status_round)
     return status_round
 
 

@@ -11,7 +11,7 @@ from django.db import close_old_connections
 
 from goals.models import StatusRound
 from kkrmaal.celery import app
-from reports.models import StoredPaper
+from reports.models import Publication, StoredPaper
 from reports.papers import schedule_papers
 from tests.conftest import build_round
 
@@ -64,7 +64,7 @@ def test_a_worker_on_redis_renders_the_published_papers(celery_on_redis, paper, 
         paper, 2018, lines=[(code, "1", 1, "met", "") for code in municipalities]
     )
 
-    rows = schedule_papers(status_round)
+    rows = schedule_papers(Publication.objects.of_round(status_round).first())
 
     # Queued on Redis, not rendered inline.
     assert len(rows) == 4

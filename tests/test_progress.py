@@ -6,8 +6,6 @@ import datetime
 from goals.models import Goal, GoalPaper, Milestone, StatusRound
 from municipalities.models import Municipality, Region
 from reports.progress import (
-    ACHIEVED,
-    BEHIND,
     MET,
     MISSING,
     NOT_RELEVANT,
@@ -75,13 +73,19 @@ def test_goal_share_against_its_baseline(status_history):
 def test_verdicts_and_decisions(status_history):
     progress = round_progress(status_history[2018])
 
-    assert _goal(progress, "1").verdict == BEHIND  # Hillerød is overdue
-    assert _goal(progress, "2").verdict == ACHIEVED  # ticked off by the round's decision
+    assert _goal(progress, "1").verdict == OVERDUE  # Hillerød is overdue
+    assert _goal(progress, "2").verdict == MET  # ticked off by the round's decision
     assert {v: n for v, _label, _symbol, n in progress.verdicts} == {
-        ACHIEVED: 1,
+        MET: 1,
         ON_TRACK: 0,
-        BEHIND: 1,
+        OVERDUE: 1,
     }
+    # Goals are judged in the same words as the lines.
+    assert [label for _v, label, _symbol, _n in progress.verdicts] == [
+        "Opfyldt",
+        "På vej",
+        "Forsinket",
+    ]
     assert [g.goal.number for g in progress.decisions] == ["1", "2"]
 
 
@@ -92,8 +96,10 @@ def test_rollup_per_cluster_and_region(status_history, clusters):
     # Milestone 1/1 only: the joint milestone has no cluster.
     assert by_cluster[clusters["Byen"]][MET] == 2
     assert by_cluster[clusters["Nord"]][OVERDUE] == 1
-    assert progress.tally[MET] == 4  # 2 + joint + København's 2/1
-    assert progress.tally.total == 7  # 3 + 1 joint + 3
+    # Municipalities' answers only: the joint milestone is counted apart, per goal.
+    assert progress.tally[MET] == 3  # 2 on 1/1 + København's 2/1
+    assert progress.tally.total == 6
+    assert _goal(progress, "1").shared.total == 1 and _goal(progress, "1").shared[MET] == 1
 
 
 def test_trend_runs_from_baseline_over_published_rounds(status_history, paper):
@@ -107,9 +113,10 @@ def test_trend_runs_from_baseline_over_published_rounds(status_history, paper):
     baseline, first, second = goal.trend
     assert baseline.tally[MET] == 1
     assert (first.tally[MET], first.tally[OVERDUE], first.tally[MISSING]) == (1, 1, 1)
-    # 2017's joint milestone was in progress, due end of 2018: on track.
-    assert first.tally[ON_TRACK] == 1
-    assert (second.tally[MET], second.tally[OVERDUE]) == (3, 1)
+    # The joint milestone is counted apart: 2017 in progress, due end of 2018: on track.
+    assert first.tally.total == 3 and first.shared[ON_TRACK] == 1
+    assert (second.tally[MET], second.tally[OVERDUE]) == (2, 1)
+    assert second.shared[MET] == 1
 
 
 def test_an_unpublished_round_is_left_out_of_later_trends_but_previews_itself(
@@ -186,5 +193,5 @@ def test_midtjylland_baseline_18_of_19_to_19_of_19(db):
 
     g = progress.goals[0]
     assert g.baseline == (18, 19, 2012) and g.baseline_now == (19, 19)
-    assert g.verdict == ACHIEVED
+    assert g.verdict == MET
     assert [(p.year, p.tally[MET]) for p in g.trend] == [(2012, 18), (2013, 19)]

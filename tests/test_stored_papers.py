@@ -58,7 +58,7 @@ def test_publishing_stores_the_region_paper_and_every_municipality_pdf(
     }
     region_paper = stored.get(municipality=None)
     assert region_paper.file.name.endswith(
-        "statuspapirer/hovedstaden/2018/KKR-Hovedstaden-status-2018.pdf"
+        "statuspapirer/hovedstaden/2018/v1/KKR-Hovedstaden-status-2018.pdf"
     )
     with region_paper.file.open("rb") as f:
         assert f.read(5) == b"%PDF-"
@@ -132,19 +132,35 @@ def test_a_failed_render_shows_in_the_admin_and_can_be_retried(
     assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 200
 
 
-def test_republishing_replaces_the_file_under_the_same_name(
-    closed_2018, secretariat, django_capture_on_commit_callbacks
+def test_republishing_keeps_the_earlier_version_downloadable(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks
 ):
     _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
-    first_name = StoredPaper.objects.get(round=closed_2018, municipality=None).file.name
+    first = StoredPaper.objects.get(round=closed_2018, municipality=None)
+    with first.file.open("rb") as f:
+        first_pdf = f.read()
     rounds.reopen_round(closed_2018, reason="Rettelse af Frederiksbergs status", by=secretariat)
     rounds.close_round(closed_2018, by=secretariat)
 
     _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
 
-    stored = StoredPaper.objects.get(round=closed_2018, municipality=None)
-    assert stored.file.name == first_name and stored.attempts == 2
-    assert StoredPaper.objects.filter(round=closed_2018).count() == 4
+    second = StoredPaper.objects.get(round=closed_2018, municipality=None, publication__version=2)
+    assert second.file.name.endswith(
+        "statuspapirer/hovedstaden/2018/v2/KKR-Hovedstaden-status-2018.pdf"
+    )
+    assert StoredPaper.objects.filter(round=closed_2018).count() == 8  # 4 per version
+    # The earlier version stays, file and address.
+    response = client.get("/rapporter/hovedstaden/2018/v1/statuspapir.pdf")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == first_pdf
+    response = client.get("/rapporter/hovedstaden/2018/v2/statuspapir.pdf")
+    assert 'filename="KKR-Hovedstaden-status-2018-v2.pdf"' in response["Content-Disposition"]
+    assert client.get("/rapporter/hovedstaden/2018/v1/147.pdf").status_code == 200
+    assert client.get("/rapporter/hovedstaden/2018/v3/statuspapir.pdf").status_code == 404
+    # The address without a version serves the newest.
+    response = client.get("/rapporter/hovedstaden/2018/statuspapir.pdf")
+    with second.file.open("rb") as f:
+        assert b"".join(response.streaming_content) == f.read()
 
 
 def test_admin_previews_a_draft_round_for_its_own_region_only(
