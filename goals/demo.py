@@ -29,6 +29,7 @@ from goals.models import (
     StatusRound,
 )
 from municipalities.models import Membership, Municipality, Region
+from reports.models import Publication
 
 # The papers the demo history is about: the adopted goals with milestones to report on.
 DEMO_PAPERS = {
@@ -267,7 +268,8 @@ class _RoundStory:
             rounds.decide_goal(
                 status_round, goal, decision=decision, comment=comment, by=self.secretariat
             )
-        rounds.publish_round(status_round, by=self.secretariat)
+        # Published by _play_round once the timestamps are in the round's own year, so the
+        # frozen record shows those dates.
 
     def met_shares(self, status_round):
         """Each reported goal with the share of its municipal lines reported as met."""
@@ -312,7 +314,6 @@ def _backdate(status_round, year):
     StatusRound.objects.filter(pk=status_round.pk).update(
         opened_at=_aware(opens),
         closed_at=_aware(deadline + datetime.timedelta(days=14)),
-        published_at=_aware(deadline + datetime.timedelta(days=30)),
     )
     for report in status_round.reports.all():
         submitted = deadline - datetime.timedelta(days=rng.randint(0, 30))
@@ -372,6 +373,10 @@ def _play_round(paper, year, stage, users, earlier, today):
             status_round._history_user = story.secretariat
             status_round.save()
             _backdate(status_round, year)
+            rounds.publish_round(status_round, by=story.secretariat)
+            published_at = _aware(status_round.deadline + datetime.timedelta(days=30))
+            StatusRound.objects.filter(pk=status_round.pk).update(published_at=published_at)
+            Publication.objects.filter(round=status_round).update(published_at=published_at)
         else:
             status_round = StatusRound.objects.create(
                 paper=paper,

@@ -430,9 +430,7 @@ class RoundProgress:
     def verdicts(self):
         """(evaluation, label, symbol, number of goals) over the commitments."""
         counts = Counter(g.verdict for g in self.commitments)
-        return [
-            (v, Evaluation(v).label, Evaluation(v).symbol, counts[v]) for v in GOAL_EVALUATIONS
-        ]
+        return [(v, Evaluation(v).label, Evaluation(v).symbol, counts[v]) for v in GOAL_EVALUATIONS]
 
     @property
     def decisions(self):
@@ -511,7 +509,8 @@ def _row(instance):
 def _submitter(row):
     """The submitter's full name, else the username ("" when nobody submitted)."""
     full = " ".join(
-        part for part in (row.pop("submitted_by__first_name"), row.pop("submitted_by__last_name"))
+        part
+        for part in (row.pop("submitted_by__first_name"), row.pop("submitted_by__last_name"))
         if part
     )
     username = row.pop("submitted_by__username")
@@ -560,7 +559,9 @@ def _rows(status_round):
             .values(*_fields(Municipality))
         ),
         "clusters": list(
-            Cluster.objects.filter(region=region).order_by("order", "name").values(*_fields(Cluster))
+            Cluster.objects.filter(region=region)
+            .order_by("order", "name")
+            .values(*_fields(Cluster))
         ),
         "reports": [
             _submitter(row)
@@ -779,16 +780,16 @@ def _assemble(rows, status_round, publication=None):
     return progress
 
 
-
 def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_rows, previous):
     mp = MilestoneProgress(milestone=milestone)
     if milestone.scope == Milestone.Scope.MUNICIPALITY:
-        keyed = [(m.pk, answers.get((m.pk, milestone.pk)), (m.pk, milestone.pk)) for m in municipalities]
+        keyed = [
+            (m.pk, answers.get((m.pk, milestone.pk)), (m.pk, milestone.pk)) for m in municipalities
+        ]
     else:
         keys = [c.pk for c in clusters] if milestone.scope == Milestone.Scope.CLUSTER else [None]
         keyed = [
-            (key, joint_rows.get((milestone.pk, key)), ("joint", milestone.pk, key))
-            for key in keys
+            (key, joint_rows.get((milestone.pk, key)), ("joint", milestone.pk, key)) for key in keys
         ]
     for key, row, previous_key in keyed:
         status = row["status"] if row else ""

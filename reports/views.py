@@ -72,9 +72,7 @@ def _published_years(region):
 
 @require_safe
 def home(request):
-    published = (
-        StatusRound.objects.filter(publications__isnull=False).distinct().order_by("-year")
-    )
+    published = StatusRound.objects.filter(publications__isnull=False).distinct().order_by("-year")
     regions = Region.objects.annotate(municipality_count=Count("municipalities")).prefetch_related(
         Prefetch(
             "papers",

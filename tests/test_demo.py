@@ -11,8 +11,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from goals.models import GoalDecision, JointProgress, MilestoneStatus, StatusReport, StatusRound
-from goals.signals import round_published
 from municipalities.models import Membership
+from reports import papers
 
 pytestmark = pytest.mark.django_db
 
@@ -24,23 +24,18 @@ DEMO_PAPERS = {
 
 
 @pytest.fixture
-def published_rounds(settings):
-    """The rounds published through goals.rounds.publish_round (its signal), recorded instead
-    of rendering their PDFs: those are the reports tests' business and take minutes."""
+def published_rounds(settings, monkeypatch):
+    """The rounds published through goals.rounds.publish_round, recorded instead of rendering
+    their PDFs: those are the reports tests' business and take minutes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    saved = round_published.receivers[:]
-    round_published.receivers.clear()
-    round_published.sender_receivers_cache.clear()
     published = []
 
-    def record(sender, round, **kwargs):
-        published.append((round.paper.region.slug, round.year))
+    def record(publication):
+        published.append((publication.round.paper.region.slug, publication.round.year))
+        return []
 
-    round_published.connect(record, dispatch_uid="test-demo")
-    yield published
-    round_published.disconnect(dispatch_uid="test-demo")
-    round_published.receivers[:] = saved
-    round_published.sender_receivers_cache.clear()
+    monkeypatch.setattr(papers, "schedule_papers", record)
+    return published
 
 
 def run_demo(*args, capture_on_commit):

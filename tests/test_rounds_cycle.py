@@ -18,7 +18,7 @@ from goals.models import (
     StatusReport,
     StatusRound,
 )
-from goals.signals import round_published
+from reports.models import Publication, StoredPaper
 
 
 @pytest.fixture
@@ -155,20 +155,16 @@ def test_full_cycle(
     with pytest.raises(rounds.TransitionError):
         rounds.publish_round(planned_round, by=secretariat)
     rounds.close_round(planned_round, by=secretariat)
-    published = []
-
-    def receiver(sender, round, **kwargs):
-        published.append(round.pk)
-
-    round_published.connect(receiver, dispatch_uid="test-cycle")
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            rounds.publish_round(planned_round, by=secretariat)
-    finally:
-        round_published.disconnect(dispatch_uid="test-cycle")
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.publish_round(planned_round, by=secretariat)
     planned_round.refresh_from_db()
     assert planned_round.state == StatusRound.State.PUBLISHED
-    assert published == [planned_round.pk]
+    # Frozen as its first publication, with its papers rendered after the commit.
+    publication = Publication.objects.latest_for(planned_round)
+    assert (publication.version, publication.published_by) == (1, secretariat)
+    assert set(
+        StoredPaper.objects.filter(publication=publication).values_list("state", flat=True)
+    ) == {StoredPaper.State.DONE}
 
     with pytest.raises(rounds.TransitionError):
         rounds.decide_goal(planned_round, acute, decision="continue", by=secretariat)
