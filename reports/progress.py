@@ -275,12 +275,10 @@ class TrendPoint:
 
 @dataclass
 class Change:
-    """One answer that moved since the last round: `who` is a municipality, a cluster or
-    None for the whole KKR."""
+    """One answer that moved since the last round."""
 
-    goal: "GoalProgress"
     milestone: MilestoneProgress
-    who: object
+    who: str  # the municipality's or cluster's name, or "Fælles for KKR"
     cell: Cell
 
 
@@ -301,6 +299,7 @@ class GoalProgress:
     indicators: list = field(default_factory=list)
     # [(cluster or None, Tally, [(municipality, [Cell per municipality milestone]), …])]
     matrix: list = field(default_factory=list)
+    changes: list = field(default_factory=list)  # Change, for every answer that moved
 
     @property
     def verdict_label(self):
@@ -375,17 +374,6 @@ class GoalProgress:
             return None
         before = self.previous.tally
         return (before.met, before.total, self.tally.met - before.met)
-
-    @property
-    def changes(self):
-        """Every answer of the goal that moved since the last round."""
-        return [
-            Change(self, mp, who, cell)
-            for mp in self.milestones
-            for who, cell in mp.cells.items()
-            if cell.change
-        ]
-
 
 @dataclass
 class MunicipalityLine:
@@ -769,6 +757,7 @@ def _assemble(rows, status_round, publication=None):
             gp.by_cluster.append((None, cluster_tallies[None]))
         gp.trend = _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters)
         gp.verdict = _verdict(gp, on)
+        gp.changes = _changes(gp, municipalities, clusters)
         gp.matrix = []
         for cluster, group in progress.clusters_with_municipalities():
             row_cells = [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group]
@@ -778,6 +767,22 @@ def _assemble(rows, status_round, publication=None):
         if gp.counts_municipalities:
             progress.tally.update(gp.tally)
     return progress
+
+
+def _changes(gp, municipalities, clusters):
+    names = {m.pk: m.name for m in municipalities}
+    cluster_names = {c.pk: _("Klynge %(name)s") % {"name": c.name} for c in clusters}
+    changes = []
+    for mp in gp.milestones:
+        for key, cell in mp.cells.items():
+            if not cell.change:
+                continue
+            if mp.per_municipality:
+                who = names[key]
+            else:
+                who = cluster_names[key] if key is not None else _("Fælles for KKR")
+            changes.append(Change(mp, who, cell))
+    return changes
 
 
 def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_rows, previous):

@@ -33,7 +33,7 @@ def test_hilleroed_reads_its_own_answers_beside_the_region(status_history, munic
     assert "Kommunekode 219" in text and "Klynge Nord" in text
     # Its answers: milestone 1/1 in progress and overdue, milestone 2/1 left blank.
     assert "Alle kommuner har en akutfunktion" in text
-    assert "Forsinket" in text and "Indberettet: i gang" in text
+    assert "Forsinket" in text and "Kommunens status: i gang" in text
     assert "Ikke indberettet" in text
     # The region's totals beside them: 2 of 3 met milestone 1/1, 1 of 3 milestone 2/1.
     assert "2 af 3" in text and "1 af 3" in text
