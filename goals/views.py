@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from goals import evidence, rounds
+from reports import progress
 from goals.forms import (
     DecisionForm,
     JointProgressForm,
@@ -191,6 +192,9 @@ def report_form(request, pk):
     report = _get_report_for_user(request, pk)
     refusal = rounds.reporting_refusal(report)
     lines, values = _report_rows(report)
+    for line in lines:
+        # What the saved status will be evaluated as once submitted (reports.progress).
+        line.evaluation = progress.line_evaluation(line.status, line.milestone, report.round.year)
     previous_lines, previous_values = _previous_answers(report, lines, values)
     submitting = request.method == "POST" and "submit" in request.POST
     options = {
@@ -447,6 +451,8 @@ def review_report(request, pk):
     previous_lines, previous_values = _previous_answers(report, lines, values)
     for line in lines:
         line.previous = previous_lines.get(line.milestone_id)
+        if line.previous is not None:
+            line.change = progress.change_text(line.previous.status, line.status)
     for value in values:
         value.previous = previous_values.get(value.indicator_id)
     return render(

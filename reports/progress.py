@@ -156,6 +156,14 @@ def change_text(previous, status):
     return _("faldet fra %(before)s til %(now)s") % words
 
 
+def line_evaluation(status, milestone, year):
+    """The `Cell` a saved status of `milestone` will count as in the round of `year` once
+    the report is submitted (shown beside the line on the report form); None while blank."""
+    if not status:
+        return None
+    return Cell(evaluation=evaluate(status, milestone.due, as_of(year)), status=status)
+
+
 def legend():
     """One example cell per evaluation, for the legends under tables and charts."""
     return [Cell(evaluation=e) for e in EVALUATIONS]
