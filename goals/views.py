@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from goals import evidence, rounds
-from reports import progress
 from goals.forms import (
     DecisionForm,
     JointProgressForm,
@@ -41,6 +40,7 @@ from goals.models import (
     StatusRound,
 )
 from municipalities.models import Municipality, Region
+from reports.evaluation import change_text, line_evaluation
 
 REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
 
@@ -193,8 +193,8 @@ def report_form(request, pk):
     refusal = rounds.reporting_refusal(report)
     lines, values = _report_rows(report)
     for line in lines:
-        # What the saved status will be evaluated as once submitted (reports.progress).
-        line.evaluation = progress.line_evaluation(line.status, line.milestone, report.round.year)
+        # What the saved status will be evaluated as once submitted (reports.evaluation).
+        line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
     previous_lines, previous_values = _previous_answers(report, lines, values)
     submitting = request.method == "POST" and "submit" in request.POST
     options = {
@@ -452,7 +452,7 @@ def review_report(request, pk):
     for line in lines:
         line.previous = previous_lines.get(line.milestone_id)
         if line.previous is not None:
-            line.change = progress.change_text(line.previous.status, line.status)
+            line.change = change_text(line.previous.status, line.status)
     for value in values:
         value.previous = previous_values.get(value.indicator_id)
     return render(

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from goals.models import StatusReport, StatusRound
 from reports import background, charts
+from reports.evaluation import legend
 from reports.models import StoredPaper
-from reports.progress import legend, published_progress, round_progress
+from reports.progress import published_progress, round_progress
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a paper is not news.

@@ -16,18 +16,8 @@ unpublished round). Publishing stores the rows of step 1 as a `reports.models.Pu
 a published page, PDF or export is rebuilt from the record and never from today's goals,
 milestones or municipalities.
 
-Two vocabularies are never mixed: the municipality's own status (`MilestoneStatus.Status`:
-ikke påbegyndt, i gang, opfyldt, ikke relevant; shown as "Kommunens status") and the
-portal's `Evaluation` from that status and the milestone's deadline at the end of the
-round's year (shown as "Vurdering"):
-
-- met: reported as met;
-- on track: not met, the deadline is still ahead;
-- overdue: not met and the deadline has passed;
-- missing: nothing reported (no submitted or approved report, or the line left blank);
-- not relevant: reported as not relevant.
-
-A goal is judged in the same words (met, on track, overdue).
+Each answer carries the municipality's own status and the portal's evaluation of it, two
+vocabularies defined in reports/evaluation.py.
 
 A milestone is answered per municipality, per cluster (the secretariat's joint progress
 with a cluster) or once for the whole KKR (joint progress without a cluster); each answer
@@ -37,7 +27,6 @@ to (`GoalProgress.tally`); its joint and cluster milestones are counted apart
 the PDF.
 """
 
-import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -59,181 +48,21 @@ from goals.models import (
     Theme,
 )
 from municipalities.models import Cluster, Municipality, Region
-
-
-class Evaluation(models.TextChoices):
-    """The portal's evaluation of an answer, and of a goal (met, on track, overdue)."""
-
-    MET = "met", _("Opfyldt")
-    ON_TRACK = "on_track", _("På vej")
-    OVERDUE = "overdue", _("Forsinket")
-    MISSING = "missing", _("Ikke indberettet")
-    NOT_RELEVANT = "not_relevant", _("Ikke relevant")
-
-    # A symbol beside the colour, so a cell reads in black and white and for the
-    # colour-blind (the symbols are in DejaVu Sans, which the PDFs embed); a short word for
-    # narrow matrix cells; and the rule in one sentence.
-    @property
-    def symbol(self):
-        return _LOOKS[self.value][0]
-
-    @property
-    def short(self):
-        return _LOOKS[self.value][1]
-
-    @property
-    def help(self):
-        return _LOOKS[self.value][2]
-
-
-_LOOKS = {
-    "met": ("✓", _("Opfyldt"), _("Kommunen har meldt milepælen opfyldt.")),
-    "on_track": ("◐", _("På vej"), _("Ikke opfyldt endnu, men fristen er ikke nået.")),
-    "overdue": ("✗", _("Forsinket"), _("Fristen er overskredet, og milepælen er ikke opfyldt.")),
-    "missing": ("?", _("Mangler"), _("Der er ikke indsendt status for milepælen.")),
-    "not_relevant": ("–", _("Ikke rel."), _("Kommunen har meldt milepælen ikke relevant.")),
-}
-
-# Plain strings in cells, tallies and the stored record (they serialise to JSON as is).
-MET = Evaluation.MET.value
-ON_TRACK = Evaluation.ON_TRACK.value
-OVERDUE = Evaluation.OVERDUE.value
-MISSING = Evaluation.MISSING.value
-NOT_RELEVANT = Evaluation.NOT_RELEVANT.value
-EVALUATIONS = Evaluation.values
-GOAL_EVALUATIONS = [MET, ON_TRACK, OVERDUE]
-
-# Only what a municipality has sent in counts; a draft or a returned report is not reported.
-REPORTED_STATES = (StatusReport.State.SUBMITTED, StatusReport.State.APPROVED)
-
-# How far along each own status is, for "steget"/"faldet"; "ikke relevant" has no place.
-_STATUS_RANK = {
-    MilestoneStatus.Status.NOT_STARTED: 0,
-    MilestoneStatus.Status.IN_PROGRESS: 1,
-    MilestoneStatus.Status.MET: 2,
-}
-
-
-def as_of(round_year):
-    """The day a round's statuses are measured against: the end of the round's year, so
-    a milestone due "inden udgangen af 2017" is overdue in the 2017 status if not met.
-    An approximate deadline ("primo 2018") is stored as a date and read the same way."""
-    return datetime.date(round_year, 12, 31)
-
-
-def evaluate(status, due, on):
-    """The evaluation of one self-reported status for a milestone due `due`, on day `on`."""
-    if status == MilestoneStatus.Status.MET:
-        return MET
-    if status == MilestoneStatus.Status.NOT_RELEVANT:
-        return NOT_RELEVANT
-    if not status:
-        return MISSING
-    if due is not None and due <= on:
-        return OVERDUE
-    return ON_TRACK
-
-
-def status_label(status):
-    return MilestoneStatus.Status(status).label if status else ""
-
-
-def change_text(previous, status):
-    """How an answer moved since the last round, in words ("ny: opfyldt", "faldet fra
-    opfyldt til i gang"); "" when it did not move."""
-    if previous == status:
-        return ""
-    words = {"before": status_label(previous), "now": status_label(status)}
-    if not previous:
-        return _("ny: %(now)s") % words
-    if not status:
-        return _("ikke indberettet (sidst: %(before)s)") % words
-    before, now = _STATUS_RANK.get(previous), _STATUS_RANK.get(status)
-    if before is None or now is None:
-        return _("ændret fra %(before)s til %(now)s") % words
-    if now > before:
-        return _("steget fra %(before)s til %(now)s") % words
-    return _("faldet fra %(before)s til %(now)s") % words
-
-
-def line_evaluation(status, milestone, year):
-    """The `Cell` a saved status of `milestone` will count as in the round of `year` once
-    the report is submitted (shown beside the line on the report form); None while blank."""
-    if not status:
-        return None
-    return Cell(evaluation=evaluate(status, milestone.due, as_of(year)), status=status)
-
-
-def legend():
-    """One example cell per evaluation, for the legends under tables and charts."""
-    return [Cell(evaluation=e) for e in EVALUATIONS]
-
-
-class Tally(Counter):
-    """Counts of cells per evaluation, with the totals a page shows."""
-
-    def __missing__(self, key):
-        # Templates look `tally.total` up as tally["total"] first; only evaluations count.
-        if key in EVALUATIONS:
-            return 0
-        raise KeyError(key)
-
-    @property
-    def total(self):
-        return sum(self[e] for e in EVALUATIONS)
-
-    @property
-    def met(self):
-        return self[MET]
-
-    def share(self, evaluation):
-        return round(100 * self[evaluation] / self.total) if self.total else 0
-
-    def rows(self):
-        """(evaluation, label, symbol, count) of the evaluations that occur (met always), in
-        a fixed order."""
-        return [
-            (e, Evaluation(e).label, Evaluation(e).symbol, self[e])
-            for e in EVALUATIONS
-            if self[e] or e == MET
-        ]
-
-
-@dataclass
-class Cell:
-    """One answer to a milestone: a municipality's line, or the secretariat's joint
-    progress for a cluster or for the whole KKR. `previous` is the status in the last
-    published round ("" when unanswered then), None when there was no earlier round."""
-
-    evaluation: str
-    status: str = ""
-    comment: str = ""
-    evidence_url: str = ""
-    previous: str | None = None
-
-    @property
-    def label(self):
-        return Evaluation(self.evaluation).label
-
-    @property
-    def short(self):
-        return Evaluation(self.evaluation).short
-
-    @property
-    def symbol(self):
-        return Evaluation(self.evaluation).symbol
-
-    @property
-    def help(self):
-        return Evaluation(self.evaluation).help
-
-    @property
-    def status_label(self):
-        return status_label(self.status)
-
-    @property
-    def change(self):
-        return "" if self.previous is None else change_text(self.previous, self.status)
+from reports.evaluation import (
+    EVALUATIONS,
+    GOAL_EVALUATIONS,
+    MET,
+    MISSING,
+    NOT_RELEVANT,
+    ON_TRACK,
+    OVERDUE,
+    REPORTED_STATES,
+    Cell,
+    Evaluation,
+    Tally,
+    as_of,
+    evaluate,
+)
 
 
 @dataclass
@@ -382,6 +211,7 @@ class GoalProgress:
             return None
         before = self.previous.tally
         return (before.met, before.total, self.tally.met - before.met)
+
 
 @dataclass
 class MunicipalityLine:

@@ -17,14 +17,10 @@ from django.views.decorators.http import require_safe
 from goals.models import Goal, GoalDecision, GoalPaper, StatusRound
 from municipalities.models import Municipality, Region
 from reports import charts
+from reports.evaluation import legend
 from reports.models import Publication, StoredPaper
 from reports.papers import download_filename
-from reports.progress import (
-    latest_published_round,
-    legend,
-    municipality_history,
-    published_progress,
-)
+from reports.progress import latest_published_round, municipality_history, published_progress
 
 PUBLIC_PAPER_STATES = (GoalPaper.State.ADOPTED, GoalPaper.State.ARCHIVED)
 

@@ -5,15 +5,8 @@ import datetime
 
 from goals.models import Goal, GoalPaper, Milestone, StatusRound
 from municipalities.models import Municipality, Region
-from reports.progress import (
-    MET,
-    MISSING,
-    NOT_RELEVANT,
-    ON_TRACK,
-    OVERDUE,
-    evaluate,
-    round_progress,
-)
+from reports.evaluation import MET, MISSING, NOT_RELEVANT, ON_TRACK, OVERDUE, evaluate
+from reports.progress import round_progress
 from tests.conftest import SCRIPT_COMMENT, build_round
 
 

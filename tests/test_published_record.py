@@ -16,16 +16,9 @@ from goals import rounds
 from goals.models import Goal, Milestone, MilestoneStatus, StatusReport, StatusRound
 from municipalities.models import Municipality
 from reports import papers
+from reports.evaluation import MET, MISSING, ON_TRACK, OVERDUE, change_text
 from reports.models import Publication, StoredPaper
-from reports.progress import (
-    MET,
-    MISSING,
-    ON_TRACK,
-    OVERDUE,
-    change_text,
-    published_progress,
-    round_progress,
-)
+from reports.progress import published_progress, round_progress
 from tests.conftest import build_round, submitted
 
 pytestmark = pytest.mark.django_db
