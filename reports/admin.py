@@ -1,6 +1,7 @@
-"""Admin for the PDF status papers: the stored papers of published rounds (pending, done or
-failed, with a retry that needs no republishing) and a preview of any round's paper, drafts
-included, with the "UDKAST" watermark. Region scoped like every admin of the portal."""
+"""Admin for what publishing keeps: each round's publications (versions, who, when and why;
+the record itself is never edited by hand), the stored papers of each publication (pending,
+done or failed, with a retry that needs no republishing) and a preview of any round's paper,
+drafts included, with the "UDKAST" watermark. Region scoped like every admin of the portal."""
 
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
@@ -15,7 +16,7 @@ from django.utils.translation import ngettext
 
 from municipalities.admin import RegionScopedAdmin, ViewOnlyMixin
 from reports import papers, previews
-from reports.models import PaperPreview, StoredPaper
+from reports.models import PaperPreview, Publication, StoredPaper
 
 
 def pdf_preview_response(request, status_round, municipality=None):
@@ -42,11 +43,26 @@ def pdf_preview_response(request, status_round, municipality=None):
     )
 
 
+@admin.register(Publication)
+class PublicationAdmin(ViewOnlyMixin, RegionScopedAdmin):
+    region_path = "round__paper__region"
+    list_display = ["__str__", "version", "published_at", "published_by", "reason"]
+    list_filter = [("round__paper__region", admin.RelatedOnlyFieldListFilter), "round__year"]
+    list_select_related = ["round__paper__region", "published_by"]
+    fields = readonly_fields = ["round", "version", "published_at", "published_by", "reason"]
+    ordering = ["-round__year", "-version"]
+
+    def get_queryset(self, request):
+        # The frozen record can be large; the list and the page show only who, when and why.
+        return super().get_queryset(request).defer("payload")
+
+
 @admin.register(StoredPaper)
 class StoredPaperAdmin(RegionScopedAdmin):
     region_path = "round__paper__region"
     list_display = [
         "round_label",
+        "version",
         "document",
         "state_label",
         "rendered_at",
@@ -58,7 +74,7 @@ class StoredPaperAdmin(RegionScopedAdmin):
         ("round__paper__region", admin.RelatedOnlyFieldListFilter),
         "round__year",
     ]
-    list_select_related = ["round__paper__region", "municipality"]
+    list_select_related = ["round__paper__region", "municipality", "publication"]
     search_fields = ["municipality__name", "municipality__kommunekode", "round__paper__title"]
     readonly_fields = [
         "round",
@@ -82,6 +98,10 @@ class StoredPaperAdmin(RegionScopedAdmin):
     @admin.display(description=_("runde"), ordering="round__year")
     def round_label(self, obj):
         return f"{obj.round.paper.region.name} {obj.round.year}"
+
+    @admin.display(description=_("version"), ordering="publication__version")
+    def version(self, obj):
+        return obj.publication.version if obj.publication_id else "–"
 
     @admin.display(description=_("dokument"), ordering="municipality__name")
     def document(self, obj):

@@ -165,6 +165,12 @@ def test_republishing_makes_a_new_version_and_keeps_the_first(
     assert "3 af 3 kommuner" in text and "Frederiksbergs status var forkert" in text
     assert client.get("/hovedstaden/status/2018/v3/").status_code == 404
 
+    # The secretariat sees the versions and the reason in the admin; nobody edits them there.
+    client.force_login(secretariat)
+    changelist = client.get("/admin/reports/publication/").content.decode()
+    assert "Frederiksbergs status var forkert" in changelist
+    assert client.get(f"/admin/reports/publication/{latest.pk}/delete/").status_code == 403
+
 
 def test_the_version_key_is_cheap_and_moves_with_each_publishing(
     published_2018, django_assert_max_num_queries
