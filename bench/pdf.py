@@ -69,7 +69,7 @@ def main():
     from django.test.utils import setup_test_environment
 
     from goals.models import StatusRound
-    from reports.models import StoredPaper
+    from reports.models import Publication, StoredPaper
     from reports.papers import html_to_pdf, render_status_paper, render_stored, status_paper_html
     from reports.scaledata import generate_scale_data
 
@@ -120,7 +120,9 @@ def main():
         f"(+{rss_peak - rss_before:.0f} MB over the warmed-up process; target < 400 MB)"
     )
 
-    stored = StoredPaper.objects.create(round=status_round)
+    stored = StoredPaper.objects.create(
+        round=status_round, publication=Publication.objects.latest_for(status_round)
+    )
     render_stored(stored)
     client = Client()
     url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"

@@ -91,9 +91,6 @@ def paper_path(stored, filename):
 
 
 class StoredPaperQuerySet(models.QuerySet):
-    def for_region_paper(self, status_round):
-        return self.filter(round=status_round, municipality__isnull=True)
-
     def rendering(self, status_round):
         """Whether any of the round's papers is still being rendered."""
         return self.filter(round=status_round, state=self.model.State.PENDING).exists()

@@ -291,7 +291,8 @@ class RoundProgress:
         lines = []
         for goal in self.goals:
             for mp in goal.milestones:
-                if mp.per_municipality and mp.asked:
+                # A municipality added after a publication has no line in it.
+                if mp.per_municipality and municipality.pk in mp.cells:
                     lines.append(MunicipalityLine(goal, mp, mp.cells[municipality.pk]))
         return lines
 
