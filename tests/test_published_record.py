@@ -289,8 +289,9 @@ def test_the_review_page_shows_how_each_line_moved(
 
     page = _page(client, f"/sekretariat/indberetninger/{report.pk}/")
 
-    assert "Steget fra i gang til opfyldt" in page or "Ændret fra ikke relevant til opfyldt" in page
+    # Frederiksberg: milestone 2/1 was "ikke relevant" in 2018, now "opfyldt"; 1/1 unchanged.
     assert "Ændret fra ikke relevant til opfyldt" in page
+    assert page.count('class="change"') == 1
 
 
 def test_reading_a_publication_is_one_query(status_history, django_assert_max_num_queries):
