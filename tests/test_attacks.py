@@ -474,11 +474,14 @@ def test_a_public_pdf_is_revalidated_and_changes_with_a_republish(client, status
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from reports.models import StoredPaper
+    from reports.models import Publication, StoredPaper
 
     status_round = status_history[2018]
     stored = StoredPaper.objects.create(
-        round=status_round, state=StoredPaper.State.DONE, rendered_at=timezone.now()
+        round=status_round,
+        publication=Publication.objects.latest_for(status_round),
+        state=StoredPaper.State.DONE,
+        rendered_at=timezone.now(),
     )
     stored.file.save("status.pdf", ContentFile(b"%PDF-1.7 first"), save=True)
     url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
@@ -525,10 +528,10 @@ def slow_render(monkeypatch):
     release, calls = threading.Event(), []
     render = papers.render_status_paper
 
-    def slow(status_round, municipality=None):
+    def slow(status_round, municipality=None, **options):
         calls.append(municipality)
         release.wait(timeout=5)
-        return render(status_round, municipality)
+        return render(status_round, municipality, **options)
 
     monkeypatch.setattr(papers, "render_status_paper", slow)
     return release, calls
