@@ -66,7 +66,7 @@ class PublishedReadOnlyMixin:
         return obj
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and self._round_of(obj).state == StatusRound.State.PUBLISHED:
+        if obj is not None and self._round_of(obj).is_published:
             return False
         return super().has_change_permission(request, obj)
 
@@ -127,7 +127,7 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
         return False
 
     def get_queryset(self, request):
-        done = Q(reports__state__in=[StatusReport.State.SUBMITTED, StatusReport.State.APPROVED])
+        done = Q(reports__state__in=StatusReport.REPORTED_STATES)
         return (
             super()
             .get_queryset(request)
@@ -298,7 +298,7 @@ class JointProgressForm(forms.ModelForm):
         # Refused here, with the input kept, rather than in save_model after the admin has
         # already said "changed successfully".
         cleaned = super().clean()
-        refusal = rounds.secretariat_refusal(self.instance.round)
+        refusal = self.instance.round.secretariat_refusal()
         if refusal:
             self.add_error(None, refusal)
         return cleaned
@@ -352,13 +352,8 @@ class GoalDecisionForm(forms.ModelForm):
             refusal = rounds.revision_refusal(goal, new_goal)
             if refusal:
                 self.add_error("new_goal", refusal)
-        if status_round and status_round.state in (
-            StatusRound.State.PLANNED,
-            StatusRound.State.PUBLISHED,
-        ):
-            self.add_error(
-                "round", _("Der kan kun træffes beslutninger i en åben eller lukket runde.")
-            )
+        if status_round and (refusal := status_round.secretariat_refusal()):
+            self.add_error("round", refusal)
         return cleaned
 
 

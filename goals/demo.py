@@ -24,6 +24,7 @@ from goals.models import (
     GoalDecision,
     GoalPaper,
     JointProgress,
+    Milestone,
     MilestoneStatus,
     StatusReport,
     StatusRound,
@@ -274,7 +275,7 @@ class _RoundStory:
     def met_shares(self, status_round):
         """Each reported goal with the share of its municipal lines reported as met."""
         goals = {}
-        for m in rounds.reporting_milestones(self.paper):
+        for m in Milestone.objects.reported_on(self.paper).select_related("goal"):
             goals.setdefault(m.goal, [])
         lines = MilestoneStatus.objects.filter(report__round=status_round).select_related(
             "milestone"

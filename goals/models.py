@@ -77,9 +77,6 @@ class GoalPaper(models.Model):
     def __str__(self):
         return f"{self.title} ({self.first_year}–{self.last_year})"
 
-    def natural_key(self):
-        return (self.source,)
-
     @property
     def period(self):
         if self.first_year == self.last_year:
@@ -111,11 +108,11 @@ class GoalQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(paper__region=region)
 
-    def active(self):
-        return self.filter(state=Goal.State.ACTIVE)
-
-    def commitments(self):
-        return self.filter(kind=Goal.Kind.COMMITMENT)
+    def reported_on(self):
+        """The goals a status round asks about: the active commitments (KKR-mål).
+        Development areas and goals still in the pipeline are not reported on; one adopted
+        as a goal becomes active and enters the next round opened."""
+        return self.filter(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
 
 
 class Goal(models.Model):
@@ -192,6 +189,23 @@ class Goal(models.Model):
     def region(self):
         return self.paper.region
 
+    @property
+    def is_commitment(self):
+        return self.kind == self.Kind.COMMITMENT
+
+    @property
+    def is_reported_on(self):
+        """This goal's answer to `GoalQuerySet.reported_on`, for goals already loaded."""
+        return self.is_commitment and self.state == self.State.ACTIVE
+
+
+class GoalPartQuerySet(models.QuerySet):
+    """Milestones and indicators: what hangs off a goal."""
+
+    def reported_on(self, paper):
+        """Those a status round of `paper` asks about (see `GoalQuerySet.reported_on`)."""
+        return self.filter(goal__in=Goal.objects.filter(paper=paper).reported_on())
+
 
 class Milestone(models.Model):
     class Scope(models.TextChoices):
@@ -226,6 +240,7 @@ class Milestone(models.Model):
     baseline_of = models.PositiveSmallIntegerField(_("ud af"), null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField(_("udgangspunkt år"), null=True, blank=True)
 
+    objects = GoalPartQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -272,6 +287,7 @@ class Indicator(models.Model):
     )
     description = models.TextField(_("beskrivelse"), blank=True)
 
+    objects = GoalPartQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -286,6 +302,10 @@ class Indicator(models.Model):
 class StatusRoundQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(paper__region=region)
+
+    def published(self):
+        """The rounds the public sees."""
+        return self.filter(state=StatusRound.State.PUBLISHED)
 
 
 class StatusRound(models.Model):
@@ -332,6 +352,43 @@ class StatusRound(models.Model):
     def region(self):
         return self.paper.region
 
+    @property
+    def is_open(self):
+        return self.state == self.State.OPEN
+
+    @property
+    def is_published(self):
+        return self.state == self.State.PUBLISHED
+
+    def is_past_deadline(self, today):
+        """Open, and the municipalities' deadline has passed."""
+        return self.is_open and today > self.deadline
+
+    def secretariat_refusal(self):
+        """Why the secretariat cannot record progress or decisions in the round now, or
+        None: not before the round is opened, nor once it is published (until reopened)."""
+        if self.is_published:
+            return _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
+        if self.state == self.State.PLANNED:
+            return _("Runden er ikke åbnet endnu.")
+        return None
+
+
+class StatusReportQuerySet(models.QuerySet):
+    def reported(self):
+        """Reports the municipality has sent in: only these count in the progress."""
+        return self.filter(state__in=StatusReport.REPORTED_STATES)
+
+    def unsubmitted(self):
+        """Reports the municipality still has to send (again)."""
+        return self.filter(state__in=StatusReport.UNSUBMITTED_STATES)
+
+    def overdue(self, today):
+        """Unsubmitted reports of open rounds whose deadline has passed (`is_overdue`)."""
+        return self.unsubmitted().filter(
+            round__state=StatusRound.State.OPEN, round__deadline__lt=today
+        )
+
 
 class StatusReport(models.Model):
     class State(models.TextChoices):
@@ -339,6 +396,10 @@ class StatusReport(models.Model):
         SUBMITTED = "submitted", _("indsendt")
         RETURNED = "returned", _("sendt retur")
         APPROVED = "approved", _("godkendt")
+
+    # Only what a municipality has sent in counts; a draft or a returned report does not.
+    REPORTED_STATES = (State.SUBMITTED, State.APPROVED)
+    UNSUBMITTED_STATES = (State.DRAFT, State.RETURNED)
 
     round = models.ForeignKey(
         StatusRound, on_delete=models.CASCADE, related_name="reports", verbose_name=_("runde")
@@ -363,6 +424,7 @@ class StatusReport(models.Model):
     reviewed_by = _done_by(_("behandlet af"))
     review_comment = models.TextField(_("sekretariatets kommentar"), blank=True)
 
+    objects = StatusReportQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -378,6 +440,28 @@ class StatusReport(models.Model):
 
     def __str__(self):
         return f"{self.municipality} – status {self.round.year}"
+
+    @property
+    def is_reported(self):
+        return self.state in self.REPORTED_STATES
+
+    def is_overdue(self, today):
+        """Not sent in, and the open round's deadline has passed (`StatusReportQuerySet.overdue`)."""
+        return self.state in self.UNSUBMITTED_STATES and self.round.is_past_deadline(today)
+
+    def review_refusal(self, verb=None):
+        """Why the secretariat cannot approve or return the report now, or None.
+
+        `verb` names what was tried ("godkendes", "sendes retur") in the message."""
+        refusal = self.round.secretariat_refusal()
+        if refusal:
+            return refusal
+        if self.state != self.State.SUBMITTED:
+            return _("Indberetningen kan kun %(verb)s, når den er indsendt. Den er %(state)s.") % {
+                "verb": verb or _("behandles"),
+                "state": self.get_state_display(),
+            }
+        return None
 
 
 class MilestoneStatus(models.Model):

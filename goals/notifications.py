@@ -93,21 +93,19 @@ def send_reminders(*, days_before=7, today=None):
     Returns the number of e-mails sent.
     """
     today = today or timezone.localdate()
-    reports = StatusReport.objects.filter(
-        round__state=StatusRound.State.OPEN,
-        state__in=[StatusReport.State.DRAFT, StatusReport.State.RETURNED],
-        round__deadline__lte=today + datetime.timedelta(days=days_before),
-    ).select_related("round__paper", "municipality")
-    reports = list(reports)
+    reports = list(
+        StatusReport.objects.unsubmitted()
+        .filter(
+            round__state=StatusRound.State.OPEN,
+            round__deadline__lte=today + datetime.timedelta(days=days_before),
+        )
+        .select_related("round__paper", "municipality")
+    )
     sent_before = set(Reminder.objects.filter(report__in=reports).values_list("report_id", "kind"))
     addresses = reporter_addresses({r.municipality_id for r in reports})
     sent = 0
     for report in reports:
-        kind = (
-            Reminder.Kind.OVERDUE
-            if today > report.round.deadline
-            else Reminder.Kind.BEFORE_DEADLINE
-        )
+        kind = Reminder.Kind.OVERDUE if report.is_overdue(today) else Reminder.Kind.BEFORE_DEADLINE
         recipients = addresses.get(report.municipality_id)
         if (report.pk, kind) in sent_before or not recipients:
             continue

@@ -7,9 +7,10 @@ functions, so the rules live in one place:
     report: draft → submitted → approved
                     submitted → returned → submitted …
 
-Which milestones a round asks about: the *active commitment goals* (KKR-mål) of the round's
-paper. Development areas (udviklingsområder) and goals still in the pipeline are not reported
-on; when one is adopted as a goal it becomes active and enters the next round opened.
+Which milestones a round asks about: those of the *active commitment goals* (KKR-mål) of the
+round's paper, `Milestone.objects.reported_on(paper)`. The rules about one object (is a report
+overdue, may the secretariat still change a round, may a report be reviewed) are methods on
+the models; this module holds the changes that span objects.
 
 Every function saves through the models (or simple_history's bulk helpers) so each change is in
 the history with who made it: `obj._history_user = by` covers calls outside a request, where
@@ -129,13 +130,6 @@ def _lock(model, pk):
     )
 
 
-def reporting_milestones(paper):
-    """The milestones a round of this paper asks about (see the module docstring)."""
-    return Milestone.objects.filter(
-        goal__paper=paper, goal__kind=Goal.Kind.COMMITMENT, goal__state=Goal.State.ACTIVE
-    ).select_related("goal")
-
-
 # --- the round ---------------------------------------------------------------------------
 
 
@@ -170,12 +164,8 @@ def open_round(status_round, *, by=None):
     if refusal and (first_time or paper.state == GoalPaper.State.DRAFT):
         raise TransitionError(refusal)
     region = paper.region
-    milestones = list(reporting_milestones(paper))
-    indicators = list(
-        Indicator.objects.filter(
-            goal__paper=paper, goal__kind=Goal.Kind.COMMITMENT, goal__state=Goal.State.ACTIVE
-        )
-    )
+    milestones = list(Milestone.objects.reported_on(paper))
+    indicators = list(Indicator.objects.reported_on(paper))
     municipalities = list(Municipality.objects.in_region(region))
 
     existing = set(status_round.reports.values_list("municipality_id", flat=True))
@@ -465,17 +455,9 @@ def submit_report(report, *, by):
 
 
 def _reviewable(report, verb):
-    if report.round.state == Round.PUBLISHED:
-        raise TransitionError(
-            _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
-        )
-    if report.round.state == Round.PLANNED:
-        raise TransitionError(_("Runden er ikke åbnet endnu."))
-    if report.state != Report.SUBMITTED:
-        raise TransitionError(
-            _("Indberetningen kan kun %(verb)s, når den er indsendt. Den er %(state)s.")
-            % {"verb": verb, "state": report.get_state_display()}
-        )
+    refusal = report.review_refusal(verb)
+    if refusal:
+        raise TransitionError(refusal)
 
 
 @transaction.atomic
@@ -516,17 +498,8 @@ def approve_report(report, *, by):
 # --- the secretariat's part --------------------------------------------------------------
 
 
-def secretariat_refusal(status_round):
-    """Why the secretariat cannot record progress or decisions in the round now, or None."""
-    if status_round.state == Round.PUBLISHED:
-        return _("Runden er offentliggjort. Genåbn runden med en begrundelse for at ændre den.")
-    if status_round.state == Round.PLANNED:
-        return _("Runden er ikke åbnet endnu.")
-    return None
-
-
 def _secretariat_may_edit(status_round):
-    refusal = secretariat_refusal(status_round)
+    refusal = status_round.secretariat_refusal()
     if refusal:
         raise TransitionError(refusal)
 

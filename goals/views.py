@@ -131,14 +131,6 @@ def _previous_answers(report, lines, values):
     return previous_lines, previous_values
 
 
-def _is_overdue(report, today):
-    return (
-        report.state in (StatusReport.State.DRAFT, StatusReport.State.RETURNED)
-        and report.round.state == StatusRound.State.OPEN
-        and today > report.round.deadline
-    )
-
-
 # --- the municipality ----------------------------------------------------------------------
 
 
@@ -152,18 +144,13 @@ def reporter_home(request):
     )
     today = timezone.localdate()
     for report in reports:
-        report.overdue = _is_overdue(report, today)
-    current = [r for r in reports if r.round.state == StatusRound.State.OPEN]
-    past = [r for r in reports if r.round.state != StatusRound.State.OPEN]
+        report.overdue = report.is_overdue(today)
+    current = [r for r in reports if r.round.is_open]
+    past = [r for r in reports if not r.round.is_open]
     return render(
         request,
         "goals/reporter_home.html",
-        {
-            "municipalities": municipalities,
-            "current": current,
-            "past": past,
-            "is_secretariat": _staff_regions(request).exists(),
-        },
+        {"municipalities": municipalities, "current": current, "past": past},
     )
 
 
@@ -278,7 +265,7 @@ def report_form(request, pk):
             "conflict": conflict,
             # The rebuilt form after a conflict cannot hold the files the user had chosen.
             "files_lost": bool(conflict and request.FILES),
-            "overdue": _is_overdue(report, timezone.localdate()),
+            "overdue": report.is_overdue(timezone.localdate()),
         },
     )
 
@@ -330,12 +317,7 @@ def secretariat_home(request):
         .select_related("paper__region")
         .annotate(
             report_count=Count("reports"),
-            done_count=Count(
-                "reports",
-                filter=Q(
-                    reports__state__in=[StatusReport.State.SUBMITTED, StatusReport.State.APPROVED]
-                ),
-            ),
+            done_count=Count("reports", filter=Q(reports__state__in=StatusReport.REPORTED_STATES)),
         )
         .order_by("paper__region__name", "-year", "paper__title")
     )
@@ -372,7 +354,7 @@ def round_overview(request, pk):
     today = timezone.localdate()
     for report in reports:
         report.round = status_round  # already loaded; saves a query per row
-        report.overdue = _is_overdue(report, today)
+        report.overdue = report.is_overdue(today)
     return render(
         request,
         "goals/round_overview.html",
@@ -381,14 +363,9 @@ def round_overview(request, pk):
             "reports": reports,
             "counts": [(s, label, counts.get(s, 0)) for s, label in StatusReport.State.choices],
             "total": total,
-            "done": counts.get(StatusReport.State.SUBMITTED, 0)
-            + counts.get(StatusReport.State.APPROVED, 0),
+            "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
             # Over the whole round, like the counts beside it, not just the filtered rows.
-            "overdue_count": (
-                counts.get(StatusReport.State.DRAFT, 0) + counts.get(StatusReport.State.RETURNED, 0)
-                if status_round.state == StatusRound.State.OPEN and today > status_round.deadline
-                else 0
-            ),
+            "overdue_count": status_round.reports.overdue(today).count(),
             "clusters": clusters,
             "cluster_id": cluster_id,
             "state": state,
@@ -464,8 +441,7 @@ def review_report(request, pk):
             "lines": lines,
             "values": values,
             "form": form,
-            "can_review": report.state == StatusReport.State.SUBMITTED
-            and report.round.state != StatusRound.State.PUBLISHED,
+            "can_review": report.review_refusal() is None,
         },
     )
 
@@ -529,7 +505,7 @@ def _joint_rows(status_round, data, read_only):
 @login_required
 def joint_progress(request, pk):
     status_round = _get_round_for_staff(request, pk)
-    read_only = bool(rounds.secretariat_refusal(status_round))
+    read_only = bool(status_round.secretariat_refusal())
     rows = _joint_rows(status_round, request.POST or None, read_only)
     if request.method == "POST":
         if all(row.form.is_valid() for row in rows):
@@ -593,7 +569,7 @@ def _decision_goals(status_round, data, read_only):
 @login_required
 def decisions(request, pk):
     status_round = _get_round_for_staff(request, pk)
-    read_only = bool(rounds.secretariat_refusal(status_round))
+    read_only = bool(status_round.secretariat_refusal())
     goals = _decision_goals(status_round, request.POST or None, read_only)
     if request.method == "POST":
         if check_distinct_revisions([goal.form for goal in goals]):

@@ -1,16 +1,22 @@
-"""Template context every page shares."""
+"""Template context every page shares: what the signed-in user may do, so the menu offers
+each user only the pages they can use. The answers come from the QuerySet methods the views'
+access checks ask (`Region.objects.staffed_by`, `Municipality.objects.reported_by`), read
+once and only when a template asks."""
 
 from django.utils.functional import SimpleLazyObject
 
+from municipalities.models import Municipality, Region
+
 
 def roles(request):
-    """The signed-in user's roles ("secretariat", "reporter"), read once, only when a
-    template asks, so the menu offers each user only the pages they can use."""
+    """`is_reporter`: the user reports for a municipality; `is_secretariat`: the user is on
+    a region's secretariat (and still has staff status)."""
+    user = getattr(request, "user", None)
 
-    def load():
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return frozenset()
-        return frozenset(user.memberships.values_list("role", flat=True))
+    def finds(queryset_for):
+        return SimpleLazyObject(lambda: user is not None and queryset_for(user).exists())
 
-    return {"user_roles": SimpleLazyObject(load)}
+    return {
+        "is_reporter": finds(Municipality.objects.reported_by),
+        "is_secretariat": finds(Region.objects.staffed_by),
+    }

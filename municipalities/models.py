@@ -43,9 +43,6 @@ class Region(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     @property
     def kkr_name(self):
         return f"KKR {self.name}"
@@ -118,9 +115,6 @@ class Municipality(models.Model):
 
     def __str__(self):
         return f"{self.kommunekode} {self.name}"
-
-    def natural_key(self):
-        return (self.kommunekode,)
 
     def clean(self):
         if self.cluster_id and self.region_id and self.cluster.region_id != self.region_id:

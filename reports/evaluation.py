@@ -69,7 +69,7 @@ EVALUATIONS = Evaluation.values
 GOAL_EVALUATIONS = [MET, ON_TRACK, OVERDUE]
 
 # Only what a municipality has sent in counts; a draft or a returned report is not reported.
-REPORTED_STATES = (StatusReport.State.SUBMITTED, StatusReport.State.APPROVED)
+REPORTED_STATES = StatusReport.REPORTED_STATES
 
 # How far along each own status is, for "steget"/"faldet"; "ikke relevant" has no place.
 _STATUS_RANK = {

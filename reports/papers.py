@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from goals.models import StatusReport, StatusRound
+from goals.models import StatusReport
 from reports import background, charts
 from reports.evaluation import legend
 from reports.models import StoredPaper
@@ -39,7 +39,7 @@ _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae"
 
 def is_draft(status_round):
     """True when the round's paper shows today's data rather than a publication."""
-    return status_round.state != StatusRound.State.PUBLISHED
+    return not status_round.is_published
 
 
 def progress_for(status_round):

@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import (
@@ -246,11 +246,11 @@ class RoundProgress:
 
     @property
     def commitments(self):
-        return [g for g in self.goals if g.goal.kind == Goal.Kind.COMMITMENT]
+        return [g for g in self.goals if g.goal.is_commitment]
 
     @property
     def development_areas(self):
-        return [g for g in self.goals if g.goal.kind != Goal.Kind.COMMITMENT]
+        return [g for g in self.goals if not g.goal.is_commitment]
 
     @property
     def verdicts(self):
@@ -352,8 +352,8 @@ def _rows(status_round):
     paper = status_round.paper
     region = paper.region
     trend_rounds = list(
-        StatusRound.objects.filter(paper=paper, year__lte=status_round.year)
-        .filter(Q(state=StatusRound.State.PUBLISHED) | Q(pk=status_round.pk))
+        (StatusRound.objects.published() | StatusRound.objects.filter(pk=status_round.pk))
+        .filter(paper=paper, year__lte=status_round.year)
         .order_by("year")
         .values_list("pk", "year")
     )
@@ -536,14 +536,9 @@ def _assemble(rows, status_round, publication=None):
         for (milestone_pk, cluster_pk), row in joint_rows[previous_pk].items():
             previous[("joint", milestone_pk, cluster_pk)] = row["status"]
 
-    # What the round asks (as goals.rounds.reporting_milestones), or what was answered anyway.
+    # What the round asks (Milestone.objects.reported_on), or what was answered anyway.
     current_pk = trend_rounds[-1][0] if trend_rounds else None
-    asked = {
-        m.pk
-        for m in milestones
-        if goal_of[m.goal_id].kind == Goal.Kind.COMMITMENT
-        and goal_of[m.goal_id].state == Goal.State.ACTIVE
-    }
+    asked = {m.pk for m in milestones if goal_of[m.goal_id].is_reported_on}
     asked |= {milestone_pk for _municipality, milestone_pk in answers}
     asked |= {milestone_pk for milestone_pk, _cluster in joint_rows[current_pk]}
 

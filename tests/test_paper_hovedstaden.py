@@ -302,7 +302,7 @@ def test_the_2016_paper_gave_way_to_the_adopted_2017_2018_paper(loaded):
 
     assert in_seed("[Papiret er herefter godkendt", HOVEDSTADEN_2016)
     assert old.state == GoalPaper.State.ARCHIVED
-    assert not old.goals.active().exists()
+    assert not old.goals.filter(state=Goal.State.ACTIVE).exists()
     assert new.state == GoalPaper.State.ADOPTED
     assert old.goals.filter(title__contains="rusmiddel").get().state == Goal.State.RETIRED
     assert new.goals.get(number="B").title.startswith("Bedre styring af rusmiddel")
