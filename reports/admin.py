@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from municipalities.admin import RegionScopedAdmin, ViewOnlyMixin
+from municipalities.scoping import RegionScopedAdmin, ViewOnlyMixin
 from reports import papers, previews
 from reports.models import PaperPreview, Publication, StoredPaper
 

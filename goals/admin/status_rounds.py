@@ -1,8 +1,7 @@
 """Admin for the yearly status rounds: rounds, reports (with their lines and indicator values),
 joint progress, decisions and sent reminders.
 
-Imported at the end of goals/admin.py so Django's autodiscovery registers it. Every state
-change goes through `goals.rounds`, as on the site: the round actions call open/close/publish,
+Registered in `goals/admin/__init__.py`. Every state change goes through `goals.rounds`, as on the site: the round actions call open/close/publish,
 joint progress and decisions are saved by `record_joint_progress` and `decide_goal`, and a
 report's answers are only ever changed by its municipality (the admin shows them). A published
 round and everything in it is read-only until it is reopened (on the round's overview page,
@@ -25,11 +24,10 @@ from goals.models import (
     IndicatorValue,
     JointProgress,
     MilestoneStatus,
-    Reminder,
     StatusReport,
     StatusRound,
 )
-from municipalities.admin import (
+from municipalities.scoping import (
     RegionScopedAdmin,
     RegionScopedHistoryAdmin,
     RegionScopedInline,
@@ -80,7 +78,6 @@ class StatusRoundForm(RoundRulesForm):
         fields = ["paper", "year", "opens", "deadline"]
 
 
-@admin.register(StatusRound)
 class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
     region_path = "paper__region"
     form = StatusRoundForm
@@ -223,7 +220,6 @@ class IndicatorValueInline(ReadOnlyInline, admin.TabularInline):
         return super().get_queryset(request).select_related("indicator")
 
 
-@admin.register(StatusReport)
 class StatusReportAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
     region_path = "round__paper__region"
     list_display = [
@@ -304,7 +300,6 @@ class JointProgressForm(forms.ModelForm):
         return cleaned
 
 
-@admin.register(JointProgress)
 class JointProgressAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
     region_path = "round__paper__region"
     form = JointProgressForm
@@ -357,7 +352,6 @@ class GoalDecisionForm(forms.ModelForm):
         return cleaned
 
 
-@admin.register(GoalDecision)
 class GoalDecisionAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
     region_path = "round__paper__region"
     form = GoalDecisionForm
@@ -385,7 +379,6 @@ class GoalDecisionAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
             obj.pk = saved.pk
 
 
-@admin.register(Reminder)
 class ReminderAdmin(ViewOnlyMixin, RegionScopedAdmin):
     region_path = "report__round__paper__region"
     list_display = ["report", "kind", "sent_at"]

@@ -1,8 +1,6 @@
 """Admin for the secretariat's goal papers: papers with their themes and goals, goals with
 their milestones and indicators. Every admin here is region scoped (see
-`municipalities.admin.RegionScopedAdmin`) and keeps its "Historik" (django-simple-history).
-
-The status rounds' admin lives in `goals/admin_rounds.py`, imported at the end.
+`municipalities.scoping.RegionScopedAdmin`) and keeps its "Historik" (django-simple-history).
 """
 
 from django import forms
@@ -14,8 +12,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from goals.forms import FIRST_YEAR, LAST_YEAR, year_error
-from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
-from municipalities.admin import RegionScopedHistoryAdmin, RegionScopedInline
+from goals.models import Goal, Indicator, Milestone, Theme
+from municipalities.scoping import RegionScopedHistoryAdmin, RegionScopedInline
 
 RegionFilter = admin.RelatedOnlyFieldListFilter  # only the user's own regions and papers
 
@@ -168,7 +166,6 @@ class GoalInline(RegionScopedInline, admin.TabularInline):
         return formset
 
 
-@admin.register(GoalPaper)
 class GoalPaperAdmin(RegionScopedHistoryAdmin):
     region_path = "region"
     form = GoalPaperForm
@@ -203,7 +200,6 @@ class GoalPaperAdmin(RegionScopedHistoryAdmin):
         return obj._goals
 
 
-@admin.register(Theme)
 class ThemeAdmin(RegionScopedHistoryAdmin):
     region_path = "paper__region"
     list_display = ["title", "order", "paper", "region"]
@@ -234,7 +230,6 @@ class IndicatorInline(RegionScopedInline, admin.TabularInline):
     fields = ["order", "name", "unit", "target", "direction"]
 
 
-@admin.register(Goal)
 class GoalAdmin(RegionScopedHistoryAdmin):
     region_path = "paper__region"
     form = GoalForm
@@ -294,7 +289,6 @@ class GoalAdmin(RegionScopedHistoryAdmin):
         return obj._milestones
 
 
-@admin.register(Milestone)
 class MilestoneAdmin(RegionScopedHistoryAdmin):
     region_path = "goal__paper__region"
     form = MilestoneForm
@@ -323,7 +317,6 @@ class MilestoneAdmin(RegionScopedHistoryAdmin):
         return obj.due_text or obj.due or "–"
 
 
-@admin.register(Indicator)
 class IndicatorAdmin(RegionScopedHistoryAdmin):
     region_path = "goal__paper__region"
     list_display = ["name", "unit", "target", "direction", "goal"]
@@ -331,6 +324,3 @@ class IndicatorAdmin(RegionScopedHistoryAdmin):
     list_select_related = ["goal"]
     search_fields = ["name", "goal__number", "goal__title"]
     autocomplete_fields = ["goal"]
-
-
-from goals import admin_rounds  # noqa: F401
