@@ -11,7 +11,6 @@ import re
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from goals import rounds
 from goals.evidence import EVIDENCE_ACCEPT, validate_evidence
 from goals.models import GoalDecision, GoalPaper, MilestoneStatus, StatusRound
-
-# Status rounds and papers are about years a person can mean; 0 or 99999 is a typing error.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-
-def year_error():
-    return _("Angiv et år mellem %(first)s og %(last)s.") % {
-        "first": FIRST_YEAR,
-        "last": LAST_YEAR,
-    }
 
 
 class AmountField(forms.DecimalField):
@@ -365,9 +354,10 @@ class DecisionForm(SeenRowForm):
         show_hidden_initial=True,
     )
 
-    def __init__(self, *args, goal, goal_choices, **kwargs):
+    def __init__(self, *args, status_round, goal, goal_choices, **kwargs):
         """`goal_choices`: the region's goals, read once for every form on the page."""
         super().__init__(*args, **kwargs)
+        self.status_round = status_round
         self.goal = goal
         self.goal_choices = {str(g.pk): g for g in goal_choices if g.pk != goal.pk}
         self.fields["new_goal"].choices = [("", _("Intet"))] + [
@@ -380,12 +370,13 @@ class DecisionForm(SeenRowForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == GoalDecision.Decision.REVISE:
-            new_goal = cleaned.get("new_goal")
-            if not new_goal:
-                self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
-            elif refusal := rounds.revision_refusal(self.goal, new_goal):
-                self.add_error("new_goal", refusal)
+        decision = cleaned.get("decision")
+        if decision and (
+            refusal := rounds.decision_refusal(
+                self.status_round, self.goal, decision, cleaned.get("new_goal")
+            )
+        ):
+            self.add_error("new_goal", refusal)
         return cleaned
 
 
@@ -420,29 +411,12 @@ def duplicate_round(year):
 
 
 class RoundRulesForm(forms.ModelForm):
-    """A status round's year, dates and uniqueness in words, checked before the database's
-    constraints would refuse the row (the admin's round form shares these rules)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        year = self.fields.get("year")
-        if year is not None:
-            year.min_value, year.max_value = FIRST_YEAR, LAST_YEAR
-            year.validators = [v for v in year.validators if not hasattr(v, "limit_value")] + [
-                MinValueValidator(FIRST_YEAR),
-                MaxValueValidator(LAST_YEAR),
-            ]
-            year.widget.attrs.update(min=FIRST_YEAR, max=LAST_YEAR)
-            message = year_error()
-            year.error_messages.update(
-                {"invalid": message, "min_value": message, "max_value": message}
-            )
+    """What a status round's paper and year must meet, in words, for the round forms of the
+    site and the admin. The year's range and the dates' order are the model's own
+    (`YearField`, the constraints' messages)."""
 
     def clean(self):
         cleaned = super().clean()
-        opens, deadline = cleaned.get("opens"), cleaned.get("deadline")
-        if opens and deadline and deadline < opens:
-            self.add_error("deadline", _("Fristen skal ligge efter åbningsdatoen."))
         # Paper and year are read-only on an open round in the admin: use the saved ones.
         paper = cleaned.get("paper") if "paper" in self.fields else self.instance.paper
         year = cleaned.get("year") if "year" in self.fields else self.instance.year

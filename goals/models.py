@@ -6,9 +6,13 @@ The rules that span models (opening a round, submitting, reviewing, publishing) 
 for what must never happen.
 """
 
+from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -25,6 +29,42 @@ def _done_by(verbose_name):
         related_name="+",
         verbose_name=verbose_name,
     )
+
+
+# Papers and status rounds are about years a person can mean; 0 or 99999 is a typing error.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _year_message():
+    return gettext("Angiv et år mellem %(first)s og %(last)s.") % {
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+
+
+YEAR_MESSAGE = lazy(_year_message, str)()
+
+
+class YearField(models.PositiveSmallIntegerField):
+    """A year between FIRST_YEAR and LAST_YEAR; every form made from the model (the
+    secretariat's pages, the admin) checks it with the same message."""
+
+    default_validators = [
+        MinValueValidator(FIRST_YEAR, YEAR_MESSAGE),
+        MaxValueValidator(LAST_YEAR, YEAR_MESSAGE),
+    ]
+
+    def formfield(self, **kwargs):
+        messages = {"invalid": YEAR_MESSAGE, "min_value": YEAR_MESSAGE, "max_value": YEAR_MESSAGE}
+        return super().formfield(
+            **{
+                "form_class": forms.IntegerField,
+                "min_value": FIRST_YEAR,
+                "max_value": LAST_YEAR,
+                "error_messages": messages,
+                **kwargs,
+            }
+        )
 
 
 class GoalPaperQuerySet(models.QuerySet):
@@ -49,10 +89,10 @@ class GoalPaper(models.Model):
     )
     title = models.CharField(_("titel"), max_length=250)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
-    adopted_year = models.PositiveSmallIntegerField(_("vedtaget år"))
+    adopted_year = YearField(_("vedtaget år"))
     adopted_on = models.DateField(_("vedtaget dato"), null=True, blank=True)
-    first_year = models.PositiveSmallIntegerField(_("første år"))
-    last_year = models.PositiveSmallIntegerField(_("sidste år"))
+    first_year = YearField(_("første år"))
+    last_year = YearField(_("sidste år"))
     source = models.CharField(
         _("kilde"), max_length=120, unique=True, help_text=_("Kildedokumentets filnavn.")
     )
@@ -70,7 +110,9 @@ class GoalPaper(models.Model):
         verbose_name_plural = _("målpapirer")
         constraints = [
             models.CheckConstraint(
-                condition=Q(first_year__lte=F("last_year")), name="paper_period_in_order"
+                condition=Q(first_year__lte=F("last_year")),
+                name="paper_period_in_order",
+                violation_error_message=_("Det sidste år kan ikke ligge før det første."),
             ),
         ]
 
@@ -249,14 +291,23 @@ class Milestone(models.Model):
         verbose_name_plural = _("milepæle")
         constraints = [
             models.CheckConstraint(
-                condition=Q(baseline_count__isnull=True)
-                | Q(baseline_of__isnull=False, baseline_count__lte=F("baseline_of")),
-                name="milestone_baseline_within_total",
+                condition=Q(baseline_count__isnull=True) | Q(baseline_of__isnull=False),
+                name="milestone_baseline_count_has_total",
+                violation_error_message=_("Angiv hvor mange kommuner udgangspunktet er ud af."),
             ),
             models.CheckConstraint(
-                condition=Q(baseline_count__isnull=True, baseline_of__isnull=True)
-                | Q(baseline_count__isnull=False, baseline_of__isnull=False),
-                name="milestone_baseline_complete",
+                condition=Q(baseline_of__isnull=True) | Q(baseline_count__isnull=False),
+                name="milestone_baseline_total_has_count",
+                violation_error_message=_("Angiv antallet, der opfyldte målet."),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_count__isnull=True)
+                | Q(baseline_of__isnull=True)
+                | Q(baseline_count__lte=F("baseline_of")),
+                name="milestone_baseline_within_total",
+                violation_error_message=_(
+                    "Udgangspunktet kan ikke være større end det samlede antal."
+                ),
             ),
         ]
 
@@ -318,7 +369,7 @@ class StatusRound(models.Model):
     paper = models.ForeignKey(
         GoalPaper, on_delete=models.PROTECT, related_name="rounds", verbose_name=_("målpapir")
     )
-    year = models.PositiveSmallIntegerField(_("år"))
+    year = YearField(_("år"))
     opens = models.DateField(_("åbner"))
     deadline = models.DateField(_("frist"))
     state = models.CharField(
@@ -341,7 +392,9 @@ class StatusRound(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["paper", "year"], name="round_unique_year"),
             models.CheckConstraint(
-                condition=Q(opens__lte=F("deadline")), name="round_opens_before_deadline"
+                condition=Q(opens__lte=F("deadline")),
+                name="round_opens_before_deadline",
+                violation_error_message=_("Fristen skal ligge efter åbningsdatoen."),
             ),
         ]
 
@@ -617,6 +670,7 @@ class GoalDecision(models.Model):
             models.CheckConstraint(
                 condition=~Q(decision="revise") | Q(new_goal__isnull=False),
                 name="decision_revise_names_new_goal",
+                violation_error_message=_("Vælg det reviderede mål, der erstatter målet."),
             ),
         ]
 

@@ -534,6 +534,22 @@ def revision_refusal(goal, new_goal):
     return None
 
 
+def decision_refusal(status_round, goal, decision, new_goal):
+    """Why `decision` on `goal` (naming `new_goal` for a revision) cannot be recorded in
+    `status_round`, or None when it can; whether the round takes decisions at all is
+    `StatusRound.secretariat_refusal`."""
+    Decision = GoalDecision.Decision
+    if decision not in Decision.values:
+        return _("Vælg en gyldig beslutning.")
+    if goal.paper_id != status_round.paper_id:
+        return _("Målet hører ikke til rundens målpapir.")
+    if decision != Decision.REVISE:
+        return None
+    if new_goal is None:
+        return _("Vælg det reviderede mål, der erstatter målet.")
+    return revision_refusal(goal, new_goal)
+
+
 @transaction.atomic
 def record_joint_progress(progress, *, status, comment, by, seen=None):
     """The secretariat's status of a joint milestone or of one cluster's share of one.
@@ -592,23 +608,15 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by, 
         if not _same(seen, decision_values(current)):
             raise StaleRow(current, current.decided_by if current else None)
     Decision = GoalDecision.Decision
-    if decision not in Decision.values:
-        raise TransitionError(_("Vælg en gyldig beslutning."))
-    if goal.paper_id != status_round.paper_id:
-        raise TransitionError(_("Målet hører ikke til rundens målpapir."))
-    if decision == Decision.REVISE and new_goal is None:
-        raise TransitionError(_("Vælg det reviderede mål, der erstatter målet."))
     if decision != Decision.REVISE:
         new_goal = None
-    if new_goal is not None:
-        if new_goal.paper.region_id != status_round.paper.region_id:
-            raise TransitionError(_("Det nye mål hører til en anden region."))
+    elif new_goal is not None:
         # Re-read under a lock: two decisions naming the same new goal at once must not both
         # pass the check below.
         new_goal = Goal.objects.select_for_update(of=("self",)).get(pk=new_goal.pk)
-        refusal = revision_refusal(goal, new_goal)
-        if refusal:
-            raise TransitionError(refusal)
+    refusal = decision_refusal(status_round, goal, decision, new_goal)
+    if refusal:
+        raise TransitionError(refusal)
 
     states = {
         Decision.ACHIEVED: Goal.State.ACHIEVED,

@@ -557,6 +557,7 @@ def _decision_goals(status_round, data, read_only):
         goal.form = DecisionForm(
             data,
             prefix=f"g{goal.pk}",
+            status_round=status_round,
             goal=goal,
             goal_choices=goal_choices,
             initial=rounds.decision_values(goal.decision),

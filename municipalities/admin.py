@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -88,21 +87,9 @@ class ClusterAdmin(RegionScopedAdmin):
         return ", ".join(m.name for m in obj.municipalities.all())
 
 
-class MunicipalityForm(forms.ModelForm):
-    """The official code in words (the database's check constraint would only name itself);
-    the cluster's region is checked by `Municipality.clean`."""
-
-    def clean_kommunekode(self):
-        code = self.cleaned_data["kommunekode"]
-        if code is not None and not 100 <= code <= 999:
-            raise ValidationError(_("Kommunekoden skal have tre cifre (100–999)."))
-        return code
-
-
 @admin.register(Municipality)
 class MunicipalityAdmin(RegionScopedAdmin):
     superuser_adds = True
-    form = MunicipalityForm
     list_display = ["kommunekode", "name", "region", "cluster"]
     list_display_links = ["kommunekode", "name"]
     # Only the user's own regions and clusters are offered as filters.
@@ -129,47 +116,6 @@ class MunicipalityAdmin(RegionScopedAdmin):
         return form
 
 
-class MembershipForm(forms.ModelForm):
-    """A role and its scope in words, before the database's constraints would refuse the
-    row with their own names: a secretariat member belongs to a region, a reporter to a
-    municipality, and each only once."""
-
-    def clean(self):
-        cleaned = super().clean()
-        role = cleaned.get("role")
-        region, municipality = cleaned.get("region"), cleaned.get("municipality")
-        user = cleaned.get("user") or getattr(self.instance, "user", None)
-        Role = Membership.Role
-        if role == Role.SECRETARIAT and municipality:
-            self.add_error(
-                "municipality",
-                _("Et sekretariatsmedlem knyttes kun til en region. Fjern kommunen."),
-            )
-        elif role == Role.REPORTER and region:
-            self.add_error(
-                "region", _("En indberetter knyttes kun til en kommune. Fjern regionen.")
-            )
-        if user is None or user.pk is None or self.errors:
-            return cleaned
-        others = Membership.objects.filter(user=user, role=role).exclude(pk=self.instance.pk)
-        if role == Role.SECRETARIAT and region and others.filter(region=region).exists():
-            self.add_error(
-                "region",
-                _("Brugeren er allerede med i sekretariatet for %(region)s.") % {"region": region},
-            )
-        if (
-            role == Role.REPORTER
-            and municipality
-            and others.filter(municipality=municipality).exists()
-        ):
-            self.add_error(
-                "municipality",
-                _("Brugeren er allerede indberetter for %(municipality)s.")
-                % {"municipality": municipality},
-            )
-        return cleaned
-
-
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
     """Superusers manage who works for which region or municipality; secretariat staff see
@@ -186,7 +132,6 @@ class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
         "region__name",
     ]
     autocomplete_fields = ["user", "municipality"]
-    form = MembershipForm
 
     def region_filter(self, request):
         ids = [r.pk for r in self.user_regions(request)]
@@ -195,7 +140,6 @@ class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
-    form = MembershipForm
     extra = 0
     fields = ["role", "region", "municipality"]
     autocomplete_fields = ["municipality"]

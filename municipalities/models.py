@@ -6,6 +6,7 @@ Region is the tenant: every other object hangs off one, and access checks ask
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -81,9 +82,18 @@ class MunicipalityQuerySet(models.QuerySet):
         ).distinct()
 
 
+KOMMUNEKODE_MESSAGE = _("Kommunekoden skal have tre cifre (100–999).")
+
+
 class Municipality(models.Model):
     kommunekode = models.PositiveSmallIntegerField(
-        _("kommunekode"), unique=True, help_text=_("Den officielle tre-cifrede kommunekode.")
+        _("kommunekode"),
+        unique=True,
+        help_text=_("Den officielle tre-cifrede kommunekode."),
+        validators=[
+            MinValueValidator(100, KOMMUNEKODE_MESSAGE),
+            MaxValueValidator(999, KOMMUNEKODE_MESSAGE),
+        ],
     )
     name = models.CharField(_("navn"), max_length=80)
     region = models.ForeignKey(
@@ -110,6 +120,7 @@ class Municipality(models.Model):
             models.CheckConstraint(
                 condition=Q(kommunekode__gte=100, kommunekode__lte=999),
                 name="municipality_kommunekode_three_digits",
+                violation_error_message=KOMMUNEKODE_MESSAGE,
             ),
         ]
 
@@ -157,30 +168,40 @@ class Membership(models.Model):
         verbose_name_plural = _("medlemskaber")
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(role="secretariat", region__isnull=False, municipality__isnull=True)
-                    | Q(role="reporter", municipality__isnull=False, region__isnull=True)
+                condition=~Q(role="secretariat")
+                | Q(region__isnull=False, municipality__isnull=True),
+                name="membership_secretariat_has_region",
+                violation_error_message=_(
+                    "Et sekretariatsmedlem knyttes kun til en region: vælg regionen, og lad "
+                    "kommunen stå tom."
                 ),
-                name="membership_role_matches_scope",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="reporter") | Q(municipality__isnull=False, region__isnull=True),
+                name="membership_reporter_has_municipality",
+                violation_error_message=_(
+                    "En indberetter knyttes kun til en kommune: vælg kommunen, og lad regionen "
+                    "stå tom."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["secretariat", "reporter"]),
+                name="membership_role_known",
             ),
             models.UniqueConstraint(
                 fields=["user", "region"],
                 condition=Q(role="secretariat"),
                 name="membership_unique_secretariat",
+                violation_error_message=_("Brugeren er allerede med i dette sekretariat."),
             ),
             models.UniqueConstraint(
                 fields=["user", "municipality"],
                 condition=Q(role="reporter"),
                 name="membership_unique_reporter",
+                violation_error_message=_("Brugeren er allerede indberetter for denne kommune."),
             ),
         ]
 
     def __str__(self):
         scope = self.region if self.role == self.Role.SECRETARIAT else self.municipality
         return f"{self.user}: {self.get_role_display()} – {scope}"
-
-    def clean(self):
-        if self.role == self.Role.SECRETARIAT and not self.region_id:
-            raise ValidationError({"region": _("Vælg den region, sekretariatet betjener.")})
-        if self.role == self.Role.REPORTER and not self.municipality_id:
-            raise ValidationError({"municipality": _("Vælg den kommune, der indberettes for.")})

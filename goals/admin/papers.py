@@ -5,13 +5,11 @@ their milestones and indicators. Every admin here is region scoped (see
 
 from django import forms
 from django.contrib import admin
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from goals.forms import FIRST_YEAR, LAST_YEAR, year_error
 from goals.models import Goal, Indicator, Milestone, Theme
 from municipalities.scoping import RegionScopedHistoryAdmin, RegionScopedInline
 
@@ -68,33 +66,9 @@ class GoalForm(forms.ModelForm):
         return cleaned
 
 
-class GoalPaperForm(forms.ModelForm):
-    """The paper's years and period in words (the database's check constraint would only
-    name itself)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("adopted_year", "first_year", "last_year"):
-            year = self.fields.get(name)
-            if year is not None:
-                year.validators.append(MinValueValidator(FIRST_YEAR))
-                year.validators.append(MaxValueValidator(LAST_YEAR))
-                message = year_error()
-                year.error_messages.update(
-                    {"invalid": message, "min_value": message, "max_value": message}
-                )
-
-    def clean(self):
-        cleaned = super().clean()
-        first, last = cleaned.get("first_year"), cleaned.get("last_year")
-        if first is not None and last is not None and last < first:
-            self.add_error("last_year", _("Det sidste år kan ikke ligge før det første."))
-        return cleaned
-
-
 class MilestoneForm(forms.ModelForm):
-    """The baseline's rules in words a secretariat understands (the database refuses the row
-    anyway, see the constraints on Milestone)."""
+    """The fields in the order a secretariat reads them; the baseline's rules and their
+    messages are the constraints on Milestone."""
 
     class Meta:
         model = Milestone
@@ -112,19 +86,6 @@ class MilestoneForm(forms.ModelForm):
             "baseline_year",
         ]
         widgets = {"text": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})}
-
-    def clean(self):
-        cleaned = super().clean()
-        count, total = cleaned.get("baseline_count"), cleaned.get("baseline_of")
-        if count is not None and total is None:
-            self.add_error("baseline_of", _("Angiv hvor mange kommuner udgangspunktet er ud af."))
-        elif count is None and total is not None:
-            self.add_error("baseline_count", _("Angiv antallet, der opfyldte målet."))
-        elif count is not None and count > total:
-            self.add_error(
-                "baseline_count", _("Udgangspunktet kan ikke være større end det samlede antal.")
-            )
-        return cleaned
 
 
 class ThemeInline(RegionScopedInline, admin.TabularInline):
@@ -168,7 +129,6 @@ class GoalInline(RegionScopedInline, admin.TabularInline):
 
 class GoalPaperAdmin(RegionScopedHistoryAdmin):
     region_path = "region"
-    form = GoalPaperForm
     list_display = ["title", "region", "kind", "period_display", "state", "goal_count", "source"]
     list_filter = [("region", RegionFilter), "kind", "state"]
     list_select_related = ["region"]

@@ -338,17 +338,16 @@ class GoalDecisionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         status_round, goal = cleaned.get("round"), cleaned.get("goal")
-        new_goal, decision = cleaned.get("new_goal"), cleaned.get("decision")
-        if status_round and goal and goal.paper_id != status_round.paper_id:
-            self.add_error("goal", _("Målet hører ikke til rundens målpapir."))
-        if decision == GoalDecision.Decision.REVISE and not new_goal:
-            self.add_error("new_goal", _("Vælg det reviderede mål, der erstatter målet."))
-        elif decision == GoalDecision.Decision.REVISE and goal:
-            refusal = rounds.revision_refusal(goal, new_goal)
-            if refusal:
-                self.add_error("new_goal", refusal)
-        if status_round and (refusal := status_round.secretariat_refusal()):
+        decision = cleaned.get("decision")
+        if status_round is None or goal is None or decision is None:
+            return cleaned
+        if refusal := status_round.secretariat_refusal():
             self.add_error("round", refusal)
+        elif refusal := rounds.decision_refusal(
+            status_round, goal, decision, cleaned.get("new_goal")
+        ):
+            revising = decision == GoalDecision.Decision.REVISE
+            self.add_error("new_goal" if revising else "goal", refusal)
         return cleaned
 
 

@@ -4,10 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from goals.management.commands._arguments import whole_number
+from goals.models import FIRST_YEAR, LAST_YEAR
 from reports.scaledata import REGIONS, generate_scale_data
 
-# The years a round can have (as on the secretariat's round form) and a sane number of them.
-FIRST_YEAR, LAST_YEAR, MAX_ROUNDS = 2000, 2100, 50
+# The years a round can have are the model's (YearField); a sane number of rounds.
+MAX_ROUNDS = 50
 
 
 class Command(BaseCommand):
