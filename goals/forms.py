@@ -83,17 +83,74 @@ class EvidenceFileField(forms.FileField):
         return uploaded
 
 
+def _make_read_only(form, copyable):
+    """Disable the form's fields; with `copyable`, leave text fields selectable (readonly,
+    not disabled), so a user whose input was refused can copy what they typed."""
+    text_widgets = (forms.TextInput, forms.URLInput, forms.Textarea)
+    for form_field in form.fields.values():
+        if copyable and isinstance(form_field.widget, text_widgets):
+            form_field.widget.attrs["readonly"] = True
+        else:
+            form_field.disabled = True
+
+
+class LineForm(forms.Form):
+    """One line of the report: the municipality's status, comment, link and file for one
+    milestone. Its prefix `line-<milestone id>` gives the fields their names on the page."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=MilestoneStatus.Status.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    comment = forms.CharField(
+        label=_("Kommentar"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    evidence_url = WebLinkField(
+        label=_("Link til dokumentation"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    evidence_file = EvidenceFileField(label=_("Upload dokumentation"), required=False)
+    clear_evidence_file = forms.BooleanField(label=_("Fjern den gemte fil"), required=False)
+
+    def __init__(self, *args, line, submitting=False, **kwargs):
+        initial = {name: getattr(line, name) for name in rounds.LINE_FIELDS}
+        super().__init__(*args, prefix=f"line-{line.milestone_id}", initial=initial, **kwargs)
+        self.line = line
+        self.submitting = submitting
+        self.fields["evidence_file"].help_text = _(
+            "PDF, Word, Excel, PNG eller JPEG, højst %(limit)s."
+        ) % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+        if not line.evidence_file:
+            del self.fields["clear_evidence_file"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.submitting and "status" not in self.errors and not cleaned.get("status"):
+            self.add_error("status", _("Vælg en status, før du indsender."))
+        return cleaned
+
+
 class ReportForm(forms.Form):
-    """The municipality's answers: per line status, comment, link and file; per indicator
-    its value. Built from the report's lines and values so only the municipality's own
-    lines can ever be posted."""
+    """The municipality's answers: a `LineForm` per line and, on this form, a value per
+    indicator (`value-<indicator id>`). Built from the report's lines and values so only the
+    municipality's own lines can ever be posted."""
 
     # Which saved version the user's page shows (lost-update guard, see rounds.save_report).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
     def __init__(
         self,
-        *args,
+        data=None,
+        files=None,
+        *,
         lines,
         values,
         previous_lines=None,
@@ -103,49 +160,26 @@ class ReportForm(forms.Form):
         copyable=False,
         **kwargs,
     ):
-        """`copyable`: on a read-only form, leave text fields selectable (readonly, not
-        disabled), so a user whose input was refused can copy what they typed."""
-        super().__init__(*args, **kwargs)
-        # {field name: value saved by somebody else}, set by the view after a conflict.
+        """`copyable`: see `_make_read_only`."""
+        super().__init__(data, files, **kwargs)
+        # {(kind, object id, field name): value saved by somebody else}, set after a conflict.
         self.clashes = {}
-        self.lines = lines
         self.values = values
         self.previous_lines = previous_lines or {}
         self.previous_values = previous_values or {}
-        self.submitting = submitting
-        for line in lines:
-            key = f"line-{line.milestone_id}"
-            self.fields[f"{key}-status"] = forms.ChoiceField(
-                label=_("Status"),
-                choices=MilestoneStatus.Status.choices,
-                widget=forms.RadioSelect,
-                required=False,
-                initial=line.status,
-            )
-            self.fields[f"{key}-comment"] = forms.CharField(
-                label=_("Kommentar"),
-                required=False,
-                max_length=5000,
-                widget=forms.Textarea(attrs={"rows": 3}),
-                initial=line.comment,
-            )
-            self.fields[f"{key}-evidence_url"] = WebLinkField(
-                label=_("Link til dokumentation"),
-                required=False,
-                max_length=500,
-                assume_scheme="https",
-                initial=line.evidence_url,
-                widget=forms.URLInput(attrs={"placeholder": "https://"}),
-            )
-            self.fields[f"{key}-evidence_file"] = EvidenceFileField(
-                label=_("Upload dokumentation"),
-                required=False,
-                help_text=_("PDF, Word, Excel, PNG eller JPEG, højst %(limit)s.")
-                % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)},
-            )
-            if line.evidence_file:
-                self.fields[f"{key}-clear_evidence_file"] = forms.BooleanField(
-                    label=_("Fjern den gemte fil"), required=False
+        # An unbound report form (a refused input shown again) shows its input as initial.
+        line_initial = kwargs.get("initial") if data is None else None
+        self.line_forms = [
+            LineForm(data, files, line=line, submitting=submitting) for line in lines
+        ]
+        if line_initial:
+            for line_form in self.line_forms:
+                line_form.initial.update(
+                    {
+                        name: line_initial[line_form.add_prefix(name)]
+                        for name in rounds.LINE_FIELDS
+                        if line_form.add_prefix(name) in line_initial
+                    }
                 )
         for value in values:
             indicator = value.indicator
@@ -158,12 +192,12 @@ class ReportForm(forms.Form):
                 help_text=indicator.unit,
             )
         if read_only:
-            text_widgets = (forms.TextInput, forms.URLInput, forms.Textarea)
-            for form_field in self.fields.values():
-                if copyable and isinstance(form_field.widget, text_widgets):
-                    form_field.widget.attrs["readonly"] = True
-                else:
-                    form_field.disabled = True
+            for form in (self, *self.line_forms):
+                _make_read_only(form, copyable)
+
+    def is_valid(self):
+        # Every form, so each shows its own errors.
+        return all([super().is_valid(), *[form.is_valid() for form in self.line_forms]])
 
     def clean(self):
         cleaned = super().clean()
@@ -178,61 +212,62 @@ class ReportForm(forms.Form):
                     "indberetningen igen, og indtast dem på ny."
                 ),
             )
-        if self.submitting:
-            for line in self.lines:
-                name = f"line-{line.milestone_id}-status"
-                if name not in self.errors and not cleaned.get(name):
-                    self.add_error(name, _("Vælg en status, før du indsender."))
         return cleaned
 
     def lines_payload(self):
-        payload = {}
-        for line in self.lines:
-            key = f"line-{line.milestone_id}"
-            payload[line.milestone_id] = {
-                "status": self.cleaned_data[f"{key}-status"],
-                "comment": self.cleaned_data[f"{key}-comment"],
-                "evidence_url": self.cleaned_data[f"{key}-evidence_url"],
-                "evidence_file": self.cleaned_data.get(f"{key}-evidence_file"),
-                "clear_evidence_file": self.cleaned_data.get(f"{key}-clear_evidence_file", False),
-            }
-        return payload
+        return {form.line.milestone_id: form.cleaned_data for form in self.line_forms}
 
     def values_payload(self):
         return {v.indicator_id: self.cleaned_data[f"value-{v.indicator_id}"] for v in self.values}
 
-    def _clashes(self, key):
+    def bound_field(self, kind, object_id, name):
+        """The field a `rounds.Change` of `kind` ("line" or "value") is about."""
+        if kind == "value":
+            return self[f"value-{object_id}"]
+        form = next(f for f in self.line_forms if f.line.milestone_id == object_id)
+        return form[name]
+
+    def typed(self, kind, object_id, name):
+        """What the user's valid input holds for that field."""
+        if kind == "value":
+            return self.cleaned_data.get(f"value-{object_id}")
+        form = next(f for f in self.line_forms if f.line.milestone_id == object_id)
+        return form.cleaned_data.get(name)
+
+    def _clashes(self, kind, object_id):
         """[(label, value saved by the other person)] for the fields of one line or value."""
         found = []
-        for name, now in self.clashes.items():
-            if name == key or name.startswith(f"{key}-"):
-                if name.endswith("-status"):
-                    now = MilestoneStatus.Status(now).label if now else _("ingen status")
-                found.append((self.fields[name].label, now if now not in (None, "") else "–"))
+        for (clash_kind, clash_id, name), now in self.clashes.items():
+            if (clash_kind, clash_id) != (kind, object_id):
+                continue
+            if name == "status":
+                now = MilestoneStatus.Status(now).label if now else _("ingen status")
+            label = self.bound_field(kind, object_id, name).label
+            found.append((label, now if now not in (None, "") else "–"))
         return found
 
     def blocks(self):
         """The form laid out as the page shows it: one block per goal with its lines (each
         with last round's answer beside it) and its indicator values."""
         by_goal = {}
-        for line in self.lines:
+        for form in self.line_forms:
+            line = form.line
             goal = line.milestone.goal
             block = by_goal.setdefault(goal.pk, {"goal": goal, "lines": [], "values": []})
-            key = f"line-{line.milestone_id}"
             block["lines"].append(
                 {
                     "line": line,
                     "milestone": line.milestone,
                     "previous": self.previous_lines.get(line.milestone_id),
-                    "status": self[f"{key}-status"],
-                    "comment": self[f"{key}-comment"],
-                    "evidence_url": self[f"{key}-evidence_url"],
-                    "evidence_file": self[f"{key}-evidence_file"],
+                    "status": form["status"],
+                    "comment": form["comment"],
+                    "evidence_url": form["evidence_url"],
+                    "evidence_file": form["evidence_file"],
                     "clear_evidence_file": (
-                        self[f"{key}-clear_evidence_file"] if line.evidence_file else None
+                        form["clear_evidence_file"] if line.evidence_file else None
                     ),
                     "file_name": os.path.basename(line.evidence_file.name or ""),
-                    "clashes": self._clashes(key),
+                    "clashes": self._clashes("line", line.milestone_id),
                 }
             )
         for value in self.values:
@@ -243,7 +278,7 @@ class ReportForm(forms.Form):
                     "indicator": value.indicator,
                     "field": self[f"value-{value.indicator_id}"],
                     "previous": self.previous_values.get(value.indicator_id),
-                    "clashes": self._clashes(f"value-{value.indicator_id}"),
+                    "clashes": self._clashes("value", value.indicator_id),
                 }
             )
         return sorted(by_goal.values(), key=lambda b: (b["goal"].order, b["goal"].number))

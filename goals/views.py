@@ -161,16 +161,15 @@ def _conflict_data(post, conflict, first_form):
     data["version"] = str(conflict.current_version)
     clashes = {}
     for change in conflict.changes:
-        prefix = f"line-{change.object_id}-" if change.kind == "line" else "value-"
         for name, (before, now) in change.fields.items():
             if name == "evidence_file":
                 continue
-            field_name = f"{prefix}{name}" if change.kind == "line" else f"value-{change.object_id}"
-            mine = first_form.cleaned_data.get(field_name)
+            mine = first_form.typed(change.kind, change.object_id, name)
             if (mine or "") == (before or ""):
-                data[field_name] = formats.localize_input(now) if now is not None else ""
+                field = first_form.bound_field(change.kind, change.object_id, name)
+                data[field.html_name] = formats.localize_input(now) if now is not None else ""
             else:
-                clashes[field_name] = now
+                clashes[(change.kind, change.object_id, name)] = now
     return data, clashes
 
 
