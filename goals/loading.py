@@ -197,13 +197,21 @@ def paper_files():
     return sorted(PAPERS_DIR.glob("*.json"))
 
 
+def region_fixtures():
+    """The regions as `fixtures/regions.json` has them, each with its clusters and
+    municipalities."""
+    return _read(REGIONS_FILE)["regions"]
+
+
 @transaction.atomic
-def load_kkr_data(update=False):
-    """Load every region, cluster and municipality, then every paper in `fixtures/papers/`."""
+def load_kkr_data(update=False, *, papers=True):
+    """Load every region, cluster and municipality, then (unless `papers` is false) every
+    paper in `fixtures/papers/`."""
     loader = _Loader(update)
-    for region in _read(REGIONS_FILE)["regions"]:
+    for region in region_fixtures():
         loader.region(region)
-    for path in paper_files():
-        loader.paper(_read(path))
-    loader.link_revisions()
+    if papers:
+        for path in paper_files():
+            loader.paper(_read(path))
+        loader.link_revisions()
     return loader.result

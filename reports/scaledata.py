@@ -3,9 +3,8 @@ municipalities (all 98), a goal paper per region shaped like Hovedstaden's KKR-m
 yearly published status rounds with every municipality's report.
 
 The data sits in its own paper per region (source `skala-<region>.txt`), so it never
-touches the real papers or the demo history. Missing regions and municipalities are
-created (Hovedstaden with its real municipalities and clusters, the others with made-up
-names) when the reference fixture has not been loaded.
+touches the real papers or the demo history. The regions, clusters and municipalities are
+the reference fixture's, loaded by `load_kkr_data` when missing.
 """
 
 import datetime
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from goals.loading import load_kkr_data, region_fixtures
 from goals.models import (
     Goal,
     GoalDecision,
@@ -31,51 +31,11 @@ from goals.models import (
 from municipalities.models import Cluster, Municipality, Region
 from reports.progress import freeze
 
+# slug, name, code, number of municipalities: as the reference fixture has them.
 REGIONS = [
-    # slug, name, code, number of municipalities
-    ("hovedstaden", "Hovedstaden", 1084, 29),
-    ("sjaelland", "Sjælland", 1085, 17),
-    ("syddanmark", "Syddanmark", 1083, 22),
-    ("midtjylland", "Midtjylland", 1082, 19),
-    ("nordjylland", "Nordjylland", 1081, 11),
+    (region["slug"], region["name"], region["code"], len(region["municipalities"]))
+    for region in region_fixtures()
 ]
-
-HOVEDSTADEN = {
-    "Byen": [(101, "København"), (147, "Frederiksberg")],
-    "Nord": [
-        (201, "Allerød"),
-        (210, "Fredensborg"),
-        (250, "Frederikssund"),
-        (270, "Gribskov"),
-        (260, "Halsnæs"),
-        (217, "Helsingør"),
-        (219, "Hillerød"),
-        (223, "Hørsholm"),
-    ],
-    "Midt": [
-        (151, "Ballerup"),
-        (240, "Egedal"),
-        (190, "Furesø"),
-        (157, "Gentofte"),
-        (159, "Gladsaxe"),
-        (163, "Herlev"),
-        (173, "Lyngby-Taarbæk"),
-        (230, "Rudersdal"),
-    ],
-    "Syd": [
-        (165, "Albertslund"),
-        (153, "Brøndby"),
-        (155, "Dragør"),
-        (161, "Glostrup"),
-        (167, "Hvidovre"),
-        (169, "Høje-Taastrup"),
-        (183, "Ishøj"),
-        (175, "Rødovre"),
-        (185, "Tårnby"),
-        (187, "Vallensbæk"),
-    ],
-    "Bornholm": [(400, "Bornholm")],
-}
 
 # Hovedstaden's KKR-mål 2017–2018 (seed 001), with per-municipality milestones added so
 # every goal has a matrix to fill.
@@ -195,43 +155,12 @@ class ScaleResult:
 
 
 def _ensure_regions(regions):
-    """The regions (by slug) with their full number of municipalities, creating what is
-    missing."""
-    result = []
-    used = set(Municipality.objects.values_list("kommunekode", flat=True))
-    spare = (code for code in range(300, 1000) if code not in used and code != 400)
-    for slug, name, code, count in REGIONS:
-        if regions and slug not in regions:
-            continue
-        region, _created = Region.objects.get_or_create(
-            slug=slug, defaults={"name": name, "code": code}
-        )
-        have = Municipality.objects.filter(region=region).count()
-        if slug == "hovedstaden":
-            for order, (cluster_name, members) in enumerate(HOVEDSTADEN.items(), start=1):
-                for kommunekode, municipality_name in members:
-                    if have >= count or kommunekode in used:
-                        continue
-                    cluster, _ = Cluster.objects.get_or_create(
-                        region=region, name=cluster_name, defaults={"order": order}
-                    )
-                    Municipality.objects.create(
-                        kommunekode=kommunekode,
-                        name=municipality_name,
-                        region=region,
-                        cluster=cluster,
-                    )
-                    used.add(kommunekode)
-                    have += 1
-        while have < count:
-            kommunekode = next(spare)
-            Municipality.objects.create(
-                kommunekode=kommunekode, name=f"Kommune {kommunekode}", region=region
-            )
-            used.add(kommunekode)
-            have += 1
-        result.append(region)
-    return result
+    """The regions (by slug, every one when none are given) with all their municipalities
+    and clusters, loaded from the reference fixture when missing."""
+    load_kkr_data(papers=False)
+    slugs = [slug for slug, *_rest in REGIONS if not regions or slug in regions]
+    found = {region.slug: region for region in Region.objects.filter(slug__in=slugs)}
+    return [found[slug] for slug in slugs]
 
 
 def _paper(region, first_year, last_year):
@@ -292,7 +221,7 @@ def _rounds(paper, years, rng, publish_last=True):
     clusters = list(Cluster.objects.filter(region=paper.region))
     milestones = list(Milestone.objects.filter(goal__paper=paper).select_related("goal"))
     indicators = list(Indicator.objects.filter(goal__paper=paper))
-    goals = list(Goal.objects.filter(paper=paper, kind=Goal.Kind.COMMITMENT))
+    goals = list(Goal.objects.filter(paper=paper).reported_on())
     # The year each municipality (or cluster) meets each milestone, so progress only grows.
     met_in = {}
     for milestone in milestones:
