@@ -94,14 +94,6 @@ class DemoUsers:
     reporters: dict = field(default_factory=dict)  # kommunekode -> user
     created: list = field(default_factory=list)  # usernames created by this run
 
-    @property
-    def usernames(self):
-        return [
-            self.admin.username,
-            *(u.username for u in self.secretariats.values()),
-            *(u.username for u in self.reporters.values()),
-        ]
-
 
 def new_password():
     return secrets.token_urlsafe(9)

@@ -91,13 +91,6 @@ class MilestoneProgress:
         return self.cells.get(None)
 
     @property
-    def status_rows(self):
-        """(label, count) of the self-reported statuses, and those not reported."""
-        rows = [(label, self.statuses[value]) for value, label in MilestoneStatus.Status.choices]
-        rows.append((Evaluation.MISSING.label, self.tally[MISSING]))
-        return rows
-
-    @property
     def has_baseline(self):
         return self.milestone.baseline_count is not None
 
