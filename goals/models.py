@@ -2,8 +2,17 @@
 municipalities' reports in them.
 
 The rules that span models (opening a round, submitting, reviewing, publishing) live in
-`goals/rounds.py`; this module keeps each object's own rules and the database constraints
-for what must never happen.
+`goals/rounds.py`; this module keeps each object's own rules, named for their use, so that
+views, admin, notifications and the read side ask instead of re-deciding:
+
+- which goals, milestones and indicators a round asks about: `reported_on()`;
+- which rounds are public: `StatusRound.objects.published()`;
+- which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
+  `overdue(today)` and `StatusReport.is_overdue(today)`;
+- whether the secretariat may still change a round or review a report:
+  `StatusRound.secretariat_refusal()`, `StatusReport.review_refusal()`;
+- the years a person can mean (`YearField`) and the database constraints for what must never
+  happen, each with the message a form shows for it.
 """
 
 from django import forms
