@@ -352,3 +352,163 @@ def status_history(paper, municipalities):
         ],
     )
     return {2017: first, 2018: second}
+
+
+# --- the region next door: what its staff and reporters own ----------------------------------
+
+
+@pytest.fixture
+def other_paper(other_region, other_municipality):
+    """Syddanmark's paper: one goal with a municipal milestone and an indicator."""
+    paper = GoalPaper.objects.create(
+        region=other_region,
+        title="Kommunernes rolle i det nære sundhedsvæsen",
+        kind=GoalPaper.Kind.KKR_GOALS,
+        adopted_year=2017,
+        first_year=2017,
+        last_year=2018,
+        source="other-paper.txt",
+    )
+    theme = Theme.objects.create(paper=paper, order=1, title="Fokusområder i Syddanmark")
+    goal = Goal.objects.create(
+        paper=paper, theme=theme, number="A", order=1, title="Klar opgavedeling i Syddanmark"
+    )
+    Milestone.objects.create(
+        goal=goal,
+        order=1,
+        text="Syddansk milepæl: alle kommuner har røgfri skoletid.",
+        due=datetime.date(2018, 12, 31),
+        scope=Milestone.Scope.MUNICIPALITY,
+    )
+    Indicator.objects.create(goal=goal, order=1, name="Rygere", unit="%")
+    return paper
+
+
+@pytest.fixture
+def other_round(other_paper, other_secretariat):
+    """This year's round of Syddanmark's paper, opened."""
+    from django.utils import timezone
+
+    from goals import rounds
+    from goals.models import StatusRound
+
+    today = timezone.localdate()
+    status_round = StatusRound.objects.create(
+        paper=other_paper,
+        year=today.year,
+        opens=today,
+        deadline=today + datetime.timedelta(days=30),
+    )
+    return rounds.open_round(status_round, by=other_secretariat)
+
+
+@pytest.fixture
+def other_report(other_round, other_municipality):
+    from goals.models import StatusReport
+
+    return StatusReport.objects.get(round=other_round, municipality=other_municipality)
+
+
+# --- clients and helpers many behaviours share -----------------------------------------------
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def colleague(municipalities):
+    """A second reporter for København, who saves the same report at the same time."""
+    return make_user("indberetter-101-b", municipality=municipalities[101])
+
+
+# Words of a technical error a user must never see instead of a sentence.
+TECHNICAL = ("Traceback", "IntegrityError", "Begrænsning", "Constraint", "violates")
+# User text that must stay text on every page, e-mail and PDF.
+MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def assert_polite(text):
+    for word in TECHNICAL:
+        assert word not in text, word
+
+
+def report_data(report, **extra):
+    """The report form as the browser posts it, every line answered."""
+    data = {"version": report.version, "save": "1"}
+    for line in report.lines.all():
+        key = f"line-{line.milestone_id}"
+        data[f"{key}-status"] = "in_progress"
+        data[f"{key}-comment"] = "Vi er godt i gang"
+        data[f"{key}-evidence_url"] = ""
+    for value in report.indicator_values.all():
+        data[f"value-{value.indicator_id}"] = "7"
+    data.update(extra)
+    return data
+
+
+def first_line(report):
+    return report.lines.order_by("milestone__goal__order", "milestone__order").first()
+
+
+def post_report(client, report, data):
+    from django.urls import reverse
+
+    return client.post(reverse("goals:report_form", args=[report.pk]), data)
+
+
+def snapshot(report):
+    """Everything a reporter can change in a report, to compare before and after."""
+    report.refresh_from_db()
+    return (
+        report.state,
+        report.version,
+        sorted(report.lines.values_list("milestone_id", "status", "comment", "evidence_url")),
+        sorted(report.indicator_values.values_list("indicator_id", "value")),
+    )
+
+
+def pdf_text(data):
+    """A PDF's text, page after page."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def command_error(*args, **options):
+    """The message a management command stops with."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as raised:
+        call_command(*args, **options)
+    return str(raised.value)
+
+
+def goal_post_data(goal, **changes):
+    """The goal change form as the browser would post it, with empty inlines."""
+    data = {
+        "paper": goal.paper_id,
+        "theme": goal.theme_id or "",
+        "parent": goal.parent_id or "",
+        "number": goal.number,
+        "order": goal.order,
+        "title": goal.title,
+        "description": goal.description,
+        "kind": goal.kind,
+        "state": goal.state,
+        "national_goal": goal.national_goal,
+        "replaces": goal.replaces_id or "",
+    }
+    for prefix in ("milestones", "indicators"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": 0,
+                f"{prefix}-INITIAL_FORMS": 0,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
+    data.update(changes)
+    return data

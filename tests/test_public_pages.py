@@ -3,14 +3,27 @@ progress, one goal with its milestones, chart and municipality matrix, one munic
 and a status year with its PDF. Only published rounds are public."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from goals.models import Goal, GoalPaper, StatusRound
+from goals.models import (
+    Goal,
+    GoalPaper,
+    Indicator,
+    IndicatorValue,
+    StatusReport,
+    StatusRound,
+)
 from municipalities.models import Municipality
-from tests.conftest import build_round
+from reports.papers import render_status_paper as render_paper
+from reports.progress import freeze
+from tests.conftest import MARKUP, build_round, pdf_text
+
+pytestmark = pytest.mark.django_db
 
 
 def _html(response):
@@ -190,3 +203,94 @@ def test_query_counts_stay_flat_as_municipalities_and_rounds_grow(
     for url in urls:
         with django_assert_max_num_queries(20):
             client.get(url)
+
+
+def test_another_regions_goal_and_municipality_under_a_region_slug_are_404(
+    client, status_history, other_paper, other_municipality, municipalities, paper
+):
+    foreign_goal = other_paper.goals.get()
+    own_goal = paper.goals.get(number="1")
+    pairs = [
+        (reverse("reports:goal", args=["hovedstaden", foreign_goal.pk]), 404),
+        (reverse("reports:goal", args=["syddanmark", own_goal.pk]), 404),
+        (reverse("reports:goal", args=["syddanmark", foreign_goal.pk]), 200),
+        (reverse("reports:municipality", args=["hovedstaden", 461]), 404),
+        (reverse("reports:municipality", args=["syddanmark", 101]), 404),
+        (reverse("reports:municipality", args=["syddanmark", 461]), 200),
+        (reverse("reports:municipality_paper_pdf", args=["syddanmark", 2018, 101]), 404),
+        (reverse("reports:municipality_paper_pdf", args=["hovedstaden", 2018, 461]), 404),
+        (reverse("reports:municipality_paper_pdf", args=["hovedstaden", 2018, 999]), 404),
+        (reverse("reports:status", args=["syddanmark", 2018]), 404),
+        (reverse("reports:region_paper_pdf", args=["syddanmark", 2018]), 404),
+        ("/ukendt-region/", 404),
+        ("/ukendt-region/maal/1/", 404),
+    ]
+    for url, status in pairs:
+        response = client.get(url)
+        assert response.status_code == status, url
+        if status == 404:
+            assert "Siden findes ikke" in response.content.decode(), url
+
+
+@pytest.mark.parametrize("state", ["planned", "open", "closed"])
+def test_unpublished_rounds_are_invisible_to_the_public(client, paper, municipalities, state):
+    build_round(paper, 2019, state=state, lines=[(101, "1", 1, "met", "Hemmelig kladde")])
+    for url in [
+        reverse("reports:status", args=["hovedstaden", 2019]),
+        reverse("reports:region_paper_pdf", args=["hovedstaden", 2019]),
+        reverse("reports:municipality_paper_pdf", args=["hovedstaden", 2019, 101]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    for url in [
+        reverse("reports:region", args=["hovedstaden"]),
+        reverse("reports:municipality", args=["hovedstaden", 101]),
+        reverse("reports:goal", args=["hovedstaden", paper.goals.get(number="1").pk]),
+    ]:
+        page = client.get(url).content.decode()
+        assert "Hemmelig kladde" not in page
+        assert "2019" not in page, url
+
+
+def test_a_draft_reports_indicator_values_stay_private_after_publishing(
+    client, paper, municipalities
+):
+    """A municipality that never submitted has no status in the round; the numbers it
+    typed into its draft must not be published on its page or in its PDF either."""
+    status_round = build_round(paper, 2018, drafts=[219])
+    indicator = Indicator.objects.get(goal__paper=paper)
+    for code, value in [(101, "12"), (219, "4711")]:
+        IndicatorValue.objects.create(
+            report=StatusReport.objects.get(round=status_round, municipality__kommunekode=code),
+            indicator=indicator,
+            value=Decimal(value),
+        )
+    freeze(status_round)  # published again, with the values
+    submitted_page = client.get(reverse("reports:municipality", args=["hovedstaden", 101]))
+    assert "12 personer" in submitted_page.content.decode()
+    draft_page = client.get(reverse("reports:municipality", args=["hovedstaden", 219]))
+    assert "4711" not in draft_page.content.decode()
+
+    text = pdf_text(render_paper(status_round, municipalities[219]))
+    assert "Unge i forløb" in text
+    assert "4711" not in text
+
+
+def test_markup_in_goal_texts_is_escaped_in_pages_and_chart(client, status_history, paper):
+    goal = paper.goals.get(number="1")
+    goal.number = '1"><svg onload=x>'  # fits the 20 characters of a goal number
+    goal.title = MARKUP
+    goal.save()
+    Municipality.objects.filter(kommunekode=101).update(name=MARKUP)
+    freeze(status_history[2018])  # published again, so the published pages carry the markup
+    for url in [
+        reverse("reports:region", args=["hovedstaden"]),
+        reverse("reports:goal", args=["hovedstaden", goal.pk]),
+        reverse("reports:status", args=["hovedstaden", 2018]),
+        reverse("reports:municipality", args=["hovedstaden", 101]),
+    ]:
+        page = client.get(url).content.decode()
+        assert "<script>" not in page, url
+        assert "<img src=x" not in page and "<svg onload" not in page, url
+    goal_page = client.get(reverse("reports:goal", args=["hovedstaden", goal.pk])).content
+    # In the page and in the chart's title.
+    assert goal_page.count(b"1&quot;&gt;&lt;svg onload=x&gt;") >= 2

@@ -11,7 +11,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import Reminder, StatusReport, StatusRound
+from goals.models import (
+    Reminder,
+    StatusReport,
+    StatusRound,
+)
+from tests.conftest import command_error
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +100,7 @@ def test_a_closed_round_sends_no_reminders(open_status_round, secretariat):
     mail.outbox.clear()
     assert "Sendte 0" in run()
     assert mail.outbox == []
+
+
+def test_send_reminders_refuses_negative_days(open_status_round):
+    assert "--days skal være 0 eller mere." in command_error("send_reminders", "--days", "-1")

@@ -1,5 +1,4 @@
-"""Evidence uploads: the type is judged by content, not name; the size is capped; a saved
-file survives a form error; files are served only to who may see the report."""
+"""Evidence a municipality uploads with a report line: accepted by content, refused in Danish when too large or disguised, kept or removed on purpose, and served only to the municipality and its region's secretariat."""
 
 import io
 import zipfile
@@ -8,7 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.conftest import small_pdf
+from goals import rounds
+from tests.conftest import (
+    first_line,
+    post_report,
+    report_data,
+    small_pdf,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +151,70 @@ def test_files_are_served_only_to_the_municipality_and_its_secretariat(
     client.logout()
     response = client.get(url)
     assert response.status_code == 302 and "/konto/login/" in response["Location"]
+
+
+def test_an_empty_file_is_refused_in_danish(reporter, report):
+    line = first_line(report)
+    upload = SimpleUploadedFile("tom.pdf", b"")
+    data = report_data(report, **{f"line-{line.milestone_id}-evidence_file": upload})
+
+    response = post_report(reporter, report, data)
+
+    text = response.content.decode()
+    assert "Den medsendte fil er tom." in text
+    assert "Vælg eventuelle nye filer igen" in text
+    line.refresh_from_db()
+    assert not line.evidence_file
+
+
+@pytest.mark.parametrize(("extra", "saved"), [(0, True), (1, False)])
+def test_a_file_of_exactly_the_limit_is_saved_one_byte_more_is_refused(
+    reporter, report, settings, extra, saved
+):
+    pdf = small_pdf()
+    content = pdf + b"%" * (settings.EVIDENCE_MAX_BYTES - len(pdf) + extra)
+    line = first_line(report)
+    upload = SimpleUploadedFile("plan.pdf", content)
+    data = report_data(report, **{f"line-{line.milestone_id}-evidence_file": upload})
+
+    response = post_report(reporter, report, data)
+
+    line.refresh_from_db()
+    assert bool(line.evidence_file) is saved
+    if not saved:
+        assert "Filen er for stor" in response.content.decode()
+
+
+def test_evidence_is_served_to_its_municipality_and_region_only(
+    client, reporters, secretariat, other_secretariat, other_reporter, report
+):
+    report = rounds.save_report(
+        report,
+        version=report.version,
+        lines={
+            report.lines.first().milestone_id: {
+                "evidence_file": SimpleUploadedFile("bilag.pdf", small_pdf())
+            }
+        },
+        values={},
+        by=reporters[101],
+    )
+    line = report.lines.exclude(evidence_file="").get()
+    empty = report.lines.filter(evidence_file="").first()
+    url = reverse("goals:evidence_file", args=[line.pk])
+    for user, status in [
+        (reporters[101], 200),
+        (secretariat, 200),
+        (reporters[147], 404),
+        (other_reporter, 404),
+        (other_secretariat, 404),
+    ]:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            # Downloaded, never shown inline, and the browser may not guess another type.
+            assert response["Content-Disposition"].startswith("attachment")
+            assert response["X-Content-Type-Options"] == "nosniff"
+    client.force_login(reporters[101])
+    assert client.get(reverse("goals:evidence_file", args=[empty.pk])).status_code == 404

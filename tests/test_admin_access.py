@@ -1,35 +1,17 @@
-"""A secretariat user works on their own region in the admin and nothing else: lists show
-their rows only, another region's pages are 404, choices offer only their region, and a
-forged POST changes nothing. Superusers see everything; a staff user without a membership
-and a reporter see nothing."""
+"""Who sees and edits what in the admin: a secretariat its own region's rows only (lists, pages, history, choices, autocomplete), reference data for superusers, nobody without a membership; odd addresses are a 404, never a server error."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
-from goals.models import Goal, GoalPaper, Milestone, Theme
+from goals.models import (
+    Goal,
+    Milestone,
+)
 from municipalities.models import Cluster, Membership
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, goal_post_data, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def other_paper(other_region):
-    paper = GoalPaper.objects.create(
-        region=other_region,
-        title="Kommunernes rolle i det nære sundhedsvæsen",
-        kind=GoalPaper.Kind.POSITION_PAPER,
-        adopted_year=2015,
-        first_year=2015,
-        last_year=2018,
-        source="other-paper.txt",
-    )
-    theme = Theme.objects.create(paper=paper, order=1, title="Fokusområder i Syddanmark")
-    goal = Goal.objects.create(
-        paper=paper, theme=theme, number="A", order=1, title="Klar opgavedeling i Syddanmark"
-    )
-    Milestone.objects.create(goal=goal, order=1, text="Syddansk milepæl", scope="joint")
-    return paper
 
 
 @pytest.fixture
@@ -46,34 +28,6 @@ def own_goal(paper):
 def staff_client(client, secretariat, other_paper):
     client.force_login(secretariat)
     return client
-
-
-def goal_post_data(goal, **changes):
-    """The goal change form as the browser would post it, with empty inlines."""
-    data = {
-        "paper": goal.paper_id,
-        "theme": goal.theme_id or "",
-        "parent": goal.parent_id or "",
-        "number": goal.number,
-        "order": goal.order,
-        "title": goal.title,
-        "description": goal.description,
-        "kind": goal.kind,
-        "state": goal.state,
-        "national_goal": goal.national_goal,
-        "replaces": goal.replaces_id or "",
-    }
-    for prefix in ("milestones", "indicators"):
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": 0,
-                f"{prefix}-INITIAL_FORMS": 0,
-                f"{prefix}-MIN_NUM_FORMS": 0,
-                f"{prefix}-MAX_NUM_FORMS": 1000,
-            }
-        )
-    data.update(changes)
-    return data
 
 
 def test_goal_list_shows_only_the_users_region(staff_client, paper, other_paper):
@@ -312,3 +266,32 @@ def test_the_goal_list_stays_flat_as_goals_grow(staff_client, paper, django_asse
 
     assert response.status_code == 200
     assert "Mål 39" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/goals/goal/abc/change/",
+        "/admin/goals/goal/abc/history/",
+        "/admin/goals/goal/abc/delete/",
+        "/admin/goals/statusround/99999999999999999999/change/",
+    ],
+)
+def test_a_nonsense_id_in_an_admin_address_is_not_found(staff, paper, path):
+    assert staff.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(("code", "status"), [("abc", 404), ("²", 404), ("999", 404)])
+def test_a_preview_for_a_nonsense_municipality_is_not_found(staff, open_status_round, code, status):
+    url = reverse("admin:reports_paperpreview_pdf", args=[open_status_round.pk])
+
+    assert staff.get(url, {"kommune": code}).status_code == status
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/goals/goal/abc/change/", "/admin/goals/goal/abc/history/"]
+)
+def test_a_nonsense_id_is_no_server_error_for_a_superuser_either(superuser_client, paper, path):
+    response = superuser_client.get(path, follow=True)
+
+    assert response.status_code in (200, 404)

@@ -1,16 +1,22 @@
-"""The read side and the public pages ask the database the same number of times for three
-municipalities and one round as for all 98 municipalities and ten yearly rounds."""
+"""`generate_scale_data`: the national data set, read by the read side in the same number of queries at any scale, and its options refused in Danish when they make no sense."""
 
 import io
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from goals.models import Goal, StatusRound
+from goals.models import (
+    Goal,
+    StatusRound,
+)
 from municipalities.models import Municipality
 from reports.progress import published_progress, round_progress
-from tests.conftest import build_round
+from tests.conftest import build_round, command_error
+
+pytestmark = pytest.mark.django_db
+
 
 MAX_READ_SIDE_QUERIES = 15  # live data; a published round reads its record in one
 
@@ -82,3 +88,20 @@ def test_every_region_at_national_scale_reads_in_the_same_queries(db):
 
     assert len(counts) == 5
     assert len(set(counts.values())) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rounds", "0"], "--rounds skal være mellem 1 og 50."),
+        (["--rounds", "-3"], "--rounds skal være mellem 1 og 50."),
+        (["--first-year", "0"], "--first-year skal være mellem 2000 og 2100"),
+        (["--first-year", "99999"], "--first-year skal være mellem 2000 og 2100"),
+        (["--first-year", "2095", "--rounds", "10"], "Den sidste runde (2104) ligger efter 2100."),
+        (["--region", "atlantis"], "Ukendt region »atlantis«. Vælg en af: hovedstaden"),
+        (["--rounds", "ti"], "--rounds skal være et helt tal"),
+    ],
+)
+def test_generate_scale_data_refuses_bad_options_in_danish(args, message):
+    assert message in command_error("generate_scale_data", *args)
+    assert not StatusRound.objects.exists()

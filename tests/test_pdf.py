@@ -1,18 +1,36 @@
-"""The region's yearly status paper as a PDF: what a politician reads in it (goal numbers,
-titles, counts, decisions, comments), its pages (A4, contents with page numbers, "Side X af
-Y"), its accessibility (tagged, title/author/language, embedded font) and that user text
-stays text. An unpublished round renders as a draft."""
+"""The PDF papers: the region's status paper (what was met by whom, decisions, pages, contents, tags, fonts, a watermark on drafts), one municipality's paper, user text printed as text, and `render_status_paper` saying what is wrong."""
 
+import datetime
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from goals.models import StatusRound
-from reports.papers import render_status_paper, status_paper_html
-from tests.conftest import SCRIPT_COMMENT, build_round
+from goals.models import (
+    Indicator,
+    IndicatorValue,
+    StatusReport,
+    StatusRound,
+)
+from reports.papers import (
+    download_filename,
+    municipality_paper_html,
+    render_status_paper,
+    status_paper_html,
+)
+from reports.papers import render_status_paper as render_paper
+from reports.progress import freeze
+from tests.conftest import (
+    SCRIPT_COMMENT,
+    build_round,
+    command_error,
+    pdf_text,
+)
+
+pytestmark = pytest.mark.django_db
 
 
 def _text(pdf):
@@ -121,3 +139,100 @@ def test_an_unpublished_round_is_a_draft_with_a_watermark(status_history, paper,
     assert 'class="watermark"' in html and "UDKAST" in html
     published_html = status_paper_html(status_history[2018])
     assert 'class="watermark"' not in published_html
+
+
+def _reader_and_text(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    return reader, re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages))
+
+
+def test_hilleroed_reads_its_own_answers_beside_the_region(status_history, municipalities):
+    status_round = status_history[2018]
+    report = StatusReport.objects.get(round=status_round, municipality=municipalities[219])
+    IndicatorValue.objects.create(
+        report=report, indicator=Indicator.objects.get(name="Unge i forløb"), value=Decimal(42)
+    )
+    freeze(status_round)  # published again with the value (version 2)
+
+    reader, text = _reader_and_text(render_status_paper(status_round, municipalities[219]))
+
+    assert reader.metadata.title == "Hillerød – Status 2018: KKR-mål for sundhed"
+    assert reader.trailer["/Root"]["/Lang"] == "da"
+    assert "Hillerød · Status 2018" in text
+    assert "Kommunekode 219" in text and "Klynge Nord" in text
+    # Its answers: milestone 1/1 in progress and overdue, milestone 2/1 left blank.
+    assert "Alle kommuner har en akutfunktion" in text
+    assert "Forsinket" in text and "Kommunens status: i gang" in text
+    assert "Ikke indberettet" in text
+    # The region's totals beside them: 2 of 3 met milestone 1/1, 1 of 3 milestone 2/1.
+    assert "2 af 3" in text and "1 af 3" in text
+    # Its comment, as text.
+    # (compared without whitespace: a line may break after the slash in "</script>")
+    assert "<script>alert('x')</script>og</table>ensygeplejerske." in text.replace(" ", "")
+    assert "Unge i forløb" in text and "42 personer" in text
+    assert "Side 1 af" in text
+    # Another municipality's comment is not in Hillerød's report.
+    assert "Akutteamet lever op til kvalitetsstandarden." not in text
+
+
+def test_escaped_in_the_html_too(status_history, municipalities):
+    html = municipality_paper_html(status_history[2018], municipalities[219])
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html and "&lt;/table&gt;" in html
+
+
+def test_filename_names_region_year_and_municipality(status_history, municipalities):
+    assert (
+        download_filename(status_history[2018], municipalities[219])
+        == "KKR-Hovedstaden-status-2018-219-Hilleroed.pdf"
+    )
+    assert download_filename(status_history[2018]) == "KKR-Hovedstaden-status-2018.pdf"
+
+
+def test_markup_in_comments_is_printed_as_text_in_the_pdfs(status_history, municipalities):
+    """The 2018 comment of Hillerød is full of markup; the PDFs print it, not run it."""
+    second = status_history[2018]
+    printed = "Vimangler<script>alert('x')</script>og</table>ensygeplejerske."
+    for municipality in (None, municipalities[219]):
+        text = "".join(pdf_text(render_paper(second, municipality)).split())
+        assert printed in text, municipality
+
+
+@pytest.fixture
+def published_round(paper, municipalities):
+    return StatusRound.objects.create(
+        paper=paper,
+        year=2018,
+        opens=datetime.date(2018, 9, 1),
+        deadline=datetime.date(2018, 11, 1),
+        state=StatusRound.State.PUBLISHED,
+    )
+
+
+def test_render_status_paper_names_what_is_wrong(published_round, tmp_path):
+    out = str(tmp_path / "x.pdf")
+    assert "Der er ingen region med det korte navn »nowhere«" in command_error(
+        "render_status_paper", "nowhere", "2018", "-o", out
+    )
+    assert "Der er ingen statusrunde for hovedstaden i 2017." in command_error(
+        "render_status_paper", "hovedstaden", "2017", "-o", out
+    )
+    assert "Kommunen 999 hører ikke til hovedstaden." in command_error(
+        "render_status_paper", "hovedstaden", "2018", "--municipality", "999", "-o", out
+    )
+    assert "Året skal være et helt tal, fx 2018" in command_error(
+        "render_status_paper", "hovedstaden", "tyve", "-o", out
+    )
+    assert "Kommunekoden skal være et helt tal, fx 101" in command_error(
+        "render_status_paper", "hovedstaden", "2018", "--municipality", "kbh", "-o", out
+    )
+
+
+def test_render_status_paper_to_an_unwritable_place_says_so(published_round, tmp_path):
+    out = tmp_path / "findes-ikke" / "x.pdf"
+
+    message = command_error("render_status_paper", "hovedstaden", "2018", "-o", str(out))
+
+    assert f"PDF'en kunne ikke skrives til {out}" in message
+    assert not out.exists()
