@@ -3,11 +3,13 @@ every role, and a status history (two published rounds, one open) — and runnin
 adds nothing but a new password."""
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
+from django.test import override_settings
 from django.utils import timezone
 
 from goals.models import GoalDecision, JointProgress, MilestoneStatus, StatusReport, StatusRound
@@ -16,6 +18,7 @@ from reports import papers
 
 pytestmark = pytest.mark.django_db
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_PAPERS = {
     "hovedstaden": "001_b6c4e8802b7d46aa.txt",
     "midtjylland": "002_73cf8f81b5b917b6.txt",
@@ -23,25 +26,34 @@ DEMO_PAPERS = {
 }
 
 
-@pytest.fixture
-def published_rounds(settings, monkeypatch):
-    """The rounds published through goals.rounds.publish_round, recorded instead of rendering
-    their PDFs: those are the reports tests' business and take minutes."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """`manage.py demo --password demo-pass-123`, run once for the whole module (a full run
+    takes many seconds); its rows are removed again afterwards.
+
+    The rounds published through goals.rounds.publish_round are recorded instead of rendering
+    their PDFs: those are the PDF tests' business and take minutes."""
     published = []
 
     def record(publication):
         published.append((publication.round.paper.region.slug, publication.round.year))
         return []
 
-    monkeypatch.setattr(papers, "schedule_papers", record)
-    return published
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        django_db_blocker.unblock(),
+    ):
+        patch.setattr(papers, "schedule_papers", record)
+        # Outside a test's transaction: every commit happens, so publishing records at once.
+        output = run_demo("--password", "demo-pass-123")
+        yield SimpleNamespace(output=output, published=published)
+        call_command("flush", interactive=False, verbosity=0)
 
 
-def run_demo(*args, capture_on_commit):
+def run_demo(*args):
     out = io.StringIO()
-    with capture_on_commit(execute=True):
-        call_command("demo", *args, stdout=out)
+    call_command("demo", *args, stdout=out)
     return out.getvalue()
 
 
@@ -57,12 +69,8 @@ def snapshot():
     return counts
 
 
-def test_demo_creates_accounts_for_every_role(
-    client, published_rounds, django_capture_on_commit_callbacks
-):
-    output = run_demo(
-        "--password", "demo-pass-123", capture_on_commit=django_capture_on_commit_callbacks
-    )
+def test_demo_creates_accounts_for_every_role(client, demo):
+    output = demo.output
 
     User = get_user_model()
     admin = User.objects.get(username="admin")
@@ -89,11 +97,8 @@ def test_demo_creates_accounts_for_every_role(
     assert "En klar opgavedeling" not in page  # Syddanmark's
 
 
-def test_demo_builds_two_published_rounds_and_an_open_one(
-    published_rounds, django_capture_on_commit_callbacks
-):
-    run_demo("--password", "demo-pass-123", capture_on_commit=django_capture_on_commit_callbacks)
-
+def test_demo_builds_two_published_rounds_and_an_open_one(demo):
+    published_rounds = demo.published
     year = timezone.localdate().year
     for slug, source in DEMO_PAPERS.items():
         rounds = {r.year: r for r in StatusRound.objects.filter(paper__source=source)}
@@ -138,28 +143,24 @@ def test_demo_builds_two_published_rounds_and_an_open_one(
 
 
 def test_running_the_demo_again_creates_nothing_new(
-    client, published_rounds, django_capture_on_commit_callbacks
+    client, demo, django_capture_on_commit_callbacks
 ):
-    run_demo("--password", "first-pass-123", capture_on_commit=django_capture_on_commit_callbacks)
     before = snapshot()
-    published_before = len(published_rounds)
+    published_before = len(demo.published)
 
-    output = run_demo(
-        "--password", "second-pass-456", capture_on_commit=django_capture_on_commit_callbacks
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run_demo("--password", "second-pass-456")
 
     assert snapshot() == before
-    assert len(published_rounds) == published_before
+    assert len(demo.published) == published_before
     assert "second-pass-456" in output
     # Only the password changed.
     assert client.login(username="indberetter-101", password="second-pass-456")
-    assert not client.login(username="indberetter-101", password="first-pass-123")
+    assert not client.login(username="indberetter-101", password="demo-pass-123")
 
 
-def test_without_a_password_a_random_one_is_printed_once(
-    client, published_rounds, django_capture_on_commit_callbacks
-):
-    output = run_demo(capture_on_commit=django_capture_on_commit_callbacks)
+def test_without_a_password_a_random_one_is_printed_once(client, demo):
+    output = run_demo()
 
     line = next(line for line in output.splitlines() if "Adgangskode" in line)
     password = line.rsplit(" ", 1)[-1]

@@ -113,17 +113,6 @@ def test_the_three_papers_are_loaded_for_hovedstaden(loaded):
     assert "2024-2027" in by_source[HOVEDSTADEN_2024].title
 
 
-def test_loading_twice_changes_nothing(loaded):
-    goals = Goal.objects.filter(paper__source__in=SOURCES)
-    before = (goals.count(), Milestone.objects.filter(goal__in=goals).count())
-    out = StringIO()
-
-    call_command("load_kkr_data", stdout=out)
-
-    assert "Intet at ændre" in out.getvalue()
-    assert (goals.count(), Milestone.objects.filter(goal__in=goals).count()) == before
-
-
 @pytest.mark.parametrize("source", SOURCES)
 def test_every_text_stands_in_its_own_paper(loaded, source):
     paper = GoalPaper.objects.get(source=source)

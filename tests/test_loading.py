@@ -1,6 +1,7 @@
-"""The reference data: five regions, all 98 municipalities with their official codes, and the
-health clusters of the three regions whose papers the portal carries. Loading it twice
-changes nothing."""
+"""`manage.py load_kkr_data`: the reference data (five regions, all 98 municipalities with
+their official codes, the health clusters of the three regions whose papers the portal
+carries) and the papers. The first run loads everything; a second run changes nothing (no
+new rows, no new history, no secretariat edit undone); `--update` resets only real edits."""
 
 import re
 from io import StringIO
@@ -8,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from goals.loading import paper_files
 from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
 from municipalities.models import Cluster, Municipality, Region
 from tests.seeds import (
@@ -22,6 +24,7 @@ from tests.seeds import (
 pytestmark = pytest.mark.django_db
 
 CLUSTERED = ("hovedstaden", "syddanmark", "midtjylland")
+MODELS = [Region, Cluster, Municipality, GoalPaper, Theme, Goal, Milestone, Indicator]
 
 
 def load():
@@ -157,38 +160,17 @@ def test_every_municipality_of_a_clustered_region_is_in_one_of_its_own_clusters(
     )
 
 
-def _row_counts():
-    models = [Region, Cluster, Municipality, GoalPaper, Theme, Goal, Milestone, Indicator]
-    counts = {model.__name__: model.objects.count() for model in models}
-    for model in (GoalPaper, Goal, Milestone, Indicator):
-        counts[f"history of {model.__name__}"] = model.history.count()
-    return counts
-
-
-def test_loading_twice_changes_nothing():
-    first = load()
-    assert "oprettet" in first
-    before = _row_counts()
-    assert before["Municipality"] == 98
-    assert before["GoalPaper"] >= 2
-
-    second = load()
-
-    assert second.strip() == "Intet at ændre: alle data er indlæst."
-    assert _row_counts() == before
-
-
 def test_resetting_to_the_fixtures_right_after_loading_finds_nothing_to_change():
     # Every value in the fixtures survives the round trip through the database (dates,
     # numbers, texts), so --update only ever undoes real edits.
     load()
-    before = _row_counts()
+    before = snapshot()
     out = StringIO()
 
     call_command("load_kkr_data", "--update", stdout=out)
 
     assert out.getvalue().strip() == "Intet at ændre: alle data er indlæst."
-    assert _row_counts() == before
+    assert snapshot() == before
 
 
 def test_update_resets_an_edited_municipality_and_says_so():
@@ -202,3 +184,60 @@ def test_update_resets_an_edited_municipality_and_says_so():
     assert københavn.name == "København"
     assert københavn.cluster.name == "Byen"
     assert "1 kommuner opdateret" in out.getvalue()
+
+
+def snapshot():
+    """Every loaded row as its values, and how many history records there are."""
+    rows = {model.__name__: sorted(map(repr, model.objects.values_list())) for model in MODELS}
+    rows["history"] = {
+        model.__name__: model.history.count() for model in MODELS if hasattr(model, "history")
+    }
+    return rows
+
+
+def test_loading_twice_changes_nothing():
+    first = load()
+    assert "oprettet" in first
+    loaded = snapshot()
+    assert len(loaded["Municipality"]) == 98
+    assert len(loaded["GoalPaper"]) == len(paper_files()) >= 5
+
+    second = load()
+
+    assert second.strip() == "Intet at ændre: alle data er indlæst."
+    assert snapshot() == loaded
+
+
+def test_a_second_load_keeps_the_secretariats_edits():
+    load()
+    goal = Goal.objects.filter(paper__region__slug="midtjylland").order_by("order").first()
+    goal.title = "Rettet af sekretariatet"
+    goal.save()
+    cluster = Cluster.objects.filter(region__slug="hovedstaden").first()
+    cluster.description = "Klyngens egen beskrivelse"
+    cluster.save()
+
+    load()
+
+    goal.refresh_from_db()
+    cluster.refresh_from_db()
+    assert goal.title == "Rettet af sekretariatet"
+    assert cluster.description == "Klyngens egen beskrivelse"
+
+
+def test_a_load_after_deleting_a_row_restores_only_that_row():
+    load()
+    loaded = snapshot()
+    milestone = Milestone.objects.filter(goal__paper__region__slug="midtjylland").first()
+    milestone.delete()
+
+    result = load()
+
+    assert "1 milepæle oprettet" in result
+    restored = snapshot()
+    assert len(restored["Milestone"]) == len(loaded["Milestone"])
+    # The same milestone again, everything else as it was.
+    assert restored["Goal"] == loaded["Goal"]
+    assert restored["Municipality"] == loaded["Municipality"]
+    new = Milestone.objects.get(goal=milestone.goal, order=milestone.order)
+    assert (new.text, new.due, new.scope) == (milestone.text, milestone.due, milestone.scope)
