@@ -134,16 +134,6 @@ def test_a_reporter_cannot_use_the_secretariats_pages(client, world, reporters):
     assert response.status_code == 404
 
 
-def test_posts_need_the_csrf_token(world, reporters, secretariat):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(reporters[101])
-    url = reverse("goals:report_form", args=[world["report"].pk])
-    assert client.post(url, post_data("report_form", world)).status_code == 403
-    client.force_login(secretariat)
-    action = reverse("goals:round_action", args=[world["round"].pk])
-    assert client.post(action, {"action": "close"}).status_code == 403
-
-
 @pytest.mark.parametrize(
     ("action", "data", "message"),
     [

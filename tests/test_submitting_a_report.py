@@ -308,9 +308,16 @@ def test_a_very_long_comment_is_refused_and_kept(reporter, report):
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "ftp://filer.kommune.dk/plan.pdf", "data:text/html,hej"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://filer.kommune.dk/plan.pdf",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+    ],
 )
 def test_only_web_links_are_accepted_as_evidence(reporter, report, url):
+    """The secretariat clicks the link on the review page; only web addresses are kept."""
     line = first_line(report)
     data = report_data(report, **{f"line-{line.milestone_id}-evidence_url": url})
 
@@ -318,6 +325,7 @@ def test_only_web_links_are_accepted_as_evidence(reporter, report, url):
 
     text = response.content.decode()
     assert response.status_code == 200
+    assert "Indberetningen er ikke gemt" in text
     assert "Angiv et link, der begynder med https:// eller http://." in text
     line.refresh_from_db()
     assert line.evidence_url == ""
@@ -388,22 +396,6 @@ def test_a_read_only_report_ignores_posted_values(client, reporters, report):
     client.force_login(reporters[101])
     client.post(reverse("goals:report_form", args=[report.pk]), data)
     assert snapshot(report) == before
-
-
-@pytest.mark.parametrize(
-    "link",
-    ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd"],
-)
-def test_an_evidence_link_must_be_a_web_address(client, reporters, report, link):
-    """The secretariat clicks the link on the review page; only web addresses are kept."""
-    line = report.lines.first()
-    data = {"version": report.version, "save": "1", f"line-{line.milestone_id}-evidence_url": link}
-    client.force_login(reporters[101])
-    response = client.post(reverse("goals:report_form", args=[report.pk]), data)
-    assert response.status_code == 200
-    assert "Indberetningen er ikke gemt" in response.content.decode()
-    line.refresh_from_db()
-    assert line.evidence_url == ""
 
 
 def blank(report, version):
