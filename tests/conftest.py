@@ -76,6 +76,16 @@ def other_municipality(other_region):
     return Municipality.objects.create(kommunekode=461, name="Odense", region=other_region)
 
 
+def make_paper(region, source, *, title="KKR-mål for sundhed", first_year=2017, **fields):
+    """A goal paper of `region`: KKR-mål, adopted the year it starts, running two years."""
+    fields.setdefault("kind", GoalPaper.Kind.KKR_GOALS)
+    fields.setdefault("adopted_year", first_year)
+    fields.setdefault("last_year", first_year + 1)
+    return GoalPaper.objects.create(
+        region=region, source=source, title=title, first_year=first_year, **fields
+    )
+
+
 def make_user(username, *, region=None, municipality=None, **extra):
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, email=f"{username}@example.dk", **extra
@@ -115,14 +125,8 @@ def other_reporter(other_municipality):
 @pytest.fixture
 def paper(region):
     """A small paper shaped like Hovedstaden's: two goals, milestones of every scope."""
-    paper = GoalPaper.objects.create(
-        region=region,
-        title="KKR-mål for sundhed",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2017,
-        first_year=2017,
-        last_year=2018,
-        source="test-paper.txt",
+    paper = make_paper(
+        region, "test-paper.txt", title="KKR-mål for sundhed", first_year=2017, last_year=2018
     )
     theme = Theme.objects.create(paper=paper, order=1, title="Akutfunktioner")
     acute = Goal.objects.create(
@@ -360,14 +364,12 @@ def status_history(paper, municipalities):
 @pytest.fixture
 def other_paper(other_region, other_municipality):
     """Syddanmark's paper: one goal with a municipal milestone and an indicator."""
-    paper = GoalPaper.objects.create(
-        region=other_region,
+    paper = make_paper(
+        other_region,
+        "other-paper.txt",
         title="Kommunernes rolle i det nære sundhedsvæsen",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2017,
         first_year=2017,
         last_year=2018,
-        source="other-paper.txt",
     )
     theme = Theme.objects.create(paper=paper, order=1, title="Fokusområder i Syddanmark")
     goal = Goal.objects.create(

@@ -9,13 +9,13 @@ from django.db import IntegrityError, transaction
 from goals.models import (
     Goal,
     GoalDecision,
-    GoalPaper,
     Milestone,
     MilestoneStatus,
     StatusReport,
     StatusRound,
 )
 from municipalities.models import Cluster, Membership, Municipality
+from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -175,14 +175,13 @@ def test_a_paper_has_one_round_a_year(status_round, paper):
 
 def test_a_paper_period_runs_forward(region):
     assert refused(
-        lambda: GoalPaper.objects.create(
-            region=region,
+        lambda: make_paper(
+            region,
+            "baglaens.txt",
             title="Baglæns",
-            kind=GoalPaper.Kind.KKR_GOALS,
-            adopted_year=2017,
             first_year=2018,
             last_year=2017,
-            source="baglaens.txt",
+            adopted_year=2017,
         )
     )
 

@@ -10,12 +10,12 @@ from goals import rounds
 from goals.models import (
     Goal,
     GoalDecision,
-    GoalPaper,
     JointProgress,
     Milestone,
     StatusRound,
     Theme,
 )
+from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -80,16 +80,9 @@ def test_adopting_a_development_area_as_a_new_goal(open_status_round, paper, sec
 def test_a_goal_of_another_paper_cannot_be_decided_in_this_round(
     open_status_round, other_region, secretariat
 ):
-    from goals.models import GoalPaper
 
-    other = GoalPaper.objects.create(
-        region=other_region,
-        title="Syddanmarks mål",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2019,
-        first_year=2019,
-        last_year=2022,
-        source="other.txt",
+    other = make_paper(
+        other_region, "other.txt", title="Syddanmarks mål", first_year=2019, last_year=2022
     )
     stranger = Goal.objects.create(paper=other, number="1", title="Fremmed mål")
     with pytest.raises(rounds.TransitionError) as refused:
@@ -351,14 +344,8 @@ def test_a_decision_cannot_point_at_another_regions_goal(
 def test_a_decision_posted_for_a_goal_outside_the_rounds_paper_is_ignored(
     client, secretariat, region, paper, open_status_round, other_paper
 ):
-    second_paper = GoalPaper.objects.create(
-        region=region,
-        title="Andet papir",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2019,
-        first_year=2019,
-        last_year=2020,
-        source="andet.txt",
+    second_paper = make_paper(
+        region, "andet.txt", title="Andet papir", first_year=2019, last_year=2020
     )
     theme = Theme.objects.create(paper=second_paper, order=1, title="Tema")
     same_region = Goal.objects.create(paper=second_paper, theme=theme, number="9", order=1)

@@ -7,7 +7,7 @@ from goals.models import Goal, GoalPaper, Milestone, StatusRound
 from municipalities.models import Municipality, Region
 from reports.evaluation import MET, MISSING, NOT_RELEVANT, ON_TRACK, OVERDUE, evaluate
 from reports.progress import round_progress
-from tests.conftest import SCRIPT_COMMENT, build_round
+from tests.conftest import SCRIPT_COMMENT, build_round, make_paper
 
 
 def _goal(progress, number):
@@ -160,14 +160,14 @@ def test_midtjylland_baseline_18_of_19_to_19_of_19(db):
     region = Region.objects.create(name="Midtjylland", slug="midtjylland", code=1082)
     for code in range(701, 720):
         Municipality.objects.create(kommunekode=code, name=f"Kommune {code}", region=region)
-    paper = GoalPaper.objects.create(
-        region=region,
+    paper = make_paper(
+        region,
+        "midt-test.txt",
         title="De fire målsætninger",
-        kind=GoalPaper.Kind.OBJECTIVES,
-        adopted_year=2012,
         first_year=2013,
         last_year=2014,
-        source="midt-test.txt",
+        adopted_year=2012,
+        kind=GoalPaper.Kind.OBJECTIVES,
     )
     goal = Goal.objects.create(paper=paper, number="1.1 a", order=1, title="Kompetencer")
     goal.milestones.create(

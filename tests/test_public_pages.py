@@ -21,7 +21,7 @@ from goals.models import (
 from municipalities.models import Municipality
 from reports.papers import render_status_paper as render_paper
 from reports.progress import freeze
-from tests.conftest import MARKUP, build_round, pdf_text
+from tests.conftest import MARKUP, build_round, make_paper, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -111,14 +111,8 @@ def test_status_year_page_with_download(client, status_history):
 def test_unpublished_and_unknown_things_are_a_danish_404(
     client, status_history, unpublished_2019, other_region, other_municipality
 ):
-    other_paper = GoalPaper.objects.create(
-        region=other_region,
-        title="Syddanske mål",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2017,
-        first_year=2017,
-        last_year=2018,
-        source="syd.txt",
+    other_paper = make_paper(
+        other_region, "syd.txt", title="Syddanske mål", first_year=2017, last_year=2018
     )
     other_goal = Goal.objects.create(paper=other_paper, number="1", title="Fælles fokus")
     for url in [
@@ -137,14 +131,12 @@ def test_unpublished_and_unknown_things_are_a_danish_404(
 
 
 def test_a_draft_paper_is_not_public(client, region):
-    draft = GoalPaper.objects.create(
-        region=region,
+    draft = make_paper(
+        region,
+        "udkast.txt",
         title="Udkast til nye mål",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2019,
         first_year=2019,
         last_year=2020,
-        source="udkast.txt",
         state=GoalPaper.State.DRAFT,
     )
     goal = Goal.objects.create(paper=draft, number="1", title="Hemmeligt mål")

@@ -21,7 +21,7 @@ from goals.models import (
     StatusRound,
 )
 from reports.models import Publication, StoredPaper
-from tests.conftest import assert_polite
+from tests.conftest import assert_polite, make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -308,14 +308,8 @@ def test_bad_round_dates_are_refused_in_danish(staff, paper, field, value, messa
 
 
 def test_a_paper_of_another_region_cannot_be_chosen(staff, paper, other_region):
-    foreign = GoalPaper.objects.create(
-        region=other_region,
-        title="Syddansk papir",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2019,
-        first_year=2019,
-        last_year=2022,
-        source="syd.txt",
+    foreign = make_paper(
+        other_region, "syd.txt", title="Syddansk papir", first_year=2019, last_year=2022
     )
 
     response = staff.post(reverse("goals:secretariat_home"), round_data(foreign))
@@ -389,28 +383,24 @@ def test_a_round_made_by_somebody_else_meanwhile_is_a_form_error(staff, paper, m
 
 @pytest.fixture
 def draft_paper(region):
-    return GoalPaper.objects.create(
-        region=region,
+    return make_paper(
+        region,
+        "udkast.txt",
         title="Udkast til nye KKR-mål",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2031,
         first_year=2031,
         last_year=2034,
-        source="udkast.txt",
         state=GoalPaper.State.DRAFT,
     )
 
 
 @pytest.fixture
 def archived_paper(region):
-    return GoalPaper.objects.create(
-        region=region,
+    return make_paper(
+        region,
+        "gamle.txt",
         title="Gamle KKR-mål",
-        kind=GoalPaper.Kind.KKR_GOALS,
-        adopted_year=2010,
         first_year=2010,
         last_year=2012,
-        source="gamle.txt",
         state=GoalPaper.State.ARCHIVED,
     )
 
