@@ -83,7 +83,7 @@ class EvidenceFileField(forms.FileField):
         return uploaded
 
 
-def _make_read_only(form, copyable):
+def disable_fields(form, copyable=False):
     """Disable the form's fields; with `copyable`, leave text fields selectable (readonly,
     not disabled), so a user whose input was refused can copy what they typed."""
     text_widgets = (forms.TextInput, forms.URLInput, forms.Textarea)
@@ -92,6 +92,17 @@ def _make_read_only(form, copyable):
             form_field.widget.attrs["readonly"] = True
         else:
             form_field.disabled = True
+
+
+def comment_field(label, rows, **kwargs):
+    """A free-text answer: optional, at most 5,000 characters."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
 
 
 class LineForm(forms.Form):
@@ -104,12 +115,7 @@ class LineForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    comment = forms.CharField(
-        label=_("Kommentar"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    comment = comment_field(_("Kommentar"), 3)
     evidence_url = WebLinkField(
         label=_("Link til dokumentation"),
         required=False,
@@ -160,7 +166,7 @@ class ReportForm(forms.Form):
         copyable=False,
         **kwargs,
     ):
-        """`copyable`: see `_make_read_only`."""
+        """`copyable`: see `disable_fields`."""
         super().__init__(data, files, **kwargs)
         # {(kind, object id, field name): value saved by somebody else}, set after a conflict.
         self.clashes = {}
@@ -193,7 +199,7 @@ class ReportForm(forms.Form):
             )
         if read_only:
             for form in (self, *self.line_forms):
-                _make_read_only(form, copyable)
+                disable_fields(form, copyable)
 
     def is_valid(self):
         # Every form, so each shows its own errors.
@@ -288,11 +294,9 @@ class ReviewForm(forms.Form):
     """Approve, or return with a comment (required when returning)."""
 
     action = forms.ChoiceField(choices=[("approve", _("Godkend")), ("return", _("Send retur"))])
-    comment = forms.CharField(
-        label=_("Kommentar til kommunen"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+    comment = comment_field(
+        _("Kommentar til kommunen"),
+        4,
         help_text=_("Skal udfyldes, når indberetningen sendes retur."),
     )
 
@@ -315,8 +319,7 @@ class SeenRowForm(forms.Form):
     """
 
     def make_read_only(self):
-        for form_field in self.fields.values():
-            form_field.disabled = True
+        disable_fields(self)
 
     def seen(self):
         """The row's values as the user's page showed them."""
@@ -359,13 +362,7 @@ class JointProgressForm(SeenRowForm):
         required=False,
         show_hidden_initial=True,
     )
-    comment = forms.CharField(
-        label=_("Kommentar"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        show_hidden_initial=True,
-    )
+    comment = comment_field(_("Kommentar"), 2, show_hidden_initial=True)
 
 
 class DecisionForm(SeenRowForm):
@@ -381,13 +378,7 @@ class DecisionForm(SeenRowForm):
         help_text=_("Skal vælges ved “revideres”: det mål, der erstatter dette."),
         show_hidden_initial=True,
     )
-    comment = forms.CharField(
-        label=_("Begrundelse"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        show_hidden_initial=True,
-    )
+    comment = comment_field(_("Begrundelse"), 2, show_hidden_initial=True)
 
     def __init__(self, *args, status_round, goal, goal_choices, **kwargs):
         """`goal_choices`: the region's goals, read once for every form on the page."""

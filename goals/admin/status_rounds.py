@@ -37,18 +37,24 @@ from municipalities.scoping import (
 RegionFilter = admin.RelatedOnlyFieldListFilter
 
 
-def _run(modeladmin, request, queryset, function, done):
-    """Apply one round transition to each selected row; refusals become messages."""
-    succeeded = 0
-    for status_round in queryset:
-        try:
-            function(status_round, by=request.user)
-        except rounds.TransitionError as error:
-            modeladmin.message_user(request, f"{status_round}: {error.text}", messages.ERROR)
-        else:
-            succeeded += 1
-    if succeeded:
-        modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
+def _round_action(function, description, done):
+    """An admin action applying one round transition of `goals.rounds` to each selected
+    round; refusals become messages, `done(n)` says how many succeeded."""
+
+    @admin.action(description=description)
+    def action(modeladmin, request, queryset):
+        succeeded = 0
+        for status_round in queryset:
+            try:
+                function(status_round, by=request.user)
+            except rounds.TransitionError as error:
+                modeladmin.message_user(request, f"{status_round}: {error.text}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
+
+    return action
 
 
 class PublishedReadOnlyMixin:
@@ -150,37 +156,21 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
             '<a href="{}">{}</a>', reverse("goals:round_overview", args=[obj.pk]), _("Åbn oversigt")
         )
 
-    @admin.action(description=_("Åbn de valgte runder (opretter kommunernes kladder)"))
-    def open_rounds(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            rounds.open_round,
-            lambda n: ngettext("%d runde er åbnet.", "%d runder er åbnet.", n) % n,
-        )
-
-    @admin.action(description=_("Luk de valgte runder"))
-    def close_rounds(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            rounds.close_round,
-            lambda n: ngettext("%d runde er lukket.", "%d runder er lukket.", n) % n,
-        )
-
-    @admin.action(description=_("Offentliggør de valgte runder"))
-    def publish_rounds(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            rounds.publish_round,
-            lambda n: (
-                ngettext("%d runde er offentliggjort.", "%d runder er offentliggjort.", n) % n
-            ),
-        )
+    open_rounds = _round_action(
+        rounds.open_round,
+        _("Åbn de valgte runder (opretter kommunernes kladder)"),
+        lambda n: ngettext("%d runde er åbnet.", "%d runder er åbnet.", n) % n,
+    )
+    close_rounds = _round_action(
+        rounds.close_round,
+        _("Luk de valgte runder"),
+        lambda n: ngettext("%d runde er lukket.", "%d runder er lukket.", n) % n,
+    )
+    publish_rounds = _round_action(
+        rounds.publish_round,
+        _("Offentliggør de valgte runder"),
+        lambda n: ngettext("%d runde er offentliggjort.", "%d runder er offentliggjort.", n) % n,
+    )
 
 
 class ReadOnlyInline(ViewOnlyMixin, RegionScopedInline):
