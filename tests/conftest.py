@@ -165,6 +165,19 @@ def paper(region):
 
 
 @pytest.fixture
+def development_area(paper):
+    """An udviklingsområde of `paper`, still in the pipeline: not reported on."""
+    return Goal.objects.create(
+        paper=paper,
+        number="A",
+        order=9,
+        title="Sammenhængende forløb for borgere med demens",
+        kind=Goal.Kind.DEVELOPMENT_AREA,
+        state=Goal.State.PIPELINE,
+    )
+
+
+@pytest.fixture
 def open_status_round(paper, municipalities, reporters, secretariat):
     """This year's round of `paper`, opened by the secretariat: a draft per municipality,
     deadline in 30 days."""

@@ -61,15 +61,10 @@ def test_decisions_tick_off_and_revise_goals(staff, paper, open_status_round):
     assert GoalDecision.objects.get(goal=youth).comment == "Målet skærpes"
 
 
-def test_adopting_a_development_area_as_a_new_goal(open_status_round, paper, secretariat):
-    area = Goal.objects.create(
-        paper=paper,
-        number="A",
-        order=9,
-        title="Sammenhængende forløb for borgere med demens",
-        kind=Goal.Kind.DEVELOPMENT_AREA,
-        state=Goal.State.PIPELINE,
-    )
+def test_adopting_a_development_area_as_a_new_goal(
+    open_status_round, development_area, secretariat
+):
+    area = development_area
     decision = rounds.decide_goal(open_status_round, area, decision="new", by=secretariat)
     area.refresh_from_db()
     assert (area.kind, area.state) == (Goal.Kind.COMMITMENT, Goal.State.ACTIVE)

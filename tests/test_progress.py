@@ -139,15 +139,8 @@ def test_municipality_lines_and_comments(status_history, municipalities):
     assert len(commented[101]) == 2
 
 
-def test_goals_that_were_not_asked_carry_no_answers(status_history, paper):
-    Goal.objects.create(
-        paper=paper,
-        number="A",
-        order=9,
-        title="Udviklingsområde",
-        kind=Goal.Kind.DEVELOPMENT_AREA,
-        state=Goal.State.PIPELINE,
-    ).milestones.create(text="Frivilligt", scope=Milestone.Scope.MUNICIPALITY)
+def test_goals_that_were_not_asked_carry_no_answers(status_history, paper, development_area):
+    development_area.milestones.create(text="Frivilligt", scope=Milestone.Scope.MUNICIPALITY)
     progress = round_progress(status_history[2018])
 
     area = _goal(progress, "A")

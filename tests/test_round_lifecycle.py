@@ -75,16 +75,9 @@ def test_opening_creates_reports_lines_values_and_joint_rows_once(
 
 
 def test_development_areas_and_pipeline_goals_are_not_asked_about(
-    planned_round, paper, municipalities, secretariat
+    planned_round, paper, municipalities, secretariat, development_area
 ):
-    area = Goal.objects.create(
-        paper=paper,
-        number="A",
-        order=9,
-        title="Udviklingsområde",
-        kind=Goal.Kind.DEVELOPMENT_AREA,
-        state=Goal.State.PIPELINE,
-    )
+    area = development_area
     area.milestones.create(text="Undersøg muligheder")
     rounds.open_round(planned_round, by=secretariat)
     assert not MilestoneStatus.objects.filter(milestone__goal=area).exists()
