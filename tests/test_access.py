@@ -1,4 +1,7 @@
-"""Who gets in where on the site: anonymous visitors to the login, a reporter to their own municipality's reports only, the secretariat to its own region only (and only while it has staff status); CSRF on every change, GET changes nothing, the menu offers each user their pages, a password can be reset by e-mail."""
+"""Who gets in where on the site: anonymous visitors to the login, a reporter to their own
+municipality's reports only, the secretariat to its own region only (and only while it has
+staff status); CSRF on every change, GET changes nothing, the menu offers each user their
+pages, a password can be reset by e-mail."""
 
 import re
 from decimal import Decimal

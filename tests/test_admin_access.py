@@ -1,4 +1,6 @@
-"""Who sees and edits what in the admin: a secretariat its own region's rows only (lists, pages, history, choices, autocomplete), reference data for superusers, nobody without a membership; odd addresses are a 404, never a server error."""
+"""Who sees and edits what in the admin: a secretariat its own region's rows only (lists, pages,
+history, choices, autocomplete), reference data for superusers, nobody without a membership;
+odd addresses are a 404, never a server error."""
 
 import pytest
 from django.contrib.auth import get_user_model

@@ -1,4 +1,6 @@
-"""The secretariat keeps papers, goals, milestones and the reference data in the admin: every change is in the history with who and what, and every rule the database keeps is a form error in Danish, never a crash."""
+"""The secretariat keeps papers, goals, milestones and the reference data in the admin: every
+change is in the history with who and what, and every rule the database keeps is a form error
+in Danish, never a crash."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,6 @@
-"""The secretariat records the joint progress and the yearly decision per goal (achieved, continue, revise into a new goal, retire, adopt): on its pages and in the admin, all or nothing, with a goal replacing at most one other and only within the region."""
+"""The secretariat records the joint progress and the yearly decision per goal (achieved,
+continue, revise into a new goal, retire, adopt): on its pages and in the admin, all or
+nothing, with a goal replacing at most one other and only within the region."""
 
 import datetime
 

@@ -1,4 +1,6 @@
-"""Evidence a municipality uploads with a report line: accepted by content, refused in Danish when too large or disguised, kept or removed on purpose, and served only to the municipality and its region's secretariat."""
+"""Evidence a municipality uploads with a report line: accepted by content, refused in Danish when
+too large or disguised, kept or removed on purpose, and served only to the municipality and its
+region's secretariat."""
 
 import io
 import zipfile

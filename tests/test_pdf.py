@@ -1,4 +1,6 @@
-"""The PDF papers: the region's status paper (what was met by whom, decisions, pages, contents, tags, fonts, a watermark on drafts), one municipality's paper, user text printed as text, and `render_status_paper` saying what is wrong."""
+"""The PDF papers: the region's status paper (what was met by whom, decisions, pages, contents,
+tags, fonts, a watermark on drafts), one municipality's paper, user text printed as text, and
+`render_status_paper` saying what is wrong."""
 
 import datetime
 import io

@@ -1,4 +1,6 @@
-"""The secretariat reviews the municipalities' reports: the round's overview with counts, filters and overdue marks, the review page beside last round's answers, approving and returning with a comment, and refusals that keep what was typed."""
+"""The secretariat reviews the municipalities' reports: the round's overview with counts, filters
+and overdue marks, the review page beside last round's answers, approving and returning with a
+comment, and refusals that keep what was typed."""
 
 import datetime
 

@@ -1,4 +1,6 @@
-"""A status round from planned to published: made on the secretariat's page or in the admin (years and dates in range, one a year), opened with a report per municipality, closed, published and reopened with a reason, through the same domain functions everywhere."""
+"""A status round from planned to published: made on the secretariat's page or in the admin (years
+and dates in range, one a year), opened with a report per municipality, closed, published and
+reopened with a reason, through the same domain functions everywhere."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,5 @@
-"""`generate_scale_data`: the national data set, read by the read side in the same number of queries at any scale, and its options refused in Danish when they make no sense."""
+"""`generate_scale_data`: the national data set, read by the read side in the same number of
+queries at any scale, and its options refused in Danish when they make no sense."""
 
 import io
 

@@ -1,4 +1,6 @@
-"""A municipality fills in its report for the open round: the form shows every milestone with last round's answer, saves drafts, submits, keeps the user's input on every refusal, and two people saving at once lose nothing."""
+"""A municipality fills in its report for the open round: the form shows every milestone with last
+round's answer, saves drafts, submits, keeps the user's input on every refusal, and two people
+saving at once lose nothing."""
 
 import datetime
 from decimal import Decimal
