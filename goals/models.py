@@ -80,6 +80,10 @@ class GoalPaperQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(region=region)
 
+    def public(self):
+        """The papers the public pages show: adopted ones, and archived ones as history."""
+        return self.filter(state__in=GoalPaper.PUBLIC_STATES)
+
 
 class GoalPaper(models.Model):
     class Kind(models.TextChoices):
@@ -92,6 +96,9 @@ class GoalPaper(models.Model):
         DRAFT = "draft", _("udkast")
         ADOPTED = "adopted", _("vedtaget")
         ARCHIVED = "archived", _("arkiveret")
+
+    # A draft is the secretariat's work in progress; see GoalPaperQuerySet.public.
+    PUBLIC_STATES = (State.ADOPTED, State.ARCHIVED)
 
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="papers", verbose_name=_("region")

@@ -22,7 +22,7 @@ from reports.models import Publication, StoredPaper
 from reports.papers import download_filename
 from reports.progress import latest_published_round, municipality_history, published_progress
 
-PUBLIC_PAPER_STATES = (GoalPaper.State.ADOPTED, GoalPaper.State.ARCHIVED)
+PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 
 
 def _get_region(slug):
@@ -72,7 +72,7 @@ def home(request):
     regions = Region.objects.annotate(municipality_count=Count("municipalities")).prefetch_related(
         Prefetch(
             "papers",
-            queryset=GoalPaper.objects.filter(state__in=PUBLIC_PAPER_STATES).prefetch_related(
+            queryset=GoalPaper.objects.public().prefetch_related(
                 Prefetch("rounds", queryset=published, to_attr="published_rounds")
             ),
             to_attr="public_papers",
@@ -88,7 +88,7 @@ def region_page(request, region):
     progress = _with_charts(published_progress(status_round)) if status_round else None
     papers = (
         GoalPaper.objects.in_region(region)
-        .filter(state__in=PUBLIC_PAPER_STATES)
+        .public()
         .prefetch_related(
             Prefetch("goals", queryset=Goal.objects.filter(parent=None).order_by("order"))
         )
