@@ -308,7 +308,7 @@ def reporting_refusal(report, today=None):
         return _("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
             "state": status_round.get_state_display()
         }
-    if today > status_round.deadline:
+    if status_round.is_past_deadline(today):
         return _(
             "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
             "Kontakt sekretariatet, hvis der er brug for en rettelse."

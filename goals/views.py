@@ -370,7 +370,7 @@ def round_overview(request, pk):
             "state": state,
             "states": StatusReport.State.choices,
             "reopen_form": ReopenForm(),
-            "past_deadline": today > status_round.deadline,
+            "past_deadline": status_round.is_past_deadline(today),
         },
     )
 
