@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from goals import rounds
 from goals.evidence import EVIDENCE_ACCEPT, validate_evidence
-from goals.models import GoalDecision, GoalPaper, MilestoneStatus, StatusRound
+from goals.models import GoalDecision, MilestoneStatus, StatusRound
 
 
 class AmountField(forms.DecimalField):
@@ -450,7 +450,7 @@ class RoundRulesForm(forms.ModelForm):
             taken = StatusRound.objects.filter(paper=paper, year=year).exclude(pk=self.instance.pk)
             if taken.exists():
                 self.add_error("year" if "year" in self.fields else None, duplicate_round(year))
-        refusal = rounds.round_paper_refusal(paper) if paper is not None else None
+        refusal = paper.round_refusal() if paper is not None else None
         if refusal and "paper" in self.fields:
             self.add_error("paper", refusal)
         return cleaned
@@ -469,8 +469,7 @@ class RoundForm(RoundRulesForm):
 
     def __init__(self, *args, papers, **kwargs):
         super().__init__(*args, **kwargs)
-        # Drafts and archived papers get no new rounds (rounds.round_paper_refusal).
-        self.fields["paper"].queryset = papers.filter(state=GoalPaper.State.ADOPTED)
+        self.fields["paper"].queryset = papers.taking_rounds()
 
 
 class ReopenForm(forms.Form):

@@ -84,6 +84,10 @@ class GoalPaperQuerySet(models.QuerySet):
         """The papers the public pages show: adopted ones, and archived ones as history."""
         return self.filter(state__in=GoalPaper.PUBLIC_STATES)
 
+    def taking_rounds(self):
+        """The papers new status rounds can be made for (`GoalPaper.round_refusal`)."""
+        return self.filter(state=GoalPaper.State.ADOPTED)
+
 
 class GoalPaper(models.Model):
     class Kind(models.TextChoices):
@@ -134,6 +138,18 @@ class GoalPaper(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.first_year}–{self.last_year})"
+
+    def round_refusal(self):
+        """Why no new status round can be made or opened for the paper, or None when it can:
+        a draft's goals would be published with the round, an archived paper is history."""
+        if self.state == self.State.DRAFT:
+            return _(
+                "Målpapiret er et udkast. Der kan først oprettes statusrunder for det, "
+                "når det er vedtaget."
+            )
+        if self.state == self.State.ARCHIVED:
+            return _("Målpapiret er arkiveret, så der kan ikke oprettes nye statusrunder for det.")
+        return None
 
     @property
     def period(self):

@@ -133,18 +133,6 @@ def _lock(model, pk):
 # --- the round ---------------------------------------------------------------------------
 
 
-def round_paper_refusal(paper):
-    """Why no new status round can be made or opened for `paper`, or None when it can."""
-    if paper.state == GoalPaper.State.DRAFT:
-        return _(
-            "Målpapiret er et udkast. Der kan først oprettes statusrunder for det, "
-            "når det er vedtaget."
-        )
-    if paper.state == GoalPaper.State.ARCHIVED:
-        return _("Målpapiret er arkiveret, så der kan ikke oprettes nye statusrunder for det.")
-    return None
-
-
 @transaction.atomic
 def open_round(status_round, *, by=None):
     """Open a planned round: one draft report per municipality of the region with a line per
@@ -158,7 +146,7 @@ def open_round(status_round, *, by=None):
         )
     first_time = status_round.state == Round.PLANNED
     paper = status_round.paper
-    refusal = round_paper_refusal(paper)
+    refusal = paper.round_refusal()
     # A draft paper's goals would be published with the round; an archived paper may keep
     # adding what is missing to a round opened before it was archived, but gets no new one.
     if refusal and (first_time or paper.state == GoalPaper.State.DRAFT):
