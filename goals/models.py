@@ -5,8 +5,11 @@ The rules that span models (opening a round, submitting, reviewing, publishing) 
 `goals/rounds.py`; this module keeps each object's own rules, named for their use, so that
 views, admin, notifications and the read side ask instead of re-deciding:
 
+- which papers are public and which take new rounds: `GoalPaperQuerySet.public()`,
+  `taking_rounds()` and `GoalPaper.round_refusal()`;
 - which goals, milestones and indicators a round asks about: `reported_on()`;
-- which rounds are public: `StatusRound.objects.published()`;
+- which rounds are public: `StatusRound.objects.published()`; whether a round is past its
+  deadline: `StatusRound.is_past_deadline(today)`;
 - which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
   `overdue(today)` and `StatusReport.is_overdue(today)`;
 - whether the secretariat may still change a round or review a report:
