@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kkrmaal.context_processors.roles",
+                "kkrmaal.context_processors.language_switch",
             ],
         },
     },
@@ -126,7 +127,7 @@ AXES_CLIENT_IP_CALLABLE = "kkrmaal.accounts.client_address"
 # Successful logins are not logged as rows (the failures are what the lockout needs).
 AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "reports:home"
+LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "reports:home"
 
 LANGUAGE_CODE = "da"

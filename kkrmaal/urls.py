@@ -3,6 +3,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from kkrmaal import accounts, views
 
@@ -14,6 +15,7 @@ urlpatterns = [
         accounts.ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("konto/start/", views.start, name="start"),
     path("konto/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("goals.urls")),
@@ -21,6 +23,7 @@ urlpatterns = [
 
 # Public pages, in Danish at / and in English under /en/; their catch-all /<region>/ goes last.
 urlpatterns += i18n_patterns(
+    path(_("tilgaengelighed/"), views.accessibility_statement, name="accessibility"),
     path("", include("reports.urls")),
     prefix_default_language=False,
 )
