@@ -1,0 +1,35 @@
+"""The admin is part of the product: it wears the portal's colours, links back to the portal,
+and its goal list shows every column at a 1366 px laptop width without scrolling."""
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_goal_list_fits_a_laptop_in_the_portals_colours(
+    browser, live_server, login, paper, secretariat
+):
+    context = browser.new_context(locale="da-DK", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    login(page, "sekretariat-hovedstaden")
+    page.goto(f"{live_server.url}/admin/goals/goal/")
+
+    header = page.locator("#header")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 92, 173)"
+    assert page.get_by_role("link", name="Til portalen").get_attribute("href") == "/"
+
+    headings = page.locator("#result_list thead th").all_inner_texts()
+    assert [h.strip().lower() for h in headings[1:]] == [
+        "nummer",
+        "titel",
+        "målpapir",
+        "type",
+        "tilstand",
+        "milepæle",
+    ]
+    hidden = page.evaluate(
+        "() => { const box = document.querySelector('.results');"
+        " return box.scrollWidth - box.clientWidth; }"
+    )
+    assert hidden <= 0, f"the goal list hides {hidden} px of its columns at 1366 px"
+    context.close()
