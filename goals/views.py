@@ -39,7 +39,9 @@ from goals.models import (
     StatusReport,
     StatusRound,
 )
+from municipalities import tokens
 from municipalities.models import Municipality, Region
+from reports import exports
 from reports.evaluation import change_text, line_evaluation
 
 REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
@@ -151,6 +153,33 @@ def reporter_home(request):
         request,
         "goals/reporter_home.html",
         {"municipalities": municipalities, "current": current, "past": past},
+    )
+
+
+@login_required
+def profile(request):
+    """The reporter's API tokens: make one (its key is shown on this page, once) or revoke
+    one. A token acts as the user: it reaches only the user's own municipalities' reports."""
+    municipalities = list(Municipality.objects.reported_by(request.user))
+    new_key = None
+    if request.method == "POST" and municipalities:
+        action = request.POST.get("action")
+        if action == "create":
+            _token, new_key = tokens.issue_token(request.user)
+        elif action == "revoke":
+            if tokens.revoke_token(request.user, request.POST.get("token", "")):
+                messages.success(request, _("API-nøglen er tilbagekaldt."))
+            else:
+                messages.error(request, _("Den API-nøgle findes ikke (længere)."))
+            return redirect("goals:profile")
+    return render(
+        request,
+        "goals/profile.html",
+        {
+            "municipalities": municipalities,
+            "tokens": list(tokens.tokens_of(request.user)) if municipalities else [],
+            "new_key": new_key,
+        },
     )
 
 
@@ -372,6 +401,23 @@ def round_overview(request, pk):
             "reopen_form": ReopenForm(),
             "past_deadline": status_round.is_past_deadline(today),
         },
+    )
+
+
+@login_required
+def round_overview_xlsx(request, pk):
+    """The round overview as an Excel sheet: who has reported, state, last activity and
+    days left."""
+    status_round = _get_round_for_staff(request, pk)
+    reports = status_round.reports.select_related(
+        "municipality__cluster", "submitted_by", "updated_by"
+    ).order_by("municipality__name")
+    region = status_round.paper.region
+    return exports.xlsx_response(
+        f"oversigt-{region.slug}-{status_round.year}.xlsx",
+        _("Status %(year)s") % {"year": status_round.year},
+        exports.round_overview_columns(),
+        exports.round_overview(status_round, reports),
     )
 
 

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "csp",
@@ -204,10 +207,62 @@ CELERY_TIMEZONE = TIME_ZONE
 # Without a broker, rendering runs in a thread after the response (reports/background.py).
 RENDER_IN_BACKGROUND = env_bool("RENDER_IN_BACKGROUND", True)
 
+# The API under /api/v1/ (kkrmaal/api.py holds what its apps share). Reading is public;
+# writing takes a token (`Authorization: Token <key>`), stored hashed by django-rest-knox.
+# JSON in and out only: the docs at /api/v1/docs/ are the browsable face.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["knox.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "kkrmaal.api.Pagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "kkrmaal.api.StableOrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per token for integrations, per address for everybody else (counted in Django's cache).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "kkrmaal.api.TokenRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_TOKEN_RATE", "2000/hour"),
+        "anon": os.environ.get("API_ANON_RATE", "1000/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    # A year: an integration keeps working through a reporting season, and a forgotten token
+    # does not work for ever. The profile page and the admin show when each one expires.
+    "TOKEN_TTL": datetime.timedelta(days=365),
+    "AUTO_REFRESH": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KKR-mål API",
+    "DESCRIPTION": _(
+        "Regioner, kommuner, målpapirer, mål og de offentliggjorte statusrunder, frit til "
+        "læsning. En kommunes indberetning kan hentes, gemmes og indsendes med en API-nøgle: "
+        "`Authorization: Token <nøgle>`. Svar på engelsk med `Accept-Language: en`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come with the app (drf-spectacular-sidecar): no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PaperKindEnum": "goals.models.GoalPaper.Kind",
+        "PaperStateEnum": "goals.models.GoalPaper.State",
+        "GoalKindEnum": "goals.models.Goal.Kind",
+        "GoalStateEnum": "goals.models.Goal.State",
+        "RoundStateEnum": "goals.models.StatusRound.State",
+        "ReportStateEnum": "goals.models.StatusReport.State",
+    },
 }
 
 # Production is DEBUG off with a real SECRET_KEY: then the portal answers only over HTTPS

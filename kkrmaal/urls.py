@@ -4,8 +4,32 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
 
+from goals.api import GoalViewSet, MilestoneViewSet, PaperViewSet, ReportViewSet
 from kkrmaal import accounts, views
+from municipalities.api import ClusterViewSet, MunicipalityViewSet, RegionViewSet
+from reports.api import RoundViewSet
+
+# The API, version 1: each app's viewsets (their api.py), the OpenAPI schema and its docs,
+# which Swagger UI shows from the app's own static files (no CDN).
+router = SimpleRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("clusters", ClusterViewSet, basename="cluster")
+router.register("municipalities", MunicipalityViewSet, basename="municipality")
+router.register("papers", PaperViewSet, basename="paper")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("rounds", RoundViewSet, basename="round")
+router.register("reports", ReportViewSet, basename="report")
+api_patterns = [
+    path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -18,6 +42,7 @@ urlpatterns = [
     path("konto/start/", views.start, name="start"),
     path("konto/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_patterns, "api"))),
     path("", include("goals.urls")),
 ]
 

@@ -7,8 +7,10 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
-from municipalities.models import Cluster, Membership, Municipality, Region
+from municipalities import tokens
+from municipalities.models import ApiToken, Cluster, Membership, Municipality, Region
 from municipalities.scoping import ReadOnlyForStaffMixin, RegionScopedAdmin, RegionScopedInline
 
 admin.site.site_header = _("KKR-mål – administration")
@@ -168,4 +170,60 @@ class UserAdmin(auth_admin.UserAdmin):
     def roles(self, obj):
         return "; ".join(
             f"{m.get_role_display()} – {m.region or m.municipality}" for m in obj.memberships.all()
+        )
+
+
+# knox's own admin lists every token of every region; ours is scoped.
+admin.site.unregister(AuthToken)
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(RegionScopedAdmin):
+    """The region's reporters' API tokens: issue one (its key is shown once) or revoke it
+    by deleting it. Nothing else about a token can be changed."""
+
+    form = ApiTokenForm
+    list_display = ["user", "token_key", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "token_key"]
+    ordering = ["user__username", "-created"]
+
+    def scope(self, request, queryset):
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(user__in=tokens.reporters_in(self.user_regions(request)))
+
+    def get_fields(self, request, obj=None):
+        return ["user"] if obj is None else ["user", "token_key", "created", "expiry"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["user", "token_key", "created", "expiry"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            users = get_user_model().objects.filter(is_active=True)
+            if not request.user.is_superuser:
+                users = tokens.reporters_in(self.user_regions(request)).filter(is_active=True)
+            kwargs["queryset"] = users.order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        token, key = tokens.issue_token(form.cleaned_data["user"])
+        # The admin goes on with `obj` (its history entry, the redirect): make it the new row.
+        obj.digest, obj.token_key = token.digest, token.token_key
+        obj.created, obj.expiry = token.created, token.expiry
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _("Ny API-nøgle til %(user)s: %(key)s — den vises kun denne ene gang.")
+            % {"user": obj.user, "key": key},
         )

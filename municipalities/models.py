@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 
 class RegionQuerySet(models.QuerySet):
@@ -205,3 +206,16 @@ class Membership(models.Model):
     def __str__(self):
         scope = self.region if self.role == self.Role.SECRETARIAT else self.municipality
         return f"{self.user}: {self.get_role_display()} – {scope}"
+
+
+class ApiToken(AuthToken):
+    """An API token (django-rest-knox's, stored hashed) as the admin shows it: the
+    secretariat issues and revokes its region's reporters' tokens (`municipalities.tokens`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API-nøgle")
+        verbose_name_plural = _("API-nøgler")
+
+    def __str__(self):
+        return f"{self.user} ({self.token_key}…)"

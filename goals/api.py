@@ -1,0 +1,643 @@
+"""API of the goals app: the public goal papers, goals and milestones, and a municipality's
+own status reports, read and written with a token.
+
+Writing goes the way of the web form: the answers are checked by the same `ReportForm`
+(same rules, same Danish messages, English with `Accept-Language: en`) and saved by
+`goals.rounds.save_report` / `submit_report`, which keep the state machine and the
+lost-update guard. The report's version is its ETag; a PATCH must send it in `If-Match`.
+"""
+
+import django_filters
+from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from goals import rounds
+from goals.forms import ReportForm
+from goals.models import (
+    Goal,
+    GoalPaper,
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    MilestoneStatus,
+    StatusReport,
+)
+from goals.views import _report_rows
+from kkrmaal.api import Conflict, PreconditionFailed, PreconditionRequired, errors
+from municipalities.models import Municipality
+from reports.views import PUBLIC_PAPER_STATES
+
+# --- the public goals ----------------------------------------------------------------------
+
+
+class PaperSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text=_("Målpapirets id."))
+    region = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=_("Regionens korte navn.")
+    )
+    title = serializers.CharField(help_text=_("Målpapirets titel."))
+    kind = serializers.ChoiceField(
+        choices=GoalPaper.Kind.choices, help_text=_("Papirets type, fx kkr_maal.")
+    )
+    adopted_year = serializers.IntegerField(help_text=_("Året, papiret blev vedtaget."))
+    first_year = serializers.IntegerField(help_text=_("Første år i papirets periode."))
+    last_year = serializers.IntegerField(help_text=_("Sidste år i papirets periode."))
+    state = serializers.ChoiceField(
+        choices=GoalPaper.State.choices, help_text=_("Papirets tilstand: vedtaget eller arkiveret.")
+    )
+    summary = serializers.CharField(help_text=_("Resumé af papiret."))
+    source = serializers.CharField(help_text=_("Kildedokumentets filnavn."))
+
+    class Meta:
+        model = GoalPaper
+        fields = [
+            "id",
+            "region",
+            "title",
+            "kind",
+            "adopted_year",
+            "first_year",
+            "last_year",
+            "state",
+            "summary",
+            "source",
+        ]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text=_("Milepælens id."))
+    goal = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målets id."))
+    order = serializers.IntegerField(help_text=_("Milepælens plads under målet."))
+    text = serializers.CharField(help_text=_("Milepælen, som den står i papiret."))
+    due = serializers.DateField(allow_null=True, help_text=_("Fristen, eller null."))
+    due_approximate = serializers.BooleanField(
+        help_text=_("Sand, når papiret kun angiver en omtrentlig frist (fx 'primo 2018').")
+    )
+    due_text = serializers.CharField(help_text=_("Fristen som trykt i papiret."))
+    scope = serializers.ChoiceField(
+        choices=Milestone.Scope.choices,
+        help_text=_("Hvem der svarer: hver kommune, hver klynge eller KKR i fællesskab."),
+    )
+    lead = serializers.CharField(help_text=_("Tovholder, hvor papiret nævner en."))
+    baseline_count = serializers.IntegerField(
+        allow_null=True, help_text=_("Udgangspunkt: antal kommuner, der allerede opfyldte den.")
+    )
+    baseline_of = serializers.IntegerField(
+        allow_null=True, help_text=_("Udgangspunkt: ud af så mange kommuner.")
+    )
+    baseline_year = serializers.IntegerField(
+        allow_null=True, help_text=_("Udgangspunktets år.")
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "goal",
+            "order",
+            "text",
+            "due",
+            "due_approximate",
+            "due_text",
+            "scope",
+            "lead",
+            "baseline_count",
+            "baseline_of",
+            "baseline_year",
+        ]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text=_("Indikatorens id."))
+    name = serializers.CharField(help_text=_("Indikatorens navn."))
+    unit = serializers.CharField(help_text=_("Enheden, fx % eller personer."))
+    target = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_("Målværdien, eller null."),
+    )
+    direction = serializers.ChoiceField(
+        choices=Indicator.Direction.choices, help_text=_("Om højere eller lavere er bedre.")
+    )
+    description = serializers.CharField(help_text=_("Beskrivelse af indikatoren."))
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "name", "unit", "target", "direction", "description"]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text=_("Målets id."))
+    region = serializers.SlugRelatedField(
+        source="paper.region",
+        slug_field="slug",
+        read_only=True,
+        help_text=_("Regionens korte navn."),
+    )
+    paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
+    theme = serializers.CharField(
+        source="theme.title",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("Temaet, målet hører under, eller null."),
+    )
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("Det overordnede måls id, eller null.")
+    )
+    number = serializers.CharField(help_text=_("Målets nummer som trykt, fx 1, 1.1 a eller A."))
+    title = serializers.CharField(help_text=_("Målets titel."))
+    description = serializers.CharField(help_text=_("Beskrivelse af målet."))
+    kind = serializers.ChoiceField(
+        choices=Goal.Kind.choices, help_text=_("KKR-mål (commitment) eller udviklingsområde.")
+    )
+    state = serializers.ChoiceField(
+        choices=Goal.State.choices,
+        help_text=_("Målets tilstand: i pipeline, aktivt, opfyldt, revideret eller udgået."),
+    )
+    national_goal = serializers.CharField(help_text=_("Det nationale mål, målet understøtter."))
+    replaces = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Id på det mål, dette mål er en revision af, eller null."),
+    )
+    milestones = MilestoneSerializer(many=True, read_only=True, help_text=_("Målets milepæle."))
+    indicators = IndicatorSerializer(many=True, read_only=True, help_text=_("Målets indikatorer."))
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "region",
+            "paper",
+            "theme",
+            "parent",
+            "number",
+            "title",
+            "description",
+            "kind",
+            "state",
+            "national_goal",
+            "replaces",
+            "milestones",
+            "indicators",
+        ]
+
+
+def public_papers():
+    return GoalPaper.objects.filter(state__in=PUBLIC_PAPER_STATES)
+
+
+class PaperFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(
+        field_name="region__slug", help_text=_("Kun papirer fra regionen (kort navn).")
+    )
+
+    class Meta:
+        model = GoalPaper
+        fields = ["region"]
+
+
+class GoalFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(
+        field_name="paper__region__slug", help_text=_("Kun mål fra regionen (kort navn).")
+    )
+    paper = django_filters.NumberFilter(help_text=_("Kun mål fra målpapiret (id)."))
+    theme = django_filters.NumberFilter(help_text=_("Kun mål under temaet (id)."))
+    kind = django_filters.ChoiceFilter(choices=Goal.Kind.choices, help_text=_("Kun mål af typen."))
+    state = django_filters.ChoiceFilter(
+        choices=Goal.State.choices, help_text=_("Kun mål i tilstanden.")
+    )
+
+    class Meta:
+        model = Goal
+        fields = ["region", "paper", "theme", "kind", "state"]
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(
+        field_name="goal__paper__region__slug",
+        help_text=_("Kun milepæle fra regionen (kort navn)."),
+    )
+    paper = django_filters.NumberFilter(
+        field_name="goal__paper", help_text=_("Kun milepæle fra målpapiret (id).")
+    )
+    goal = django_filters.NumberFilter(help_text=_("Kun milepæle under målet (id)."))
+    scope = django_filters.ChoiceFilter(
+        choices=Milestone.Scope.choices, help_text=_("Kun milepæle med dette omfang.")
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["region", "paper", "goal", "scope"]
+
+
+class PaperViewSet(viewsets.ReadOnlyModelViewSet):
+    """The adopted (and archived) goal papers; drafts are not public."""
+
+    permission_classes = [permissions.AllowAny]
+    queryset = public_papers().select_related("region")
+    serializer_class = PaperSerializer
+    filterset_class = PaperFilter
+    ordering_fields = ["adopted_year", "title"]
+    ordering = ["region__name", "-adopted_year", "title"]
+
+
+class GoalViewSet(viewsets.ReadOnlyModelViewSet):
+    """The goals of the public papers, with their milestones and indicators."""
+
+    permission_classes = [permissions.AllowAny]
+    queryset = (
+        Goal.objects.filter(paper__in=public_papers())
+        .select_related("paper__region", "theme")
+        .prefetch_related("milestones", "indicators")
+    )
+    serializer_class = GoalSerializer
+    filterset_class = GoalFilter
+    ordering_fields = ["order", "number"]
+    ordering = ["paper", "order", "number"]
+
+
+class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
+    """The milestones of the public papers' goals."""
+
+    permission_classes = [permissions.AllowAny]
+    queryset = Milestone.objects.filter(goal__paper__in=public_papers())
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilter
+    ordering_fields = ["due", "order"]
+    ordering = ["goal__paper", "goal__order", "order"]
+
+
+# --- a municipality's own reports (token) ------------------------------------------------
+
+STATUS_CHOICES = [("", _("ikke besvaret"))] + list(MilestoneStatus.Status.choices)
+
+
+class ReportLineSerializer(serializers.ModelSerializer):
+    milestone = serializers.IntegerField(source="milestone_id", help_text=_("Milepælens id."))
+    goal_number = serializers.CharField(
+        source="milestone.goal.number", help_text=_("Målets nummer.")
+    )
+    milestone_text = serializers.CharField(source="milestone.text", help_text=_("Milepælen."))
+    status = serializers.ChoiceField(
+        choices=STATUS_CHOICES,
+        help_text=_(
+            "Kommunens status: not_started (ikke påbegyndt), in_progress (i gang), met "
+            "(opfyldt), not_relevant (ikke relevant), eller tom, når den ikke er besvaret."
+        ),
+    )
+    comment = serializers.CharField(help_text=_("Kommunens kommentar."))
+    evidence_url = serializers.CharField(help_text=_("Link til dokumentation."))
+    evidence_file = serializers.SerializerMethodField(
+        help_text=_("Navnet på en uploadet dokumentationsfil, eller null.")
+    )
+
+    class Meta:
+        model = MilestoneStatus
+        fields = [
+            "milestone",
+            "goal_number",
+            "milestone_text",
+            "status",
+            "comment",
+            "evidence_url",
+            "evidence_file",
+        ]
+
+    def get_evidence_file(self, line) -> str | None:
+        return line.evidence_file.name.rsplit("/", 1)[-1] if line.evidence_file else None
+
+
+class ReportValueSerializer(serializers.ModelSerializer):
+    indicator = serializers.IntegerField(source="indicator_id", help_text=_("Indikatorens id."))
+    name = serializers.CharField(source="indicator.name", help_text=_("Indikatorens navn."))
+    unit = serializers.CharField(source="indicator.unit", help_text=_("Enheden."))
+    value = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_("Værdien, eller null."),
+    )
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["indicator", "name", "unit", "value"]
+
+
+class ReportSummarySerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text=_("Indberetningens id."))
+    round = serializers.IntegerField(source="round_id", help_text=_("Statusrundens id."))
+    year = serializers.IntegerField(source="round.year", help_text=_("Rundens år."))
+    paper = serializers.CharField(source="round.paper.title", help_text=_("Målpapirets titel."))
+    round_state = serializers.ChoiceField(
+        source="round.state",
+        choices=rounds.StatusRound.State.choices,
+        help_text=_("Rundens tilstand: planned, open, closed eller published."),
+    )
+    deadline = serializers.DateField(source="round.deadline", help_text=_("Rundens frist."))
+    kommunekode = serializers.IntegerField(
+        source="municipality.kommunekode", help_text=_("Kommunens kommunekode.")
+    )
+    municipality = serializers.CharField(
+        source="municipality.name", help_text=_("Kommunens navn.")
+    )
+    state = serializers.ChoiceField(
+        choices=StatusReport.State.choices,
+        help_text=_("Indberetningens tilstand: draft, submitted, returned eller approved."),
+    )
+    version = serializers.IntegerField(
+        help_text=_("Versionsnummer; send det i If-Match, når du gemmer (det er også ETag).")
+    )
+    refusal = serializers.SerializerMethodField(
+        help_text=_("Hvorfor indberetningen ikke kan ændres nu, eller null, når den kan.")
+    )
+    updated_at = serializers.DateTimeField(help_text=_("Senest ændret."))
+    submitted_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Indsendt, eller null.")
+    )
+    review_comment = serializers.CharField(help_text=_("Sekretariatets kommentar."))
+
+    class Meta:
+        model = StatusReport
+        fields = [
+            "id",
+            "round",
+            "year",
+            "paper",
+            "round_state",
+            "deadline",
+            "kommunekode",
+            "municipality",
+            "state",
+            "version",
+            "refusal",
+            "updated_at",
+            "submitted_at",
+            "review_comment",
+        ]
+
+    def get_refusal(self, report) -> str | None:
+        return rounds.reporting_refusal(report)
+
+
+class ReportSerializer(ReportSummarySerializer):
+    lines = ReportLineSerializer(
+        many=True, read_only=True, help_text=_("En linje pr. milepæl, kommunen svarer på.")
+    )
+    values = ReportValueSerializer(
+        source="indicator_values",
+        many=True,
+        read_only=True,
+        help_text=_("Indikatorernes værdier."),
+    )
+
+    class Meta(ReportSummarySerializer.Meta):
+        fields = ReportSummarySerializer.Meta.fields + ["lines", "values"]
+
+
+class LineInputSerializer(serializers.Serializer):
+    milestone = serializers.IntegerField(help_text=_("Milepælens id (fra indberetningens linjer)."))
+    status = serializers.ChoiceField(
+        choices=STATUS_CHOICES,
+        required=False,
+        help_text=_("Ny status; udelades for at beholde den gemte."),
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=_("Ny kommentar; udelades for at beholde den gemte."),
+    )
+    evidence_url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=_("Nyt link til dokumentation (https://…); udelades for at beholde det gemte."),
+    )
+
+
+class ValueInputSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField(help_text=_("Indikatorens id."))
+    value = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_("Ny værdi (punktum som decimaltegn), eller null for at slette den."),
+    )
+
+
+class ReportPatchSerializer(serializers.Serializer):
+    lines = LineInputSerializer(
+        many=True, required=False, help_text=_("De linjer, der ændres; resten bevares.")
+    )
+    values = ValueInputSerializer(
+        many=True, required=False, help_text=_("De værdier, der ændres; resten bevares.")
+    )
+
+
+class IsReporter(permissions.IsAuthenticated):
+    message = _("Nøglens bruger er ikke indberetter for nogen kommune.")
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and (
+            Municipality.objects.reported_by(request.user).exists()
+        )
+
+
+def _etag(report):
+    return quote_etag(str(report.version))
+
+
+def _if_match(request, report, *, required):
+    """The version the client edits, from If-Match: 428 when it is missing (and required),
+    412 when it is not the report's current version."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        if required:
+            raise PreconditionRequired
+        return report.version
+    versions = {tag.removeprefix("W/").strip('"') for tag in parse_etags(header)}
+    if str(report.version) not in versions:
+        raise PreconditionFailed
+    return report.version
+
+
+def _form(report, changes=None, *, submitting=False):
+    """The web form's `ReportForm`, filled with what is saved and the client's changes."""
+    lines, values = _report_rows(report)
+    data = {"version": report.version}
+    for line in lines:
+        for name in rounds.LINE_FIELDS:
+            data[f"line-{line.milestone_id}-{name}"] = getattr(line, name)
+    for value in values:
+        data[f"value-{value.indicator_id}"] = "" if value.value is None else value.value
+    unknown = {"lines": {}, "values": {}}
+    if changes:
+        known_lines = {line.milestone_id for line in lines}
+        known_values = {value.indicator_id for value in values}
+        for change in changes.get("lines", []):
+            milestone = change["milestone"]
+            if milestone not in known_lines:
+                unknown["lines"][str(milestone)] = [
+                    _("Indberetningen har ingen linje for milepæl %(id)s.") % {"id": milestone}
+                ]
+                continue
+            for name in rounds.LINE_FIELDS:
+                if name in change:
+                    data[f"line-{milestone}-{name}"] = change[name]
+        for change in changes.get("values", []):
+            indicator = change["indicator"]
+            if indicator not in known_values:
+                unknown["values"][str(indicator)] = [
+                    _("Indberetningen har ingen værdi for indikator %(id)s.") % {"id": indicator}
+                ]
+                continue
+            value = change["value"]
+            data[f"value-{indicator}"] = "" if value is None else value
+    unknown = {key: found for key, found in unknown.items() if found}
+    if unknown:
+        raise ValidationError(unknown)
+    return ReportForm(data, lines=lines, values=values, submitting=submitting)
+
+
+def _form_errors(form):
+    """The form's errors keyed as the API's body is: lines → milestone → field."""
+    found = {}
+    for name, messages in form.errors.items():
+        parts = name.split("-")
+        if parts[0] == "line":
+            found.setdefault("lines", {}).setdefault(parts[1], {})[parts[2]] = messages
+        elif parts[0] == "value":
+            found.setdefault("values", {})[parts[1]] = messages
+        else:
+            found.setdefault("non_field_errors", []).extend(messages)
+    return found
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise ValidationError(_form_errors(form))
+    return form
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_("Indberetningens version som ETag, fx \"7\"."),
+)
+
+
+@extend_schema(tags=["reports"])
+class ReportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """The status reports of the municipalities the token's user reports for: this year's
+    and the earlier ones."""
+
+    permission_classes = [IsReporter]
+    http_method_names = ["get", "patch", "post", "head", "options"]
+    filterset_fields = ["state"]
+    ordering_fields = ["updated_at"]
+    ordering = ["-round__year", "round__paper__title", "municipality__name"]
+
+    def get_queryset(self):
+        reports = StatusReport.objects.filter(
+            municipality__in=Municipality.objects.reported_by(self.request.user)
+        ).select_related("round__paper", "municipality")
+        if self.action != "list":
+            reports = reports.prefetch_related("lines__milestone__goal", "indicator_values__indicator")
+        return reports
+
+    def get_serializer_class(self):
+        return ReportSummarySerializer if self.action == "list" else ReportSerializer
+
+    def _answer(self, report):
+        report = self.get_queryset().get(pk=report.pk)
+        response = Response(ReportSerializer(report).data)
+        response["ETag"] = _etag(report)
+        return response
+
+    @extend_schema(responses={200: ReportSerializer, **errors(401, 403, 404, 429)})
+    def retrieve(self, request, *args, **kwargs):
+        return self._answer(self.get_object())
+
+    @extend_schema(
+        request=ReportPatchSerializer,
+        parameters=[IF_MATCH],
+        responses={
+            200: ReportSerializer,
+            **errors(400, 401, 403, 404, 409, 412, 415, 428, 429),
+        },
+        description=_(
+            "Gem kommunens svar som kladde. Send kun det, der ændres. Kræver If-Match med "
+            "den version, du har hentet; er indberetningen ændret siden, svares 412."
+        ),
+    )
+    def partial_update(self, request, *args, **kwargs):
+        report = self.get_object()
+        version = _if_match(request, report, required=True)
+        refusal = rounds.reporting_refusal(report)
+        if refusal:
+            raise Conflict(refusal)
+        body = ReportPatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        form = _valid(_form(report, body.validated_data))
+        try:
+            report = rounds.save_report(
+                report,
+                version=version,
+                lines=form.lines_payload(),
+                values=form.values_payload(),
+                by=request.user,
+            )
+        except rounds.ReportConflict as conflict:
+            raise PreconditionFailed from conflict
+        except rounds.TransitionError as error:
+            raise Conflict(error.text) from error
+        return self._answer(report)
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        # Only PATCH: a PUT would have to send every line to change one.
+        return self.http_method_not_allowed(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        parameters=[IF_MATCH],
+        responses={
+            200: OpenApiResponse(ReportSerializer, description=_("Indsendt.")),
+            **errors(400, 401, 403, 404, 409, 412, 429),
+        },
+        description=_(
+            "Indsend indberetningen til sekretariatet. Alle milepæle skal have en status. "
+            "If-Match er valgfri her; sendes den, skal den passe."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        report = self.get_object()
+        _if_match(request, report, required=False)
+        refusal = rounds.reporting_refusal(report)
+        if refusal:
+            raise Conflict(refusal)
+        _valid(_form(report, submitting=True))
+        try:
+            report = rounds.submit_report(report, by=request.user)
+        except rounds.TransitionError as error:
+            raise Conflict(error.text) from error
+        return self._answer(report)
+
+    @extend_schema(responses={200: ReportSummarySerializer(many=True), **errors(401, 403, 429)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

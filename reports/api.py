@@ -1,0 +1,433 @@
+"""API of the read side: the published status rounds, their progress (per goal, cluster and
+municipality, with the evaluation) and their lines, also as CSV or Excel (`?format=csv` /
+`?format=xlsx`, made by `reports.exports`).
+
+Only published rounds of public papers exist here; every figure comes from
+`reports.progress` through `published_progress` below, so the API, the pages, the exports and
+the PDFs cannot disagree. Published data is read-only: its answers carry ETag and
+Last-Modified and a matching conditional GET gets 304.
+"""
+
+import django_filters
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from goals.models import StatusRound
+from kkrmaal.api import conditional, errors, with_validators
+from reports import exports, progress
+from reports.views import PUBLIC_PAPER_STATES
+
+
+def published_progress(status_round):
+    """The published record of a round, as the public sees it.
+
+    The one place the API and the exports read a published round from: when frozen
+    publications land (`reports.progress.published_progress`), only this line changes.
+    """
+    return progress.round_progress(status_round)
+
+
+def published_stamp(status_round):
+    """(ETag, Last-Modified) of a published round: they change when it is republished."""
+    published_at = status_round.published_at
+    stamp = int(published_at.timestamp()) if published_at else 0
+    return f'"round-{status_round.pk}-{stamp}"', published_at
+
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(help_text=_("Statusrundens id."))
+    region = serializers.SlugRelatedField(
+        source="paper.region",
+        slug_field="slug",
+        read_only=True,
+        help_text=_("Regionens korte navn."),
+    )
+    paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
+    paper_title = serializers.CharField(source="paper.title", help_text=_("Målpapirets titel."))
+    year = serializers.IntegerField(help_text=_("Året, der gøres status for."))
+    opens = serializers.DateField(help_text=_("Dagen, runden åbnede for indberetning."))
+    deadline = serializers.DateField(help_text=_("Kommunernes frist."))
+    published_at = serializers.DateTimeField(help_text=_("Hvornår runden blev offentliggjort."))
+    links = serializers.SerializerMethodField(
+        help_text=_("Adresser på rundens fremdrift, linjer, regneark og statuspapir.")
+    )
+
+    class Meta:
+        model = StatusRound
+        fields = [
+            "id",
+            "region",
+            "paper",
+            "paper_title",
+            "year",
+            "opens",
+            "deadline",
+            "published_at",
+            "links",
+        ]
+
+    def get_links(self, status_round) -> dict[str, str]:
+        request = self.context.get("request")
+        lines = reverse("api:round-lines", args=[status_round.pk])
+
+        def absolute(url):
+            return request.build_absolute_uri(url) if request else url
+
+        return {
+            "progress": absolute(reverse("api:round-progress", args=[status_round.pk])),
+            "lines": absolute(lines),
+            "csv": absolute(f"{lines}?format=csv"),
+            "xlsx": absolute(f"{lines}?format=xlsx"),
+            "paper_pdf": absolute(
+                reverse(
+                    "reports:region_paper_pdf",
+                    args=[status_round.paper.region.slug, status_round.year],
+                )
+            ),
+        }
+
+
+class TallySerializer(serializers.Serializer):
+    met = serializers.IntegerField(help_text=_("Opfyldt."))
+    on_track = serializers.IntegerField(help_text=_("På vej: ikke opfyldt, fristen ikke nået."))
+    overdue = serializers.IntegerField(help_text=_("Forsinket: fristen er overskredet."))
+    missing = serializers.IntegerField(help_text=_("Ikke indberettet."))
+    not_relevant = serializers.IntegerField(help_text=_("Ikke relevant."))
+    total = serializers.IntegerField(help_text=_("I alt."))
+
+
+def _tally(tally):
+    return {**{e: tally[e] for e in progress.EVALUATIONS}, "total": tally.total}
+
+
+class CellSerializer(serializers.Serializer):
+    cluster = serializers.IntegerField(
+        allow_null=True, help_text=_("Klyngens id; null for en fælles milepæl.")
+    )
+    status = serializers.CharField(help_text=_("Den indberettede status (kode), eller tom."))
+    evaluation = serializers.ChoiceField(
+        choices=progress.EVALUATIONS, help_text=_("Portalens vurdering (kode).")
+    )
+    evaluation_label = serializers.CharField(help_text=_("Vurderingen i ord."))
+    comment = serializers.CharField(help_text=_("Kommentar."))
+
+
+class MilestoneProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("Milepælens id."))
+    text = serializers.CharField(help_text=_("Milepælen."))
+    scope = serializers.CharField(help_text=_("municipality, cluster eller joint."))
+    due = serializers.DateField(allow_null=True, help_text=_("Fristen, eller null."))
+    asked = serializers.BooleanField(help_text=_("Om runden spurgte til milepælen."))
+    tally = TallySerializer(help_text=_("Antal svar pr. vurdering."))
+    statuses = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=_("Antal kommuner pr. indberettet status (kun milepæle for hver kommune)."),
+    )
+    answers = CellSerializer(
+        many=True, help_text=_("Sekretariatets svar for klynger eller for hele KKR.")
+    )
+
+
+class ClusterTallySerializer(serializers.Serializer):
+    cluster = serializers.IntegerField(allow_null=True, help_text=_("Klyngens id, eller null."))
+    name = serializers.CharField(help_text=_("Klyngens navn."))
+    tally = TallySerializer(help_text=_("Antal svar pr. vurdering i klyngen."))
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.CharField(help_text=_("Rundens beslutning om målet (kode)."))
+    label = serializers.CharField(help_text=_("Beslutningen i ord."))
+    comment = serializers.CharField(help_text=_("Begrundelse."))
+    new_goal = serializers.IntegerField(
+        allow_null=True, help_text=_("Det reviderede måls id, eller null.")
+    )
+
+
+class GoalProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("Målets id."))
+    number = serializers.CharField(help_text=_("Målets nummer."))
+    title = serializers.CharField(help_text=_("Målets titel."))
+    kind = serializers.CharField(help_text=_("commitment (KKR-mål) eller development."))
+    verdict = serializers.CharField(help_text=_("achieved, on_track eller behind."))
+    verdict_label = serializers.CharField(help_text=_("Status for målet i ord."))
+    tally = TallySerializer(help_text=_("Antal svar pr. vurdering for målet."))
+    clusters = ClusterTallySerializer(many=True, help_text=_("Målets optælling pr. klynge."))
+    milestones = MilestoneProgressSerializer(many=True, help_text=_("Målets milepæle."))
+    decision = DecisionSerializer(allow_null=True, help_text=_("Rundens beslutning, eller null."))
+
+
+class MunicipalityProgressSerializer(serializers.Serializer):
+    kommunekode = serializers.IntegerField(help_text=_("Kommunekoden."))
+    name = serializers.CharField(help_text=_("Kommunens navn."))
+    cluster = serializers.IntegerField(allow_null=True, help_text=_("Klyngens id, eller null."))
+    report_state = serializers.CharField(
+        help_text=_("Indberetningens tilstand; kun submitted og approved tæller.")
+    )
+    tally = TallySerializer(help_text=_("Kommunens svar pr. vurdering."))
+
+
+class ProgressSerializer(serializers.Serializer):
+    round = RoundSerializer(help_text=_("Runden."))
+    reported_count = serializers.IntegerField(help_text=_("Antal kommuner, der har indberettet."))
+    municipality_count = serializers.IntegerField(help_text=_("Antal kommuner i regionen."))
+    tally = TallySerializer(help_text=_("Alle svar i runden pr. vurdering."))
+    goals = GoalProgressSerializer(many=True, help_text=_("Fremdrift pr. mål."))
+    municipalities = MunicipalityProgressSerializer(
+        many=True, help_text=_("Fremdrift pr. kommune.")
+    )
+
+
+class LineSerializer(serializers.Serializer):
+    region = serializers.CharField(help_text=_("Regionens korte navn."))
+    year = serializers.IntegerField(help_text=_("Rundens år."))
+    kommunekode = serializers.IntegerField(help_text=_("Kommunekoden."))
+    municipality = serializers.CharField(help_text=_("Kommunens navn."))
+    cluster = serializers.CharField(help_text=_("Klyngens navn, eller tom."))
+    goal_number = serializers.CharField(help_text=_("Målets nummer."))
+    goal = serializers.CharField(help_text=_("Målets titel."))
+    milestone = serializers.IntegerField(help_text=_("Milepælens id."))
+    milestone_text = serializers.CharField(help_text=_("Milepælen."))
+    due = serializers.DateField(allow_null=True, help_text=_("Fristen, eller null."))
+    report_state = serializers.CharField(help_text=_("Indberetningens tilstand."))
+    status = serializers.CharField(help_text=_("Kommunens status (kode), eller tom."))
+    status_label = serializers.CharField(help_text=_("Kommunens status i ord."))
+    evaluation = serializers.ChoiceField(
+        choices=progress.EVALUATIONS, help_text=_("Portalens vurdering (kode).")
+    )
+    evaluation_label = serializers.CharField(help_text=_("Vurderingen i ord."))
+    comment = serializers.CharField(help_text=_("Kommunens kommentar."))
+    evidence_url = serializers.CharField(help_text=_("Link til dokumentation, eller tom."))
+
+
+class LinePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("Antal linjer i alt."))
+    next = serializers.URLField(allow_null=True, help_text=_("Næste side, eller null."))
+    previous = serializers.URLField(allow_null=True, help_text=_("Forrige side, eller null."))
+    results = LineSerializer(many=True, help_text=_("Linjerne på denne side."))
+
+
+def progress_document(rp):
+    """The progress of a round as the API gives it (see ProgressSerializer)."""
+    goals = []
+    for gp in rp.goals:
+        milestones = []
+        for mp in gp.milestones:
+            milestone = mp.milestone
+            answers = []
+            if not mp.per_municipality:
+                answers = [
+                    {
+                        "cluster": key,
+                        "status": cell.status,
+                        "evaluation": cell.evaluation,
+                        "evaluation_label": str(cell.label),
+                        "comment": cell.comment,
+                    }
+                    for key, cell in mp.cells.items()
+                ]
+            milestones.append(
+                {
+                    "id": milestone.pk,
+                    "text": milestone.text,
+                    "scope": milestone.scope,
+                    "due": milestone.due,
+                    "asked": mp.asked,
+                    "tally": _tally(mp.tally),
+                    "statuses": dict(mp.statuses) if mp.per_municipality else {},
+                    "answers": answers,
+                }
+            )
+        decision = gp.decision
+        goals.append(
+            {
+                "id": gp.goal.pk,
+                "number": gp.goal.number,
+                "title": gp.goal.title,
+                "kind": gp.goal.kind,
+                "verdict": gp.verdict,
+                "verdict_label": str(gp.verdict_label),
+                "tally": _tally(gp.tally),
+                "clusters": [
+                    {
+                        "cluster": cluster.pk if cluster else None,
+                        "name": cluster.name if cluster else "",
+                        "tally": _tally(tally),
+                    }
+                    for cluster, tally in gp.by_cluster
+                ],
+                "milestones": milestones,
+                "decision": {
+                    "decision": decision.decision,
+                    "label": str(decision.get_decision_display()),
+                    "comment": decision.comment,
+                    "new_goal": decision.new_goal_id,
+                }
+                if decision
+                else None,
+            }
+        )
+    municipalities = []
+    for municipality in rp.municipalities:
+        tally = progress.Tally(
+            line.cell.evaluation for line in rp.municipality_lines(municipality)
+        )
+        municipalities.append(
+            {
+                "kommunekode": municipality.kommunekode,
+                "name": municipality.name,
+                "cluster": municipality.cluster_id,
+                "report_state": (rp.reports.get(municipality.pk) or {}).get("state", ""),
+                "tally": _tally(tally),
+            }
+        )
+    return {
+        "round": rp.round,
+        "reported_count": rp.reported_count,
+        "municipality_count": len(rp.municipalities),
+        "tally": _tally(rp.tally),
+        "goals": goals,
+        "municipalities": municipalities,
+    }
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+class SpreadsheetRenderer(BaseRenderer):
+    """Claims `?format=csv` / `?format=xlsx` for the lines; the view makes the file itself
+    (`reports.exports`), so only an error body ever reaches `render`."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+class CSVRenderer(SpreadsheetRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+
+class XLSXRenderer(SpreadsheetRenderer):
+    media_type = exports.XLSX_TYPE
+    format = "xlsx"
+    charset = None
+
+
+class RoundFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(
+        field_name="paper__region__slug", help_text=_("Kun runder fra regionen (kort navn).")
+    )
+    paper = django_filters.NumberFilter(help_text=_("Kun runder for målpapiret (id)."))
+    year = django_filters.NumberFilter(help_text=_("Kun runder for året."))
+
+    class Meta:
+        model = StatusRound
+        fields = ["region", "paper", "year"]
+
+
+FORMAT = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["json", "csv", "xlsx"],
+    description=_(
+        "json (standard, sidevis), csv (UTF-8 med BOM, semikolon mellem felterne) eller xlsx "
+        "(Excel): hele runden på én gang."
+    ),
+)
+
+
+class RoundViewSet(viewsets.ReadOnlyModelViewSet):
+    """The published status rounds. Rounds that are planned, open or closed (and rounds of
+    draft papers) do not exist here."""
+
+    permission_classes = [permissions.AllowAny]
+    queryset = StatusRound.objects.filter(
+        state=StatusRound.State.PUBLISHED, paper__state__in=PUBLIC_PAPER_STATES
+    ).select_related("paper__region")
+    serializer_class = RoundSerializer
+    filterset_class = RoundFilter
+    ordering_fields = ["year", "published_at"]
+    ordering = ["-year", "paper__region__name"]
+
+    def _conditional(self, request, status_round, make):
+        etag, last_modified = published_stamp(status_round)
+        response = conditional(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            response = make()
+        return with_validators(response, etag=etag, last_modified=last_modified)
+
+    @extend_schema(responses={200: RoundSerializer, **errors(404, 429)})
+    def retrieve(self, request, *args, **kwargs):
+        status_round = self.get_object()
+        return self._conditional(
+            request,
+            status_round,
+            lambda: Response(self.get_serializer(status_round).data),
+        )
+
+    @extend_schema(responses={200: ProgressSerializer, **errors(404, 429)})
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def progress(self, request, *args, **kwargs):
+        """How far the round's goals had come: per goal (with its milestones, clusters and
+        decision) and per municipality, counted by evaluation."""
+        status_round = self.get_object()
+
+        def make():
+            document = progress_document(published_progress(status_round))
+            return Response(ProgressSerializer(document, context={"request": request}).data)
+
+        return self._conditional(request, status_round, make)
+
+    @extend_schema(
+        parameters=[FORMAT],
+        responses={
+            (200, "application/json"): LinePageSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+            **errors(404, 429),
+        },
+    )
+    @action(
+        detail=True,
+        filter_backends=[],
+        renderer_classes=[JSONRenderer, CSVRenderer, XLSXRenderer],
+    )
+    def lines(self, request, *args, **kwargs):
+        """Every municipality's answer to every milestone asked of each municipality, with
+        cluster, status, evaluation, comment and evidence link. As JSON page by page, or the
+        whole round as a spreadsheet (`?format=csv` or `?format=xlsx`)."""
+        status_round = self.get_object()
+
+        def make():
+            rows = exports.round_lines(published_progress(status_round))
+            fmt = request.accepted_renderer.format
+            if fmt in ("csv", "xlsx"):
+                region = status_round.paper.region
+                return exports.export_response(
+                    fmt,
+                    f"status-{region.slug}-{status_round.year}",
+                    f"Status {status_round.year}",
+                    exports.round_lines_columns(),
+                    rows,
+                )
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(LineSerializer(page, many=True).data)
+
+        return self._conditional(request, status_round, make)
+
+    @extend_schema(responses={200: RoundSerializer(many=True), **errors(404, 429)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
