@@ -11,7 +11,12 @@ import django_filters
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -405,11 +410,17 @@ class ReportSerializer(ReportSummarySerializer):
         fields = ReportSummarySerializer.Meta.fields + ["lines", "values"]
 
 
+@extend_schema_field({"type": "string", "enum": [value for value, _label in STATUS_CHOICES]})
+class StatusField(serializers.CharField):
+    """A status as the web form's field checks it (with its message), documented as the
+    choices it accepts."""
+
+
 class LineInputSerializer(serializers.Serializer):
     milestone = serializers.IntegerField(help_text=_("Milepælens id (fra indberetningens linjer)."))
-    status = serializers.ChoiceField(
-        choices=STATUS_CHOICES,
+    status = StatusField(
         required=False,
+        allow_blank=True,
         help_text=_("Ny status; udelades for at beholde den gemte."),
     )
     comment = serializers.CharField(

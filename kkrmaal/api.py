@@ -3,9 +3,10 @@ token, the HTTP errors DRF has no class for (409, 412, 428), conditional GETs on
 data, and the error bodies the schema documents.
 
 Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals/api.py`,
-`reports/api.py`); `api_urls` routes them.
+`reports/api.py`); `kkrmaal/urls.py` routes them.
 """
 
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,20 @@ from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
+
+
+def language_middleware(get_response):
+    """The API answers in the language the client asks for (`Accept-Language: en`); the
+    site's pages take theirs from the address (/en/), which the API has none of."""
+
+    def middleware(request):
+        if request.path_info.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return get_response(request)
+
+    return middleware
 
 
 class Pagination(PageNumberPagination):

@@ -249,6 +249,20 @@ def _render_in_the_caller(settings):
 
 
 @pytest.fixture(autouse=True)
+def _api_throttle_counts(monkeypatch):
+    """The API counts each test's requests from zero, in a cache of the test's own: counts
+    left over from earlier tests (or another run sharing a Redis) never throttle it."""
+    from django.core.cache.backends.locmem import LocMemCache
+    from rest_framework.throttling import AnonRateThrottle
+
+    from kkrmaal.api import TokenRateThrottle
+
+    cache = LocMemCache(f"api-throttle-{id(monkeypatch)}", {})
+    monkeypatch.setattr(TokenRateThrottle, "cache", cache)
+    monkeypatch.setattr(AnonRateThrottle, "cache", cache)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Users are made in most tests; the production hasher's deliberate slowness is not
     what they test (logging in still checks the password)."""
