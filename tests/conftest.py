@@ -4,6 +4,7 @@ municipality, and a region next door whose staff and reporter must be refused.""
 
 import datetime
 import io
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -257,7 +258,7 @@ def _api_throttle_counts(monkeypatch):
 
     from kkrmaal.api import TokenRateThrottle
 
-    cache = LocMemCache(f"api-throttle-{id(monkeypatch)}", {})
+    cache = LocMemCache(f"api-throttle-{uuid.uuid4()}", {})
     monkeypatch.setattr(TokenRateThrottle, "cache", cache)
     monkeypatch.setattr(AnonRateThrottle, "cache", cache)
 

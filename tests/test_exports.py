@@ -1,0 +1,126 @@
+"""Spreadsheets of a published round (CSV and .xlsx, from the public status page and the
+API) and the secretariat's round overview: they open in Danish Excel with æ ø å intact and
+nothing in them is ever calculated as a formula."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from goals.models import MilestoneStatus
+
+FORMULA = '=HYPERLINK("https://angriber.example","Klik")'
+
+
+@pytest.fixture
+def round_2018(status_history, municipalities):
+    """2018, with København's comment a formula and Frederiksberg's full of æ ø å."""
+    second = status_history[2018]
+    lines = MilestoneStatus.objects.filter(report__round=second, milestone__goal__number="1")
+    lines.filter(report__municipality=municipalities[101]).update(comment=FORMULA)
+    lines.filter(report__municipality=municipalities[147]).update(
+        comment="Sundhedsplejersker på skoler i Østerbro og Ærø-færgen",
+        evidence_url="https://frederiksberg.dk/sundhed",
+    )
+    return second
+
+
+def test_the_status_page_links_to_both_spreadsheets(client, round_2018):
+    page = client.get("/hovedstaden/status/2018/").content.decode()
+    assert f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx" in page
+    assert f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv" in page
+
+
+def test_csv_opens_in_danish_excel(client, round_2018):
+    response = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="status-hovedstaden-2018.csv"' in response["Content-Disposition"]
+    assert response["ETag"]
+    raw = response.content
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert header[:5] == ["Region", "År", "Kommunekode", "Kommune", "Klynge"]
+    assert len(body) == 6
+    by_code = {(row[2], row[7]): dict(zip(header, row, strict=True)) for row in body}
+    kobenhavn = next(r for (code, _m), r in by_code.items() if code == "101")
+    assert kobenhavn["Kommune"] == "København"
+    assert kobenhavn["Kommentar"] == "'" + FORMULA  # shown as text, never calculated
+    frederiksberg = next(
+        r for (code, _m), r in by_code.items() if code == "147" and r["Mål nr."] == "1"
+    )
+    assert frederiksberg["Kommentar"] == "Sundhedsplejersker på skoler i Østerbro og Ærø-færgen"
+    assert frederiksberg["Link til dokumentation"] == "https://frederiksberg.dk/sundhed"
+    assert frederiksberg["Vurdering"] == "Opfyldt"
+    assert frederiksberg["Klynge"] == "Byen"
+    # No cell of the file starts a formula.
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_xlsx_keeps_text_as_text(client, round_2018):
+    response = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Status 2018"
+    rows = list(sheet.iter_rows())
+    header = [cell.value for cell in rows[0]]
+    comment = header.index("Kommentar")
+    cells = {row[3].value: row for row in rows[1:] if row[5].value == "1"}
+    formula_cell = cells["København"][comment]
+    assert formula_cell.value == FORMULA
+    assert formula_cell.data_type == "s"  # a string, not a formula
+    assert formula_cell.quotePrefix
+    assert cells["Frederiksberg"][comment].value == (
+        "Sundhedsplejersker på skoler i Østerbro og Ærø-færgen"
+    )
+    assert not [cell for row in rows for cell in row if cell.data_type == "f"]
+
+
+def test_markup_and_control_characters_travel_safely(client, round_2018, municipalities):
+    MilestoneStatus.objects.filter(
+        report__round=round_2018, report__municipality=municipalities[219]
+    ).update(comment="-2 sygeplejersker\x0b\ttil <b>Hillerød</b>")
+    csv_text = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv").content.decode()
+    assert "'-2 sygeplejersker\ttil <b>Hillerød</b>" in csv_text
+    workbook = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx").content
+    values = [c.value for row in load_workbook(io.BytesIO(workbook)).active.iter_rows() for c in row]
+    assert "-2 sygeplejersker\ttil <b>Hillerød</b>" in values
+
+
+def test_the_secretariat_downloads_the_round_overview(
+    staff, open_status_round, report, reporters
+):
+    from tests.conftest import submitted
+
+    submitted(report, reporters[101])
+    page = staff.get(f"/sekretariat/runder/{open_status_round.pk}/").content.decode()
+    url = f"/sekretariat/runder/{open_status_round.pk}/oversigt.xlsx"
+    assert url in page
+    response = staff.get(url)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:4] == ["Kommunekode", "Kommune", "Klynge", "Tilstand"]
+    by_name = {row[1]: row for row in rows[1:]}
+    assert set(by_name) == {"København", "Frederiksberg", "Hillerød"}
+    assert by_name["København"][3] == "indsendt"
+    assert by_name["København"][5] == "indberetter-101"
+    assert by_name["København"][8] is None  # submitted: no days left to count
+    assert by_name["Hillerød"][3] == "kladde"
+    assert by_name["Hillerød"][8] == 30
+
+
+def test_the_overview_is_only_for_the_regions_secretariat(
+    client, open_status_round, other_secretariat, reporters
+):
+    url = f"/sekretariat/runder/{open_status_round.pk}/oversigt.xlsx"
+    assert client.get(url).status_code == 302  # to the login
+    client.force_login(other_secretariat)
+    assert client.get(url).status_code == 404
+    client.force_login(reporters[101])
+    assert client.get(url).status_code == 404
