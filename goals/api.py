@@ -34,7 +34,7 @@ from goals.models import (
     StatusReport,
 )
 from goals.views import _report_rows
-from kkrmaal.api import Conflict, PreconditionFailed, PreconditionRequired, errors
+from kkrmaal.api import Conflict, IdFilter, PreconditionFailed, PreconditionRequired, errors
 from municipalities.models import Municipality
 from reports.views import PUBLIC_PAPER_STATES
 
@@ -96,9 +96,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     baseline_of = serializers.IntegerField(
         allow_null=True, help_text=_("Udgangspunkt: ud af så mange kommuner.")
     )
-    baseline_year = serializers.IntegerField(
-        allow_null=True, help_text=_("Udgangspunktets år.")
-    )
+    baseline_year = serializers.IntegerField(allow_null=True, help_text=_("Udgangspunktets år."))
 
     class Meta:
         model = Milestone
@@ -215,8 +213,8 @@ class GoalFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(
         field_name="paper__region__slug", help_text=_("Kun mål fra regionen (kort navn).")
     )
-    paper = django_filters.NumberFilter(help_text=_("Kun mål fra målpapiret (id)."))
-    theme = django_filters.NumberFilter(help_text=_("Kun mål under temaet (id)."))
+    paper = IdFilter(help_text=_("Kun mål fra målpapiret (id)."))
+    theme = IdFilter(help_text=_("Kun mål under temaet (id)."))
     kind = django_filters.ChoiceFilter(choices=Goal.Kind.choices, help_text=_("Kun mål af typen."))
     state = django_filters.ChoiceFilter(
         choices=Goal.State.choices, help_text=_("Kun mål i tilstanden.")
@@ -232,10 +230,8 @@ class MilestoneFilter(django_filters.FilterSet):
         field_name="goal__paper__region__slug",
         help_text=_("Kun milepæle fra regionen (kort navn)."),
     )
-    paper = django_filters.NumberFilter(
-        field_name="goal__paper", help_text=_("Kun milepæle fra målpapiret (id).")
-    )
-    goal = django_filters.NumberFilter(help_text=_("Kun milepæle under målet (id)."))
+    paper = IdFilter(field_name="goal__paper", help_text=_("Kun milepæle fra målpapiret (id)."))
+    goal = IdFilter(help_text=_("Kun milepæle under målet (id)."))
     scope = django_filters.ChoiceFilter(
         choices=Milestone.Scope.choices, help_text=_("Kun milepæle med dette omfang.")
     )
@@ -353,9 +349,7 @@ class ReportSummarySerializer(serializers.ModelSerializer):
     kommunekode = serializers.IntegerField(
         source="municipality.kommunekode", help_text=_("Kommunens kommunekode.")
     )
-    municipality = serializers.CharField(
-        source="municipality.name", help_text=_("Kommunens navn.")
-    )
+    municipality = serializers.CharField(source="municipality.name", help_text=_("Kommunens navn."))
     state = serializers.ChoiceField(
         choices=StatusReport.State.choices,
         help_text=_("Indberetningens tilstand: draft, submitted, returned eller approved."),
@@ -367,9 +361,7 @@ class ReportSummarySerializer(serializers.ModelSerializer):
         help_text=_("Hvorfor indberetningen ikke kan ændres nu, eller null, når den kan.")
     )
     updated_at = serializers.DateTimeField(help_text=_("Senest ændret."))
-    submitted_at = serializers.DateTimeField(
-        allow_null=True, help_text=_("Indsendt, eller null.")
-    )
+    submitted_at = serializers.DateTimeField(allow_null=True, help_text=_("Indsendt, eller null."))
     review_comment = serializers.CharField(help_text=_("Sekretariatets kommentar."))
 
     class Meta:
@@ -545,13 +537,23 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description=_("Indberetningens version som ETag, fx \"7\"."),
+    required=True,
+    description=_('Indberetningens version som ETag, fx "7".'),
+)
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=_("Valgfri: indberetningens version som ETag; sendes den, skal den passe."),
 )
 
 
 @extend_schema(tags=["reports"])
 class ReportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The status reports of the municipalities the token's user reports for: this year's
     and the earlier ones."""
@@ -567,7 +569,9 @@ class ReportViewSet(
             municipality__in=Municipality.objects.reported_by(self.request.user)
         ).select_related("round__paper", "municipality")
         if self.action != "list":
-            reports = reports.prefetch_related("lines__milestone__goal", "indicator_values__indicator")
+            reports = reports.prefetch_related(
+                "lines__milestone__goal", "indicator_values__indicator"
+            )
         return reports
 
     def get_serializer_class(self):
@@ -625,7 +629,7 @@ class ReportViewSet(
 
     @extend_schema(
         request=None,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_OPTIONAL],
         responses={
             200: OpenApiResponse(ReportSerializer, description=_("Indsendt.")),
             **errors(400, 401, 403, 404, 409, 412, 429),

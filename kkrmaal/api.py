@@ -6,13 +6,17 @@ Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals
 `reports/api.py`); `kkrmaal/urls.py` routes them.
 """
 
+import django_filters
+from django import forms
+from django.http import JsonResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
@@ -32,9 +36,55 @@ def language_middleware(get_response):
     return middleware
 
 
+MAX_ID = 2**31 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A filter on an id, a year or a code: a whole number in range, else a 400 that says
+    so (django-filter's NumberFilter would take 0.5, and the database chokes on 10**30)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@csrf_exempt  # it changes nothing; a PATCH gets the 404 too, not the CSRF page
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/ (e.g. `/api/v1/goals/abc/`): a JSON 404, as the API
+    answers everywhere, not the site's HTML page."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+
+
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        # DRF would quietly fall back to the default on "page_size=abc"; say what is wrong.
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not asked.isascii() or not asked.isdigit() or not 1 <= int(asked) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Angiv et helt tal mellem 1 og %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
 
 class StableOrderingFilter(OrderingFilter):
@@ -105,11 +155,11 @@ def with_validators(response, *, etag, last_modified=None, public=True):
 # --- error bodies, for the schema ----------------------------------------------------------
 
 Detail = inline_serializer(
-    "Fejl",
+    "Error",
     fields={"detail": serializers.CharField(help_text=_("Fejlen i ord."))},
 )
 FieldErrors = inline_serializer(
-    "Feltfejl",
+    "FieldErrors",
     fields={
         "lines": serializers.DictField(
             required=False,

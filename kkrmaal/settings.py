@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "kkrmaal.api.StableOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kkrmaal.api_schema.AutoSchema",
     # Per token for integrations, per address for everybody else (counted in Django's cache).
     "DEFAULT_THROTTLE_CLASSES": [
         "kkrmaal.api.TokenRateThrottle",

@@ -2,7 +2,7 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from goals.api import GoalViewSet, MilestoneViewSet, PaperViewSet, ReportViewSet
 from kkrmaal import accounts, views
+from kkrmaal.api import not_found
 from municipalities.api import ClusterViewSet, MunicipalityViewSet, RegionViewSet
 from reports.api import RoundViewSet
 
@@ -29,6 +30,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
+    re_path(r"^.*$", not_found),
 ]
 
 urlpatterns = [

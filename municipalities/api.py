@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
+from kkrmaal.api import IdFilter
 from municipalities.models import Cluster, Municipality, Region
 
 
@@ -75,9 +76,7 @@ class MunicipalityFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(
         field_name="region__slug", help_text=_("Kun kommuner i regionen (kort navn).")
     )
-    cluster = django_filters.NumberFilter(
-        field_name="cluster_id", help_text=_("Kun kommuner i sundhedsklyngen (id).")
-    )
+    cluster = IdFilter(field_name="cluster_id", help_text=_("Kun kommuner i sundhedsklyngen (id)."))
 
     class Meta:
         model = Municipality

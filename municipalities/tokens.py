@@ -37,7 +37,11 @@ def reporters_in(regions):
     secretariat looks after."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(
-        memberships__role=Membership.Role.REPORTER,
-        memberships__municipality__in=Municipality.objects.filter(region__in=regions),
-    ).distinct()
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__role=Membership.Role.REPORTER,
+            memberships__municipality__in=Municipality.objects.filter(region__in=regions),
+        )
+        .distinct()
+    )

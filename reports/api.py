@@ -19,7 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from goals.models import StatusRound
-from kkrmaal.api import conditional, errors, with_validators
+from kkrmaal.api import IdFilter, conditional, errors, with_validators
 from reports import exports, progress
 from reports.views import PUBLIC_PAPER_STATES
 
@@ -277,9 +277,7 @@ def progress_document(rp):
         )
     municipalities = []
     for municipality in rp.municipalities:
-        tally = progress.Tally(
-            line.cell.evaluation for line in rp.municipality_lines(municipality)
-        )
+        tally = progress.Tally(line.cell.evaluation for line in rp.municipality_lines(municipality))
         municipalities.append(
             {
                 "kommunekode": municipality.kommunekode,
@@ -328,8 +326,8 @@ class RoundFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(
         field_name="paper__region__slug", help_text=_("Kun runder fra regionen (kort navn).")
     )
-    paper = django_filters.NumberFilter(help_text=_("Kun runder for målpapiret (id)."))
-    year = django_filters.NumberFilter(help_text=_("Kun runder for året."))
+    paper = IdFilter(help_text=_("Kun runder for målpapiret (id)."))
+    year = IdFilter(help_text=_("Kun runder for året."))
 
     class Meta:
         model = StatusRound
@@ -391,7 +389,21 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
         return self._conditional(request, status_round, make)
 
     @extend_schema(
-        parameters=[FORMAT],
+        parameters=[
+            FORMAT,
+            OpenApiParameter(
+                "page",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description=_("Sidenummer (kun json)."),
+            ),
+            OpenApiParameter(
+                "page_size",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description=_("Linjer pr. side, højst 500 (kun json)."),
+            ),
+        ],
         responses={
             (200, "application/json"): LinePageSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
@@ -430,4 +442,3 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: RoundSerializer(many=True), **errors(404, 429)})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
-

@@ -70,9 +70,7 @@ def test_papers_and_goals_with_their_milestones_and_indicators(api, paper, regio
     assert [i["name"] for i in youth["indicators"]] == ["Unge i forløb"]
 
     Goal.objects.filter(pk=youth["id"]).update(state=Goal.State.ACHIEVED)
-    assert [g["number"] for g in results(api.get("/api/v1/goals/", {"state": "achieved"}))] == [
-        "2"
-    ]
+    assert [g["number"] for g in results(api.get("/api/v1/goals/", {"state": "achieved"}))] == ["2"]
     assert results(api.get("/api/v1/goals/", {"kind": "development"})) == []
     assert results(api.get("/api/v1/goals/", {"region": "syddanmark"})) == []
 
@@ -186,7 +184,9 @@ def _more_goals(paper, start, count):
 @pytest.mark.parametrize(
     "path", ["/api/v1/goals/", "/api/v1/milestones/", "/api/v1/municipalities/"]
 )
-def test_query_count_is_flat_in_page_size(api, paper, municipalities, path, django_assert_max_num_queries):
+def test_query_count_is_flat_in_page_size(
+    api, paper, municipalities, path, django_assert_max_num_queries
+):
     _more_goals(paper, 0, 3)
     with django_assert_max_num_queries(5):
         assert len(results(api.get(path, {"page_size": 2}))) == 2

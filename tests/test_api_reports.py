@@ -211,7 +211,9 @@ def test_http_errors_mean_what_http_says(kobenhavn, report, other_reporter, secr
 
     assert kobenhavn.put(url, {}, format="json", HTTP_IF_MATCH='"1"').status_code == 405
     assert kobenhavn.delete(url).status_code == 405
-    form_encoded = kobenhavn.patch(url, "status=met", content_type="application/x-www-form-urlencoded", HTTP_IF_MATCH='"1"')
+    form_encoded = kobenhavn.patch(
+        url, "status=met", content_type="application/x-www-form-urlencoded", HTTP_IF_MATCH='"1"'
+    )
     assert form_encoded.status_code == 415
 
 

@@ -88,13 +88,13 @@ def test_markup_and_control_characters_travel_safely(client, round_2018, municip
     csv_text = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv").content.decode()
     assert "'-2 sygeplejersker\ttil <b>Hillerød</b>" in csv_text
     workbook = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx").content
-    values = [c.value for row in load_workbook(io.BytesIO(workbook)).active.iter_rows() for c in row]
+    values = [
+        c.value for row in load_workbook(io.BytesIO(workbook)).active.iter_rows() for c in row
+    ]
     assert "-2 sygeplejersker\ttil <b>Hillerød</b>" in values
 
 
-def test_the_secretariat_downloads_the_round_overview(
-    staff, open_status_round, report, reporters
-):
+def test_the_secretariat_downloads_the_round_overview(staff, open_status_round, report, reporters):
     from tests.conftest import submitted
 
     submitted(report, reporters[101])
