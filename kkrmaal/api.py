@@ -39,7 +39,6 @@ def language_middleware(get_response):
 MAX_ID = 2**31 - 1
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A filter on an id, a year or a code: a whole number in range, else a 400 that says
     so (django-filter's NumberFilter would take 0.5, and the database chokes on 10**30)."""
@@ -50,6 +49,16 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+        # The schema states the range (so generated clients and schemathesis keep to it) and
+        # keeps the filter's own description.
+        extend_schema_field(
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_ID,
+                "description": self.extra.get("help_text", ""),
+            }
+        )(self)
 
 
 @csrf_exempt  # it changes nothing; a PATCH gets the 404 too, not the CSRF page
@@ -77,6 +86,18 @@ class Pagination(PageNumberPagination):
                 }
             )
         return int(asked)
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        described = {
+            "count": _("Antal i alt."),
+            "next": _("Næste side, eller null."),
+            "previous": _("Forrige side, eller null."),
+            "results": _("Denne sides rækker."),
+        }
+        for name, text in described.items():
+            paginated["properties"][name]["description"] = text
+        return paginated
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -7,6 +7,7 @@ its slug (`/api/v1/regions/hovedstaden/`).
 import django_filters
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from kkrmaal.api import IdFilter
@@ -83,6 +84,15 @@ class MunicipalityFilter(django_filters.FilterSet):
         fields = ["region", "cluster"]
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "slug", str, OpenApiParameter.PATH, description=_("Regionens korte navn.")
+            )
+        ]
+    )
+)
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """The regions (KKR)."""
 
@@ -103,6 +113,15 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["region__name", "order", "name"]
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "kommunekode", int, OpenApiParameter.PATH, description=_("Kommunekoden, fx 101.")
+            )
+        ]
+    )
+)
 class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
     """The 98 municipalities, by kommunekode."""
 

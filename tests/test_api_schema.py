@@ -3,6 +3,8 @@ of the live schema (anonymous and with a reporter's token) and checks that nothi
 5xx or differs from the schema. The docs are served from the app, with every field described
 in Danish and English."""
 
+import re
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -72,3 +74,47 @@ def test_every_operation_keeps_to_the_schema(api_world):
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _check(operation, mode, api_world)
+
+
+def test_the_docs_are_served_from_the_app_without_a_cdn(client):
+    page = client.get("/api/v1/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "swagger-ui" in html
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources
+    for source in sources:
+        assert source.startswith("/"), source  # nothing from another host
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert "/api/v1/schema/" in script.content.decode()
+    assert client.get("/api/v1/").url == "/api/v1/docs/"
+
+
+def _descriptions(document):
+    """(component.property, description) of every property of every schema component, and
+    (path, parameter, description) of every parameter."""
+    found = []
+    for name, component in document["components"]["schemas"].items():
+        for prop, spec in component.get("properties", {}).items():
+            found.append((f"{name}.{prop}", spec.get("description", "")))
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                found.append((f"{method} {path} {parameter['name']}", parameter.get("description")))
+    return found
+
+
+def test_every_field_is_described_in_danish_and_english(client):
+    danish = dict(_descriptions(client.get("/api/v1/schema/?format=json").json()))
+    english = dict(_descriptions(client.get("/api/v1/schema/?format=json&lang=en").json()))
+    assert len(danish) > 150
+    assert [name for name, text in danish.items() if not text] == []
+    assert danish["Municipality.kommunekode"] == "Den officielle tre-cifrede kommunekode."
+    assert english["Municipality.kommunekode"] == "The official three-digit municipality code."
+    untranslated = [
+        name
+        for name, text in danish.items()
+        if english[name] == text and any(letter in text for letter in "æøåÆØÅ")
+    ]
+    assert untranslated == []
