@@ -533,6 +533,10 @@ def _valid(form):
     return form
 
 
+def _with_lines(reports):
+    return reports.prefetch_related("lines__milestone__goal", "indicator_values__indicator")
+
+
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -568,24 +572,23 @@ class ReportViewSet(
         reports = StatusReport.objects.filter(
             municipality__in=Municipality.objects.reported_by(self.request.user)
         ).select_related("round__paper", "municipality")
-        if self.action != "list":
-            reports = reports.prefetch_related(
-                "lines__milestone__goal", "indicator_values__indicator"
-            )
+        if self.action == "retrieve":
+            reports = _with_lines(reports)
         return reports
 
     def get_serializer_class(self):
         return ReportSummarySerializer if self.action == "list" else ReportSerializer
 
-    def _answer(self, report):
-        report = self.get_queryset().get(pk=report.pk)
+    def _answer(self, report, *, reload=True):
+        if reload:
+            report = _with_lines(self.get_queryset()).get(pk=report.pk)
         response = Response(ReportSerializer(report).data)
         response["ETag"] = _etag(report)
         return response
 
     @extend_schema(responses={200: ReportSerializer, **errors(401, 403, 404, 429)})
     def retrieve(self, request, *args, **kwargs):
-        return self._answer(self.get_object())
+        return self._answer(self.get_object(), reload=False)
 
     @extend_schema(
         request=ReportPatchSerializer,

@@ -257,3 +257,24 @@ def test_a_user_reporting_for_two_municipalities_sees_both(open_status_round, mu
     )
     listed = client_for(both).get("/api/v1/reports/").json()["results"]
     assert sorted(r["kommunekode"] for r in listed) == [101, 219]
+
+
+def test_reading_reports_takes_as_many_queries_for_many(
+    open_status_round, municipalities, django_assert_max_num_queries
+):
+    from municipalities.models import Membership
+
+    everywhere = make_user("indberetter-alle", municipality=municipalities[101])
+    api = client_for(everywhere)
+    with django_assert_max_num_queries(8):
+        assert len(api.get("/api/v1/reports/").json()["results"]) == 1
+    report = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
+    with django_assert_max_num_queries(9):
+        assert len(api.get(f"/api/v1/reports/{report.pk}/").json()["lines"]) == 2
+
+    for code in (147, 219):
+        Membership.objects.create(
+            user=everywhere, role=Membership.Role.REPORTER, municipality=municipalities[code]
+        )
+    with django_assert_max_num_queries(8):
+        assert len(api.get("/api/v1/reports/").json()["results"]) == 3
