@@ -553,14 +553,10 @@ IF_MATCH_OPTIONAL = OpenApiParameter(
 
 
 @extend_schema(tags=["reports"])
-class ReportViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The status reports of the municipalities the token's user reports for: this year's
-    and the earlier ones."""
+    and the earlier ones. Changed with PATCH only: a PUT would have to send every line to
+    change one."""
 
     permission_classes = [IsReporter]
     http_method_names = ["get", "patch", "post", "head", "options"]
@@ -624,11 +620,6 @@ class ReportViewSet(
         except rounds.TransitionError as error:
             raise Conflict(error.text) from error
         return self._answer(report)
-
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        # Only PATCH: a PUT would have to send every line to change one.
-        return self.http_method_not_allowed(request, *args, **kwargs)
 
     @extend_schema(
         request=None,

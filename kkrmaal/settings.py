@@ -232,6 +232,9 @@ REST_FRAMEWORK = {
         "token": os.environ.get("API_TOKEN_RATE", "2000/hour"),
         "anon": os.environ.get("API_ANON_RATE", "1000/hour"),
     },
+    # The client's address for throttling: behind the proxy, the one it adds to
+    # X-Forwarded-For (a client cannot dodge its count by sending that header itself).
+    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY") else 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {

@@ -244,6 +244,8 @@ def test_throttled_per_token_and_per_address(kobenhavn, reporters, monkeypatch):
     assert anonymous.get("/api/v1/regions/").status_code == 200
     assert anonymous.get("/api/v1/regions/").status_code == 200
     assert anonymous.get("/api/v1/regions/").status_code == 429
+    # Making up a forwarded address does not start a new count.
+    assert anonymous.get("/api/v1/regions/", HTTP_X_FORWARDED_FOR="10.9.9.9").status_code == 429
     other_address = APIClient(REMOTE_ADDR="10.1.2.3")
     assert other_address.get("/api/v1/regions/").status_code == 200
 
