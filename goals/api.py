@@ -34,7 +34,14 @@ from goals.models import (
     StatusReport,
 )
 from goals.views import _report_rows
-from kkrmaal.api import Conflict, IdFilter, PreconditionFailed, PreconditionRequired, errors
+from kkrmaal.api import (
+    Conflict,
+    IdFilter,
+    PreconditionFailed,
+    PreconditionRequired,
+    errors,
+    region_field,
+)
 from municipalities.models import Municipality
 from reports.views import PUBLIC_PAPER_STATES
 
@@ -43,9 +50,7 @@ from reports.views import PUBLIC_PAPER_STATES
 
 class PaperSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Målpapirets id."))
-    region = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text=_("Regionens korte navn.")
-    )
+    region = region_field()
     title = serializers.CharField(help_text=_("Målpapirets titel."))
     kind = serializers.ChoiceField(
         choices=GoalPaper.Kind.choices, help_text=_("Papirets type, fx kkr_maal.")
@@ -139,12 +144,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 class GoalSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Målets id."))
-    region = serializers.SlugRelatedField(
-        source="paper.region",
-        slug_field="slug",
-        read_only=True,
-        help_text=_("Regionens korte navn."),
-    )
+    region = region_field("paper.region")
     paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
     theme = serializers.CharField(
         source="theme.title",

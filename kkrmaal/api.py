@@ -36,6 +36,14 @@ def language_middleware(get_response):
     return middleware
 
 
+def region_field(source=None):
+    """The region an object belongs to, as its slug ("hovedstaden")."""
+    extra = {"source": source} if source else {}
+    return serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text=_("Regionens korte navn."), **extra
+    )
+
+
 MAX_ID = 2**31 - 1
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from kkrmaal.api import IdFilter
+from kkrmaal.api import IdFilter, region_field
 from municipalities.models import Cluster, Municipality, Region
 
 
@@ -29,9 +29,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 class ClusterSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Klyngens id."))
-    region = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text=_("Regionens korte navn.")
-    )
+    region = region_field()
     name = serializers.CharField(help_text=_("Sundhedsklyngens navn."))
     description = serializers.CharField(help_text=_("Beskrivelse af klyngen."))
     order = serializers.IntegerField(help_text=_("Klyngens plads i regionens rækkefølge."))
@@ -44,9 +42,7 @@ class ClusterSerializer(serializers.ModelSerializer):
 class MunicipalitySerializer(serializers.ModelSerializer):
     kommunekode = serializers.IntegerField(help_text=_("Den officielle tre-cifrede kommunekode."))
     name = serializers.CharField(help_text=_("Kommunens navn."))
-    region = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text=_("Regionens korte navn.")
-    )
+    region = region_field()
     cluster = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("Sundhedsklyngens id, eller null.")
     )

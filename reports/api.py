@@ -19,7 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from goals.models import StatusRound
-from kkrmaal.api import IdFilter, conditional, errors, with_validators
+from kkrmaal.api import IdFilter, conditional, errors, region_field, with_validators
 from reports import exports, progress
 from reports.views import PUBLIC_PAPER_STATES
 
@@ -45,12 +45,7 @@ def published_stamp(status_round):
 
 class RoundSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Statusrundens id."))
-    region = serializers.SlugRelatedField(
-        source="paper.region",
-        slug_field="slug",
-        read_only=True,
-        help_text=_("Regionens korte navn."),
-    )
+    region = region_field("paper.region")
     paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
     paper_title = serializers.CharField(source="paper.title", help_text=_("Målpapirets titel."))
     year = serializers.IntegerField(help_text=_("Året, der gøres status for."))
