@@ -339,7 +339,9 @@ class ReportSummarySerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Indberetningens id."))
     round = serializers.IntegerField(source="round_id", help_text=_("Statusrundens id."))
     year = serializers.IntegerField(source="round.year", help_text=_("Rundens år."))
-    paper = serializers.CharField(source="round.paper.title", help_text=_("Målpapirets titel."))
+    paper_title = serializers.CharField(
+        source="round.paper.title", help_text=_("Målpapirets titel.")
+    )
     round_state = serializers.ChoiceField(
         source="round.state",
         choices=rounds.StatusRound.State.choices,
@@ -370,7 +372,7 @@ class ReportSummarySerializer(serializers.ModelSerializer):
             "id",
             "round",
             "year",
-            "paper",
+            "paper_title",
             "round_state",
             "deadline",
             "kommunekode",
