@@ -1,6 +1,7 @@
-"""What the apps' APIs under /api/v1/ share: pagination, stable ordering, throttling per
-token, the HTTP errors DRF has no class for (409, 412, 428), conditional GETs on published
-data, and the error bodies the schema documents.
+"""What the apps' APIs under /api/v1/ share: the language of the answers, pagination, stable
+ordering, strict id filters, throttling per token, the HTTP errors DRF has no class for
+(409, 412, 428) and a JSON 404 for unknown addresses, conditional GETs on published data, and
+the error bodies the schema documents.
 
 Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals/api.py`,
 `reports/api.py`); `kkrmaal/urls.py` routes them.
