@@ -36,9 +36,11 @@ from goals.models import (
 from goals.views import _report_rows
 from kkrmaal.api import (
     Conflict,
+    FilterSet,
     IdFilter,
     PreconditionFailed,
     PreconditionRequired,
+    RegionFilter,
     errors,
     region_field,
 )
@@ -199,8 +201,8 @@ def public_papers():
     return GoalPaper.objects.filter(state__in=PUBLIC_PAPER_STATES)
 
 
-class PaperFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(
+class PaperFilter(FilterSet):
+    region = RegionFilter(
         field_name="region__slug", help_text=_("Kun papirer fra regionen (kort navn).")
     )
 
@@ -209,8 +211,8 @@ class PaperFilter(django_filters.FilterSet):
         fields = ["region"]
 
 
-class GoalFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(
+class GoalFilter(FilterSet):
+    region = RegionFilter(
         field_name="paper__region__slug", help_text=_("Kun mål fra regionen (kort navn).")
     )
     paper = IdFilter(help_text=_("Kun mål fra målpapiret (id)."))
@@ -225,8 +227,8 @@ class GoalFilter(django_filters.FilterSet):
         fields = ["region", "paper", "theme", "kind", "state"]
 
 
-class MilestoneFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(
+class MilestoneFilter(FilterSet):
+    region = RegionFilter(
         field_name="goal__paper__region__slug",
         help_text=_("Kun milepæle fra regionen (kort navn)."),
     )

@@ -8,6 +8,7 @@ Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals
 """
 
 import django_filters
+import knox.auth
 from django import forms
 from django.http import JsonResponse
 from django.utils import translation
@@ -15,12 +16,30 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    NotFound,
+    ValidationError,
+)
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
+
+
+class TokenAuthentication(knox.auth.TokenAuthentication):
+    """django-rest-knox's token check (`Authorization: Token <key>`), with a key that is not
+    even UTF-8 refused like any wrong key: knox itself fails on it with a server error."""
+
+    def authenticate_credentials(self, token):
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed(_("Ugyldig API-nøgle.")) from None
+        return super().authenticate_credentials(token)
 
 
 def language_middleware(get_response):
@@ -45,7 +64,36 @@ def region_field(source=None):
     )
 
 
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet, except that a filter sent without a value (`?kind=`) is a
+    400 rather than quietly no filter: the schema says what a value must be."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, _("Angiv en værdi, eller udelad filteret."))
+                valid = False
+        return valid
+
+
+class FilterBackend(DjangoFilterBackend):
+    filterset_base = FilterSet
+
+
 MAX_ID = 2**31 - 1
+
+
+class RegionFilter(django_filters.CharFilter):
+    """A filter on a region's short name (slug): letters, digits, - and _, else a 400."""
+
+    field_class = forms.SlugField
+
+    def __init__(self, field_name, help_text):
+        super().__init__(field_name=field_name, help_text=help_text)
+        extend_schema_field(
+            {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "description": help_text}
+        )(self)
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -80,6 +128,14 @@ def not_found(request, *args, **kwargs):
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        # DRF reads "page=" as page 1; a page that is not a number is the client's mistake
+        # (one past the last is a 404, as in DRF).
+        asked = request.query_params.get(self.page_query_param)
+        if asked is not None and not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
+            raise ValidationError({self.page_query_param: [_("Angiv et sidenummer fra 1.")]})
+        return super().get_page_number(request, paginator)
 
     def get_page_size(self, request):
         # DRF would quietly fall back to the default on "page_size=abc"; say what is wrong.

@@ -2,6 +2,7 @@
 pagination classes while drf-spectacular's schema module is itself being imported)."""
 
 from drf_spectacular import openapi
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 
 from kkrmaal.api import errors
 
@@ -20,3 +21,10 @@ class AutoSchema(openapi.AutoSchema):
                     response, str(code), direction=direction
                 )
         return bodies
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The token header in the schema (and the docs' "Authorize" button), as for knox's own
+    authentication class."""
+
+    target_class = "kkrmaal.api.TokenAuthentication"

@@ -212,14 +212,14 @@ RENDER_IN_BACKGROUND = env_bool("RENDER_IN_BACKGROUND", True)
 # writing takes a token (`Authorization: Token <key>`), stored hashed by django-rest-knox.
 # JSON in and out only: the docs at /api/v1/docs/ are the browsable face.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["knox.auth.TokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kkrmaal.api.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kkrmaal.api.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kkrmaal.api.FilterBackend",
         "kkrmaal.api.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "kkrmaal.api_schema.AutoSchema",

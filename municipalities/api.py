@@ -4,13 +4,12 @@ A municipality is looked up by its kommunekode (`/api/v1/municipalities/101/`), 
 its slug (`/api/v1/regions/hovedstaden/`).
 """
 
-import django_filters
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from kkrmaal.api import IdFilter, region_field
+from kkrmaal.api import FilterSet, IdFilter, RegionFilter, region_field
 from municipalities.models import Cluster, Municipality, Region
 
 
@@ -59,8 +58,8 @@ class MunicipalitySerializer(serializers.ModelSerializer):
         fields = ["kommunekode", "name", "region", "cluster", "cluster_name"]
 
 
-class ClusterFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(
+class ClusterFilter(FilterSet):
+    region = RegionFilter(
         field_name="region__slug", help_text=_("Kun klynger i regionen (kort navn).")
     )
 
@@ -69,8 +68,8 @@ class ClusterFilter(django_filters.FilterSet):
         fields = ["region"]
 
 
-class MunicipalityFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(
+class MunicipalityFilter(FilterSet):
+    region = RegionFilter(
         field_name="region__slug", help_text=_("Kun kommuner i regionen (kort navn).")
     )
     cluster = IdFilter(field_name="cluster_id", help_text=_("Kun kommuner i sundhedsklyngen (id)."))

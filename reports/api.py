@@ -8,7 +8,6 @@ the PDFs cannot disagree. Published data is read-only: its answers carry ETag an
 Last-Modified and a matching conditional GET gets 304.
 """
 
-import django_filters
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +18,15 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from goals.models import StatusRound
-from kkrmaal.api import IdFilter, conditional, errors, region_field, with_validators
+from kkrmaal.api import (
+    FilterSet,
+    IdFilter,
+    RegionFilter,
+    conditional,
+    errors,
+    region_field,
+    with_validators,
+)
 from reports import exports, progress
 from reports.views import PUBLIC_PAPER_STATES
 
@@ -317,8 +324,8 @@ class XLSXRenderer(SpreadsheetRenderer):
     charset = None
 
 
-class RoundFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(
+class RoundFilter(FilterSet):
+    region = RegionFilter(
         field_name="paper__region__slug", help_text=_("Kun runder fra regionen (kort navn).")
     )
     paper = IdFilter(help_text=_("Kun runder for målpapiret (id)."))

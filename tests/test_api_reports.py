@@ -201,8 +201,9 @@ def test_http_errors_mean_what_http_says(kobenhavn, report, other_reporter, secr
     url = f"/api/v1/reports/{report.pk}/"
     assert APIClient().get(url).status_code == 401
     wrong = APIClient()
-    wrong.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
-    assert wrong.get(url).status_code == 401
+    for key in ("0" * 64, "ÆØÅ", "a b", ""):
+        wrong.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert wrong.get(url).status_code == 401, key
 
     # A token of somebody who reports for no municipality (the secretariat) may not.
     assert client_for(secretariat).get("/api/v1/reports/").status_code == 403
