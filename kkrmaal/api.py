@@ -7,6 +7,8 @@ Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals
 `reports/api.py`); `kkrmaal/urls.py` routes them.
 """
 
+import re
+
 import django_filters
 import knox.auth
 from django import forms
@@ -90,17 +92,27 @@ class RegionFilter(django_filters.CharFilter):
     field_class = forms.SlugField
 
     def __init__(self, field_name, help_text):
-        super().__init__(field_name=field_name, help_text=help_text)
+        # Not stripped: "\x1d" is no region, not "no filter".
+        super().__init__(field_name=field_name, help_text=help_text, strip=False)
         extend_schema_field(
             {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "description": help_text}
         )(self)
+
+
+class WholeNumberField(forms.IntegerField):
+    """Digits only: Django's IntegerField would also take " 5" and "5.0"."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not re.fullmatch(r"-?[0-9]+", value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class IdFilter(django_filters.NumberFilter):
     """A filter on an id, a year or a code: a whole number in range, else a 400 that says
     so (django-filter's NumberFilter would take 0.5, and the database chokes on 10**30)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
