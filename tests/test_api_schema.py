@@ -90,6 +90,10 @@ def test_the_docs_are_served_from_the_app_without_a_cdn(client):
     assert sources
     for source in sources:
         assert source.startswith("/"), source  # nothing from another host
+    # Nothing inline, so the site's Content-Security-Policy holds here too.
+    assert "<style" not in html
+    assert "<script>" not in html
+    assert "script-src 'self'" in page["Content-Security-Policy"]
     script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200
     assert "/api/v1/schema/" in script.content.decode()
