@@ -2,12 +2,14 @@
 municipality, with the evaluation) and their lines, also as CSV or Excel (`?format=csv` /
 `?format=xlsx`, made by `reports.exports`).
 
-Only published rounds of public papers exist here; every figure comes from
-`reports.progress` through `published_progress` below, so the API, the pages, the exports and
-the PDFs cannot disagree. Published data is read-only: its answers carry ETag and
+Only published rounds exist here, as their latest publication froze them; every figure comes
+from `reports.progress.published_progress` (through `published_progress` below), so the API,
+the pages, the exports and the PDFs cannot disagree. Published data is read-only: its answers carry ETag and
 Last-Modified and a matching conditional GET gets 304.
 """
 
+from django.db.models import Max
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -28,23 +30,28 @@ from kkrmaal.api import (
     with_validators,
 )
 from reports import exports, progress
-from reports.views import PUBLIC_PAPER_STATES
+from reports.models import Publication
 
 
 def published_progress(status_round):
-    """The published record of a round, as the public sees it.
-
-    The one place the API and the exports read a published round from: when frozen
-    publications land (`reports.progress.published_progress`), only this line changes.
-    """
-    return progress.round_progress(status_round)
+    """The published record of a round, as the public sees it: its latest publication,
+    frozen at publishing (`reports.progress.published_progress`)."""
+    found = progress.published_progress(status_round)
+    if found is None:
+        raise Http404
+    return found
 
 
 def published_stamp(status_round):
-    """(ETag, Last-Modified) of a published round: they change when it is republished."""
-    published_at = status_round.published_at
-    stamp = int(published_at.timestamp()) if published_at else 0
-    return f'"round-{status_round.pk}-{stamp}"', published_at
+    """(ETag, Last-Modified) of a published round: its latest publication's version and
+    time, so a republished round is fetched anew."""
+    publication = Publication.objects.latest_for(status_round)
+    if publication is None:
+        raise Http404
+    return (
+        f'"round-{status_round.pk}-v{publication.version}"',
+        publication.published_at,
+    )
 
 
 # --- serializers ---------------------------------------------------------------------------
@@ -58,7 +65,13 @@ class RoundSerializer(serializers.ModelSerializer):
     year = serializers.IntegerField(help_text=_("Året, der gøres status for."))
     opens = serializers.DateField(help_text=_("Dagen, runden åbnede for indberetning."))
     deadline = serializers.DateField(help_text=_("Kommunernes frist."))
-    published_at = serializers.DateTimeField(help_text=_("Hvornår runden blev offentliggjort."))
+    published_at = serializers.DateTimeField(
+        source="last_published_at", help_text=_("Hvornår runden blev offentliggjort.")
+    )
+    version = serializers.IntegerField(
+        source="publication_version",
+        help_text=_("Offentliggørelsens version: 1, og 2, 3 … når runden er rettet."),
+    )
     links = serializers.SerializerMethodField(
         help_text=_("Adresser på rundens fremdrift, linjer, regneark og statuspapir.")
     )
@@ -74,6 +87,7 @@ class RoundSerializer(serializers.ModelSerializer):
             "opens",
             "deadline",
             "published_at",
+            "version",
             "links",
         ]
 
@@ -159,7 +173,7 @@ class GoalProgressSerializer(serializers.Serializer):
     number = serializers.CharField(help_text=_("Målets nummer."))
     title = serializers.CharField(help_text=_("Målets titel."))
     kind = serializers.CharField(help_text=_("commitment (KKR-mål) eller development."))
-    verdict = serializers.CharField(help_text=_("achieved, on_track eller behind."))
+    verdict = serializers.CharField(help_text=_("met, on_track eller overdue."))
     verdict_label = serializers.CharField(help_text=_("Status for målet i ord."))
     tally = TallySerializer(help_text=_("Antal svar pr. vurdering for målet."))
     clusters = ClusterTallySerializer(many=True, help_text=_("Målets optælling pr. klynge."))
@@ -217,8 +231,9 @@ class LinePageSerializer(serializers.Serializer):
     results = LineSerializer(many=True, help_text=_("Linjerne på denne side."))
 
 
-def progress_document(rp):
-    """The progress of a round as the API gives it (see ProgressSerializer)."""
+def progress_document(rp, status_round):
+    """The progress of a round as the API gives it (see ProgressSerializer); `status_round`
+    as the round list gives it."""
     goals = []
     for gp in rp.goals:
         milestones = []
@@ -290,7 +305,7 @@ def progress_document(rp):
             }
         )
     return {
-        "round": rp.round,
+        "round": status_round,
         "reported_count": rp.reported_count,
         "municipality_count": len(rp.municipalities),
         "tally": _tally(rp.tally),
@@ -349,16 +364,22 @@ FORMAT = OpenApiParameter(
 
 
 class RoundViewSet(viewsets.ReadOnlyModelViewSet):
-    """The published status rounds. Rounds that are planned, open or closed (and rounds of
-    draft papers) do not exist here."""
+    """The published status rounds, as last published: a round reopened for a correction
+    keeps its last publication meanwhile, as on the public pages. Rounds never published do
+    not exist here."""
 
     permission_classes = [permissions.AllowAny]
-    queryset = StatusRound.objects.filter(
-        state=StatusRound.State.PUBLISHED, paper__state__in=PUBLIC_PAPER_STATES
-    ).select_related("paper__region")
+    queryset = (
+        StatusRound.objects.annotate(
+            last_published_at=Max("publications__published_at"),
+            publication_version=Max("publications__version"),
+        )
+        .filter(publication_version__isnull=False)
+        .select_related("paper__region")
+    )
     serializer_class = RoundSerializer
     filterset_class = RoundFilter
-    ordering_fields = ["year", "published_at"]
+    ordering_fields = ["year", "last_published_at"]
     ordering = ["-year", "paper__region__name"]
 
     def _conditional(self, request, status_round, make):
@@ -385,7 +406,7 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
         status_round = self.get_object()
 
         def make():
-            document = progress_document(published_progress(status_round))
+            document = progress_document(published_progress(status_round), status_round)
             return Response(ProgressSerializer(document, context={"request": request}).data)
 
         return self._conditional(request, status_round, make)

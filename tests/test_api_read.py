@@ -6,7 +6,7 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from goals.models import Goal, GoalPaper, Milestone, StatusRound
+from goals.models import Goal, GoalPaper, Milestone, MilestoneStatus, StatusRound
 from tests.conftest import build_round
 
 
@@ -91,14 +91,31 @@ def test_only_published_rounds_exist(api, paper, status_history, secretariat):
     assert results(api.get("/api/v1/rounds/", {"year": 2019})) == []
 
 
-def test_a_reopened_round_disappears_until_republished(api, status_history, secretariat):
+def test_a_reopened_round_shows_its_last_publication_until_republished(
+    api, status_history, secretariat, municipalities
+):
     from goals import rounds
+    from reports.progress import freeze
 
     second = status_history[2018]
-    assert api.get(f"/api/v1/rounds/{second.pk}/progress/").status_code == 200
+    url = f"/api/v1/rounds/{second.pk}/progress/"
+    before = api.get(url)
+    assert api.get(f"/api/v1/rounds/{second.pk}/").json()["version"] == 1
+
     rounds.reopen_round(second, reason="Rettelse af Hillerøds svar", by=secretariat)
-    assert api.get(f"/api/v1/rounds/{second.pk}/progress/").status_code == 404
-    assert [r["year"] for r in results(api.get("/api/v1/rounds/"))] == [2017]
+    MilestoneStatus.objects.filter(
+        report__round=second, report__municipality=municipalities[219]
+    ).update(status="met")
+    meanwhile = api.get(url)
+    assert meanwhile.status_code == 200
+    assert meanwhile.json()["goals"] == before.json()["goals"]  # frozen, not the edit
+    assert meanwhile["ETag"] == before["ETag"]
+
+    freeze(second, reason="Hillerøds svar rettet")
+    after = api.get(url)
+    assert after["ETag"] != before["ETag"]
+    assert after.json()["round"]["version"] == 2
+    assert after.json()["goals"][0]["milestones"][0]["tally"]["met"] == 3
 
 
 def test_round_links_and_progress(api, status_history):
@@ -135,7 +152,7 @@ def test_round_links_and_progress(api, status_history):
     ]
     assert {c["name"]: c["tally"]["met"] for c in acute["clusters"]} == {"Byen": 2, "Nord": 0}
     assert youth["decision"]["decision"] == "achieved"
-    assert youth["verdict"] == "achieved"
+    assert youth["verdict"] == "met"
     hillerod = next(m for m in document["municipalities"] if m["kommunekode"] == 219)
     assert hillerod["tally"]["overdue"] == 1
     assert hillerod["tally"]["missing"] == 1
