@@ -45,7 +45,6 @@ from kkrmaal.api import (
     region_field,
 )
 from municipalities.models import Municipality
-from reports.views import PUBLIC_PAPER_STATES
 
 # --- the public goals ----------------------------------------------------------------------
 
@@ -198,7 +197,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
 
 def public_papers():
-    return GoalPaper.objects.filter(state__in=PUBLIC_PAPER_STATES)
+    return GoalPaper.objects.public()
 
 
 class PaperFilter(FilterSet):

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('knox', '0009_extend_authtoken_field'),
-        ('municipalities', '0002_cluster_in_own_region'),
+        ('municipalities', '0003_rules_in_words'),
     ]
 
     operations = [
