@@ -519,12 +519,14 @@ def _form(report, changes=None, *, submitting=False):
 def _form_errors(form):
     """The form's errors keyed as the API's body is: lines → milestone → field."""
     found = {}
+    for line_form in form.line_forms:
+        if line_form.errors:
+            found.setdefault("lines", {})[str(line_form.line.milestone_id)] = dict(
+                line_form.errors
+            )
     for name, messages in form.errors.items():
-        parts = name.split("-")
-        if parts[0] == "line":
-            found.setdefault("lines", {}).setdefault(parts[1], {})[parts[2]] = messages
-        elif parts[0] == "value":
-            found.setdefault("values", {})[parts[1]] = messages
+        if name.startswith("value-"):
+            found.setdefault("values", {})[name.removeprefix("value-")] = messages
         else:
             found.setdefault("non_field_errors", []).extend(messages)
     return found
