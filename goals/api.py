@@ -521,9 +521,7 @@ def _form_errors(form):
     found = {}
     for line_form in form.line_forms:
         if line_form.errors:
-            found.setdefault("lines", {})[str(line_form.line.milestone_id)] = dict(
-                line_form.errors
-            )
+            found.setdefault("lines", {})[str(line_form.line.milestone_id)] = dict(line_form.errors)
     for name, messages in form.errors.items():
         if name.startswith("value-"):
             found.setdefault("values", {})[name.removeprefix("value-")] = messages
