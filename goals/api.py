@@ -125,7 +125,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 class IndicatorSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Indikatorens id."))
     name = serializers.CharField(help_text=_("Indikatorens navn."))
-    unit = serializers.CharField(help_text=_("Enheden, fx % eller personer."))
+    unit = serializers.CharField(help_text=_("Enheden, fx procent eller personer."))
     target = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
