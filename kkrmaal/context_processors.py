@@ -26,22 +26,21 @@ def roles(request):
 
 
 def language_switch(request):
-    """The other languages with the address of this same page in each, for the switch in
-    every page's footer. Worked out here, in the page's own language: the switch posts from
-    an unprefixed URL, which Django always reads as Danish, so it could not translate an
-    /en/ address itself."""
+    """The same page in each other language, for the link in every page's footer. Only the
+    public pages have a page per language (Danish at /, English under /en/); the language is
+    in the address, so the switch is a plain link: no form, no cookie, nothing that makes a
+    public page differ between visitors (it is cached)."""
 
     def load():
         current = get_language()
         path = request.get_full_path()
-        return [
-            {
-                "code": code,
-                "name": get_language_info(code)["name_local"],
-                "next": translate_url(path, code),
-            }
-            for code, _name in settings.LANGUAGES
-            if code != current
-        ]
+        found = []
+        for code, _name in settings.LANGUAGES:
+            url = translate_url(path, code)
+            if code != current and url != path:
+                found.append(
+                    {"code": code, "name": get_language_info(code)["name_local"], "url": url}
+                )
+        return found
 
     return {"other_languages": SimpleLazyObject(load)}
