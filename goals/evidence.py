@@ -5,9 +5,12 @@ of an upload is read, and when a stored file goes.
 - A PDF with active content (JavaScript, actions run on opening, launch actions, embedded
   files, XFA forms) is refused, as is anything carrying HTML; PDFs are read with pypdf.
 - Office documents (docx, xlsx) are zip containers: refused past a number of entries or an
-  unpacked size (zip bombs), or when an entry is a program or a macro project.
+  unpacked size (zip bombs), or when a part is a program, a macro project or an embedded
+  object, whatever its name (its content and its declared content type tell); zips inside
+  (a chart's workbook) are looked into the same way.
 - `EvidenceUploadHandler` stops reading a request as soon as one of its files passes
-  EVIDENCE_MAX_BYTES: nothing more of it is read or stored.
+  EVIDENCE_MAX_BYTES, or all its files together EVIDENCE_FILES_PER_REQUEST times that:
+  nothing more of it is read or stored.
 - A replaced or removed file is deleted once no report line, nor any version of one in the
   history, names it (`delete_unreferenced`; `manage.py prune_evidence` sweeps the rest).
 """
@@ -16,6 +19,7 @@ import io
 import logging
 import os
 import zipfile
+import zlib
 
 from django import forms
 from django.conf import settings
@@ -43,17 +47,26 @@ UPLOAD_DIR = "evidence/"
 # 100 MB (its pictures are compressed already); beyond that it is built to harm.
 OFFICE_MAX_ENTRIES = 1000
 OFFICE_MAX_UNPACKED = 100 * 1024 * 1024
+# How many files of the largest size one save may carry (a report's lines each take one).
+EVIDENCE_FILES_PER_REQUEST = 5
 # Parts that run code: programs, scripts, and the macro project of a macro-enabled document.
 PROGRAM_SUFFIXES = (
     ".exe", ".dll", ".com", ".scr", ".msi", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js",
     ".jse", ".wsf", ".hta", ".jar", ".sh", ".app", ".lnk", ".bin",
 )  # fmt: skip
+# The same recognised by a part's first bytes (Windows and Linux programs, and the OLE
+# compound file that holds macro projects and embedded objects, exploits' usual carrier),
+# and by the content types [Content_Types].xml declares, which Office goes by, not names.
+PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xd0\xcf\x11\xe0", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+ACTIVE_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"vbadata", b"oleobject", b"activex")
+# A zip inside a document (a chart's workbook) is looked into, but not without end.
+OFFICE_MAX_DEPTH = 3
 # PDF names that make a reader do something by itself: run script, open another program or
-# file, submit or fetch data, play embedded media, carry files.
+# file (/GoToR to a network share hands Windows' password hash to it), submit or fetch data, play embedded media, carry files.
 # An /OpenAction or /AA that only turns to a page is harmless; the action it names is
 # walked like everything else and caught by its type (/S).
 PDF_ACTIVE_NAMES = {
-    "/JS", "/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMedia",
+    "/JS", "/JavaScript", "/Launch", "/GoToR", "/SubmitForm", "/ImportData", "/GoToE", "/RichMedia",
     "/RichMediaExecute", "/EmbeddedFile", "/EmbeddedFiles", "/FileAttachment", "/XFA",
 }  # fmt: skip
 # A PDF has tens of thousands of objects at most; walking more is a waste of the server.
@@ -184,28 +197,69 @@ def check_pdf(uploaded):
         )
 
 
+def _office_program():
+    return _refused(
+        _(
+            "Dokumentet indeholder programmer eller makroer. Gem det som et almindeligt "
+            "Word- eller Excel-dokument uden makroer, og prøv igen."
+        ),
+        "office_program",
+    )
+
+
+def _office_bomb():
+    return _refused(
+        _("Dokumentet pakker ud til alt for meget indhold og kan ikke bruges."), "office_bomb"
+    )
+
+
+def _check_zip(archive, budget, depth):
+    """Walk one zip (a document, or a zip inside one): `budget` is what is left of the
+    entries and unpacked bytes allowed for the whole upload, nested parts included."""
+    entries = archive.infolist()
+    budget["entries"] -= len(entries)
+    budget["bytes"] -= sum(entry.file_size for entry in entries)
+    if budget["entries"] < 0 or budget["bytes"] < 0:
+        raise _office_bomb()
+    for entry in entries:
+        # Windows drops trailing dots and spaces: "setup.exe " is setup.exe.
+        if entry.filename.lower().rstrip(" .").endswith(PROGRAM_SUFFIXES):
+            raise _office_program()
+        if entry.filename == "[Content_Types].xml":
+            declared = archive.read(entry).lower()
+            if any(kind in declared for kind in ACTIVE_CONTENT_TYPES):
+                raise _office_program()
+        with archive.open(entry) as part:
+            head = part.read(4)
+        if head.startswith(PROGRAM_MAGIC):
+            raise _office_program()
+        if head == b"PK\x03\x04":
+            if depth >= OFFICE_MAX_DEPTH:
+                raise _office_bomb()
+            # Its size was counted in the budget above: reading it stays within bounds.
+            with zipfile.ZipFile(io.BytesIO(archive.read(entry))) as inner:
+                _check_zip(inner, budget, depth + 1)
+
+
 def check_office(uploaded):
-    """Refuse an Office document built as a zip bomb or carrying programs or macros."""
+    """Refuse an Office document built as a zip bomb or carrying programs, macros or
+    embedded objects, at any depth."""
+    budget = {"entries": OFFICE_MAX_ENTRIES, "bytes": OFFICE_MAX_UNPACKED}
     uploaded.seek(0)
     try:
         with zipfile.ZipFile(uploaded) as archive:
-            entries = archive.infolist()
+            _check_zip(archive, budget, 1)
+    except forms.ValidationError:
+        raise
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error) as error:
+        # Encrypted parts, sizes that lie, unknown compression: nothing Office itself writes.
+        log.info("Refused an unreadable Office document: %s", error)
+        raise _refused(
+            _("Dokumentet kan ikke læses. Gem det igen som Word- eller Excel-dokument."),
+            "office_unreadable",
+        ) from None
     finally:
         uploaded.seek(0)
-    unpacked = sum(entry.file_size for entry in entries)
-    if len(entries) > OFFICE_MAX_ENTRIES or unpacked > OFFICE_MAX_UNPACKED:
-        raise _refused(
-            _("Dokumentet pakker ud til alt for meget indhold og kan ikke bruges."),
-            "office_bomb",
-        )
-    if any(entry.filename.lower().endswith(PROGRAM_SUFFIXES) for entry in entries):
-        raise _refused(
-            _(
-                "Dokumentet indeholder programmer eller makroer. Gem det som et almindeligt "
-                "Word- eller Excel-dokument uden makroer, og prøv igen."
-            ),
-            "office_program",
-        )
 
 
 def validate_evidence(uploaded):
@@ -227,10 +281,19 @@ def validate_evidence(uploaded):
     return uploaded
 
 
+def request_limit():
+    """The most all files of one request together may carry."""
+    return settings.EVIDENCE_MAX_BYTES * EVIDENCE_FILES_PER_REQUEST
+
+
 class EvidenceUploadHandler(FileUploadHandler):
-    """Stops reading the request once one of its files passes EVIDENCE_MAX_BYTES (first in
-    FILE_UPLOAD_HANDLERS): the rest is neither read nor stored, and `refused_upload` tells
-    the view, which saves nothing."""
+    """Stops reading the request once one of its files passes EVIDENCE_MAX_BYTES, or all its
+    files together `request_limit()` (first in FILE_UPLOAD_HANDLERS): the rest is neither
+    read nor stored, and `refused_upload` tells the view, which saves nothing."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received_in_all = 0
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
@@ -238,21 +301,36 @@ class EvidenceUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
+        self.received_in_all += len(raw_data)
         if self.received > settings.EVIDENCE_MAX_BYTES:
-            self.request.refused_upload = self.file_name or self.field_name
-            log.info("Stopped reading an upload past %s bytes", settings.EVIDENCE_MAX_BYTES)
-            raise StopUpload(connection_reset=True)
+            self._stop(self.file_name or self.field_name)
+        if self.received_in_all > request_limit():
+            self._stop(None)
         return raw_data
+
+    def _stop(self, name):
+        # None: no single file was too large, only all of them together.
+        self.request.refused_upload = name
+        log.info("Stopped reading an upload past its limit (%s)", name or "all files")
+        raise StopUpload(connection_reset=True)
 
     def file_complete(self, file_size):
         return None  # the next handler stores the file
 
 
+_NOT_REFUSED = object()
+
+
 def refused_upload(request):
     """The polite refusal when the request's upload was stopped for its size, or None."""
-    name = getattr(request, "refused_upload", None)
-    if name is None:
+    name = getattr(request, "refused_upload", _NOT_REFUSED)
+    if name is _NOT_REFUSED:
         return None
+    if name is None:
+        return _(
+            "Filerne fylder for meget tilsammen. Der kan højst gemmes %(limit)s ad gangen. "
+            "Intet er gemt: vælg færre filer, og udfyld siden igen."
+        ) % {"limit": filesizeformat(request_limit())}
     return _(
         "Filen er for stor (%(name)s). Den må højst fylde %(limit)s. Intet er gemt: vælg en "
         "mindre fil, og udfyld siden igen."

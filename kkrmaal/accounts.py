@@ -7,6 +7,8 @@ home, can still log in. Reset mails are throttled here, per address and per e-ma
 Django's cache (shared by every app server when CACHE_URL points at Redis).
 """
 
+import unicodedata
+
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -66,7 +68,8 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
     either way, so the page tells nobody whether an address exists or was throttled."""
 
     def form_valid(self, form):
-        email = form.cleaned_data["email"].strip().lower()
+        # Counted as Django matches the user: Unicode-caselessly ("ſ" is "s", "K" is "k").
+        email = unicodedata.normalize("NFKC", form.cleaned_data["email"].strip()).casefold()
         address = client_address(self.request) or "unknown"
         if _spend(f"reset:address:{address}", RESET_REQUESTS_PER_ADDRESS) and _spend(
             f"reset:email:{email}", RESET_MAILS_PER_EMAIL

