@@ -22,18 +22,19 @@ from reports.models import PaperPreview, Publication, StoredPaper
 def pdf_preview_response(request, status_round, municipality=None):
     """The round's paper as it is now, rendered once per version (reports/previews.py); a
     page that refreshes itself while it renders."""
-    stored = previews.ready_preview(status_round, municipality)
+    context = {"round": status_round, "municipality": municipality}
+    try:
+        stored = previews.ready_preview(status_round, municipality)
+    except previews.PreviewFailed as failed:
+        context.update(title=_("Forhåndsvisningen kunne ikke renderes"), failed=failed.reason)
+        stored = None
     if stored is None:
+        context.setdefault("title", _("Forhåndsvisningen renderes…"))
         return TemplateResponse(
             request,
             "admin/reports/preview_pending.html",
-            {
-                "title": _("Forhåndsvisningen renderes…"),
-                "round": status_round,
-                "municipality": municipality,
-                **admin.site.each_context(request),
-            },
-            status=202,
+            {**context, **admin.site.each_context(request)},
+            status=503 if "failed" in context else 202,
         )
     name = papers.download_filename(status_round, municipality)
     if papers.is_draft(status_round):

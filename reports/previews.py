@@ -1,8 +1,12 @@
 """The admin's preview of a round's papers (drafts with the "UDKAST" watermark): rendered once
 per version of the round, after the response (reports/background.py), and kept in storage
 until something the paper shows changes. Rendering takes seconds; a page that asks
-meanwhile is told "renderes…" and looks again by itself.
+meanwhile is told "renderes…" and looks again by itself. A render that fails is reported
+with its reason and not tried again for a while (RENDERING_SECONDS) unless the round changes:
+otherwise every look of the refreshing page would start another doomed render.
 """
+
+import logging
 
 import hashlib
 
@@ -23,6 +27,8 @@ from goals.models import (
     StatusRound,
 )
 from reports import background, papers
+
+log = logging.getLogger(__name__)
 
 PREVIEW_DIR = "forhaandsvisninger"
 RENDERING_SECONDS = 300  # how long a started render keeps others from starting the same
@@ -68,12 +74,23 @@ def preview_name(status_round, municipality=None):
     return f"{_folder(status_round, municipality)}{round_version(status_round)}.pdf"
 
 
+class PreviewFailed(Exception):
+    """The preview of the round's current version could not be rendered; `reason` says why."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def ready_preview(status_round, municipality=None):
     """The stored preview of the round as it is now, or None while it renders (started here
-    when nobody has started it yet)."""
+    when nobody has started it yet); PreviewFailed when its render failed lately."""
     name = preview_name(status_round, municipality)
     if default_storage.exists(name):
         return name
+    failed = cache.get(f"preview-failed:{name}")
+    if failed is not None:
+        raise PreviewFailed(failed)
     if cache.add(f"preview-rendering:{name}", True, RENDERING_SECONDS):
         background.run_after_response(_render, status_round.pk, getattr(municipality, "pk", None))
     return name if default_storage.exists(name) else None
@@ -89,11 +106,15 @@ def _render(round_pk, municipality_pk):
     name = preview_name(status_round, municipality)
     try:
         pdf = papers.render_status_paper(status_round, municipality)
-        folder = _folder(status_round, municipality)
-        if default_storage.exists(folder):
-            # Earlier versions' previews are of no more use.
-            for old in default_storage.listdir(folder)[1]:
-                default_storage.delete(folder + old)
-        default_storage.save(name, ContentFile(pdf))
+    except Exception as error:
+        log.exception("The preview %s could not be rendered", name)
+        cache.set(f"preview-failed:{name}", str(error) or type(error).__name__, RENDERING_SECONDS)
+        return
     finally:
         cache.delete(f"preview-rendering:{name}")
+    folder = _folder(status_round, municipality)
+    if default_storage.exists(folder):
+        # Earlier versions' previews are of no more use.
+        for old in default_storage.listdir(folder)[1]:
+            default_storage.delete(folder + old)
+    default_storage.save(name, ContentFile(pdf))

@@ -729,3 +729,26 @@ def test_reset_mails_to_one_user_are_throttled_however_the_address_is_spelled(cl
         client.post("/konto/password_reset/", {"email": spelling})
 
     assert 1 <= len(mail.outbox) <= 3
+
+
+def test_a_preview_whose_render_fails_says_so_and_is_not_rendered_again_on_every_look(
+    staff, report, monkeypatch
+):
+    from reports import papers
+
+    calls = []
+
+    def broken(status_round, municipality=None):
+        calls.append(municipality)
+        raise ValueError("skrifttypen mangler")
+
+    monkeypatch.setattr(papers, "render_status_paper", broken)
+    url = f"/admin/reports/paperpreview/{report.round_id}/pdf/"
+
+    pages = [staff.get(url) for _ in range(3)]
+
+    assert len(calls) == 1
+    page = pages[-1].content.decode()
+    assert "kunne ikke renderes" in page
+    assert "skrifttypen mangler" in page
+    assert 'http-equiv="refresh"' not in page
