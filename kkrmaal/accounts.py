@@ -7,6 +7,7 @@ home, can still log in. Reset mails are throttled here, per address and per e-ma
 Django's cache (shared by every app server when CACHE_URL points at Redis).
 """
 
+import ipaddress
 import unicodedata
 
 from axes.backends import AxesStandaloneBackend
@@ -24,11 +25,22 @@ RESET_WINDOW_SECONDS = 3600
 
 def client_address(request):
     """The client's address; behind a TLS-terminating proxy (BEHIND_PROXY) the address the
-    proxy appended last to X-Forwarded-For, the one a client cannot forge."""
+    proxy appended last to X-Forwarded-For, the one a client cannot forge. An IPv6 client
+    counts as its /64 network: it may pick any address in it, each a fresh count."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if settings.BEHIND_PROXY and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR") or None
+        address = forwarded.split(",")[-1].strip()
+    else:
+        address = request.META.get("REMOTE_ADDR") or ""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or None
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is 203.0.113.9
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
 
 
 class LockoutBackend(AxesStandaloneBackend):

@@ -752,3 +752,21 @@ def test_a_preview_whose_render_fails_says_so_and_is_not_rendered_again_on_every
     assert "kunne ikke renderes" in page
     assert "skrifttypen mangler" in page
     assert 'http-equiv="refresh"' not in page
+
+
+def test_guessing_from_ever_new_addresses_of_one_ipv6_network_is_locked_out(reporters):
+    """An IPv6 connection has a whole /64 network of addresses to choose from; counted per
+    address, each of them would bring five fresh guesses."""
+    for i in range(1, 51):
+        Client(REMOTE_ADDR=f"2001:db8:5:7::{i:x}").post(
+            "/konto/login/", {"username": "indberetter-101", "password": "forkert"}
+        )
+
+    guesser = Client(REMOTE_ADDR="2001:db8:5:7:a:b:c:d")
+    response = guesser.post("/konto/login/", {"username": "indberetter-101", "password": PASSWORD})
+
+    assert response.status_code == 429
+    # Another network (the user at home) still gets in.
+    home = Client(REMOTE_ADDR="2001:db8:9::1")
+    login = {"username": "indberetter-101", "password": PASSWORD}
+    assert home.post("/konto/login/", login).status_code == 302
