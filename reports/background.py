@@ -4,7 +4,8 @@ A region's papers take half a minute to render. With a broker (CELERY_BROKER_URL
 renders them; without one (a single-server install) they are rendered in a daemon thread of
 the web process, started after the request's transaction has committed, so the response is
 immediate and the pages say "renderes…" meanwhile. Should the process stop half-way, the
-papers left pending are rendered by `manage.py render_papers` (or the admin's retry action).
+papers left pending are handed out again by the next visit of the round's public pages once
+their lease has run out (reports/papers.py), or by `manage.py render_papers`.
 
 `RENDER_IN_BACKGROUND = False` runs the work in the caller instead: the test suite's
 transactions are invisible to another thread's database connection.

@@ -91,10 +91,6 @@ def paper_path(stored, filename):
 
 
 class StoredPaperQuerySet(models.QuerySet):
-    def rendering(self, status_round):
-        """Whether any of the round's papers is still being rendered."""
-        return self.filter(round=status_round, state=self.model.State.PENDING).exists()
-
     def served(self, publication, municipality=None):
         """The finished file of `publication` for the region (or `municipality`), or None."""
         return (

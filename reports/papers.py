@@ -16,6 +16,7 @@ import logging
 import traceback
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -172,16 +173,60 @@ def schedule_papers(publication):
     return rows
 
 
+# Without a broker, a paper handed to a web process's thread is leased to it in the cache for
+# this long; one still pending with no lease (that process stopped half-way) is handed out
+# again by `resume_abandoned`.
+RENDER_LEASE_SECONDS = 600
+
+
+def _lease(pk):
+    return f"paper-rendering:{pk}"
+
+
+def _in_process():
+    from reports.tasks import render_stored_paper
+
+    return render_stored_paper.app.conf.task_always_eager
+
+
 def queue_rendering(ids):
     """Hand the stored papers to the Celery worker, or without a broker to a thread of this
     process after the response (reports/background.py): never render inside a request."""
     from reports.tasks import render_stored_paper
 
-    if render_stored_paper.app.conf.task_always_eager:
-        background.run_after_response(lambda: [render_stored_paper(pk) for pk in ids])
+    if _in_process():
+        cache.set_many({_lease(pk): True for pk in ids}, RENDER_LEASE_SECONDS)
+        background.run_after_response(_render_leased, ids)
     else:
         for pk in ids:
             render_stored_paper.delay(pk)
+
+
+def _render_leased(ids):
+    from reports.tasks import render_stored_paper
+
+    try:
+        for pk in ids:
+            render_stored_paper(pk)
+    finally:
+        cache.delete_many([_lease(pk) for pk in ids])
+
+
+def resume_abandoned(status_round):
+    """Whether the round's papers are still being rendered. Without a broker, pending papers
+    that no web process holds a lease on any longer (it was restarted half-way) are handed
+    out again, each by one caller only; a broker's queue keeps its tasks by itself."""
+    pending = list(
+        StoredPaper.objects.filter(round=status_round, state=StoredPaper.State.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    if pending and _in_process():
+        claimed = [pk for pk in pending if cache.add(_lease(pk), True, RENDER_LEASE_SECONDS)]
+        if claimed:
+            log.warning("Rendering %d abandoned paper(s) of %s again", len(claimed), status_round)
+            background.run_after_response(_render_leased, claimed)
+    return bool(pending)
 
 
 def render_stored(stored):

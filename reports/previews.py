@@ -6,9 +6,8 @@ with its reason and not tried again for a while (RENDERING_SECONDS) unless the r
 otherwise every look of the refreshing page would start another doomed render.
 """
 
-import logging
-
 import hashlib
+import logging
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile

@@ -19,7 +19,7 @@ from municipalities.models import Municipality, Region
 from reports import charts
 from reports.evaluation import legend
 from reports.models import Publication, StoredPaper
-from reports.papers import download_filename
+from reports.papers import download_filename, resume_abandoned
 from reports.progress import latest_published_round, municipality_history, published_progress
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
@@ -106,7 +106,7 @@ def region_page(request, region):
             "municipalities": municipalities,
             "years": _published_years(region),
             "legend": legend(),
-            "papers_rendering": status_round and StoredPaper.objects.rendering(status_round),
+            "papers_rendering": status_round and resume_abandoned(status_round),
         },
     )
 
@@ -186,7 +186,7 @@ def status_page(request, region, year, version=None):
             "versions": Publication.objects.of_round(status_round).defer("payload"),
             "years": _published_years(region),
             "legend": legend(),
-            "papers_rendering": StoredPaper.objects.rendering(status_round),
+            "papers_rendering": resume_abandoned(status_round),
         },
     )
 
@@ -198,6 +198,7 @@ def _serve(request, status_round, municipality=None, version=None):
     stored = StoredPaper.objects.served(publication, municipality)
     if stored is None:
         # Published but still rendering (or failed: the secretariat sees it in the admin).
+        resume_abandoned(status_round)
         response = render(
             request,
             "reports/paper_pending.html",

@@ -655,7 +655,7 @@ def test_an_office_document_with_a_chart_workbook_inside_is_still_accepted(repor
     workbook = _zip([("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")])
     content = _office([("word/embeddings/Microsoft_Excel_Worksheet.xlsx", workbook)])
 
-    page, line = _upload(reporter, report, "rapport.docx", content)
+    _page, line = _upload(reporter, report, "rapport.docx", content)
 
     assert line.evidence_file.name.endswith(".docx")
 
@@ -664,8 +664,13 @@ def test_a_pdf_that_opens_a_remote_file_on_opening_is_refused(reporter, report):
     """/GoToR to a network share makes Windows send the user's password hash there."""
 
     def add(writer):
-        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
-        from pypdf.generic import TextStringObject
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            NameObject,
+            NumberObject,
+            TextStringObject,
+        )
 
         writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
             {
@@ -721,9 +726,7 @@ def test_reset_mails_to_one_user_are_throttled_however_the_address_is_spelled(cl
     each spelling must not get its own allowance of mails."""
     from django.contrib.auth import get_user_model
 
-    get_user_model().objects.filter(username="indberetter-101").update(
-        email="sundhed@example.dk"
-    )
+    get_user_model().objects.filter(username="indberetter-101").update(email="sundhed@example.dk")
     spellings = ["sundhed@example.dk", "ſundhed@example.dk", "sundhed@example.dk".upper()]
     for spelling in spellings * 3:
         client.post("/konto/password_reset/", {"email": spelling})
@@ -770,3 +773,33 @@ def test_guessing_from_ever_new_addresses_of_one_ipv6_network_is_locked_out(repo
     home = Client(REMOTE_ADDR="2001:db8:9::1")
     login = {"username": "indberetter-101", "password": PASSWORD}
     assert home.post("/konto/login/", login).status_code == 302
+
+
+def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client, status_history):
+    """Without a broker the papers render in a thread of the web process; were it restarted
+    half-way, nothing would ever finish them and the public page would say "renderes…" for
+    good. The next visitor hands them out again; not while a live process holds them."""
+    from django.core.cache import cache
+
+    from reports import papers
+    from reports.models import StoredPaper
+
+    status_round = status_history[2018]
+    stored = StoredPaper.objects.create(round=status_round, state=StoredPaper.State.PENDING)
+    url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
+    # A live process holds a lease on what it renders: left alone.
+    cache.set(papers._lease(stored.pk), True)
+    assert client.get(url).status_code == 503
+    stored.refresh_from_db()
+    assert stored.state == StoredPaper.State.PENDING
+
+    cache.clear()  # the process stopped, its cache with it
+    client.get(f"/hovedstaden/status/{status_round.year}/")
+
+    stored.refresh_from_db()
+    assert stored.state == StoredPaper.State.DONE
+    assert stored.attempts == 1
+    assert client.get(url).status_code == 200
+    assert (
+        "renderes…" not in client.get(f"/hovedstaden/status/{status_round.year}/").content.decode()
+    )
