@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
+from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
 
 from goals import evidence, rounds
@@ -362,27 +363,34 @@ def test_an_active_or_disguised_upload_is_refused(reporter, report, name, build,
     assert not line.evidence_file
 
 
-def test_an_upload_past_the_limit_is_not_read_to_the_end(reporter, report, settings):
-    """The 200 MB attack, scaled down: past the limit the handler stops reading."""
-    from django.core.files.uploadhandler import FileUploadHandler
+class _CountingHandler(FileUploadHandler):
+    """An upload handler after the portal's own that counts what reaches it (`received`)."""
 
-    settings.EVIDENCE_MAX_BYTES = 64 * 1024
     received = []
 
-    class Counting(FileUploadHandler):
-        def receive_data_chunk(self, raw_data, start):
-            received.append(len(raw_data))
-            return raw_data
+    def receive_data_chunk(self, raw_data, start):
+        _CountingHandler.received.append(len(raw_data))
+        return raw_data
 
-        def file_complete(self, file_size):
-            return None
+    def file_complete(self, file_size):
+        return None
 
+
+@pytest.fixture
+def received(settings):
+    """Bytes of uploads read past the portal's handler, with a limit of 64 KB a file."""
+    settings.EVIDENCE_MAX_BYTES = 64 * 1024
     settings.FILE_UPLOAD_HANDLERS = [
         *settings.FILE_UPLOAD_HANDLERS[:1],
         f"{__name__}._CountingHandler",
         *settings.FILE_UPLOAD_HANDLERS[1:],
     ]
-    globals()["_CountingHandler"] = Counting
+    _CountingHandler.received = []
+    return _CountingHandler.received
+
+
+def test_an_upload_past_the_limit_is_not_read_to_the_end(reporter, report, settings, received):
+    """The 200 MB attack, scaled down: past the limit the handler stops reading."""
     page, line = _upload(reporter, report, "stor.pdf", b"%PDF-1.7\n" + b"%" * (4 * 1024 * 1024))
 
     assert "er for stor" in page
@@ -686,29 +694,11 @@ def test_a_pdf_that_opens_a_remote_file_on_opening_is_refused(reporter, report):
     assert not line.evidence_file
 
 
-def test_many_files_each_under_the_limit_are_not_all_read(reporter, report, settings):
+def test_many_files_each_under_the_limit_are_not_all_read(reporter, report, received):
     """The 200 MB attack split in files of 10 MB each, scaled down: the request as a whole
     is cut off too, not only each file."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.files.uploadhandler import FileUploadHandler
 
-    settings.EVIDENCE_MAX_BYTES = 64 * 1024
-    received = []
-
-    class Counting(FileUploadHandler):
-        def receive_data_chunk(self, raw_data, start):
-            received.append(len(raw_data))
-            return raw_data
-
-        def file_complete(self, file_size):
-            return None
-
-    globals()["_CountingHandler"] = Counting
-    settings.FILE_UPLOAD_HANDLERS = [
-        *settings.FILE_UPLOAD_HANDLERS[:1],
-        f"{__name__}._CountingHandler",
-        *settings.FILE_UPLOAD_HANDLERS[1:],
-    ]
     data = {"version": report.version, "save": "1"}
     for i in range(30):  # 30 × 60 KB: every file under the limit, 1.8 MB in all
         data[f"fyld-{i}"] = SimpleUploadedFile(f"fyld{i}.pdf", b"%PDF-1.7\n" + b"%" * 60_000)
