@@ -62,12 +62,14 @@ ACTIVE_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"vbadata", b"oleobject"
 # A zip inside a document (a chart's workbook) is looked into, but not without end.
 OFFICE_MAX_DEPTH = 3
 # PDF names that make a reader do something by itself: run script, open another program or
-# file (/GoToR to a network share hands Windows' password hash to it), submit or fetch data, play embedded media, carry files.
+# file (/GoToR to a network share hands Windows' password hash to it), submit or fetch data,
+# play embedded media, carry files.
 # An /OpenAction or /AA that only turns to a page is harmless; the action it names is
 # walked like everything else and caught by its type (/S).
 PDF_ACTIVE_NAMES = {
-    "/JS", "/JavaScript", "/Launch", "/GoToR", "/SubmitForm", "/ImportData", "/GoToE", "/RichMedia",
-    "/RichMediaExecute", "/EmbeddedFile", "/EmbeddedFiles", "/FileAttachment", "/XFA",
+    "/JS", "/JavaScript", "/Launch", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
+    "/RichMedia", "/RichMediaExecute", "/EmbeddedFile", "/EmbeddedFiles", "/FileAttachment",
+    "/XFA",
 }  # fmt: skip
 # A PDF has tens of thousands of objects at most; walking more is a waste of the server.
 PDF_MAX_OBJECTS = 200_000
