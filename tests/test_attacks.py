@@ -772,10 +772,14 @@ def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client,
     from django.core.cache import cache
 
     from reports import papers
-    from reports.models import StoredPaper
+    from reports.models import Publication, StoredPaper
 
     status_round = status_history[2018]
-    stored = StoredPaper.objects.create(round=status_round, state=StoredPaper.State.PENDING)
+    stored = StoredPaper.objects.create(
+        round=status_round,
+        publication=Publication.objects.latest_for(status_round),
+        state=StoredPaper.State.PENDING,
+    )
     url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
     # A live process holds a lease on what it renders: left alone.
     cache.set(papers._lease(stored.pk), True)
