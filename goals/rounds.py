@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from goals import evidence, notifications
+from goals import audit, evidence, notifications
 from goals.models import (
     Goal,
     GoalDecision,
@@ -224,6 +224,7 @@ def open_round(status_round, *, by=None):
         status_round.state = Round.OPEN
         status_round.opened_at = timezone.now()
         _stamp(status_round, by).save()
+        audit.log_change("round.opened", status_round, by)
         transaction.on_commit(lambda: notifications.round_opened(status_round))
     return status_round
 
@@ -240,6 +241,7 @@ def close_round(status_round, *, by):
     status_round.state = Round.CLOSED
     status_round.closed_at = timezone.now()
     _stamp(status_round, by).save()
+    audit.log_change("round.closed", status_round, by)
     return status_round
 
 
@@ -259,6 +261,7 @@ def publish_round(status_round, *, by):
     _stamp(status_round, by).save()
     publication = progress.freeze(status_round, by=by, reason=status_round.reopen_reason)
     papers.schedule_papers(publication)
+    audit.log_change("round.published", status_round, by, version=publication.version)
     return status_round
 
 
@@ -280,6 +283,7 @@ def reopen_round(status_round, *, reason, by):
     status_round.reopen_reason = reason
     # simple_history's change reason holds 100 characters; the field keeps the whole text.
     _stamp(status_round, by, reason=reason[:100]).save()
+    audit.log_change("round.reopened", status_round, by, reason=reason)
     return status_round
 
 
@@ -414,6 +418,7 @@ def save_report(report, *, version, lines, values, by):
     report.version += 1
     report.updated_by = by
     _stamp(report, by).save()
+    audit.log_change("report.saved", report, by)
     if any(replaced):
         # The history usually still names the old file (and keeps it); see goals.evidence.
         transaction.on_commit(lambda: evidence.delete_unreferenced(replaced))
@@ -439,6 +444,7 @@ def submit_report(report, *, by):
     report.version = report.version + 1
     report.updated_by = by
     _stamp(report, by).save()
+    audit.log_change("report.submitted", report, by)
     return report
 
 
@@ -466,6 +472,7 @@ def return_report(report, *, comment, by):
     report.reviewed_by = by
     report.version = report.version + 1
     _stamp(report, by).save()
+    audit.log_change("report.returned", report, by)
     transaction.on_commit(lambda: notifications.report_returned(report))
     return report
 
@@ -479,6 +486,7 @@ def approve_report(report, *, by):
     report.reviewed_by = by
     report.version = report.version + 1
     _stamp(report, by).save()
+    audit.log_change("report.approved", report, by)
     transaction.on_commit(lambda: notifications.report_approved(report))
     return report
 
@@ -560,6 +568,7 @@ def record_joint_progress(progress, *, status, comment, by, seen=None):
     progress.comment = comment or ""
     progress.updated_by = by
     _stamp(progress, by).save()
+    audit.log_change("joint_progress.recorded", progress, by)
     return progress
 
 
@@ -643,4 +652,5 @@ def decide_goal(status_round, goal, *, decision, new_goal=None, comment="", by, 
     record.comment = comment or ""
     record.decided_by = by
     _stamp(record, by).save()
+    audit.log_change("goal.decided", record, by, goal_state=goal.state)
     return record

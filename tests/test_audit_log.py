@@ -1,0 +1,144 @@
+"""Every state change of the workflow is one JSON line on stdout: who did what to which
+object, whichever page or command made it, and only once it has committed."""
+
+import datetime
+import json
+import logging
+import logging.config
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from goals import rounds
+from goals.models import GoalDecision, StatusReport, StatusRound
+from tests.conftest import submitted
+from tests.test_report_form import form_data
+
+
+@pytest.fixture
+def audit_lines(caplog):
+    """The audit logger's lines, parsed. It does not propagate to the root logger (its own
+    handler prints bare JSON on stdout), so caplog listens on it directly."""
+    logger = logging.getLogger("kkrmaal.audit")
+    logger.addHandler(caplog.handler)
+    yield lambda: [
+        json.loads(record.getMessage()) for record in caplog.records if record.name == logger.name
+    ]
+    logger.removeHandler(caplog.handler)
+
+
+def test_each_transition_of_a_round_is_one_line_with_who_what_and_which(
+    paper,
+    municipalities,
+    reporters,
+    secretariat,
+    audit_lines,
+    django_capture_on_commit_callbacks,
+):
+    today = timezone.localdate()
+    status_round = StatusRound.objects.create(
+        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
+    )
+    goal = paper.goals.get(number="1")
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.open_round(status_round, by=secretariat)
+        report = StatusReport.objects.get(round=status_round, municipality=municipalities[101])
+        report = submitted(report, reporters[101])  # saved, then submitted
+        report = rounds.return_report(report, comment="Uddyb venligst linje 1.", by=secretariat)
+        report = submitted(report, reporters[101])
+        rounds.approve_report(report, by=secretariat)
+        progress = status_round.joint_progress.first()
+        rounds.record_joint_progress(progress, status="met", comment="", by=secretariat)
+        rounds.decide_goal(status_round, goal, decision="continue", by=secretariat)
+        rounds.close_round(status_round, by=secretariat)
+        rounds.publish_round(status_round, by=secretariat)
+        rounds.reopen_round(status_round, reason="Rettelse af Københavns status", by=secretariat)
+
+    lines = audit_lines()
+    assert [line["event"] for line in lines] == [
+        "round.opened",
+        "report.saved",
+        "report.submitted",
+        "report.returned",
+        "report.saved",
+        "report.submitted",
+        "report.approved",
+        "joint_progress.recorded",
+        "goal.decided",
+        "round.closed",
+        "round.published",
+        "round.reopened",
+    ]
+    opened, saved = lines[0], lines[1]
+    assert opened["user"] == secretariat.username and opened["user_id"] == secretariat.pk
+    assert opened["object"] == "goals.StatusRound" and opened["object_id"] == status_round.pk
+    assert opened["year"] == today.year and opened["state"] == "open"
+    assert saved["user"] == reporters[101].username
+    assert saved["object"] == "goals.StatusReport" and saved["object_id"] == report.pk
+    assert saved["municipality_id"] == municipalities[101].pk
+    assert saved["round_id"] == status_round.pk
+    approved = lines[6]
+    assert approved["state"] == "approved" and approved["user"] == secretariat.username
+    decided = lines[8]
+    assert decided["object"] == "goals.GoalDecision"
+    assert decided["object_id"] == GoalDecision.objects.get(round=status_round, goal=goal).pk
+    assert decided["goal_id"] == goal.pk and decided["decision"] == "continue"
+    assert lines[-1]["reason"] == "Rettelse af Københavns status"
+    assert lines[-1]["state"] == "open"
+
+
+def test_the_reporting_page_logs_through_the_same_functions(
+    reporter, report, audit_lines, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reporter.post(f"/indberetning/{report.pk}/", form_data(report, save="1"))
+    assert response.status_code == 302
+
+    lines = audit_lines()
+    assert [line["event"] for line in lines] == ["report.saved"]
+    assert lines[0]["user"] == "indberetter-101" and lines[0]["object_id"] == report.pk
+
+
+def test_a_change_that_is_rolled_back_is_not_logged(
+    report, reporters, audit_lines, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        rounds.save_report(report, version=report.version, lines={}, values={}, by=reporters[101])
+        raise RuntimeError("the request failed after saving")
+
+    assert audit_lines() == []
+
+
+def test_the_line_is_printed_on_stdout_as_bare_json(
+    report, reporters, capsys, django_capture_on_commit_callbacks
+):
+    # The logging configuration binds stdout when it is applied: apply the audit part of it
+    # again while pytest captures stdout, and put the logger back afterwards.
+    logger = logging.getLogger("kkrmaal.audit")
+    handlers = logger.handlers[:]
+    audit_only = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": settings.LOGGING["formatters"],
+        "handlers": {"audit": settings.LOGGING["handlers"]["audit"]},
+        "loggers": {"kkrmaal.audit": settings.LOGGING["loggers"]["kkrmaal.audit"]},
+    }
+    logging.config.dictConfig(audit_only)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            rounds.save_report(
+                report, version=report.version, lines={}, values={}, by=reporters[101]
+            )
+        out = capsys.readouterr().out
+    finally:
+        logger.handlers = handlers
+
+    (line,) = out.splitlines()
+    assert json.loads(line)["event"] == "report.saved"
+    assert json.loads(line)["user"] == "indberetter-101"
