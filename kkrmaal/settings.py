@@ -325,3 +325,10 @@ LOGGING = {
     # django-axes reports every failed login at INFO; its lockouts come at WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+
+# --- Operations: database outages, shared storage, backups (issue 14, reliability) ----------
+
+# A database outage answers 503 with a friendly page, and the portal heals by itself once the
+# database is back (kkrmaal/middleware.py; dj_database_url above sets CONN_HEALTH_CHECKS).
+MIDDLEWARE += ["kkrmaal.middleware.DatabaseOutageMiddleware"]

@@ -1,24 +1,103 @@
-"""Project-wide views: the health check, where a login lands, the accessibility statement."""
+"""Project-wide views: the health check for the load balancer, the error pages of a
+database outage, where a login lands, the accessibility statement."""
 
+import logging
+import sys
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from municipalities.models import Municipality, Region
 
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
+
+
+def is_database_outage(exception):
+    """Whether the exception means the database cannot be reached (rather than a bug)."""
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def database_unavailable(request):
+    """503 "try again in a moment", in the visitor's language, without touching the database
+    (no session, no user: the page is rendered without the request's context processors)."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request):
+    """handler500: a database outage outside a view still gets the friendly 503."""
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable(request)
+    return defaults.server_error(request)
+
+
+# Health check ---------------------------------------------------------------------------------
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_storage():
+    """Write, read back and delete a small file where uploads and papers are kept (the
+    media folder, or the S3 bucket), so a full disk or a lost bucket shows."""
+    content = uuid.uuid4().hex.encode()
+    name = default_storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(content))
+    try:
+        with default_storage.open(name, "rb") as f:
+            if f.read() != content:
+                raise OSError("read back something else than was written")
+    finally:
+        default_storage.delete(name)
+
+
+def _check_broker():
+    from kkrmaal.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _checks():
+    checks = {"database": _check_database, "storage": _check_storage}
+    # Without a broker PDFs are rendered inline: nothing to check.
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = _check_broker
+    return checks
+
 
 @never_cache
 def healthz(request):
-    """200 when the app can reach its database, 503 otherwise (for the load balancer)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    """200 when every part the portal needs answers, 503 otherwise, with one entry per check:
+    `{"status": "ok", "checks": {"database": {"status": "ok"}, …}}`."""
+    results = {}
+    for name, check in _checks().items():
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001 - whatever fails, the part is unusable
+            log.warning("Health check %s failed: %s", name, error)
+            results[name] = {"status": "error", "error": error.__class__.__name__}
+        else:
+            results[name] = {"status": "ok"}
+    healthy = all(result["status"] == "ok" for result in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": results},
+        status=200 if healthy else 503,
+    )
 
 
 @login_required
