@@ -160,7 +160,8 @@ def render_status_paper(status_round, municipality=None, *, progress=None):
 def schedule_papers(publication):
     """Create a pending `StoredPaper` of `publication` for the region's paper and for every
     municipality in it, and queue their rendering once the transaction commits. Returns the
-    rows."""
+    rows. Called inside the publishing transaction, so a round is never published without
+    them."""
     status_round = publication.round
     municipality_ids = [row["id"] for row in publication.payload["municipalities"]]
     with transaction.atomic():
@@ -191,15 +192,26 @@ def _in_process():
 
 def queue_rendering(ids):
     """Hand the stored papers to the Celery worker, or without a broker to a thread of this
-    process after the response (reports/background.py): never render inside a request."""
+    process after the response (reports/background.py): never render inside a request.
+
+    A paper that cannot be queued, e.g. while the broker is down, is marked failed rather than
+    left pending for ever, so the secretariat sees it and can retry it."""
     from reports.tasks import render_stored_paper
 
     if _in_process():
         cache.set_many({_lease(pk): True for pk in ids}, RENDER_LEASE_SECONDS)
         background.run_after_response(_render_leased, ids)
-    else:
-        for pk in ids:
+        return
+    for pk in ids:
+        try:
             render_stored_paper.delay(pk)
+        except Exception as error:
+            log.exception("Queueing stored paper %s failed", pk)
+            StoredPaper.objects.filter(pk=pk).update(
+                state=StoredPaper.State.FAILED,
+                error=_("Kunne ikke sættes i kø til dannelse: %(error)s")
+                % {"error": f"{error.__class__.__name__}: {error}"},
+            )
 
 
 def _render_leased(ids):
@@ -231,7 +243,8 @@ def resume_abandoned(status_round):
 
 def render_stored(stored):
     """Render one stored paper and save its file; a failure is recorded on the row (and
-    shown in the admin, where it can be retried) instead of raised."""
+    shown in the admin, where it can be retried) instead of raised. Either way the row and
+    the storage agree: a done paper has its new file, a failed one has none."""
     stored.attempts += 1
     try:
         progress = (
@@ -240,23 +253,32 @@ def render_stored(stored):
             else None
         )
         pdf = render_status_paper(stored.round, stored.municipality, progress=progress)
+        _remove_file(stored)  # a re-render replaces the file under the same name
+        stored.file.save(
+            download_filename(stored.round, stored.municipality), ContentFile(pdf), save=False
+        )
     except Exception as error:
         log.exception("Rendering %s failed", stored)
+        # Whatever was written of it, or rendered before, is not this paper: no leftovers.
+        _remove_file(stored)
         stored.state = StoredPaper.State.FAILED
         stored.error = f"{error.__class__.__name__}: {error}\n\n{traceback.format_exc()}"
-        stored.save(update_fields=["state", "error", "attempts"])
+        stored.save(update_fields=["file", "state", "error", "attempts"])
         return stored
-    if stored.file:
-        # A re-render replaces the file under the same name.
-        stored.file.storage.delete(stored.file.name)
-    stored.file.save(
-        download_filename(stored.round, stored.municipality), ContentFile(pdf), save=False
-    )
     stored.state = StoredPaper.State.DONE
     stored.error = ""
     stored.rendered_at = timezone.now()
     stored.save(update_fields=["file", "state", "error", "rendered_at", "attempts"])
     return stored
+
+
+def _remove_file(stored):
+    if stored.file:
+        try:
+            stored.file.storage.delete(stored.file.name)
+        except Exception:  # S3 raises its own errors; a leftover file is no reason to fail
+            log.exception("Removing %s failed", stored.file.name)
+        stored.file = ""
 
 
 def retry(stored_papers):

@@ -1,0 +1,186 @@
+"""Publishing never leaves a half-published round behind: the round and its stored papers
+commit together, a paper that cannot be rendered, stored or queued is marked failed (never
+left pending for ever, never with an outdated file), the secretariat sees it in the admin
+and retries it without republishing."""
+
+import pytest
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import DatabaseError
+from kombu.exceptions import OperationalError as BrokerDown
+
+from goals import rounds
+from goals.models import StatusRound
+from reports import papers
+from reports.models import StoredPaper
+from reports.tasks import render_stored_paper
+from tests.conftest import build_round
+
+
+@pytest.fixture
+def closed_2018(paper, municipalities):
+    return build_round(
+        paper,
+        2018,
+        state=StatusRound.State.CLOSED,
+        lines=[(101, "1", 1, "met", "Klar."), (147, "1", 1, "in_progress", "")],
+        joint=[("1", 2, "met")],
+    )
+
+
+def publish(status_round, secretariat, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.publish_round(status_round, by=secretariat)
+    status_round.refresh_from_db()
+
+
+def stored_files(status_round):
+    folder = f"statuspapirer/hovedstaden/{status_round.year}"
+    return sorted(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else []
+
+
+def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_retry(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    calls = []
+
+    def second_one_breaks(html):
+        calls.append(html)
+        if len(calls) == 2:
+            raise RuntimeError("Skrifttypen mangler")
+        return b"%PDF-1.7 rendered"
+
+    monkeypatch.setattr(papers, "html_to_pdf", second_one_breaks)
+
+    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+
+    # The round is published: its page is public, and every paper is accounted for.
+    assert closed_2018.state == StatusRound.State.PUBLISHED
+    assert client.get("/hovedstaden/status/2018/").status_code == 200
+    rows = StoredPaper.objects.filter(round=closed_2018)
+    assert rows.count() == 4
+    failed = rows.get(state=StoredPaper.State.FAILED)
+    assert "RuntimeError: Skrifttypen mangler" in failed.error
+    assert not failed.file
+    done = rows.filter(state=StoredPaper.State.DONE)
+    assert done.count() == 3
+    # Storage holds exactly the done papers' files.
+    assert stored_files(closed_2018) == sorted(p.file.name.rsplit("/", 1)[1] for p in done)
+
+    # The public asks for the failed one: "not ready yet", not a broken file or a 500.
+    url = (
+        "/rapporter/hovedstaden/2018/statuspapir.pdf"
+        if failed.municipality is None
+        else f"/rapporter/hovedstaden/2018/{failed.municipality.kommunekode}.pdf"
+    )
+    assert client.get(url).status_code == 503
+
+    # The secretariat sees it…
+    client.force_login(secretariat)
+    rounds_list = client.get("/admin/reports/paperpreview/").content.decode()
+    assert "3 af 4 færdige, 1 fejlet" in rounds_list
+    assert "fejlet" in client.get("/admin/reports/storedpaper/?state=failed").content.decode()
+    # …and retries it, without republishing.
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/reports/storedpaper/", {"action": "retry", "_selected_action": [failed.pk]}
+        )
+    failed.refresh_from_db()
+    assert failed.state == StoredPaper.State.DONE and failed.attempts == 2
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_storage_that_fails_to_write_marks_the_paper_failed_with_no_file(
+    closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    def disk_full(self, name, content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
+    monkeypatch.setattr(papers, "html_to_pdf", lambda html: b"%PDF-1.7")
+
+    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+
+    rows = StoredPaper.objects.filter(round=closed_2018)
+    assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
+    assert "No space left on device" in rows.first().error
+    assert set(rows.values_list("file", flat=True)) == {""}
+
+
+def test_republishing_with_a_broken_render_does_not_serve_the_outdated_paper(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 200
+    rounds.reopen_round(closed_2018, reason="Rettelse af Frederiksbergs tal", by=secretariat)
+    rounds.close_round(closed_2018, by=secretariat)
+
+    def broken(html):
+        raise RuntimeError("WeasyPrint gik ned")
+
+    monkeypatch.setattr(papers, "html_to_pdf", broken)
+    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+
+    assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 503
+    assert stored_files(closed_2018) == []  # the old version's files are gone with it
+    assert set(StoredPaper.objects.filter(round=closed_2018).values_list("state", flat=True)) == {
+        StoredPaper.State.FAILED
+    }
+
+
+def test_when_storing_the_papers_fails_the_round_is_not_published(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    real = StoredPaper.objects.get_or_create
+    made = []
+
+    def fails_half_way(**kwargs):
+        if made:
+            raise DatabaseError("could not extend file")
+        made.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(StoredPaper.objects, "get_or_create", fails_half_way)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(DatabaseError),
+    ):
+        rounds.publish_round(closed_2018, by=secretariat)
+
+    closed_2018.refresh_from_db()
+    assert closed_2018.state == StatusRound.State.CLOSED
+    assert closed_2018.published_at is None
+    assert not StoredPaper.objects.filter(round=closed_2018).exists()
+    assert client.get("/hovedstaden/status/2018/").status_code == 404
+
+    monkeypatch.undo()
+    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    assert closed_2018.state == StatusRound.State.PUBLISHED
+
+
+def test_a_paper_that_cannot_be_queued_is_failed_not_pending_for_ever(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(render_stored_paper, "delay", broker_down)
+
+    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+
+    assert closed_2018.state == StatusRound.State.PUBLISHED
+    rows = StoredPaper.objects.filter(round=closed_2018)
+    assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
+    assert "Connection refused" in rows.first().error
+
+    monkeypatch.undo()
+    client.force_login(secretariat)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/reports/storedpaper/",
+            {"action": "retry", "_selected_action": [p.pk for p in rows]},
+        )
+    assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.DONE}
