@@ -1,0 +1,24 @@
+"""`python manage.py backup [-o FILE]`: the database and the stored files in one archive."""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from kkrmaal.backup import create_backup
+
+
+class Command(BaseCommand):
+    help = "Back up the database and the stored files (evidence, PDF papers) to one .tar.gz."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "-o",
+            "--output",
+            help="the archive to write (default: kkrmaal-backup-<date-time>.tar.gz here)",
+        )
+
+    def handle(self, *args, output=None, **options):
+        output = output or timezone.localtime().strftime("kkrmaal-backup-%Y%m%d-%H%M%S.tar.gz")
+        manifest = create_backup(output)
+        self.stdout.write(
+            f"{output}: {sum(manifest['rows'].values())} rows, {len(manifest['files'])} files"
+        )
