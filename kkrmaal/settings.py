@@ -332,3 +332,23 @@ LOGGING = {
 # A database outage answers 503 with a friendly page, and the portal heals by itself once the
 # database is back (kkrmaal/middleware.py; dj_database_url above sets CONN_HEALTH_CHECKS).
 MIDDLEWARE += ["kkrmaal.middleware.DatabaseOutageMiddleware"]
+
+# Uploaded evidence and the stored PDF papers on S3-compatible storage, so several app servers
+# share them: set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a provider other than
+# AWS). Credentials come the usual boto3 ways: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+# the server's role. The code reaches files only through the storage API, never a local path.
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_S3_LOCATION", ""),
+            # Private files (served only through the portal's views, which check access), and
+            # a second file of the same name gets a new name rather than replacing the first.
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+
