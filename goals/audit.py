@@ -59,5 +59,5 @@ def log_change(event, obj, by, **details):
         **_describe(obj),
         **details,
     }
-    text = json.dumps(line, ensure_ascii=False, default=str, sort_keys=True)
+    text = json.dumps(line, ensure_ascii=False, default=str)
     transaction.on_commit(lambda: logger.info(text))

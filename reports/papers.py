@@ -281,8 +281,10 @@ def _remove_file(stored):
         stored.file = ""
 
 
+@transaction.atomic
 def retry(stored_papers):
-    """Queue the given stored papers again (the admin's retry action)."""
+    """Queue the given stored papers again (the admin's retry action): all of them or, when
+    saving one fails, none."""
     ids = []
     for stored in stored_papers:
         stored.state = StoredPaper.State.PENDING
