@@ -310,17 +310,7 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"bare": {"format": "%(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        # The audit trail (goals/audit.py): one JSON line per state change, on stdout.
-        "audit": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "bare",
-        },
-    },
-    "loggers": {"kkrmaal.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django-axes reports every failed login at INFO; its lockouts come at WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
@@ -332,6 +322,19 @@ LOGGING = {
 # A database outage answers 503 with a friendly page, and the portal heals by itself once the
 # database is back (kkrmaal/middleware.py; dj_database_url above sets CONN_HEALTH_CHECKS).
 MIDDLEWARE += ["kkrmaal.middleware.DatabaseOutageMiddleware"]
+
+# The audit trail (goals/audit.py): one bare JSON line per state change, on stdout.
+LOGGING.setdefault("formatters", {})["bare"] = {"format": "%(message)s"}
+LOGGING["handlers"]["audit"] = {
+    "class": "logging.StreamHandler",
+    "stream": "ext://sys.stdout",
+    "formatter": "bare",
+}
+LOGGING.setdefault("loggers", {})["kkrmaal.audit"] = {
+    "handlers": ["audit"],
+    "level": "INFO",
+    "propagate": False,
+}
 
 # Uploaded evidence and the stored PDF papers on S3-compatible storage, so several app servers
 # share them: set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a provider other than
