@@ -18,33 +18,14 @@ from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
 logger = logging.getLogger("kkrmaal.audit")
 
 
-def _describe(obj):
-    """Which round, municipality or goal the object belongs to, from ids it already holds
-    (no query: the transitions' query counts stay as they are)."""
-    if isinstance(obj, StatusRound):
-        return {"paper_id": obj.paper_id, "year": obj.year, "state": obj.state}
-    if isinstance(obj, StatusReport):
-        return {
-            "round_id": obj.round_id,
-            "municipality_id": obj.municipality_id,
-            "state": obj.state,
-            "version": obj.version,
-        }
-    if isinstance(obj, JointProgress):
-        return {
-            "round_id": obj.round_id,
-            "milestone_id": obj.milestone_id,
-            "cluster_id": obj.cluster_id,
-            "status": obj.status,
-        }
-    if isinstance(obj, GoalDecision):
-        return {
-            "round_id": obj.round_id,
-            "goal_id": obj.goal_id,
-            "decision": obj.decision,
-            "new_goal_id": obj.new_goal_id,
-        }
-    return {}
+# Which round, municipality or goal each kind of object belongs to, from ids it already holds
+# (no query: the transitions' query counts stay as they are).
+CONTEXT = {
+    StatusRound: ("paper_id", "year", "state"),
+    StatusReport: ("round_id", "municipality_id", "state", "version"),
+    JointProgress: ("round_id", "milestone_id", "cluster_id", "status"),
+    GoalDecision: ("round_id", "goal_id", "decision", "new_goal_id"),
+}
 
 
 def log_change(event, obj, by, **details):
@@ -56,7 +37,7 @@ def log_change(event, obj, by, **details):
         "user_id": getattr(by, "pk", None),
         "object": obj._meta.label,
         "object_id": obj.pk,
-        **_describe(obj),
+        **{name: getattr(obj, name) for name in CONTEXT.get(type(obj), ())},
         **details,
     }
     text = json.dumps(line, ensure_ascii=False, default=str)

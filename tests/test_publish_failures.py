@@ -13,18 +13,9 @@ from goals.models import StatusRound
 from reports import papers
 from reports.models import StoredPaper
 from reports.tasks import render_stored_paper
-from tests.conftest import build_round
+from tests import test_stored_papers
 
-
-@pytest.fixture
-def closed_2018(paper, municipalities):
-    return build_round(
-        paper,
-        2018,
-        state=StatusRound.State.CLOSED,
-        lines=[(101, "1", 1, "met", "Klar."), (147, "1", 1, "in_progress", "")],
-        joint=[("1", 2, "met")],
-    )
+closed_2018 = test_stored_papers.closed_2018  # the closed round of 2018, ready to publish
 
 
 def publish(status_round, secretariat, django_capture_on_commit_callbacks):
