@@ -151,3 +151,16 @@ def test_a_logged_in_page_answers_503_too(client, database_down, settings):
 
     assert response.status_code == 503
     assert DANISH in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_outage_outside_a_view_gets_the_same_page(client, database_down, settings):
+    # Failures in a middleware (saving the session, say) skip the views' exception handling
+    # and reach handler500; take the outage middleware away to get there from any page.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "DatabaseOutage" not in m]
+    client.raise_request_exception = False
+
+    response = client.get("/")
+
+    assert response.status_code == 503
+    assert DANISH in response.content.decode()
