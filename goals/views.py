@@ -400,6 +400,13 @@ def round_overview(request, pk):
             "states": StatusReport.State.choices,
             "reopen_form": ReopenForm(),
             "past_deadline": status_round.is_past_deadline(today),
+            # The PDF papers rendered at publishing that failed (reports.StoredPaper), so the
+            # secretariat sees it where it published, not only in the admin.
+            "failed_papers": (
+                status_round.stored_papers.filter(state="failed").count()
+                if status_round.state == StatusRound.State.PUBLISHED
+                else 0
+            ),
         },
     )
 

@@ -3,6 +3,9 @@ commit together, a paper that cannot be rendered, stored or queued is marked fai
 left pending for ever, never with an outdated file), the secretariat sees it in the admin
 and retries it without republishing."""
 
+import html
+import re
+
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError
@@ -65,11 +68,17 @@ def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_ret
     )
     assert client.get(url).status_code == 503
 
-    # The secretariat sees it…
+    # The secretariat sees it where it published, and in the admin…
     client.force_login(secretariat)
+    overview = client.get(f"/sekretariat/runder/{closed_2018.pk}/").content.decode()
+    assert "1 PDF-fil kunne ikke dannes" in overview
+    link = re.search(r'href="(/admin/reports/storedpaper/[^"]+)"', overview).group(1)
+    failed_list = client.get(html.unescape(link))
+    assert failed_list.status_code == 200
+    assert "fejlet" in failed_list.content.decode()
+    assert failed.municipality.name in failed_list.content.decode()  # the second rendered
     rounds_list = client.get("/admin/reports/paperpreview/").content.decode()
     assert "3 af 4 færdige, 1 fejlet" in rounds_list
-    assert "fejlet" in client.get("/admin/reports/storedpaper/?state=failed").content.decode()
     # …and retries it, without republishing.
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
@@ -78,6 +87,8 @@ def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_ret
         )
     failed.refresh_from_db()
     assert failed.state == StoredPaper.State.DONE and failed.attempts == 2
+    overview = client.get(f"/sekretariat/runder/{closed_2018.pk}/").content.decode()
+    assert "kunne ikke dannes" not in overview
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
