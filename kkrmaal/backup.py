@@ -86,8 +86,9 @@ def create_backup(path):
         data = Path(work) / "data.json"
         # One snapshot: portal users keep working while the backup runs, and the rows of
         # every table must come from the same moment (and match the counts).
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if outermost and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             call_command(

@@ -103,6 +103,7 @@ def test_health_check_writes_to_the_bucket(bucket, client, db):
     assert keys(bucket) == []
 
 
+@pytest.mark.django_db(transaction=True)  # restore needs a real, empty database
 def test_backup_and_restore_between_buckets(bucket, settings, client, reporters, report, tmp_path):
     client.force_login(reporters[101])
     post_file(client, report, SimpleUploadedFile("Akutplan.pdf", small_pdf()))
