@@ -30,6 +30,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kkrmaal.views import HEALTHZ_FOLDER
 from municipalities.models import Region
 
 FORMAT = 1
@@ -73,11 +74,11 @@ def _sha256(handle):
     return digest.hexdigest(), size
 
 
-def _add(archive, name, data):
+def _add(archive, name, handle, size):
     info = tarfile.TarInfo(name)
-    info.size = len(data)
+    info.size = size
     info.mtime = int(timezone.now().timestamp())
-    archive.addfile(info, io.BytesIO(data))
+    archive.addfile(info, handle)
 
 
 def create_backup(path):
@@ -107,15 +108,15 @@ def create_backup(path):
         with tarfile.open(path, "w:gz") as archive:
             archive.add(data, arcname="data.json")
             for name in stored_files():
+                if name.startswith(f"{HEALTHZ_FOLDER}/"):
+                    continue  # a health check's probe, there for a moment
                 with default_storage.open(name, "rb") as handle:
                     digest, size = _sha256(handle)
                     handle.seek(0)
-                    info = tarfile.TarInfo(f"media/{name}")
-                    info.size = size
-                    info.mtime = int(timezone.now().timestamp())
-                    archive.addfile(info, handle)
+                    _add(archive, f"media/{name}", handle, size)
                 manifest["files"][name] = {"size": size, "sha256": digest}
-            _add(archive, "manifest.json", json.dumps(manifest, indent=2).encode())
+            text = json.dumps(manifest, indent=2).encode()
+            _add(archive, "manifest.json", io.BytesIO(text), len(text))
     return manifest
 
 

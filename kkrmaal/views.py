@@ -21,6 +21,7 @@ from municipalities.models import Municipality, Region
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
+HEALTHZ_FOLDER = "healthz"  # where the storage check writes its probe (backups skip it)
 
 
 def is_database_outage(exception):
@@ -56,7 +57,7 @@ def _check_storage():
     """Write, read back and delete a small file where uploads and papers are kept (the
     media folder, or the S3 bucket), so a full disk or a lost bucket shows."""
     content = uuid.uuid4().hex.encode()
-    name = default_storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(content))
+    name = default_storage.save(f"{HEALTHZ_FOLDER}/{uuid.uuid4().hex}.txt", ContentFile(content))
     try:
         with default_storage.open(name, "rb") as f:
             if f.read() != content:
