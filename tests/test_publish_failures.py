@@ -9,7 +9,6 @@ import re
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError
-from kombu.exceptions import OperationalError as BrokerDown
 
 from goals import rounds
 from goals.models import StatusRound
@@ -163,22 +162,38 @@ def test_when_storing_the_papers_fails_the_round_is_not_published(
     assert closed_2018.state == StatusRound.State.PUBLISHED
 
 
-def test_a_paper_that_cannot_be_queued_is_failed_not_pending_for_ever(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
-):
-    def broker_down(*args, **kwargs):
-        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+@pytest.fixture
+def broker_down():
+    """A broker is configured, but nothing answers at its address. The app's producer pool
+    is dropped before and after, so no other test gets (or gives) a connection to it."""
+    app = render_stored_paper.app
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
 
-    monkeypatch.setattr(render_stored_paper, "delay", broker_down)
+    def forget_connections():
+        app._pool = None
+        app.__dict__.pop("amqp", None)
+
+    app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
+    forget_connections()
+    yield
+    app.conf.update(saved)
+    forget_connections()
+
+
+def test_a_paper_that_cannot_be_queued_is_failed_not_pending_for_ever(
+    client, closed_2018, secretariat, django_capture_on_commit_callbacks, broker_down
+):
 
     publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
 
     assert closed_2018.state == StatusRound.State.PUBLISHED
     rows = StoredPaper.objects.filter(round=closed_2018)
     assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
-    assert "Connection refused" in rows.first().error
+    assert "Kunne ikke sættes i kø" in rows.first().error
+    assert "OperationalError" in rows.first().error
 
-    monkeypatch.undo()
+    # The broker is back (here: no broker, rendered by the web process).
+    render_stored_paper.app.conf.update(task_always_eager=True)
     client.force_login(secretariat)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
