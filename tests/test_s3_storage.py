@@ -71,8 +71,10 @@ def test_evidence_is_stored_in_the_bucket_and_served_from_it(bucket, client, rep
 
     # The same name again: a new object, the first one is not overwritten.
     report.refresh_from_db()
-    _response, again = post_file(client, report, SimpleUploadedFile("Akutplan.pdf", b"%PDF-1.4"))
+    _response, again = post_file(client, report, SimpleUploadedFile("Akutplan.pdf", small_pdf()))
     assert again.evidence_file.name != line.evidence_file.name
+    # The history still names the first, so it stays.
+    assert keys(bucket) == sorted([line.evidence_file.name, again.evidence_file.name])
 
 
 def test_published_papers_are_stored_in_the_bucket_and_downloaded(
