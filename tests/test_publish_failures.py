@@ -7,13 +7,14 @@ import html
 import re
 
 import pytest
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError
 
 from goals import rounds
 from goals.models import StatusRound
+from kkrmaal.backup import stored_files as all_files
 from reports import papers
-from reports.models import StoredPaper
+from reports.models import Publication, StoredPaper
 from reports.tasks import render_stored_paper
 from tests import test_stored_papers
 
@@ -27,8 +28,9 @@ def publish(status_round, secretariat, django_capture_on_commit_callbacks):
 
 
 def stored_files(status_round):
-    folder = f"statuspapirer/hovedstaden/{status_round.year}"
-    return sorted(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else []
+    """The paper files in storage for the round, every version."""
+    prefix = f"statuspapirer/hovedstaden/{status_round.year}/"
+    return sorted(name for name in all_files() if name.startswith(prefix))
 
 
 def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_retry(
@@ -57,7 +59,7 @@ def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_ret
     done = rows.filter(state=StoredPaper.State.DONE)
     assert done.count() == 3
     # Storage holds exactly the done papers' files.
-    assert stored_files(closed_2018) == sorted(p.file.name.rsplit("/", 1)[1] for p in done)
+    assert stored_files(closed_2018) == sorted(p.file.name for p in done)
 
     # The public asks for the failed one: "not ready yet", not a broken file or a 500.
     url = (
@@ -110,10 +112,11 @@ def test_a_storage_that_fails_to_write_marks_the_paper_failed_with_no_file(
     assert set(rows.values_list("file", flat=True)) == {""}
 
 
-def test_republishing_with_a_broken_render_does_not_serve_the_outdated_paper(
+def test_republishing_with_a_broken_render_keeps_the_earlier_version_readable(
     client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
 ):
     publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    first_files = stored_files(closed_2018)
     assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 200
     rounds.reopen_round(closed_2018, reason="Rettelse af Frederiksbergs tal", by=secretariat)
     rounds.close_round(closed_2018, by=secretariat)
@@ -124,26 +127,23 @@ def test_republishing_with_a_broken_render_does_not_serve_the_outdated_paper(
     monkeypatch.setattr(papers, "html_to_pdf", broken)
     publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
 
+    # The new version is not served from the old file, and left no file of its own…
     assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 503
-    assert stored_files(closed_2018) == []  # the old version's files are gone with it
-    assert set(StoredPaper.objects.filter(round=closed_2018).values_list("state", flat=True)) == {
-        StoredPaper.State.FAILED
-    }
+    latest = StoredPaper.objects.filter(round=closed_2018, publication__version=2)
+    assert set(latest.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
+    assert set(latest.values_list("file", flat=True)) == {""}
+    # …while the first version stays as it was published.
+    assert stored_files(closed_2018) == first_files
+    assert client.get("/rapporter/hovedstaden/2018/v1/statuspapir.pdf").status_code == 200
 
 
 def test_when_storing_the_papers_fails_the_round_is_not_published(
     client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
 ):
-    real = StoredPaper.objects.get_or_create
-    made = []
+    def disk_quota_exceeded(*args, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
 
-    def fails_half_way(**kwargs):
-        if made:
-            raise DatabaseError("could not extend file")
-        made.append(kwargs)
-        return real(**kwargs)
-
-    monkeypatch.setattr(StoredPaper.objects, "get_or_create", fails_half_way)
+    monkeypatch.setattr(StoredPaper.objects, "bulk_create", disk_quota_exceeded)
 
     with (
         django_capture_on_commit_callbacks(execute=True),
@@ -155,6 +155,7 @@ def test_when_storing_the_papers_fails_the_round_is_not_published(
     assert closed_2018.state == StatusRound.State.CLOSED
     assert closed_2018.published_at is None
     assert not StoredPaper.objects.filter(round=closed_2018).exists()
+    assert not Publication.objects.filter(round=closed_2018).exists()
     assert client.get("/hovedstaden/status/2018/").status_code == 404
 
     monkeypatch.undo()

@@ -90,12 +90,15 @@ def test_published_papers_are_stored_in_the_bucket_and_downloaded(
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
 
-    # Republishing replaces each object under the same key.
+    # A republication stores its own version beside the first, which stays readable.
     rounds.reopen_round(closed, reason="Rettelse", by=secretariat)
     rounds.close_round(closed, by=secretariat)
     with django_capture_on_commit_callbacks(execute=True):
         rounds.publish_round(closed, by=secretariat)
-    assert [k for k in keys(bucket) if k.startswith("statuspapirer/")] == stored
+    papers = [k for k in keys(bucket) if k.startswith("statuspapirer/")]
+    assert len(papers) == 8 and set(stored) < set(papers)
+    assert client.get("/rapporter/hovedstaden/2018/v1/statuspapir.pdf").status_code == 200
+    assert client.get("/rapporter/hovedstaden/2018/v2/statuspapir.pdf").status_code == 200
 
 
 def test_health_check_writes_to_the_bucket(bucket, client, db):
