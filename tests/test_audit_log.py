@@ -14,7 +14,7 @@ from django.utils import timezone
 from goals import rounds
 from goals.models import GoalDecision, StatusReport, StatusRound
 from tests.conftest import submitted
-from tests.test_report_form import form_data
+from tests.test_submitting_a_report import form_data
 
 
 @pytest.fixture

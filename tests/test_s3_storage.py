@@ -16,8 +16,8 @@ from goals import rounds
 from goals.models import StatusRound
 from kkrmaal.backup import row_counts
 from tests.conftest import build_round, small_pdf
+from tests.test_evidence import post_file
 from tests.test_settings import manage
-from tests.test_uploads import post_file
 
 BUCKET = "kkrmaal-media"
 
