@@ -33,13 +33,14 @@ from municipalities.models import Membership, Municipality, Region
 from reports.models import Publication
 
 # The papers the demo history is about: the adopted goals with milestones to report on.
+# Each gets a published round for every year of its period (the years it was in force) and
+# this year's open round, so the forms can be tried.
 DEMO_PAPERS = {
     "hovedstaden": "001_b6c4e8802b7d46aa.txt",  # KKR-mål for sundhed 2017–2018
-    "midtjylland": "002_73cf8f81b5b917b6.txt",  # de fire målsætninger
-    "syddanmark": "003_34f1144947dbb059.txt",  # kommunernes rolle i det nære sundhedsvæsen
+    "midtjylland": "002_73cf8f81b5b917b6.txt",  # de fire målsætninger 2013–2014
+    "syddanmark": "003_34f1144947dbb059.txt",  # kommunernes rolle … (undated; 2023)
 }
 REPORTER_CODES = [101, 147, 751, 730, 461, 621]
-PAST_ROUNDS = 2
 
 # The demo reporters' own municipalities get a fixed part in the open round, so each
 # account has something to show: a half-filled draft, a fresh one, a returned report, ...
@@ -53,38 +54,81 @@ OPEN_ROUND_PARTS = {
 }
 
 Status = MilestoneStatus.Status
-COMMENTS = {
+# Whether the milestone's deadline falls within the round's year (or before): the same line
+# reads differently before and after its deadline, so the comments follow the phase.
+AHEAD, DUE = "ahead", "due"
+MUNICIPAL_COMMENTS = {
     Status.MET: [
         "Opfyldt. Indsatsen er i drift og beskrevet i kommunens sundhedspolitik.",
         "Opfyldt: aftalen er indgået og implementeret i alle relevante enheder.",
         "Målet er nået; vi følger op i det tværgående sundhedsudvalg.",
         "",
     ],
-    Status.IN_PROGRESS: [
+    (Status.IN_PROGRESS, AHEAD): [
         "Arbejdet er i gang, og vi forventer at være i mål inden fristen.",
         "Projektgruppen er nedsat, og de første borgerforløb er startet.",
         "Delvist på plads: aftalen med almen praksis mangler endnu.",
         "I gang i to af kommunens tre distrikter.",
     ],
-    Status.NOT_STARTED: [
-        "Ikke påbegyndt på grund af manglende ressourcer; prioriteres i næste budget.",
+    (Status.IN_PROGRESS, DUE): [
+        (
+            "Ikke nået inden fristen: aftalen med almen praksis mangler. Vi forventer at være "
+            "i mål i første halvår."
+        ),
+        "Forsinket på grund af rekrutteringsproblemer; tilbuddet er i drift i en del af kommunen.",
+        "I gang, men senere end planlagt: sagen behandles i udvalget i foråret.",
+    ],
+    (Status.NOT_STARTED, AHEAD): [
+        "Ikke påbegyndt endnu; indsatsen er planlagt til næste år.",
         "Afventer den fælles model fra sekretariatet.",
+    ],
+    (Status.NOT_STARTED, DUE): [
+        "Ikke påbegyndt på grund af manglende ressourcer; prioriteres i næste budget.",
     ],
     Status.NOT_RELEVANT: [
         "Ikke relevant for kommunen, da opgaven løses i klyngen.",
     ],
 }
-# How far the municipalities have come, round by round (oldest first).
-STATUS_WEIGHTS = [
-    {Status.MET: 30, Status.IN_PROGRESS: 45, Status.NOT_STARTED: 20, Status.NOT_RELEVANT: 5},
-    {Status.MET: 55, Status.IN_PROGRESS: 35, Status.NOT_STARTED: 7, Status.NOT_RELEVANT: 3},
-    {Status.MET: 65, Status.IN_PROGRESS: 30, Status.NOT_STARTED: 3, Status.NOT_RELEVANT: 2},
-]
+# Joint (KKR-wide) and cluster milestones are the secretariat's answer for all the
+# municipalities together, so they speak of KKR and the working group, not of "kommunen".
+JOINT_COMMENTS = {
+    Status.MET: [
+        "Opfyldt: KKR har godkendt resultatet, og det er sendt til alle kommuner.",
+        "Opfyldt. Den tværkommunale arbejdsgruppe har afsluttet opgaven.",
+        "Opfyldt og drøftet på KKR's møde; materialet ligger på sekretariatets side.",
+    ],
+    (Status.IN_PROGRESS, AHEAD): [
+        (
+            "I gang: en tværkommunal arbejdsgruppe er nedsat og forelægger et udkast for KKR "
+            "inden fristen."
+        ),
+        "Sekretariatet samler kommunernes bidrag; sagen behandles i KKR senere på året.",
+    ],
+    (Status.IN_PROGRESS, DUE): [
+        (
+            "Ikke nået inden fristen: arbejdsgruppen er i gang, og KKR behandler sagen i "
+            "første halvår."
+        ),
+    ],
+}
+# How the municipalities answer a milestone before and in (or after) its deadline year.
+MUNICIPAL_WEIGHTS = {
+    AHEAD: {Status.MET: 35, Status.IN_PROGRESS: 50, Status.NOT_STARTED: 12, Status.NOT_RELEVANT: 3},
+    DUE: {Status.MET: 82, Status.IN_PROGRESS: 14, Status.NOT_STARTED: 2, Status.NOT_RELEVANT: 2},
+}
+# The chance that KKR has a joint milestone done before, and in, its deadline year.
+JOINT_MET = {AHEAD: 0.25, DUE: 0.7}
 RETURN_COMMENTS = [
     "Uddyb venligst status for milepælene i gang: hvad mangler, og hvornår forventes de nået?",
     "Tilføj gerne et link til den politisk godkendte plan som dokumentation.",
 ]
 RESUBMIT_COMMENT = "Uddybet efter sekretariatets kommentar: planen behandles i udvalget i år."
+CONTINUE_COMMENT = "Målet fastholdes; status følges op næste år."
+CONTINUE_AFTER_PERIOD = (
+    "Målet er ikke nået overalt inden fristen. KKR fastholder det og følger op i de "
+    "kommende statusrunder."
+)
+ACHIEVED_COMMENT = "Næsten alle kommuner har opfyldt målet; der sættes hak."
 
 
 @dataclass
@@ -146,13 +190,25 @@ def _aware(day, hour=10):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
+def _phase(milestone, paper, year):
+    """AHEAD while the milestone's deadline lies after the round's year, DUE from its
+    deadline year on; a milestone without a deadline is due by the end of the paper."""
+    due_year = milestone.due.year if milestone.due else paper.last_year
+    return AHEAD if year < due_year else DUE
+
+
+def _comment(rng, comments, status, phase):
+    return rng.choice(comments.get((status, phase)) or comments[status])
+
+
 class _RoundStory:
     """Plays one round of one paper through goals.rounds."""
 
-    def __init__(self, paper, year, stage, users, earlier):
+    def __init__(self, paper, year, users, earlier, *, first=False, last=False):
         self.paper = paper
         self.year = year
-        self.stage = stage  # 0, 1 … for the past rounds; the last one is the open round
+        self.first = first  # the paper's first round: start from the printed baselines
+        self.last = last  # the last round of the paper's period: the goals are settled
         self.secretariat = users.secretariats[paper.region.slug]
         self.reporters = users.reporters
         # (municipality_id, milestone_id) -> status in the previous round: progress sticks.
@@ -162,13 +218,12 @@ class _RoundStory:
     def reporter(self, report):
         return self.reporters.get(report.municipality.kommunekode)
 
-    def status_for(self, report, line):
-        before = self.earlier.get((report.municipality_id, line.milestone_id))
+    def status_for(self, report, milestone, phase):
+        before = self.earlier.get((report.municipality_id, milestone.pk))
         if before in (Status.MET, Status.NOT_RELEVANT):
             return before
-        weights = dict(STATUS_WEIGHTS[min(self.stage, len(STATUS_WEIGHTS) - 1)])
-        milestone = line.milestone
-        if self.stage == 0 and milestone.baseline_of:
+        weights = dict(MUNICIPAL_WEIGHTS[phase])
+        if self.first and milestone.baseline_of:
             # Start from the baseline the paper prints (Midtjylland's 18 of 19).
             share = milestone.baseline_count / milestone.baseline_of
             weights[Status.MET] = max(weights[Status.MET], round(share * 100))
@@ -178,9 +233,10 @@ class _RoundStory:
     def answers(self, report, lines, comment=None):
         answered = {}
         for line in lines:
-            status = self.status_for(report, line)
+            phase = _phase(line.milestone, self.paper, self.year)
+            status = self.status_for(report, line.milestone, phase)
             self.earlier[(report.municipality_id, line.milestone_id)] = status
-            text = comment if comment is not None else self.rng.choice(COMMENTS[status])
+            text = comment or _comment(self.rng, MUNICIPAL_COMMENTS, status, phase)
             answered[line.milestone_id] = {"status": status, "comment": text, "evidence_url": ""}
         return answered
 
@@ -230,16 +286,16 @@ class _RoundStory:
 
     def joint_progress(self, status_round):
         for progress in status_round.joint_progress.select_related("milestone").order_by("pk"):
-            before = self.earlier.get(("joint", progress.milestone_id, progress.cluster_id))
-            status = (
-                before
-                if before == Status.MET
-                else self.rng.choice([Status.MET, Status.IN_PROGRESS, Status.IN_PROGRESS])
-            )
-            self.earlier[("joint", progress.milestone_id, progress.cluster_id)] = status
-            comment = self.rng.choice(COMMENTS[status]) or "Status drøftet i KKR."
+            key = ("joint", progress.milestone_id, progress.cluster_id)
+            phase = _phase(progress.milestone, self.paper, self.year)
+            met = self.earlier.get(key) == Status.MET or self.rng.random() < JOINT_MET[phase]
+            status = Status.MET if met else Status.IN_PROGRESS
+            self.earlier[key] = status
             rounds.record_joint_progress(
-                progress, status=status, comment=comment, by=self.secretariat
+                progress,
+                status=status,
+                comment=_comment(self.rng, JOINT_COMMENTS, status, phase),
+                by=self.secretariat,
             )
 
     def play_past(self, status_round):
@@ -252,12 +308,13 @@ class _RoundStory:
         self.joint_progress(status_round)
         rounds.close_round(status_round, by=self.secretariat)
         for goal, share in self.met_shares(status_round):
-            # Tick off a goal nearly every municipality has met; the rest continue.
-            decision = GoalDecision.Decision.CONTINUE
-            comment = "Målet fastholdes; status følges op næste år."
-            if share >= 0.85 and self.stage == PAST_ROUNDS - 1:
-                decision = GoalDecision.Decision.ACHIEVED
-                comment = "Næsten alle kommuner har opfyldt målet; der sættes hak."
+            # At the end of the period KKR ticks off a goal nearly everybody has met and
+            # keeps the rest; before that every goal simply continues.
+            decision, comment = GoalDecision.Decision.CONTINUE, CONTINUE_COMMENT
+            if self.last and share >= 0.85:
+                decision, comment = GoalDecision.Decision.ACHIEVED, ACHIEVED_COMMENT
+            elif self.last:
+                comment = CONTINUE_AFTER_PERIOD
             rounds.decide_goal(
                 status_round, goal, decision=decision, comment=comment, by=self.secretariat
             )
@@ -265,14 +322,16 @@ class _RoundStory:
         # frozen record shows those dates.
 
     def met_shares(self, status_round):
-        """Each reported goal with the share of its municipal lines reported as met."""
+        """Each reported goal with the share of its answers (municipal lines and the
+        secretariat's joint rows) reported as met."""
         goals = {}
         for m in Milestone.objects.reported_on(self.paper).select_related("goal"):
             goals.setdefault(m.goal, [])
         lines = MilestoneStatus.objects.filter(report__round=status_round).select_related(
-            "milestone"
+            "milestone__goal"
         )
-        for line in lines:
+        joint = status_round.joint_progress.select_related("milestone__goal")
+        for line in [*lines, *joint]:
             goals.setdefault(line.milestone.goal, []).append(line.status == Status.MET)
         return [
             (goal, sum(met) / len(met) if met else 0.0)
@@ -324,9 +383,20 @@ def _backdate(status_round, year):
     )
 
 
+def demo_years(paper, today):
+    """The years the demo publishes a round for: each year the paper was in force, up to
+    last year."""
+    return [year for year in range(paper.first_year, paper.last_year + 1) if year < today.year]
+
+
 def build_demo_history(users, today=None):
-    """Two published past rounds and this year's open round for each demo paper; returns
-    the rounds it created (none when they exist already)."""
+    """For each demo paper a published round for every year it was in force and this year's
+    open round; returns the rounds it created (none when they exist already).
+
+    The open round belongs to the same paper: its goals not ticked off were kept ("fastholdt")
+    by the decisions of the last published round, so this year's round follows them up. That
+    is what goals.rounds allows: rounds for an adopted (or proposed) paper in any year.
+    """
     today = today or timezone.localdate()
     created = []
     # Each step would e-mail the demo users; the history is made quietly.
@@ -336,23 +406,32 @@ def build_demo_history(users, today=None):
             if paper is None or slug not in users.secretariats:
                 continue
             earlier = {}
-            for stage in range(PAST_ROUNDS + 1):
-                year = today.year - PAST_ROUNDS + stage
-                status_round = _play_round(paper, year, stage, users, earlier, today)
+            past = demo_years(paper, today)
+            for year in [*past, today.year]:
+                story = _RoundStory(
+                    paper,
+                    year,
+                    users,
+                    earlier,
+                    first=year == past[0] if past else False,
+                    last=year == past[-1] if past else False,
+                )
+                status_round = _play_round(story, today, past=year in past)
                 if status_round is not None:
                     created.append(status_round)
     return created
 
 
-def _play_round(paper, year, stage, users, earlier, today):
-    story = _RoundStory(paper, year, stage, users, earlier)
+def _play_round(story, today, *, past):
+    paper, year = story.paper, story.year
     existing = StatusRound.objects.filter(paper=paper, year=year).first()
     if existing is not None:
         # Remember how far the municipalities came, so a later round continues the story.
         for line in MilestoneStatus.objects.filter(report__round=existing).select_related("report"):
-            earlier[(line.report.municipality_id, line.milestone_id)] = line.status
+            story.earlier[(line.report.municipality_id, line.milestone_id)] = line.status
+        for row in existing.joint_progress.all():
+            story.earlier[("joint", row.milestone_id, row.cluster_id)] = row.status
         return None
-    past = stage < PAST_ROUNDS
     with transaction.atomic():
         if past:
             # The functions rightly refuse municipal edits after the deadline, so the past
