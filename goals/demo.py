@@ -125,10 +125,11 @@ RETURN_COMMENTS = [
 RESUBMIT_COMMENT = "Uddybet efter sekretariatets kommentar: planen behandles i udvalget i år."
 CONTINUE_COMMENT = "Målet fastholdes; status følges op næste år."
 CONTINUE_AFTER_PERIOD = (
-    "Målet er ikke nået overalt inden fristen. KKR fastholder det og følger op i de "
+    "Målet er ikke nået ved periodens udgang. KKR fastholder det og følger op i de "
     "kommende statusrunder."
 )
 ACHIEVED_COMMENT = "Næsten alle kommuner har opfyldt målet; der sættes hak."
+ACHIEVED_JOINT_COMMENT = "Milepælene er nået i fællesskab; der sættes hak."
 
 
 @dataclass
@@ -307,12 +308,13 @@ class _RoundStory:
             rounds.approve_report(report, by=self.secretariat)
         self.joint_progress(status_round)
         rounds.close_round(status_round, by=self.secretariat)
-        for goal, share in self.met_shares(status_round):
+        for goal, share, municipal in self.met_shares(status_round):
             # At the end of the period KKR ticks off a goal nearly everybody has met and
             # keeps the rest; before that every goal simply continues.
             decision, comment = GoalDecision.Decision.CONTINUE, CONTINUE_COMMENT
             if self.last and share >= 0.85:
-                decision, comment = GoalDecision.Decision.ACHIEVED, ACHIEVED_COMMENT
+                decision = GoalDecision.Decision.ACHIEVED
+                comment = ACHIEVED_COMMENT if municipal else ACHIEVED_JOINT_COMMENT
             elif self.last:
                 comment = CONTINUE_AFTER_PERIOD
             rounds.decide_goal(
@@ -322,19 +324,22 @@ class _RoundStory:
         # frozen record shows those dates.
 
     def met_shares(self, status_round):
-        """Each reported goal with the share of its answers (municipal lines and the
-        secretariat's joint rows) reported as met."""
+        """(goal, share of its answers reported as met, whether municipalities answer it) for
+        each reported goal; the answers are the municipal lines and the secretariat's rows."""
         goals = {}
+        municipal = set()
         for m in Milestone.objects.reported_on(self.paper).select_related("goal"):
             goals.setdefault(m.goal, [])
         lines = MilestoneStatus.objects.filter(report__round=status_round).select_related(
             "milestone__goal"
         )
         joint = status_round.joint_progress.select_related("milestone__goal")
+        for line in lines:
+            municipal.add(line.milestone.goal)
         for line in [*lines, *joint]:
             goals.setdefault(line.milestone.goal, []).append(line.status == Status.MET)
         return [
-            (goal, sum(met) / len(met) if met else 0.0)
+            (goal, sum(met) / len(met) if met else 0.0, goal in municipal)
             for goal, met in sorted(goals.items(), key=lambda item: item[0].order)
         ]
 

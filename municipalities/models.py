@@ -9,8 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
+from PIL import Image
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_FORMATS = ("PNG", "JPEG")
 
 
 class RegionQuerySet(models.QuerySet):
@@ -28,11 +33,39 @@ class RegionQuerySet(models.QuerySet):
         ).distinct()
 
 
+def validate_logo(logo):
+    """A logo for the PDF cover: a PNG or JPEG (by its content, not its name) of at most
+    LOGO_MAX_BYTES, so a paper never embeds something WeasyPrint cannot draw or a huge file."""
+    if logo.size > LOGO_MAX_BYTES:
+        raise ValidationError(
+            _("Logoet er for stort (%(size)s). Det må højst fylde %(limit)s."),
+            params={"size": filesizeformat(logo.size), "limit": filesizeformat(LOGO_MAX_BYTES)},
+            code="too_large",
+        )
+    try:
+        logo.open("rb")
+        with Image.open(logo) as image:
+            kind = image.format
+    except (OSError, Image.UnidentifiedImageError, ValueError):
+        kind = None
+    finally:
+        logo.seek(0)
+    if kind not in LOGO_FORMATS:
+        raise ValidationError(_("Logoet skal være en PNG- eller JPEG-fil."), code="wrong_type")
+
+
 class Region(models.Model):
     name = models.CharField(_("navn"), max_length=50, unique=True)
     slug = models.SlugField(_("kort navn"), max_length=30, unique=True)
     code = models.PositiveSmallIntegerField(
         _("regionskode"), unique=True, help_text=_("Den officielle regionskode, fx 1084.")
+    )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="regions/logos/",
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("Vises på forsiden af statuspapiret. PNG eller JPEG, højst 1 MB."),
     )
 
     objects = RegionQuerySet.as_manager()

@@ -12,6 +12,7 @@ response in a thread of the web process when no broker is set, see reports/backg
 Downloads serve the stored file and never render; every version's files stay.
 """
 
+import base64
 import logging
 import traceback
 
@@ -21,11 +22,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from goals.models import StatusReport
 from reports import background, charts
-from reports.evaluation import legend
+from reports.evaluation import OVERDUE, Evaluation, legend
 from reports.models import StoredPaper
 from reports.progress import published_progress, round_progress
 
@@ -69,12 +72,99 @@ def _author(region):
     return _("Det fælleskommunale sundhedssekretariat, %(kkr)s") % {"kkr": region.kkr_name}
 
 
+def _has_due(milestone_progresses):
+    """Whether a "Frist" column would carry a date: a column of blanks is left out."""
+    return any(mp.milestone.due or mp.milestone.due_text for mp in milestone_progresses)
+
+
+def summary_paragraph(progress):
+    """The résumé in words, from the figures: how the goals stand, why the ones behind are
+    behind, who has not reported and what was decided."""
+    commitments = progress.commitments
+    counts = [(label, n) for _v, label, _s, n in progress.verdicts if n]
+    sentences = [
+        ngettext(
+            "Af %(total)s mål er %(parts)s.",
+            "Af %(total)s mål er %(parts)s.",
+            len(commitments),
+        )
+        % {
+            "total": len(commitments),
+            "parts": get_text_list([f"{n} {str(label).lower()}" for label, n in counts], _("og")),
+        }
+    ]
+    behind = [g.goal.number for g in commitments if g.verdict == OVERDUE]
+    if behind:
+        sentences.append(
+            ngettext(
+                "Mål %(numbers)s er %(behind)s, fordi mindst én milepæl ikke er opfyldt, "
+                "selv om fristen er passeret.",
+                "Mål %(numbers)s er %(behind)s, fordi mindst én milepæl i hvert af dem ikke er "
+                "opfyldt, selv om fristen er passeret.",
+                len(behind),
+            )
+            % {
+                "numbers": get_text_list(behind, _("og")),
+                "behind": str(Evaluation(OVERDUE).label).lower(),
+            }
+        )
+    total = len(progress.municipalities)
+    missing = total - progress.reported_count
+    if not missing:
+        sentences.append(
+            ngettext(
+                "Kommunen har indsendt sin status.",
+                "Alle %(total)s kommuner har indsendt deres status.",
+                total,
+            )
+            % {"total": total}
+        )
+    else:
+        sentences.append(
+            ngettext(
+                "%(reported)s af %(total)s kommuner har indsendt deres status; %(missing)s "
+                "kommune har endnu ikke.",
+                "%(reported)s af %(total)s kommuner har indsendt deres status; %(missing)s "
+                "kommuner har endnu ikke.",
+                missing,
+            )
+            % {"reported": progress.reported_count, "total": total, "missing": missing}
+        )
+    decisions = progress.decisions
+    if decisions:
+        kinds = {}
+        for g in decisions:
+            label = g.decision.get_decision_display()
+            kinds[label] = kinds.get(label, 0) + 1
+        sentences.append(
+            _("Årets beslutninger: %(decisions)s.")
+            % {"decisions": ", ".join(f"{n} {label}" for label, n in kinds.items())}
+        )
+    return " ".join(sentences)
+
+
+def logo_data_uri(region):
+    """The region's uploaded logo inline, so the PDF needs no file URL; None without one
+    (or when the file has gone missing: the paper is still made, without the logo)."""
+    if not region.logo:
+        return None
+    try:
+        with region.logo.open("rb") as file:
+            data = file.read()
+    except OSError:
+        log.warning("The logo of %s could not be read", region)
+        return None
+    mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
 def status_paper_html(status_round, *, progress=None):
     """The region's status paper as HTML, ready for WeasyPrint."""
     progress = progress or progress_for(status_round)
     with translation.override("da"):
         for goal in progress.goals:
             goal.chart = charts.trend_chart(goal)
+            goal.show_due = _has_due(goal.milestones)
         region, paper = progress.region, progress.paper
         title = _("%(kkr)s – Status %(year)s: %(paper)s") % {
             "kkr": region.kkr_name,
@@ -96,6 +186,8 @@ def status_paper_html(status_round, *, progress=None):
                 "created": timezone.now(),
                 "legend": legend(),
                 "comments": progress.comments(),
+                "summary": summary_paragraph(progress),
+                "logo": logo_data_uri(region),
             },
         )
 
@@ -107,6 +199,8 @@ def municipality_paper_html(status_round, municipality, *, progress=None):
     municipality = progress.municipality(municipality.kommunekode) or municipality
     report = progress.reports.get(municipality.pk)
     with translation.override("da"):
+        for goal in progress.goals:
+            goal.show_municipal_due = _has_due(goal.municipality_milestones)
         region = progress.region
         title = _("%(name)s – Status %(year)s: %(paper)s") % {
             "name": municipality.name,
