@@ -169,13 +169,27 @@ def create_demo_users(password):
         admin=_demo_user("admin", password, created, is_staff=True, is_superuser=True)
     )
     for region in Region.objects.order_by("name"):
-        user = _demo_user(f"sekretariat-{region.slug}", password, created, is_staff=True)
+        user = _demo_user(
+            f"sekretariat-{region.slug}",
+            password,
+            created,
+            is_staff=True,
+            first_name="Sekretariatet",
+            last_name=region.kkr_name,
+        )
         Membership.objects.get_or_create(user=user, role=Membership.Role.SECRETARIAT, region=region)
         users.secretariats[region.slug] = user
     for municipality in Municipality.objects.filter(kommunekode__in=REPORTER_CODES).order_by(
         "kommunekode"
     ):
-        user = _demo_user(f"indberetter-{municipality.kommunekode}", password, created)
+        # A full name, as a real account has: the pages show it wherever "af" stands.
+        user = _demo_user(
+            f"indberetter-{municipality.kommunekode}",
+            password,
+            created,
+            first_name="Indberetter",
+            last_name=municipality.name,
+        )
         Membership.objects.get_or_create(
             user=user, role=Membership.Role.REPORTER, municipality=municipality
         )
