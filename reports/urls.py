@@ -5,8 +5,11 @@ region catch-all comes last.
 """
 
 from django.urls import path
+from django.views.generic import TemplateView
 
+from goals.models import MilestoneStatus
 from reports import views
+from reports.evaluation import legend
 
 app_name = "reports"
 urlpatterns = [
@@ -31,6 +34,15 @@ urlpatterns = [
         "rapporter/<slug:region>/<int:year>/v<int:version>/<int:kommunekode>.pdf",
         views.municipality_paper_pdf,
         name="municipality_paper_pdf_version",
+    ),
+    path(
+        "saadan-vurderer-vi/",
+        TemplateView.as_view(
+            template_name="reports/evaluation_rules.html",
+            # Callables, so the words are read per request in the request's language.
+            extra_context={"legend": legend, "statuses": MilestoneStatus.Status.choices},
+        ),
+        name="evaluation_rules",
     ),
     path("<slug:region>/", views.region_page, name="region"),
     path("<slug:region>/maal/<int:pk>/", views.goal_page, name="goal"),
