@@ -25,13 +25,28 @@ class ClusterInline(ReadOnlyForStaffMixin, RegionScopedInline, admin.TabularInli
 
 
 @admin.register(Region)
-class RegionAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
+class RegionAdmin(RegionScopedAdmin):
+    """Only a superuser adds, deletes or renames a region; its secretariat may change the
+    logo on its own region's status paper, and nothing else."""
+
     region_path = "pk"
     superuser_adds = True
     list_display = ["name", "slug", "code", "municipality_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ClusterInline]
+    staff_editable = ["logo"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return [
+            f.name for f in Region._meta.fields if f.editable and f.name not in self.staff_editable
+        ]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # The slug is read-only for the secretariat, so there is nothing to fill in.
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
 
     def get_queryset(self, request):
         # A GROUP BY drops the model's default ordering; autocomplete pages need one.

@@ -80,22 +80,29 @@ def test_contents_share_a_page_with_the_summary(pages_2018):
     assert len(pages_2018) <= 6
 
 
+def _post_region(client, region, logo, **changes):
+    """The region's admin form posted as the browser would: its fields and inline rows as
+    shown, the logo and `changes` on top."""
+    url = f"/admin/municipalities/region/{region.pk}/change/"
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields if name != "logo"}
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+        for sub in formset.formset.forms:
+            for name, field in sub.fields.items():
+                value = sub.initial.get(name, field.initial)
+                data[sub.add_prefix(name)] = getattr(value, "pk", value) or ""
+    data.update(changes, logo=logo)
+    return client.post(url, data)
+
+
 def test_the_superuser_uploads_a_logo_that_the_cover_shows(client, status_history, region):
     client.force_login(make_user("root", is_staff=True, is_superuser=True))
-    url = f"/admin/municipalities/region/{region.pk}/change/"
 
     def post(logo):
-        form = client.get(url).context["adminform"].form
-        data = {name: form.initial.get(name, "") for name in ("name", "slug", "code")}
-        for formset in client.get(url).context["inline_admin_formsets"]:
-            management = formset.formset.management_form
-            data.update({management.add_prefix(k): v for k, v in management.initial.items()})
-            for sub in formset.formset.forms:
-                for name, field in sub.fields.items():
-                    value = sub.initial.get(name, field.initial)
-                    data[sub.add_prefix(name)] = getattr(value, "pk", value) or ""
-        data["logo"] = logo
-        return client.post(url, data)
+        return _post_region(client, region, logo)
 
     refused = post(SimpleUploadedFile("logo.png", _image("GIF"), "image/png"))
     assert refused.status_code == 200
@@ -118,6 +125,21 @@ def test_the_superuser_uploads_a_logo_that_the_cover_shows(client, status_histor
     # The rendered cover carries the image.
     cover = PdfReader(io.BytesIO(render_status_paper(status_history[2018]))).pages[0]
     assert len(cover.images) == 1
+
+
+def test_the_secretariat_changes_its_own_logo_and_nothing_else(
+    staff, region, other_region, status_history
+):
+    response = _post_region(
+        staff, region, SimpleUploadedFile("kkr.jpg", _image("JPEG"), "image/jpeg"), name="Ny"
+    )
+
+    assert response.status_code == 302
+    region.refresh_from_db()
+    assert region.logo.name.endswith(".jpg") and region.name == "Hovedstaden"
+    assert 'src="data:image/jpeg;base64,' in status_paper_html(status_history[2018])
+    assert staff.get(f"/admin/municipalities/region/{other_region.pk}/change/").status_code == 404
+    assert staff.get("/admin/municipalities/region/add/").status_code == 403
 
 
 def test_without_a_logo_the_cover_has_none(status_history):
