@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Count
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import (
@@ -323,7 +324,9 @@ def _fields(model):
 
 
 def _row(instance):
-    return {name: getattr(instance, name) for name in _fields(type(instance))}
+    # A file (a region's logo) is kept by its name, as the database keeps it.
+    values = {name: getattr(instance, name) for name in _fields(type(instance))}
+    return {k: v.name if isinstance(v, FieldFile) else v for k, v in values.items()}
 
 
 def _submitter(row):

@@ -135,7 +135,7 @@ def test_demo_publishes_the_years_each_paper_was_in_force_and_opens_this_year(de
     assert len(published_rounds) == 5
 
     # The region page opens on a believable status: not every goal behind.
-    hovedstaden = round_progress(latest_published_round(Region.objects.get(slug="hovedstaden")))
+    hovedstaden = published_progress(latest_published_round(Region.objects.get(slug="hovedstaden")))
     assert hovedstaden.round.year == 2018
     verdicts = {verdict: count for verdict, _label, _symbol, count in hovedstaden.verdicts}
     assert verdicts[MET] + verdicts[ON_TRACK] >= 1
