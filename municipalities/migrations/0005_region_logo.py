@@ -7,11 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-<<<<<<<< HEAD:municipalities/migrations/0005_region_logo.py
         ('municipalities', '0004_api_token'),
-========
-        ('municipalities', '0003_rules_in_words'),
->>>>>>>> 76aa073 (Region logo migration regenerated on top of main's 0003):municipalities/migrations/0004_region_logo.py
     ]
 
     operations = [
