@@ -251,17 +251,18 @@ def render_status_paper(status_round, municipality=None, *, progress=None):
 # Storing at publication ---------------------------------------------------------------------
 
 
-def schedule_papers(publication):
+def schedule_papers(publication, municipality_ids=None):
     """Create a pending `StoredPaper` of `publication` for the region's paper and for every
-    municipality in it, and queue their rendering once the transaction commits. Returns the
-    rows. Called inside the publishing transaction, so a round is never published without
-    them."""
+    municipality in it (or only for `municipality_ids`, None standing for the region's
+    paper), and queue their rendering once the transaction commits. Returns the rows. Called
+    inside the publishing transaction, so a round is never published without them."""
     status_round = publication.round
-    municipality_ids = [row["id"] for row in publication.payload["municipalities"]]
+    if municipality_ids is None:
+        municipality_ids = [None, *(row["id"] for row in publication.payload["municipalities"])]
     with transaction.atomic():
         rows = StoredPaper.objects.bulk_create(
             StoredPaper(round=status_round, publication=publication, municipality_id=pk)
-            for pk in [None, *municipality_ids]
+            for pk in municipality_ids
         )
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda: queue_rendering(ids))
