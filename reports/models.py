@@ -26,6 +26,23 @@ class PublicationQuerySet(models.QuerySet):
         caches (round id + version), or None when the round was never published."""
         return self.filter(round=status_round).defer("payload").order_by("-version").first()
 
+    def latest_records(self, rounds, *keys):
+        """{round id: {"year": …, key: …}} of each round's newest publication, reading only
+        the parts `keys` of its record (one query)."""
+        rows = (
+            self.filter(round__in=rounds)
+            .order_by("round_id", "-version")
+            .values("round_id", "round__year", *(f"payload__{key}" for key in keys))
+        )
+        latest = {}
+        for row in rows:
+            if row["round_id"] not in latest:
+                latest[row["round_id"]] = {
+                    "year": row["round__year"],
+                    **{key: row[f"payload__{key}"] or [] for key in keys},
+                }
+        return latest
+
     def add(self, status_round, *, payload, by=None, reason=""):
         """The round's next version (1, 2, …); call inside the publishing transaction, which
         holds the round's row lock, so two publishings cannot take the same number."""

@@ -458,7 +458,23 @@ def _instances(model, rows):
 
 
 _DATETIME = models.DateTimeField()
+_DATE = models.DateField()
 _DECIMAL = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+def _decision(row):
+    """An unsaved `GoalDecision` from its stored row (the new goal as it was named then)."""
+    decision = GoalDecision(
+        goal_id=row["goal_id"], decision=row["decision"], comment=row["comment"]
+    )
+    if row["new_goal_id"]:
+        decision.new_goal = Goal(
+            pk=row["new_goal_id"],
+            number=row["new_goal__number"],
+            title=row["new_goal__title"],
+            paper_id=row["new_goal__paper_id"],
+        )
+    return decision
 
 
 def _assemble(rows, status_round, publication=None):
@@ -491,19 +507,7 @@ def _assemble(rows, status_round, publication=None):
         }
         for row in rows["reports"]
     }
-    decisions = {}
-    for row in rows["decisions"]:
-        decision = GoalDecision(
-            goal_id=row["goal_id"], decision=row["decision"], comment=row["comment"]
-        )
-        if row["new_goal_id"]:
-            decision.new_goal = Goal(
-                pk=row["new_goal_id"],
-                number=row["new_goal__number"],
-                title=row["new_goal__title"],
-                paper_id=row["new_goal__paper_id"],
-            )
-        decisions[row["goal_id"]] = decision
+    decisions = {row["goal_id"]: _decision(row) for row in rows["decisions"]}
     indicator_values = {
         (row["report__municipality_id"], row["indicator_id"]): (
             None if row["value"] is None else _DECIMAL.to_python(row["value"])
@@ -744,31 +748,47 @@ def latest_published_round(region, paper=None):
 
 def municipality_history(progress, municipality):
     """{milestone id: [(year, Cell), …]} of the municipality's answers in the trend rounds
-    (one query)."""
-    years = dict(
-        StatusRound.objects.filter(paper=progress.paper, year__in=progress.trend_years).values_list(
-            "pk", "year"
-        )
-    )
-    rows = MilestoneStatus.objects.filter(
-        report__municipality=municipality,
-        report__round__in=list(years),
-        report__state__in=REPORTED_STATES,
-    ).values("report__round_id", "milestone_id", "status")
-    found = {(r["report__round_id"], r["milestone_id"]): r["status"] for r in rows}
+    of `progress` (a published round), each as that round's own newest publication shows
+    it, evaluated against the deadline it carried then (one query)."""
+    from reports.models import Publication
+
+    years = dict(progress.publication.payload["trend_rounds"])
+    records = Publication.objects.latest_records(list(years), "lines", "milestones")
+    found = {}  # (round id, milestone id) -> (status, due)
+    for round_pk, record in records.items():
+        due = {row["id"]: row["due"] for row in record["milestones"]}
+        for row in record["lines"]:
+            if row["report__municipality_id"] == municipality.pk:
+                milestone_pk = row["milestone_id"]
+                found[(round_pk, milestone_pk)] = (row["status"], due.get(milestone_pk))
     history = {}
     for goal in progress.goals:
         for mp in goal.municipality_milestones:
-            history[mp.milestone.pk] = [
-                (
-                    year,
-                    Cell(
-                        evaluation=evaluate(
-                            found.get((pk, mp.milestone.pk), ""), mp.milestone.due, as_of(year)
-                        ),
-                        status=found.get((pk, mp.milestone.pk), ""),
-                    ),
+            cells = []
+            for pk, year in sorted(years.items(), key=lambda item: item[1]):
+                if pk not in records:  # published then, since reopened and never republished
+                    continue
+                status, due = found.get((pk, mp.milestone.pk), ("", None))
+                due = _DATE.to_python(due) if due else mp.milestone.due
+                cells.append(
+                    (year, Cell(evaluation=evaluate(status, due, as_of(year)), status=status))
                 )
-                for pk, year in sorted(years.items(), key=lambda item: item[1])
-            ]
+            history[mp.milestone.pk] = cells
     return history
+
+
+def published_decisions(goal):
+    """The decisions on `goal` in its paper's published rounds, newest year first, as each
+    round's newest publication recorded them (unsaved `GoalDecision`s; one query)."""
+    from reports.models import Publication
+
+    rounds = StatusRound.objects.filter(paper_id=goal.paper_id)
+    decisions = []
+    for round_pk, record in Publication.objects.latest_records(rounds, "decisions").items():
+        for row in record["decisions"]:
+            if row["goal_id"] != goal.pk:
+                continue
+            decision = _decision(row)
+            decision.round = StatusRound(pk=round_pk, year=record["year"], paper_id=goal.paper_id)
+            decisions.append(decision)
+    return sorted(decisions, key=lambda d: -d.round.year)

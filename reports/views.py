@@ -14,13 +14,18 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from goals.models import Goal, GoalDecision, GoalPaper, StatusRound
+from goals.models import Goal, GoalPaper, StatusRound
 from municipalities.models import Municipality, Region
 from reports import charts
 from reports.evaluation import legend
 from reports.models import Publication, StoredPaper
 from reports.papers import download_filename, resume_abandoned
-from reports.progress import latest_published_round, municipality_history, published_progress
+from reports.progress import (
+    latest_published_round,
+    municipality_history,
+    published_decisions,
+    published_progress,
+)
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 
@@ -129,12 +134,7 @@ def goal_page(request, region, pk):
         goal_progress = next((g for g in progress.goals if g.goal.pk == goal.pk), None)
         if goal_progress is not None:
             goal_progress.chart = charts.trend_chart(goal_progress)
-    decisions = (
-        GoalDecision.objects.filter(goal=goal, round__publications__isnull=False)
-        .distinct()
-        .select_related("round", "new_goal")
-        .order_by("-round__year")
-    )
+    decisions = published_decisions(goal)
     return render(
         request,
         "reports/goal.html",

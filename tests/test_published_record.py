@@ -308,3 +308,37 @@ def test_reading_a_publication_is_one_query(status_history, django_assert_max_nu
         MISSING,
         "not_relevant",
     }
+
+
+def test_a_reopened_round_shows_nothing_unpublished_on_any_public_page(
+    client, published_2018, paper, secretariat
+):
+    """While 2018 is reopened for a correction, and whatever is edited in 2017's and 2018's
+    answers, joint progress and decisions meanwhile, every public page (Danish and English)
+    reads exactly as published: the municipality's earlier years and the goal's decisions
+    too."""
+    from goals.models import GoalDecision, JointProgress
+
+    goal = paper.goals.get(number="1")
+    urls = [
+        "/",
+        "/hovedstaden/",
+        "/hovedstaden/status/2017/",
+        "/hovedstaden/status/2018/",
+        f"/hovedstaden/maal/{goal.pk}/",
+        "/hovedstaden/kommuner/101/",
+        "/hovedstaden/kommuner/147/",
+        "/en/hovedstaden/kommuner/101/",
+        f"/en/hovedstaden/maal/{goal.pk}/",
+    ]
+    before = {url: _page(client, url) for url in urls}
+    assert "Frederiksberg følger op." in before[f"/hovedstaden/maal/{goal.pk}/"]
+
+    rounds.reopen_round(published_2018, reason="En rettelse", by=secretariat)
+    MilestoneStatus.objects.filter(report__round__paper=paper).update(status="not_started")
+    JointProgress.objects.filter(round__paper=paper).update(status="not_started")
+    GoalDecision.objects.filter(round=published_2018).update(
+        decision="achieved", comment="Ændret under genåbningen."
+    )
+    for url in urls:
+        assert _page(client, url) == before[url], url
