@@ -203,6 +203,21 @@ def test_every_surface_shows_the_same_figures_for_a_goal(client, status_history,
     for name in ("region page", "status page", "goal page"):
         assert "2018: 2 af 3 opfyldt" in surfaces[name], name
         assert "67 % opfyldt" in surfaces[name], name
+    # In English the same figures, on the status page and the goal page.
+    for url in ("/en/hovedstaden/status/2018/", f"/en/hovedstaden/maal/{goal.pk}/"):
+        english = _page(client, url)
+        assert "2 of 3 municipalities" in english, url
+        assert "Joint milestones: 1 of 1 met" in english, url
+    # A municipality's page and paper give the region's total beside its own line.
+    municipality_page = _page(client, "/hovedstaden/kommuner/147/")
+    goal_row = municipality_page.split(f'href="/hovedstaden/maal/{goal.pk}/"')[1].split("</tr>")[0]
+    assert '<td class="num nowrap">2 af 3</td>' in goal_row
+    municipality_pdf = _pdf_text(
+        papers.render_status_paper(
+            status_history[2018], paper.region.municipalities.get(kommunekode=147)
+        )
+    )
+    assert "2 af 3 opfyldt" in municipality_pdf
     progress = published_progress(status_history[2018])
     g = next(g for g in progress.goals if g.goal.number == "1")
     assert g.headline[:2] == (2, 3) == (g.trend[-1].tally.met, g.trend[-1].tally.total)
