@@ -341,20 +341,38 @@ def _submitter(row):
     return row
 
 
+def _earlier_counts(records):
+    """The trend's counts of earlier rounds from their records: (round, milestone, status)
+    rows with the number of municipalities that answered so."""
+    counts = Counter(
+        (pk, row["milestone_id"], row["status"])
+        for pk, record in records.items()
+        for row in record["lines"]
+        if row["status"]
+    )
+    return [
+        {"report__round_id": pk, "milestone_id": milestone, "status": status, "n": n}
+        for (pk, milestone, status), n in counts.items()
+    ]
+
+
 def _rows(status_round):
     """Everything `status_round` shows, as plain rows that serialise to JSON. A fixed number
     of queries (at most 15)."""
     status_round = StatusRound.objects.select_related("paper__region").get(pk=status_round.pk)
     paper = status_round.paper
     region = paper.region
-    trend_rounds = list(
-        (StatusRound.objects.published() | StatusRound.objects.filter(pk=status_round.pk))
-        .filter(paper=paper, year__lte=status_round.year)
-        .order_by("year")
-        .values_list("pk", "year")
+    # The earlier rounds as the public saw them: each one's newest publication (a round
+    # reopened for a correction meanwhile still counts as it was published).
+    from reports.models import Publication
+
+    earlier_records = Publication.objects.latest_records(
+        StatusRound.objects.filter(paper=paper, year__lt=status_round.year), "lines", "joint"
     )
-    trend_pks = [pk for pk, _year in trend_rounds]
-    earlier = [(pk, year) for pk, year in trend_rounds if year < status_round.year]
+    earlier = sorted(
+        ((pk, record["year"]) for pk, record in earlier_records.items()), key=lambda r: r[1]
+    )
+    trend_rounds = [*earlier, (status_round.pk, status_round.year)]
     previous_pk, previous_year = earlier[-1] if earlier else (None, None)
     reported = {"report__state__in": REPORTED_STATES}
     rows = {
@@ -403,18 +421,25 @@ def _rows(status_round):
             )
         ),
         "trend_rounds": [[pk, year] for pk, year in trend_rounds],
-        "trend_counts": list(
-            MilestoneStatus.objects.filter(report__round__in=trend_pks, **reported)
+        "trend_counts": [
+            *_earlier_counts(earlier_records),
+            *MilestoneStatus.objects.filter(report__round=status_round, **reported)
             .exclude(status="")
             .values("report__round_id", "milestone_id", "status")
             .annotate(n=Count("id"))
-            .order_by()
-        ),
-        "joint": list(
-            JointProgress.objects.filter(round__in=trend_pks).values(
+            .order_by(),
+        ],
+        "joint": [
+            *(
+                row
+                for pk, record in earlier_records.items()
+                for row in record["joint"]
+                if row["round_id"] == pk
+            ),
+            *JointProgress.objects.filter(round=status_round).values(
                 "round_id", "milestone_id", "cluster_id", "status", "comment"
-            )
-        ),
+            ),
+        ],
         "decisions": list(
             GoalDecision.objects.filter(round=status_round).values(
                 "goal_id",
@@ -434,12 +459,11 @@ def _rows(status_round):
         ),
         "previous_round": previous_pk,
         "previous_year": previous_year,
-        # Run when there is no earlier round too (finds nothing), so the count stays flat.
-        "previous_lines": list(
-            MilestoneStatus.objects.filter(report__round=previous_pk, **reported)
-            .exclude(status="")
-            .values("report__municipality_id", "milestone_id", "status")
-        ),
+        "previous_lines": [
+            {key: row[key] for key in ("report__municipality_id", "milestone_id", "status")}
+            for row in earlier_records.get(previous_pk, {}).get("lines", [])
+            if row["status"]
+        ],
     }
     return rows
 

@@ -357,3 +357,27 @@ def test_a_reopened_round_shows_nothing_unpublished_on_any_public_page(
     )
     for url in urls:
         assert _page(client, url) == before[url], url
+
+
+def test_a_new_status_compares_with_the_last_one_as_published(
+    client, paper, municipalities, secretariat, django_capture_on_commit_callbacks
+):
+    """2017 is reopened for a correction (its answers edited, not yet republished) while
+    2018 is published: 2018's trend and changes read 2017 as the public saw it."""
+    first = build_round(paper, 2017, lines=[(101, "1", 1, "met", ""), (147, "1", 1, "met", "")])
+    rounds.reopen_round(first, reason="Rettelse af 2017", by=secretariat)
+    MilestoneStatus.objects.filter(report__round=first).update(status="not_started")
+    closed = build_round(
+        paper,
+        2018,
+        state=StatusRound.State.CLOSED,
+        lines=[(101, "1", 1, "met", ""), (147, "1", 1, "met", ""), (219, "1", 1, "met", "")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.publish_round(closed, by=secretariat)
+
+    page = _page(client, "/hovedstaden/status/2018/")
+    assert "Dette er den første status" not in page
+    assert "2017: 2 af 3 opfyldt" in page
+    assert "Opfyldt: 3 af 3 kommuner (status 2017: 2 af 3)" in page
+    assert "ny: opfyldt" in page and "steget fra" not in page
