@@ -23,9 +23,7 @@ from reports.models import Publication, StoredPaper
 def record_published_rounds():
     """Freeze every published round without a publication as its version 1; returns the
     new publications."""
-    unrecorded = StatusRound.objects.filter(
-        state=StatusRound.State.PUBLISHED, publications__isnull=True
-    )
+    unrecorded = StatusRound.objects.published().filter(publications__isnull=True)
     return [_record(status_round) for status_round in unrecorded]
 
 
