@@ -29,9 +29,12 @@ def _pdf_text(pdf):
 
 
 def _page(client, url):
+    """The page's text, whitespace folded and without the language switch's CSRF token
+    (new on every request, so two readings of one page compare equal)."""
     response = client.get(url)
     assert response.status_code == 200, url
-    return re.sub(r"\s+", " ", response.content.decode())
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+    return re.sub(r"\s+", " ", page)
 
 
 def _stored_text(publication):
