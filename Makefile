@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kkrmaal
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test browser services lint test-sqlite test-postgres messages clean
+.PHONY: run test install install-test browser services lint test-sqlite test-postgres messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,13 @@ services:
 	@until pg_isready -q -h 127.0.0.1 -p 5432; do sleep 1; done
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || \
 		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+
+## The benchmark of issue 13 (not part of `make test`): the public pages, the stored PDFs and
+## 98 municipalities submitting at once on the national-scale data in PostgreSQL (its own
+## database, kkrmaal_bench), served by gunicorn and driven by wrk on 127.0.0.1; see bench/.
+bench: install services
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## Refresh the English catalogue (no source locations, so parallel work merges cleanly).
 messages:

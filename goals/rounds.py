@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from goals import audit, evidence, notifications
 from goals.models import (
@@ -390,6 +390,9 @@ def save_report(report, *, version, lines, values, by):
         raise TransitionError(_("Indberetningen indeholder ikke de angivne milepæle."))
 
     replaced = []
+    # Changed lines and values are written in one UPDATE and one history INSERT each, not two
+    # queries a line: a whole report comes in at once, often from many municipalities at once.
+    changed_lines = []
     for milestone_id, answer in lines.items():
         line = current_lines[milestone_id]
         changed = False
@@ -399,19 +402,28 @@ def save_report(report, *, version, lines, values, by):
                 changed = True
         if answer.get("evidence_file"):
             replaced.append(line.evidence_file.name)
+            # Only save() stores an uploaded file.
             line.evidence_file = answer["evidence_file"]
-            changed = True
-        elif answer.get("clear_evidence_file") and line.evidence_file:
+            _stamp(line, by).save()
+            continue
+        if answer.get("clear_evidence_file") and line.evidence_file:
             replaced.append(line.evidence_file.name)
             line.evidence_file = ""
             changed = True
         if changed:
-            _stamp(line, by).save()
+            changed_lines.append(_stamp(line, by))
+    if changed_lines:
+        bulk_update_with_history(
+            changed_lines, MilestoneStatus, [*LINE_FIELDS, "evidence_file"], default_user=by
+        )
+    changed_values = []
     for indicator_id, new in values.items():
         value = current_values[indicator_id]
         if value.value != new:
             value.value = new
-            _stamp(value, by).save()
+            changed_values.append(_stamp(value, by))
+    if changed_values:
+        bulk_update_with_history(changed_values, IndicatorValue, ["value"], default_user=by)
 
     # The row is locked (select_for_update; SQLite runs IMMEDIATE transactions), so a plain
     # increment is safe and the history records the number itself.

@@ -210,14 +210,8 @@ def report_form(request, pk):
     for line in lines:
         # What the saved status will be evaluated as once submitted (reports.evaluation).
         line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
-    previous_lines, previous_values = _previous_answers(report, lines, values)
     submitting = request.method == "POST" and "submit" in request.POST
-    options = {
-        "previous_lines": previous_lines,
-        "previous_values": previous_values,
-        "submitting": submitting,
-        "read_only": bool(refusal),
-    }
+    options = {"submitting": submitting, "read_only": bool(refusal)}
     conflict = None
     too_large = request.method == "POST" and evidence.refused_upload(request)
     if too_large:
@@ -283,6 +277,9 @@ def report_form(request, pk):
         form = ReportForm(
             initial={"version": report.version}, lines=lines, values=values, **options
         )
+    # Earlier answers are shown beside the fields, so only a page that is shown reads them
+    # (not a save that succeeds and redirects).
+    form.previous_lines, form.previous_values = _previous_answers(report, lines, values)
     return render(
         request,
         "goals/report_form.html",

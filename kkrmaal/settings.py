@@ -5,6 +5,7 @@ e-mail. Production sets SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and EMAIL_* (see
 """
 
 import datetime
+import hashlib
 import os
 from pathlib import Path
 
@@ -109,6 +110,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The public pages are cached per published round (reports/cache.py), beside the reset-mail
+# throttle and the preview locks. Redis when given, so every app server sees a publication at
+# once; otherwise files in the project folder, which the processes of one machine share (a
+# per-process memory cache would keep old pages). The keys carry the database's name, so two
+# databases never share a cache by accident.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "kkrmaal-{}".format(
+    hashlib.md5(
+        f"{DATABASES['default'].get('HOST')}/{DATABASES['default']['NAME']}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()[:8]
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+    | {"KEY_PREFIX": CACHE_KEY_PREFIX}
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -158,6 +184,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Behind nginx (or Apache): the URL prefix of an internal location that serves MEDIA_ROOT, so
+# stored PDFs are sent by the proxy and the app only says which ("/protected-media/" with
+# X-Accel-Redirect; X-Sendfile takes the file system path instead). Empty: the app sends them.
+PAPERS_ACCEL_REDIRECT = os.environ.get("PAPERS_ACCEL_REDIRECT", "")
+PAPERS_ACCEL_HEADER = os.environ.get("PAPERS_ACCEL_HEADER", "X-Accel-Redirect")
 
 # Uploaded evidence: at most 10 MB a file. The first upload handler stops reading a request
 # as soon as a file passes that (goals/evidence.py); Django spools bigger bodies to disk
@@ -170,19 +201,6 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-
-# The reset-mail throttle and the lockout counters' cache: Redis when several app servers
-# share them (CACHE_URL=redis://…), the process's memory otherwise.
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-        }
-        if os.environ.get("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

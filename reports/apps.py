@@ -13,3 +13,7 @@ class ReportsConfig(AppConfig):
 
         # Rounds published before publications existed get theirs (reports/upgrade.py).
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="reports.upgrade")
+
+        from reports import cache
+
+        cache.connect_signals()

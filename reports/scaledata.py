@@ -216,7 +216,19 @@ def _paper(region, first_year, last_year):
     return paper
 
 
-def _rounds(paper, years, rng, publish_last=True):
+def _open_round(paper, year):
+    """This year's round, opened as the secretariat would: a blank draft per municipality,
+    the deadline a month ahead, so reporters can fill it in and submit."""
+    from goals import rounds
+
+    today = timezone.localdate()
+    status_round = StatusRound.objects.create(
+        paper=paper, year=year, opens=today, deadline=today + datetime.timedelta(days=30)
+    )
+    return rounds.open_round(status_round)
+
+
+def _rounds(paper, years, rng, publish_last=True, open_last=False):
     municipalities = list(Municipality.objects.filter(region=paper.region).order_by("pk"))
     clusters = list(Cluster.objects.filter(region=paper.region))
     milestones = list(Milestone.objects.filter(goal__paper=paper).select_related("goal"))
@@ -235,6 +247,10 @@ def _rounds(paper, years, rng, publish_last=True):
     made = lines_made = 0
     for index, year in enumerate(years):
         if year in existing:
+            continue
+        if open_last and index == len(years) - 1:
+            _open_round(paper, year)
+            made += 1
             continue
         published = publish_last or index < len(years) - 1
         status_round = StatusRound.objects.create(
@@ -323,16 +339,19 @@ def _status(met_year, year, rng):
 
 
 @transaction.atomic
-def generate_scale_data(regions=None, rounds=10, first_year=2017, seed=1, publish_last=True):
+def generate_scale_data(
+    regions=None, rounds=10, first_year=2017, seed=1, publish_last=True, open_last=False
+):
     """Create (or complete) the scale data set; returns what it holds. Idempotent: rounds
-    that exist are left alone."""
+    that exist are left alone. `open_last`: the last year's round is open for reporting
+    instead of published."""
     rng = random.Random(seed)
     years = list(range(first_year, first_year + rounds))
     made = lines = 0
     chosen = _ensure_regions(regions)
     for region in chosen:
         paper = _paper(region, first_year, years[-1])
-        r, n = _rounds(paper, years, rng, publish_last=publish_last)
+        r, n = _rounds(paper, years, rng, publish_last=publish_last, open_last=open_last)
         made += r
         lines += n
     return ScaleResult(
@@ -341,3 +360,32 @@ def generate_scale_data(regions=None, rounds=10, first_year=2017, seed=1, publis
         rounds=made,
         lines=lines,
     )
+
+
+def store_latest_papers(regions=None):
+    """Render and store the papers of each scale region's newest published round, as
+    publishing it would have (the older rounds' downloads stay pending). Returns how many
+    were stored."""
+    from reports.papers import render_stored, schedule_papers
+
+    chosen = Region.objects.filter(slug__in=regions) if regions else Region.objects.all()
+    stored = 0
+    for region in chosen.order_by("name"):
+        latest = (
+            StatusRound.objects.filter(
+                paper__region=region,
+                paper__source=f"skala-{region.slug}.txt",
+                state=StatusRound.State.PUBLISHED,
+            )
+            .order_by("-year")
+            .first()
+        )
+        if latest is None:
+            continue
+        # Without a Celery broker, scheduling renders them at once; with one, here.
+        for row in schedule_papers(latest):
+            row.refresh_from_db()
+            if row.state != row.State.DONE:
+                row = render_stored(row)
+            stored += row.state == row.State.DONE
+    return stored

@@ -8,24 +8,17 @@ goal's current text) are kept visibly apart from a published status.
 """
 
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from goals.models import Goal, GoalPaper, StatusRound
 from municipalities.models import Municipality, Region
-from reports import charts
+from reports.cache import cached, cached_progress, public_page, serve_stored_file
 from reports.evaluation import legend
 from reports.models import Publication, StoredPaper
 from reports.papers import download_filename, resume_abandoned
-from reports.progress import (
-    latest_published_round,
-    municipality_history,
-    published_decisions,
-    published_progress,
-)
+from reports.progress import latest_published_round, municipality_history, published_decisions
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 
@@ -50,15 +43,9 @@ def _get_published_round(region, year):
 
 
 def _get_published_progress(status_round, version=None):
-    progress = published_progress(status_round, version)
+    progress = cached_progress(status_round, status_round.paper.region.slug, version)
     if progress is None:
         raise Http404("Ingen sådan version.")
-    return progress
-
-
-def _with_charts(progress):
-    for goal in progress.goals:
-        goal.chart = charts.trend_chart(goal)
     return progress
 
 
@@ -72,6 +59,7 @@ def _published_years(region):
 
 
 @require_safe
+@public_page
 def home(request):
     published = StatusRound.objects.filter(publications__isnull=False).distinct().order_by("-year")
     regions = Region.objects.annotate(municipality_count=Count("municipalities")).prefetch_related(
@@ -87,10 +75,11 @@ def home(request):
 
 
 @require_safe
+@public_page
 def region_page(request, region):
     region = _get_region(region)
     status_round = latest_published_round(region)
-    progress = _with_charts(published_progress(status_round)) if status_round else None
+    progress = cached_progress(status_round, region.slug) if status_round else None
     papers = (
         GoalPaper.objects.in_region(region)
         .public()
@@ -117,6 +106,7 @@ def region_page(request, region):
 
 
 @require_safe
+@public_page
 def goal_page(request, region, pk):
     region = _get_region(region)
     goal = get_object_or_404(
@@ -129,11 +119,9 @@ def goal_page(request, region, pk):
     goal_progress = None
     progress = None
     if status_round:
-        progress = published_progress(status_round)
+        progress = cached_progress(status_round, region.slug)
         # A goal added to the paper after the publication has no published status yet.
         goal_progress = next((g for g in progress.goals if g.goal.pk == goal.pk), None)
-        if goal_progress is not None:
-            goal_progress.chart = charts.trend_chart(goal_progress)
     decisions = published_decisions(goal)
     return render(
         request,
@@ -151,13 +139,14 @@ def goal_page(request, region, pk):
 
 
 @require_safe
+@public_page
 def municipality_page(request, region, kommunekode):
     region = _get_region(region)
     municipality = get_object_or_404(
         Municipality.objects.select_related("cluster"), region=region, kommunekode=kommunekode
     )
     status_round = latest_published_round(region)
-    progress = published_progress(status_round) if status_round else None
+    progress = cached_progress(status_round, region.slug) if status_round else None
     context = {"region": region, "municipality": municipality, "progress": progress}
     if progress:
         history = municipality_history(progress, municipality)
@@ -171,10 +160,11 @@ def municipality_page(request, region, kommunekode):
 
 
 @require_safe
+@public_page
 def status_page(request, region, year, version=None):
     region = _get_region(region)
     status_round = _get_published_round(region, year)
-    progress = _with_charts(_get_published_progress(status_round, version))
+    progress = _get_published_progress(status_round, version)
     return render(
         request,
         "reports/status.html",
@@ -191,13 +181,40 @@ def status_page(request, region, year, version=None):
     )
 
 
-def _serve(request, status_round, municipality=None, version=None):
+def _stored_file(region, year, kommunekode=None, version=None):
+    """(id, storage name, download file name, rendered at) of the stored paper of the
+    published round (of its `version`), None while it is being rendered; 404 for a round,
+    version or municipality that is not."""
+    status_round = _get_published_round(_get_region(region), year)
+    municipality = None
+    if kommunekode is not None:
+        municipality = get_object_or_404(
+            Municipality, region=status_round.paper.region, kommunekode=kommunekode
+        )
     publication = Publication.objects.of_round(status_round, version).defer("payload").first()
     if publication is None:
         raise Http404("Ingen sådan version.")
     stored = StoredPaper.objects.served(publication, municipality)
     if stored is None:
+        return None
+    return (
+        stored.pk,
+        stored.file.name,
+        download_filename(status_round, municipality, version),
+        stored.rendered_at or publication.published_at,
+    )
+
+
+def _serve(request, region, year, kommunekode=None, version=None):
+    stored = cached(
+        region,
+        f"paper:{year}:{kommunekode}:{version}",
+        lambda: _stored_file(region, year, kommunekode, version),
+    )
+    if stored is None:
         # Published but still rendering (or failed: the secretariat sees it in the admin).
+        status_round = _get_published_round(_get_region(region), year)
+        municipality = kommunekode and Municipality.objects.filter(kommunekode=kommunekode).first()
         resume_abandoned(status_round)
         response = render(
             request,
@@ -207,33 +224,14 @@ def _serve(request, status_round, municipality=None, version=None):
         )
         response["Retry-After"] = "60"
         return response
-    # A republished round stores a new version: browsers and proxies keep their copy only
-    # while the stored file is the same one (no-cache = ask first; a 304 costs nothing).
-    rendered = stored.rendered_at or publication.published_at
-    etag = quote_etag(f"{stored.pk}-{rendered.timestamp():.6f}-{stored.file.name}")
-    last_modified = int(rendered.timestamp())
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        response = FileResponse(
-            stored.file.open("rb"),
-            filename=download_filename(status_round, municipality, version),
-            content_type="application/pdf",
-        )
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
-    response["Cache-Control"] = "public, no-cache"
-    return response
+    return serve_stored_file(request, *stored)
 
 
 @require_safe
 def region_paper_pdf(request, region, year, version=None):
-    status_round = _get_published_round(_get_region(region), year)
-    return _serve(request, status_round, version=version)
+    return _serve(request, region, year, version=version)
 
 
 @require_safe
 def municipality_paper_pdf(request, region, year, kommunekode, version=None):
-    region = _get_region(region)
-    status_round = _get_published_round(region, year)
-    municipality = get_object_or_404(Municipality, region=region, kommunekode=kommunekode)
-    return _serve(request, status_round, municipality, version=version)
+    return _serve(request, region, year, kommunekode, version=version)

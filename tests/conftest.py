@@ -4,6 +4,7 @@ municipality, and a region next door whose staff and reporter must be refused.""
 
 import datetime
 import io
+import os
 import uuid
 
 import pytest
@@ -37,6 +38,35 @@ def _static_root():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# The cache (public pages, the reset-mail throttle, the preview locks) lives in Redis, as in
+# production, in a database of its own. Every test has its own key prefix, so it starts with
+# an empty cache and parallel runs never see each other's keys; nothing is flushed (that
+# would empty the others' too): the run deletes its keys at the end.
+TEST_CACHE_URL = os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379/13")
+CACHE_RUN = f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_cleanup():
+    yield
+    import redis
+
+    client = redis.Redis.from_url(TEST_CACHE_URL)
+    for key in client.scan_iter(match=f"{CACHE_RUN}-*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_CACHE_URL,
+            "KEY_PREFIX": f"{CACHE_RUN}-{uuid.uuid4().hex[:8]}",
+        }
+    }
 
 
 @pytest.fixture
@@ -228,17 +258,6 @@ def submitted(report, user):
         by=user,
     )
     return rounds.submit_report(report, by=user)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """The reset-mail throttle and the preview locks count in the cache: each test starts
-    with none of another test's counts."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
-"""The round overview and the report form keep a fixed number of queries whether the region
-has 5 municipalities or all 98 of the country."""
+"""The round overview, the report form and submitting a report keep a fixed number of queries
+whether the region has 5 municipalities or all 98 of the country, and a report with few lines or
+many."""
 
 import datetime
 
@@ -75,3 +76,51 @@ def test_report_form_is_flat(client, region_of_size, django_assert_max_num_queri
         response = client.get(url)
     assert response.status_code == 200
     assert "Kommune 00 – status 2099" in response.content.decode()
+
+
+SUBMIT_QUERIES = 22
+
+
+@pytest.mark.parametrize("extra_milestones", [0, 12], ids=["few-lines", "many-lines"])
+def test_submitting_a_whole_report_is_flat(
+    client,
+    paper,
+    municipalities,
+    reporters,
+    secretariat,
+    extra_milestones,
+    django_assert_max_num_queries,
+):
+    """98 municipalities submit at once at the deadline: each line must not cost its own
+    queries (and history rows), or a long paper makes every submission slower."""
+    from goals.models import Milestone
+
+    goal = paper.goals.get(number="1")
+    for order in range(extra_milestones):
+        Milestone.objects.create(
+            goal=goal, order=10 + order, text=f"Ekstra milepæl {order}", scope="municipality"
+        )
+    status_round = StatusRound.objects.create(
+        paper=paper, year=2099, opens=datetime.date(2025, 1, 1), deadline=datetime.date(2099, 3, 1)
+    )
+    rounds.open_round(status_round, by=secretariat)
+    report = StatusReport.objects.get(round=status_round, municipality__kommunekode=101)
+    milestones = list(report.lines.values_list("milestone_id", flat=True))
+    assert len(milestones) >= 2 + extra_milestones
+    data = {"version": report.version, "submit": "1"}
+    for milestone in milestones:
+        data[f"line-{milestone}-status"] = "met"
+        data[f"line-{milestone}-comment"] = "Opfyldt i år."
+    client.force_login(reporters[101])
+
+    with django_assert_max_num_queries(SUBMIT_QUERIES):
+        response = client.post(reverse("goals:report_form", args=[report.pk]), data)
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == StatusReport.State.SUBMITTED
+    assert report.lines.filter(status="met", comment="Opfyldt i år.").count() == len(milestones)
+    # Every line's change is still in its history, with who made it.
+    line = report.lines.first()
+    assert line.history.first().history_user == reporters[101]
+    assert line.history.first().comment == "Opfyldt i år."

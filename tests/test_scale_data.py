@@ -106,3 +106,37 @@ def test_every_region_at_national_scale_reads_in_the_same_queries(db):
 def test_generate_scale_data_refuses_bad_options_in_danish(args, message):
     assert message in command_error("generate_scale_data", *args)
     assert not StatusRound.objects.exists()
+
+
+def test_scale_data_for_the_benchmark_leaves_this_years_round_open_and_stores_the_papers(
+    client, db
+):
+    """The benchmark needs no manual step: reporters can submit this year's round, and the
+    latest published round's papers download at once."""
+    from django.utils import timezone
+
+    from goals.models import StatusReport
+    from reports.models import StoredPaper
+
+    this_year = timezone.localdate().year
+    out = io.StringIO()
+    call_command(
+        "generate_scale_data",
+        *("--rounds", "2", "--first-year", str(this_year - 1), "--region", "nordjylland"),
+        *("--open-round", "--store-papers"),
+        stdout=out,
+    )
+
+    open_round = StatusRound.objects.get(paper__region__slug="nordjylland", year=this_year)
+    assert open_round.state == StatusRound.State.OPEN
+    assert open_round.deadline > timezone.localdate()
+    reports = StatusReport.objects.filter(round=open_round)
+    assert reports.count() == 11
+    assert set(reports.values_list("state", flat=True)) == {StatusReport.State.DRAFT}
+    assert "12 statuspapirer gemt." in out.getvalue()  # the region's and 11 municipalities'
+    assert StoredPaper.objects.filter(state=StoredPaper.State.DONE).count() == 12
+
+    response = client.get(f"/rapporter/nordjylland/{this_year - 1}/statuspapir.pdf")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert client.get(f"/nordjylland/status/{this_year}/").status_code == 404

@@ -42,3 +42,23 @@ def test_check_deploy_warns_about_the_local_defaults():
     result = manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stdout + result.stderr
+
+
+def _cache_setting(**env):
+    code = "from django.conf import settings; c = settings.CACHES['default']; "
+    code += "print(c['BACKEND'], c['LOCATION'], c['KEY_PREFIX'])"
+    result = manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()
+
+
+def test_the_public_pages_cache_in_redis_when_given_and_in_files_otherwise(tmp_path):
+    backend, location, prefix = _cache_setting(REDIS_URL="redis://127.0.0.1:6379/3")
+    assert backend.endswith("RedisCache") and location == "redis://127.0.0.1:6379/3"
+
+    backend, location, prefix = _cache_setting(CACHE_DIR=str(tmp_path))
+    assert backend.endswith("FileBasedCache") and location == str(tmp_path)
+
+    # Two databases never share pages by accident.
+    other = _cache_setting(DATABASE_URL=f"sqlite:///{tmp_path / 'other.sqlite3'}")[2]
+    assert prefix != other

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from goals.management.commands._arguments import whole_number
 from goals.models import FIRST_YEAR, LAST_YEAR
-from reports.scaledata import REGIONS, generate_scale_data
+from reports.scaledata import REGIONS, generate_scale_data, store_latest_papers
 
 # The years a round can have are the model's (YearField); a sane number of rounds.
 MAX_ROUNDS = 50
@@ -28,8 +28,20 @@ class Command(BaseCommand):
             + ".",
         )
         parser.add_argument("--seed", default=1, help="Startværdi for tilfældighed.")
+        parser.add_argument(
+            "--open-round",
+            action="store_true",
+            help="Lad årets (den sidste) runde stå åben for indberetning i stedet for "
+            "offentliggjort.",
+        )
+        parser.add_argument(
+            "--store-papers",
+            action="store_true",
+            help="Dan og gem statuspapirerne (PDF) for hver regions seneste offentliggjorte "
+            "runde, som offentliggørelsen ville have gjort.",
+        )
 
-    def handle(self, *args, rounds, first_year, region, seed, **options):
+    def handle(self, *args, rounds, first_year, region, seed, open_round, store_papers, **options):
         rounds = whole_number(rounds, name="--rounds", example=10, minimum=1, maximum=MAX_ROUNDS)
         first_year = whole_number(
             first_year, name="--first-year", example=2017, minimum=FIRST_YEAR, maximum=LAST_YEAR
@@ -49,6 +61,11 @@ class Command(BaseCommand):
                     % {"region": slug, "known": ", ".join(known)}
                 )
         result = generate_scale_data(
-            regions=region, rounds=rounds, first_year=first_year, seed=seed
+            regions=region, rounds=rounds, first_year=first_year, seed=seed, open_last=open_round
         )
         self.stdout.write(self.style.SUCCESS(str(result)))
+        if store_papers:
+            stored = store_latest_papers(region)
+            self.stdout.write(
+                self.style.SUCCESS(_("%(count)s statuspapirer gemt.") % {"count": stored})
+            )
