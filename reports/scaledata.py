@@ -365,8 +365,9 @@ def generate_scale_data(
 def store_latest_papers(regions=None):
     """Render and store the papers of each scale region's newest published round, as
     publishing it would have (the older rounds' downloads stay pending). Returns how many
-    were stored."""
-    from reports.papers import render_stored, schedule_papers
+    are stored."""
+    from reports import background
+    from reports.papers import schedule_papers
 
     chosen = Region.objects.filter(slug__in=regions) if regions else Region.objects.all()
     stored = 0
@@ -382,10 +383,11 @@ def store_latest_papers(regions=None):
         )
         if latest is None:
             continue
-        # Without a Celery broker, scheduling renders them at once; with one, here.
-        for row in schedule_papers(latest):
+        rows = schedule_papers(latest)
+        # Without a Celery broker they render in a thread of this process: wait for it. With
+        # one, the worker renders them and they are counted as they are done.
+        background.wait(timeout=600)
+        for row in rows:
             row.refresh_from_db()
-            if row.state != row.State.DONE:
-                row = render_stored(row)
             stored += row.state == row.State.DONE
     return stored
