@@ -313,7 +313,10 @@ def connect_signals():
     )
     for signal in (post_save, post_delete):
         signal.connect(_round_changed, sender=StatusRound, dispatch_uid="public-cache-round")
-        signal.connect(_stored_paper_changed, sender=StoredPaper, dispatch_uid="public-cache-paper")
+        for model in (StoredPaper, Publication):
+            signal.connect(
+                _stored_paper_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"
+            )
         for model in site_wide:
             signal.connect(
                 _site_changed, sender=model, dispatch_uid=f"public-cache-{model.__name__}"

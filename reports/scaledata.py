@@ -367,6 +367,7 @@ def store_latest_papers(regions=None):
     publishing it would have (the older rounds' downloads stay pending). Returns how many
     are stored."""
     from reports import background
+    from reports.models import Publication
     from reports.papers import schedule_papers
 
     chosen = Region.objects.filter(slug__in=regions) if regions else Region.objects.all()
@@ -383,7 +384,7 @@ def store_latest_papers(regions=None):
         )
         if latest is None:
             continue
-        rows = schedule_papers(latest)
+        rows = schedule_papers(Publication.objects.latest_for(latest))
         # Without a Celery broker they render in a thread of this process: wait for it. With
         # one, the worker renders them and they are counted as they are done.
         background.wait(timeout=600)
