@@ -297,7 +297,7 @@ def connect_signals():
         Theme,
     )
     from municipalities.models import Cluster, Municipality, Region
-    from reports.models import StoredPaper
+    from reports.models import Publication, StoredPaper
 
     site_wide = (
         Region,
