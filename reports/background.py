@@ -11,6 +11,7 @@ their lease has run out (reports/papers.py), or by `manage.py render_papers`.
 transactions are invisible to another thread's database connection.
 """
 
+import contextlib
 import logging
 import threading
 
@@ -19,11 +20,23 @@ from django.db import connections
 
 log = logging.getLogger(__name__)
 _threads = []
+_inline = threading.local()
+
+
+@contextlib.contextmanager
+def inline():
+    """Run the work in the caller while inside this block: a command that goes on writing
+    (`manage.py demo`) must not race its own render threads (SQLite locks the database)."""
+    _inline.active = True
+    try:
+        yield
+    finally:
+        _inline.active = False
 
 
 def run_after_response(function, *args):
     """Run `function(*args)` in a daemon thread (or at once; see the module docstring)."""
-    if not settings.RENDER_IN_BACKGROUND:
+    if not settings.RENDER_IN_BACKGROUND or getattr(_inline, "active", False):
         function(*args)
         return None
     thread = threading.Thread(target=_run, args=(function, *args), daemon=True)

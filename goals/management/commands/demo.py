@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from goals import demo
+from reports import background
 
 
 class Command(BaseCommand):
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         call_command("load_kkr_data", verbosity=verbosity, stdout=self.stdout)
         password = password or demo.new_password()
         users = demo.create_demo_users(password)
-        created = demo.build_demo_history(users)
+        with background.inline():
+            created = demo.build_demo_history(users)
 
         if created:
             self.stdout.write(f"Demohistorik: {len(created)} statusrunder oprettet.")
