@@ -26,8 +26,9 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         if verbosity < 2:
             # Publishing the demo rounds renders every PDF paper inline; the renderer's
-            # progress lines would bury the login details printed at the end.
-            for name in ("weasyprint", "celery.app.trace"):
+            # progress lines, and the audit line of every state change the demo plays, would
+            # bury the login details printed at the end.
+            for name in ("weasyprint", "celery.app.trace", "kkrmaal.audit"):
                 logging.getLogger(name).setLevel(logging.WARNING)
         call_command("migrate", verbosity=max(verbosity - 1, 0), interactive=False)
         call_command("load_kkr_data", verbosity=verbosity, stdout=self.stdout)
