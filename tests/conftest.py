@@ -40,6 +40,18 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _danish():
+    """Every test starts in Danish, as a request or a command does: a request under /en/
+    leaves English active in the test's thread, which would otherwise leak into the next
+    test's command or e-mail texts."""
+    from django.utils import translation
+
+    translation.activate("da")
+    yield
+    translation.deactivate()
+
+
 # The cache (public pages, the reset-mail throttle, the preview locks) lives in Redis, as in
 # production, in a database of its own. Every test has its own key prefix, so it starts with
 # an empty cache and parallel runs never see each other's keys; nothing is flushed (that
