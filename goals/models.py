@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from goals import fulltext
 from municipalities.models import Cluster, Municipality, Region
 
 
@@ -84,12 +85,28 @@ class GoalPaperQuerySet(models.QuerySet):
         return self.filter(region=region)
 
     def public(self):
-        """The papers the public pages show: adopted ones, and archived ones as history."""
+        """The papers the public pages show: proposed and adopted ones, archived ones as
+        history."""
         return self.filter(state__in=GoalPaper.PUBLIC_STATES)
 
     def taking_rounds(self):
-        """The papers new status rounds can be made for (`GoalPaper.round_refusal`)."""
-        return self.filter(state=GoalPaper.State.ADOPTED)
+        """The papers new status rounds can be made for (`GoalPaper.round_refusal`): a
+        proposal (Midtjylland's "forslag") is followed up yearly like an adopted paper."""
+        return self.filter(state__in=(GoalPaper.State.PROPOSED, GoalPaper.State.ADOPTED))
+
+
+def _provenance_field():
+    """Where a value the paper does not print comes from, per field: {"adopted_year":
+    {"estimated": true, "note": "…"}, "name": {"source": "…"}}. Filled from the fixtures, shown
+    beside the value on the public pages (`goals.provenance`)."""
+    return models.JSONField(
+        _("kilder og skøn"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Værdier, der ikke står i papiret: hvor de kommer fra, eller at de er anslået."
+        ),
+    )
 
 
 class GoalPaper(models.Model):
@@ -101,11 +118,13 @@ class GoalPaper(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("udkast")
+        # A proposal put to the KKR and the councils whose adoption the paper does not state.
+        PROPOSED = "proposed", _("forslag")
         ADOPTED = "adopted", _("vedtaget")
         ARCHIVED = "archived", _("arkiveret")
 
     # A draft is the secretariat's work in progress; see GoalPaperQuerySet.public.
-    PUBLIC_STATES = (State.ADOPTED, State.ARCHIVED)
+    PUBLIC_STATES = (State.PROPOSED, State.ADOPTED, State.ARCHIVED)
 
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="papers", verbose_name=_("region")
@@ -123,6 +142,7 @@ class GoalPaper(models.Model):
     state = models.CharField(
         _("tilstand"), max_length=10, choices=State.choices, default=State.ADOPTED
     )
+    provenance = _provenance_field()
 
     objects = GoalPaperQuerySet.as_manager()
     history = HistoricalRecords()
@@ -181,6 +201,47 @@ class Theme(models.Model):
         return self.title
 
 
+class PaperSection(models.Model):
+    """One section of a paper's full text, as printed: a heading and a body of paragraphs,
+    lists ("- " lines) and sub-headings ("### " lines), blocks apart by a blank line. The
+    goals keep what can be ticked off; the sections keep the words around them."""
+
+    paper = models.ForeignKey(
+        GoalPaper, on_delete=models.CASCADE, related_name="sections", verbose_name=_("målpapir")
+    )
+    order = models.PositiveSmallIntegerField(_("rækkefølge"))
+    heading = models.CharField(_("overskrift"), max_length=250, blank=True)
+    body = models.TextField(
+        _("tekst"),
+        blank=True,
+        help_text=_(
+            "Afsnit adskilt af en tom linje; linjer med “- ” er punktopstillinger, "
+            "en linje med “### ” er en underoverskrift."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paper", "order"]
+        verbose_name = _("afsnit")
+        verbose_name_plural = _("afsnit")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "order"], name="section_unique_order"),
+        ]
+
+    def __str__(self):
+        return self.heading or f"{self.paper.title} ({self.order})"
+
+    @property
+    def anchor(self):
+        return f"afsnit-{self.order}"
+
+    @property
+    def blocks(self):
+        return fulltext.blocks(self.body)
+
+
 class GoalQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(paper__region=region)
@@ -196,6 +257,8 @@ class Goal(models.Model):
     class Kind(models.TextChoices):
         COMMITMENT = "commitment", _("KKR-mål")
         DEVELOPMENT_AREA = "development", _("udviklingsområde")
+        # Named in a paper that commits no one, e.g. the slides of a dialogue meeting.
+        FOCUS_AREA = "focus", _("fokusområde")
 
     class State(models.TextChoices):
         PIPELINE = "pipeline", _("i pipeline")
@@ -245,6 +308,7 @@ class Goal(models.Model):
         verbose_name=_("erstatter"),
         help_text=_("Det mål, dette mål er en revision af."),
     )
+    provenance = _provenance_field()
 
     objects = GoalQuerySet.as_manager()
     history = HistoricalRecords()
@@ -316,6 +380,7 @@ class Milestone(models.Model):
     )
     baseline_of = models.PositiveSmallIntegerField(_("ud af"), null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField(_("udgangspunkt år"), null=True, blank=True)
+    provenance = _provenance_field()
 
     objects = GoalPartQuerySet.as_manager()
     history = HistoricalRecords()

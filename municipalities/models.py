@@ -90,6 +90,8 @@ class Cluster(models.Model):
     name = models.CharField(_("navn"), max_length=80)
     description = models.TextField(_("beskrivelse"), blank=True)
     order = models.PositiveSmallIntegerField(_("rækkefølge"), default=0)
+    # Where the name and the membership come from when no paper prints them (see the fixture).
+    provenance = models.JSONField(_("kilder og skøn"), default=dict, blank=True)
 
     class Meta:
         ordering = ["region", "order", "name"]

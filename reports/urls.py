@@ -5,10 +5,11 @@ region catch-all comes last.
 """
 
 from django.urls import path
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from goals.models import MilestoneStatus
-from reports import views
+from reports import views, views_papers
 from reports.evaluation import legend
 
 app_name = "reports"
@@ -44,7 +45,10 @@ urlpatterns = [
         ),
         name="evaluation_rules",
     ),
+    # "soeg/" would otherwise be taken for a region; English readers get /en/search/.
+    path(gettext_lazy("soeg/"), views_papers.search_page, name="search"),
     path("<slug:region>/", views.region_page, name="region"),
+    path("<slug:region>/papirer/<int:pk>/", views_papers.paper_page, name="paper"),
     path("<slug:region>/maal/<int:pk>/", views.goal_page, name="goal"),
     path("<slug:region>/kommuner/<int:kommunekode>/", views.municipality_page, name="municipality"),
     path("<slug:region>/status/<int:year>/", views.status_page, name="status"),

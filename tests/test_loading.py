@@ -1,17 +1,35 @@
 """`manage.py load_kkr_data`: the reference data (five regions, all 98 municipalities with
 their official codes, the health clusters of the three regions whose papers the portal
 carries) and the papers. The first run loads everything; a second run changes nothing (no
-new rows, no new history, no secretariat edit undone); `--update` resets only real edits."""
+new rows, no new history, no secretariat edit undone); `--update` resets only real edits, and
+brings an installation loaded from older fixtures to the corrected papers without losing an
+edit or a report."""
 
+import datetime
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from goals.loading import paper_files
-from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
+from goals import rounds
+from goals.loading import load_kkr_data, paper_files
+from goals.models import (
+    Goal,
+    GoalPaper,
+    Indicator,
+    IndicatorValue,
+    Milestone,
+    MilestoneStatus,
+    PaperSection,
+    StatusReport,
+    StatusRound,
+    Theme,
+)
 from municipalities.models import Cluster, Municipality, Region
+from tests.conftest import make_user, submitted
 from tests.seeds import (
     HOVEDSTADEN_2016,
     HOVEDSTADEN_2024,
@@ -24,7 +42,7 @@ from tests.seeds import (
 pytestmark = pytest.mark.django_db
 
 CLUSTERED = ("hovedstaden", "syddanmark", "midtjylland")
-MODELS = [Region, Cluster, Municipality, GoalPaper, Theme, Goal, Milestone, Indicator]
+MODELS = [Region, Cluster, Municipality, GoalPaper, Theme, Goal, Milestone, Indicator, PaperSection]
 
 
 def load():
@@ -241,3 +259,102 @@ def test_a_load_after_deleting_a_row_restores_only_that_row():
     assert restored["Municipality"] == loaded["Municipality"]
     new = Milestone.objects.get(goal=milestone.goal, order=milestone.order)
     assert (new.text, new.due, new.scope) == (milestone.text, milestone.due, milestone.scope)
+
+
+# --- Bringing an installation loaded before the corrections of issue 10 up to date -----------
+
+# The fixtures as they were before the papers were corrected (Midtjylland "adopted", the 2024
+# slides' items as commitments, a duplicate milestone, an invented indicator …).
+BEFORE_CORRECTIONS = Path(__file__).parent / "data" / "fixtures_before_corrections"
+
+
+def _round(paper, by):
+    today = timezone.localdate()
+    status_round = StatusRound.objects.create(
+        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
+    )
+    return rounds.open_round(status_round, by=by)
+
+
+def test_update_corrects_an_installation_with_reports_and_keeps_every_edit_and_report():
+    load_kkr_data(fixtures_dir=BEFORE_CORRECTIONS)
+    hovedstaden = Region.objects.get(slug="hovedstaden")
+    secretariat = make_user("sekretariat", region=hovedstaden, is_staff=True)
+    p2016 = GoalPaper.objects.get(source="000_fbb1376eadf97830.txt")
+    p2017 = GoalPaper.objects.get(source="001_b6c4e8802b7d46aa.txt")
+    midtjylland = GoalPaper.objects.get(source="002_73cf8f81b5b917b6.txt")
+    duplicate = Milestone.objects.get(goal__paper=p2017, goal__number="1", order=2)
+    assert duplicate.text.startswith("Alle kommuner skal sikre")
+
+    # A published round of 2017–2018 with København's approved report, which answers the
+    # duplicate milestone too, and the secretariat's decision that goal 3 is achieved.
+    published = _round(p2017, secretariat)
+    københavn = StatusReport.objects.get(round=published, municipality__kommunekode=101)
+    reporter = make_user("indberetter-101", municipality=københavn.municipality)
+    rounds.approve_report(submitted(københavn, reporter), by=secretariat)
+    rounds.decide_goal(published, p2017.goals.get(number="3"), decision="achieved", by=secretariat)
+    rounds.close_round(published, by=secretariat)
+    rounds.publish_round(published, by=secretariat)
+    # An open round of Midtjylland's paper: every report has a row for the invented indicator.
+    open_round = _round(midtjylland, secretariat)
+    assert IndicatorValue.objects.filter(report__round=open_round).count() == 19
+    # The secretariat retitled a goal in the admin.
+    goal = midtjylland.goals.get(number="4")
+    goal.title = "Bedre sammenhæng i voksenpsykiatrien"
+    goal._history_user = secretariat
+    goal.save()
+    # The full text is new to this installation; a first plain load brings it, and the
+    # secretariat corrects a typo in it.
+    call_command("load_kkr_data", stdout=StringIO())
+    section = PaperSection.objects.get(paper=midtjylland, order=2)
+    section.body = section.body.replace("KL’s arbejde", "KL's arbejde")
+    section._history_user = secretariat
+    section.save()
+    reports_before = sorted(
+        StatusReport.objects.values_list("pk", "state", "version", "round__state")
+    )
+    lines_before = sorted(MilestoneStatus.objects.values_list("pk", "milestone_id", "status"))
+
+    out = StringIO()
+    call_command("load_kkr_data", "--update", stdout=out)
+
+    # The corrections are in.
+    midtjylland.refresh_from_db()
+    assert (midtjylland.state, midtjylland.adopted_on) == (GoalPaper.State.PROPOSED, None)
+    assert midtjylland.provenance["adopted_year"]["estimated"]
+    assert not Goal.objects.filter(
+        paper__source="004_970053b73b56a88d.txt", kind=Goal.Kind.COMMITMENT
+    ).exists()
+    assert p2016.goals.get(number="3").state == Goal.State.REVISED
+    assert p2017.goals.get(number="B").replaces == p2016.goals.get(number="3")
+    assert {m.due.isoformat() for m in Milestone.objects.filter(due_text="frem mod 2018")} == {
+        "2018-12-31"
+    }
+    assert not Milestone.objects.filter(goal__paper=midtjylland, baseline_year__isnull=False)
+    # The secretariat's edits stand: the title, and goal 3 achieved by the round's decision.
+    assert midtjylland.goals.get(number="4").title == "Bedre sammenhæng i voksenpsykiatrien"
+    assert "KL's arbejde" in PaperSection.objects.get(pk=section.pk).body
+    assert p2017.goals.get(number="3").state == Goal.State.ACHIEVED
+    # No report, line or value is lost; what they answer stays, and the operator is told.
+    assert (
+        sorted(StatusReport.objects.values_list("pk", "state", "version", "round__state"))
+        == reports_before
+    )
+    assert sorted(MilestoneStatus.objects.values_list("pk", "milestone_id", "status")) == (
+        lines_before
+    )
+    said = out.getvalue()
+    assert Milestone.objects.filter(pk=duplicate.pk).exists()
+    # The plan's milestone was reported on as joint: it stays joint in this installation.
+    plan = Milestone.objects.get(goal__paper=p2017, goal__number="1", order=1)
+    assert plan.scope == Milestone.Scope.JOINT
+    assert "Beholdt omfanget af milepæl “1: Kommunerne vil udarbejde" in said
+    assert IndicatorValue.objects.filter(report__round=open_round).count() == 19
+    assert "Beholdt rettelse i mål “4 Bedre sammenhæng i voksenpsykiatrien”: title." in said
+    assert f"Beholdt milepæl “{duplicate}”: står ikke længere i papiret" in said
+    assert "Beholdt indikator" in said
+
+    # A second run has nothing left to change.
+    again = StringIO()
+    call_command("load_kkr_data", "--update", stdout=again)
+    assert again.getvalue().startswith("Intet at ændre: alle data er indlæst.")

@@ -47,6 +47,9 @@ def test_the_paper_is_syddanmarks_position_paper(paper):
     assert paper.kind == GoalPaper.Kind.POSITION_PAPER
     assert in_paper(paper.title)
     assert paper.first_year <= paper.last_year
+    # The paper is not dated: its year is the portal's estimate, marked as such.
+    for name in ("adopted_year", "first_year", "last_year"):
+        assert paper.provenance[name]["estimated"] is True, name
     assert "Borgeren i et helhedsperspektiv" in paper.summary
     for text in [paper.summary, *paper.themes.values_list("intro", flat=True)]:
         for sentence in sentences(text):
@@ -125,6 +128,10 @@ def test_the_region_has_the_four_clusters_the_paper_speaks_of(paper):
     assert clusters.count() == 4
     members = [m for c in clusters for m in c.municipalities.all()]
     assert len(members) == len(set(members)) == paper.region.municipalities.count()
-    # The paper does not name the clusters; each follows one of the four acute hospitals.
+    # The paper does not name the clusters; each follows one of the four acute hospitals, and
+    # name, description and members say they are the portal's.
     for cluster in clusters:
         assert re.search(r"Sygehus|hospital", cluster.description), cluster.name
+        assert not in_paper(cluster.name), cluster.name
+        for name in ("name", "description", "municipalities"):
+            assert cluster.provenance[name]["source"].startswith("portalens"), (cluster, name)

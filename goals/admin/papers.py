@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import Goal, Indicator, Milestone, Theme
+from goals.models import Goal, Indicator, Milestone, PaperSection, Theme
 from municipalities.scoping import RegionScopedHistoryAdmin, RegionScopedInline
 
 RegionFilter = admin.RelatedOnlyFieldListFilter  # only the user's own regions and papers
@@ -127,6 +127,18 @@ class GoalInline(RegionScopedInline, admin.TabularInline):
         return formset
 
 
+class PaperSectionInline(RegionScopedInline, admin.StackedInline):
+    """The paper's full text as printed, section by section (see `goals.fulltext`)."""
+
+    model = PaperSection
+    extra = 0
+    fields = ["order", "heading", "body"]
+    classes = ["collapse"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 8, "cols": 90})},
+    }
+
+
 class GoalPaperAdmin(RegionScopedHistoryAdmin):
     region_path = "region"
     list_display = ["title", "region", "kind", "period_display", "state", "goal_count", "source"]
@@ -139,8 +151,10 @@ class GoalPaperAdmin(RegionScopedHistoryAdmin):
             _("Vedtagelse og periode"),
             {"fields": ["adopted_year", "adopted_on", "first_year", "last_year", "source"]},
         ),
+        (_("Kilder og skøn"), {"fields": ["provenance"], "classes": ["collapse"]}),
     ]
-    inlines = [ThemeInline, GoalInline]
+    readonly_fields = ["provenance"]
+    inlines = [ThemeInline, GoalInline, PaperSectionInline]
 
     def get_queryset(self, request):
         # A GROUP BY drops the model's default ordering; autocomplete pages need one.

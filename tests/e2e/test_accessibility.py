@@ -5,7 +5,7 @@ tables scroll inside their own container instead)."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from goals.models import StatusReport
+from goals.models import PaperSection, StatusReport
 from tests.conftest import submitted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -81,10 +81,22 @@ def test_every_page_type_passes_axe_and_fits_a_phone(browser, live_server, login
     base = live_server.url
     region = paper.region.slug
     goal = paper.goals.order_by("order").first()
+    # The paper page with its full text (a list and a sub-heading) and a value the portal added.
+    PaperSection.objects.create(
+        paper=paper,
+        order=1,
+        heading="Akutfunktioner",
+        body="Kommunerne styrker akuttilbuddene.\n\n### Mål\n\n- Effektive akuttilbud\n"
+        "- Unges sundhed",
+    )
+    paper.provenance = {"adopted_year": {"estimated": True, "note": "Papiret er udateret."}}
+    paper.save()
     public = {
         "home": "/",
         "region": f"/{region}/",
         "goal": f"/{region}/maal/{goal.pk}/",
+        "paper": f"/{region}/papirer/{paper.pk}/",
+        "search": "/soeg/?q=akuttilbud",
         "municipality": f"/{region}/kommuner/101/",
         "status": f"/{region}/status/2018/",
         "accessibility": "/tilgaengelighed/",
