@@ -44,6 +44,19 @@ def pdf_preview_response(request, status_round, municipality=None):
     )
 
 
+class PdfViewMixin:
+    """A PDF of each object at `<pk>/<pdf_route>/` (URL name `admin:<app>_<model>_pdf`),
+    answered by the admin's `pdf_view(request, pk)` for its own users only."""
+
+    pdf_route = "pdf"
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view(self.pdf_view)
+        name = f"{opts.app_label}_{opts.model_name}_pdf"
+        return [path(f"<int:pk>/{self.pdf_route}/", view, name=name), *super().get_urls()]
+
+
 @admin.register(Publication)
 class PublicationAdmin(ViewOnlyMixin, RegionScopedAdmin):
     region_path = "round__paper__region"
@@ -59,7 +72,8 @@ class PublicationAdmin(ViewOnlyMixin, RegionScopedAdmin):
 
 
 @admin.register(StoredPaper)
-class StoredPaperAdmin(RegionScopedAdmin):
+class StoredPaperAdmin(PdfViewMixin, RegionScopedAdmin):
+    pdf_route = "fil"
     region_path = "round__paper__region"
     list_display = [
         "round_label",
@@ -116,17 +130,7 @@ class StoredPaperAdmin(RegionScopedAdmin):
             obj.get_state_display(),
         )
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/fil/",
-                self.admin_site.admin_view(self.file_view),
-                name="reports_storedpaper_file",
-            ),
-            *super().get_urls(),
-        ]
-
-    def file_view(self, request, pk):
+    def pdf_view(self, request, pk):
         stored = get_object_or_404(
             self.get_queryset(request).filter(state=StoredPaper.State.DONE).exclude(file=""),
             pk=pk,
@@ -141,7 +145,7 @@ class StoredPaperAdmin(RegionScopedAdmin):
     def download(self, obj):
         if obj.state != StoredPaper.State.DONE or not obj.file:
             return "–"
-        url = reverse("admin:reports_storedpaper_file", args=[obj.pk])
+        url = reverse("admin:reports_storedpaper_pdf", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Hent"))
 
     @admin.action(description=_("Dan de valgte PDF'er igen"))
@@ -160,7 +164,7 @@ class StoredPaperAdmin(RegionScopedAdmin):
 
 
 @admin.register(PaperPreview)
-class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
+class PaperPreviewAdmin(PdfViewMixin, ViewOnlyMixin, RegionScopedAdmin):
     region_path = "paper__region"
     list_display = ["year", "paper", "state", "papers_state", "preview_link"]
     list_filter = ["state", ("paper__region", admin.RelatedOnlyFieldListFilter)]
@@ -168,17 +172,7 @@ class PaperPreviewAdmin(ViewOnlyMixin, RegionScopedAdmin):
     actions = ["preview_pdf"]
     ordering = ["-year"]
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/pdf/",
-                self.admin_site.admin_view(self.preview_view),
-                name="reports_paperpreview_pdf",
-            ),
-            *super().get_urls(),
-        ]
-
-    def preview_view(self, request, pk):
+    def pdf_view(self, request, pk):
         status_round = get_object_or_404(
             self.get_queryset(request).select_related("paper__region"), pk=pk
         )

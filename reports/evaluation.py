@@ -51,6 +51,23 @@ class Evaluation(models.TextChoices):
         return _LOOKS[self.value][2]
 
 
+class EvaluationLook:
+    """A read-only attribute that shows the `Evaluation` held in another attribute:
+    `label = EvaluationLook("evaluation")` reads `Evaluation(self.evaluation).label`."""
+
+    def __init__(self, source, attribute=None):
+        self.source = source
+        self.attribute = attribute
+
+    def __set_name__(self, owner, name):
+        self.attribute = self.attribute or name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return getattr(Evaluation(getattr(obj, self.source)), self.attribute)
+
+
 _LOOKS = {
     "met": ("✓", _("Opfyldt"), _("Kommunen har meldt milepælen opfyldt.")),
     "on_track": ("◐", _("På vej"), _("Ikke opfyldt endnu, men fristen er ikke nået.")),
@@ -176,21 +193,10 @@ class Cell:
     evidence_url: str = ""
     previous: str | None = None
 
-    @property
-    def label(self):
-        return Evaluation(self.evaluation).label
-
-    @property
-    def short(self):
-        return Evaluation(self.evaluation).short
-
-    @property
-    def symbol(self):
-        return Evaluation(self.evaluation).symbol
-
-    @property
-    def help(self):
-        return Evaluation(self.evaluation).help
+    label = EvaluationLook("evaluation")
+    short = EvaluationLook("evaluation")
+    symbol = EvaluationLook("evaluation")
+    help = EvaluationLook("evaluation")
 
     @property
     def status_label(self):

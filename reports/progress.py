@@ -60,6 +60,7 @@ from reports.evaluation import (
     REPORTED_STATES,
     Cell,
     Evaluation,
+    EvaluationLook,
     Tally,
     as_of,
     evaluate,
@@ -132,13 +133,8 @@ class GoalProgress:
     matrix: list = field(default_factory=list)
     changes: list = field(default_factory=list)  # Change, for every answer that moved
 
-    @property
-    def verdict_label(self):
-        return Evaluation(self.verdict).label
-
-    @property
-    def verdict_symbol(self):
-        return Evaluation(self.verdict).symbol
+    verdict_label = EvaluationLook("verdict", "label")
+    verdict_symbol = EvaluationLook("verdict", "symbol")
 
     @property
     def municipality_milestones(self):
