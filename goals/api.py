@@ -36,14 +36,14 @@ from goals.models import (
 from goals.views import _report_rows
 from kkrmaal.api import (
     Conflict,
-    FilterSet,
     IdFilter,
     PreconditionFailed,
     PreconditionRequired,
-    RegionFilter,
     errors,
     region_field,
+    region_filterset,
 )
+from kkrmaal.viewsets import PublicViewSet
 from municipalities.models import Municipality
 
 # --- the public goals ----------------------------------------------------------------------
@@ -200,52 +200,35 @@ def public_papers():
     return GoalPaper.objects.public()
 
 
-class PaperFilter(FilterSet):
-    region = RegionFilter(
-        field_name="region__slug", help_text=_("Kun papirer fra regionen (kort navn).")
-    )
-
-    class Meta:
-        model = GoalPaper
-        fields = ["region"]
-
-
-class GoalFilter(FilterSet):
-    region = RegionFilter(
-        field_name="paper__region__slug", help_text=_("Kun mål fra regionen (kort navn).")
-    )
-    paper = IdFilter(help_text=_("Kun mål fra målpapiret (id)."))
-    theme = IdFilter(help_text=_("Kun mål under temaet (id)."))
-    kind = django_filters.ChoiceFilter(choices=Goal.Kind.choices, help_text=_("Kun mål af typen."))
-    state = django_filters.ChoiceFilter(
+PaperFilter = region_filterset(
+    GoalPaper, "region__slug", _("Kun papirer fra regionen (kort navn).")
+)
+GoalFilter = region_filterset(
+    Goal,
+    "paper__region__slug",
+    _("Kun mål fra regionen (kort navn)."),
+    paper=IdFilter(help_text=_("Kun mål fra målpapiret (id).")),
+    theme=IdFilter(help_text=_("Kun mål under temaet (id).")),
+    kind=django_filters.ChoiceFilter(choices=Goal.Kind.choices, help_text=_("Kun mål af typen.")),
+    state=django_filters.ChoiceFilter(
         choices=Goal.State.choices, help_text=_("Kun mål i tilstanden.")
-    )
-
-    class Meta:
-        model = Goal
-        fields = ["region", "paper", "theme", "kind", "state"]
-
-
-class MilestoneFilter(FilterSet):
-    region = RegionFilter(
-        field_name="goal__paper__region__slug",
-        help_text=_("Kun milepæle fra regionen (kort navn)."),
-    )
-    paper = IdFilter(field_name="goal__paper", help_text=_("Kun milepæle fra målpapiret (id)."))
-    goal = IdFilter(help_text=_("Kun milepæle under målet (id)."))
-    scope = django_filters.ChoiceFilter(
+    ),
+)
+MilestoneFilter = region_filterset(
+    Milestone,
+    "goal__paper__region__slug",
+    _("Kun milepæle fra regionen (kort navn)."),
+    paper=IdFilter(field_name="goal__paper", help_text=_("Kun milepæle fra målpapiret (id).")),
+    goal=IdFilter(help_text=_("Kun milepæle under målet (id).")),
+    scope=django_filters.ChoiceFilter(
         choices=Milestone.Scope.choices, help_text=_("Kun milepæle med dette omfang.")
-    )
-
-    class Meta:
-        model = Milestone
-        fields = ["region", "paper", "goal", "scope"]
+    ),
+)
 
 
-class PaperViewSet(viewsets.ReadOnlyModelViewSet):
+class PaperViewSet(PublicViewSet):
     """The adopted (and archived) goal papers; drafts are not public."""
 
-    permission_classes = [permissions.AllowAny]
     queryset = public_papers().select_related("region")
     serializer_class = PaperSerializer
     filterset_class = PaperFilter
@@ -253,10 +236,9 @@ class PaperViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["region__name", "-adopted_year", "title"]
 
 
-class GoalViewSet(viewsets.ReadOnlyModelViewSet):
+class GoalViewSet(PublicViewSet):
     """The goals of the public papers, with their milestones and indicators."""
 
-    permission_classes = [permissions.AllowAny]
     queryset = (
         Goal.objects.filter(paper__in=public_papers())
         .select_related("paper__region", "theme")
@@ -268,10 +250,9 @@ class GoalViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["paper", "order", "number"]
 
 
-class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
+class MilestoneViewSet(PublicViewSet):
     """The milestones of the public papers' goals."""
 
-    permission_classes = [permissions.AllowAny]
     queryset = Milestone.objects.filter(goal__paper__in=public_papers())
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter

@@ -19,7 +19,11 @@ from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import (
     APIException,
@@ -97,6 +101,13 @@ class RegionFilter(django_filters.CharFilter):
         extend_schema_field(
             {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "description": help_text}
         )(self)
+
+
+def region_filterset(model, field_name, help_text, **filters):
+    """A FilterSet of `model`: `?region=<slug>` through `field_name`, plus `filters`."""
+    declared = {"region": RegionFilter(field_name=field_name, help_text=help_text), **filters}
+    meta = type("Meta", (), {"model": model, "fields": list(declared)})
+    return type(f"{model.__name__}Filter", (FilterSet,), {**declared, "Meta": meta})
 
 
 class WholeNumberField(forms.IntegerField):

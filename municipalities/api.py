@@ -6,10 +6,10 @@ its slug (`/api/v1/regions/hovedstaden/`).
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
-from kkrmaal.api import FilterSet, IdFilter, RegionFilter, region_field
+from kkrmaal.api import IdFilter, region_field, region_filterset
+from kkrmaal.viewsets import PublicViewSet, looked_up_by
 from municipalities.models import Cluster, Municipality, Region
 
 
@@ -58,37 +58,17 @@ class MunicipalitySerializer(serializers.ModelSerializer):
         fields = ["kommunekode", "name", "region", "cluster", "cluster_name"]
 
 
-class ClusterFilter(FilterSet):
-    region = RegionFilter(
-        field_name="region__slug", help_text=_("Kun klynger i regionen (kort navn).")
-    )
-
-    class Meta:
-        model = Cluster
-        fields = ["region"]
-
-
-class MunicipalityFilter(FilterSet):
-    region = RegionFilter(
-        field_name="region__slug", help_text=_("Kun kommuner i regionen (kort navn).")
-    )
-    cluster = IdFilter(field_name="cluster_id", help_text=_("Kun kommuner i sundhedsklyngen (id)."))
-
-    class Meta:
-        model = Municipality
-        fields = ["region", "cluster"]
-
-
-@extend_schema_view(
-    retrieve=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "slug", str, OpenApiParameter.PATH, description=_("Regionens korte navn.")
-            )
-        ]
-    )
+ClusterFilter = region_filterset(Cluster, "region__slug", _("Kun klynger i regionen (kort navn)."))
+MunicipalityFilter = region_filterset(
+    Municipality,
+    "region__slug",
+    _("Kun kommuner i regionen (kort navn)."),
+    cluster=IdFilter(field_name="cluster_id", help_text=_("Kun kommuner i sundhedsklyngen (id).")),
 )
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+
+
+@looked_up_by("slug", str, _("Regionens korte navn."))
+class RegionViewSet(PublicViewSet):
     """The regions (KKR)."""
 
     queryset = Region.objects.annotate(municipality_count=Count("municipalities"))
@@ -98,7 +78,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name"]
 
 
-class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
+class ClusterViewSet(PublicViewSet):
     """The health clusters (sundhedsklynger)."""
 
     queryset = Cluster.objects.select_related("region")
@@ -108,16 +88,8 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["region__name", "order", "name"]
 
 
-@extend_schema_view(
-    retrieve=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "kommunekode", int, OpenApiParameter.PATH, description=_("Kommunekoden, fx 101.")
-            )
-        ]
-    )
-)
-class MunicipalityViewSet(viewsets.ReadOnlyModelViewSet):
+@looked_up_by("kommunekode", int, _("Kommunekoden, fx 101."))
+class MunicipalityViewSet(PublicViewSet):
     """The 98 municipalities, by kommunekode."""
 
     queryset = Municipality.objects.select_related("region", "cluster")

@@ -1,0 +1,17 @@
+"""What the apps' read-only viewsets share. Apart from `kkrmaal/api.py` because DRF's views
+read the settings, which name `kkrmaal.api.TokenAuthentication`, when they are imported."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, viewsets
+
+
+def looked_up_by(name, kind, description):
+    """Documents a viewset's detail address (`/<name>/`) for the schema."""
+    parameter = OpenApiParameter(name, kind, OpenApiParameter.PATH, description=description)
+    return extend_schema_view(retrieve=extend_schema(parameters=[parameter]))
+
+
+class PublicViewSet(viewsets.ReadOnlyModelViewSet):
+    """Read-only, for anybody: what the portal shows its public pages."""
+
+    permission_classes = [permissions.AllowAny]
