@@ -67,24 +67,12 @@ class GoalForm(forms.ModelForm):
 
 
 class MilestoneForm(forms.ModelForm):
-    """The fields in the order a secretariat reads them; the baseline's rules and their
-    messages are the constraints on Milestone."""
+    """Every field, in the order the model declares them (the order a secretariat reads
+    them); the baseline's rules and their messages are the constraints on Milestone."""
 
     class Meta:
         model = Milestone
-        fields = [
-            "goal",
-            "order",
-            "text",
-            "due",
-            "due_approximate",
-            "due_text",
-            "scope",
-            "lead",
-            "baseline_count",
-            "baseline_of",
-            "baseline_year",
-        ]
+        fields = "__all__"
         widgets = {"text": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})}
 
 
