@@ -156,52 +156,33 @@ def open_round(status_round, *, by=None):
     indicators = list(Indicator.objects.reported_on(paper))
     municipalities = list(Municipality.objects.in_region(region))
 
-    existing = set(status_round.reports.values_list("municipality_id", flat=True))
-    bulk_create_with_history(
-        [
-            StatusReport(round=status_round, municipality=m, updated_by=by)
-            for m in municipalities
-            if m.pk not in existing
-        ],
-        StatusReport,
-        default_user=by,
+    _create_missing(
+        (StatusReport(round=status_round, municipality=m, updated_by=by) for m in municipalities),
+        lambda report: report.municipality_id,
+        status_round.reports.values_list("municipality_id", flat=True),
+        by,
     )
     reports = list(status_round.reports.all())
 
     municipal = [m for m in milestones if m.scope == Milestone.Scope.MUNICIPALITY]
-    have_lines = set(
+    _create_missing(
+        (MilestoneStatus(report=r, milestone=m) for r in reports for m in municipal),
+        lambda line: (line.report_id, line.milestone_id),
         MilestoneStatus.objects.filter(report__round=status_round).values_list(
             "report_id", "milestone_id"
-        )
+        ),
+        by,
     )
-    bulk_create_with_history(
-        [
-            MilestoneStatus(report=r, milestone=m)
-            for r in reports
-            for m in municipal
-            if (r.pk, m.pk) not in have_lines
-        ],
-        MilestoneStatus,
-        default_user=by,
-    )
-    have_values = set(
+    _create_missing(
+        (IndicatorValue(report=r, indicator=i) for r in reports for i in indicators),
+        lambda value: (value.report_id, value.indicator_id),
         IndicatorValue.objects.filter(report__round=status_round).values_list(
             "report_id", "indicator_id"
-        )
-    )
-    bulk_create_with_history(
-        [
-            IndicatorValue(report=r, indicator=i)
-            for r in reports
-            for i in indicators
-            if (r.pk, i.pk) not in have_values
-        ],
-        IndicatorValue,
-        default_user=by,
+        ),
+        by,
     )
 
     clusters = list(region.clusters.all())
-    have_progress = set(status_round.joint_progress.values_list("milestone_id", "cluster_id"))
     wanted = []
     for m in milestones:
         if m.scope == Milestone.Scope.JOINT or (
@@ -210,14 +191,11 @@ def open_round(status_round, *, by=None):
             wanted.append((m, None))
         elif m.scope == Milestone.Scope.CLUSTER:
             wanted.extend((m, c) for c in clusters)
-    bulk_create_with_history(
-        [
-            JointProgress(round=status_round, milestone=m, cluster=c)
-            for m, c in wanted
-            if (m.pk, c.pk if c else None) not in have_progress
-        ],
-        JointProgress,
-        default_user=by,
+    _create_missing(
+        (JointProgress(round=status_round, milestone=m, cluster=c) for m, c in wanted),
+        lambda progress: (progress.milestone_id, progress.cluster_id),
+        status_round.joint_progress.values_list("milestone_id", "cluster_id"),
+        by,
     )
 
     if first_time:
@@ -227,6 +205,15 @@ def open_round(status_round, *, by=None):
         audit.log_change("round.opened", status_round, by)
         transaction.on_commit(lambda: notifications.round_opened(status_round))
     return status_round
+
+
+def _create_missing(rows, key, existing_keys, by):
+    """Saves those of the unsaved `rows` whose `key(row)` is not among `existing_keys`, with
+    their history: what reopening or re-running `open_round` adds and no more."""
+    existing = set(existing_keys)
+    missing = [row for row in rows if key(row) not in existing]
+    if missing:
+        bulk_create_with_history(missing, type(missing[0]), default_user=by)
 
 
 @transaction.atomic
