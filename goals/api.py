@@ -106,20 +106,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Milestone
-        fields = [
-            "id",
-            "goal",
-            "order",
-            "text",
-            "due",
-            "due_approximate",
-            "due_text",
-            "scope",
-            "lead",
-            "baseline_count",
-            "baseline_of",
-            "baseline_year",
-        ]
+        fields = ["id", *Milestone.READING_ORDER]
 
 
 class IndicatorSerializer(serializers.ModelSerializer):

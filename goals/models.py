@@ -385,6 +385,21 @@ class Milestone(models.Model):
     objects = GoalPartQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # What the secretariat edits and the API shows, in the order they read it.
+    READING_ORDER = [
+        "goal",
+        "order",
+        "text",
+        "due",
+        "due_approximate",
+        "due_text",
+        "scope",
+        "lead",
+        "baseline_count",
+        "baseline_of",
+        "baseline_year",
+    ]
+
     class Meta:
         ordering = ["goal", "order", "id"]
         verbose_name = _("milepæl")

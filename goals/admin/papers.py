@@ -67,12 +67,11 @@ class GoalForm(forms.ModelForm):
 
 
 class MilestoneForm(forms.ModelForm):
-    """Every field, in the order the model declares them (the order a secretariat reads
-    them); the baseline's rules and their messages are the constraints on Milestone."""
+    """The baseline's rules and their messages are the constraints on Milestone."""
 
     class Meta:
         model = Milestone
-        fields = "__all__"
+        fields = Milestone.READING_ORDER
         widgets = {"text": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"})}
 
 
