@@ -216,15 +216,21 @@ def _create_missing(rows, key, existing_keys, by):
         bulk_create_with_history(missing, type(missing[0]), default_user=by)
 
 
+def _locked(status_round, states, refusal):
+    """The round read again and locked for this transaction, when it is in one of `states`;
+    else a TransitionError saying `refusal` with the round's state filled in."""
+    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
+    if status_round.state not in states:
+        raise TransitionError(refusal % {"state": status_round.get_state_display()})
+    return status_round
+
+
 @transaction.atomic
 def close_round(status_round, *, by):
     """No more edits by the municipalities; the secretariat can still review and decide."""
-    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
-    if status_round.state != Round.OPEN:
-        raise TransitionError(
-            _("Kun en åben runde kan lukkes. Runden er %(state)s.")
-            % {"state": status_round.get_state_display()}
-        )
+    status_round = _locked(
+        status_round, (Round.OPEN,), _("Kun en åben runde kan lukkes. Runden er %(state)s.")
+    )
     status_round.state = Round.CLOSED
     status_round.closed_at = timezone.now()
     _stamp(status_round, by).save()
@@ -237,12 +243,11 @@ def publish_round(status_round, *, by):
     """Make the round's results public and read-only. In the same transaction: freeze what
     the public sees as the round's next publication (a republish after a reopen is the next
     version, with the reopen's reason) and schedule its PDFs, rendered after the commit."""
-    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
-    if status_round.state != Round.CLOSED:
-        raise TransitionError(
-            _("Runden skal lukkes, før den kan offentliggøres. Runden er %(state)s.")
-            % {"state": status_round.get_state_display()}
-        )
+    status_round = _locked(
+        status_round,
+        (Round.CLOSED,),
+        _("Runden skal lukkes, før den kan offentliggøres. Runden er %(state)s."),
+    )
     status_round.state = Round.PUBLISHED
     status_round.published_at = timezone.now()
     _stamp(status_round, by).save()
@@ -258,12 +263,11 @@ def reopen_round(status_round, *, reason, by):
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError(_("Skriv en begrundelse for at genåbne runden."))
-    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
-    if status_round.state not in (Round.CLOSED, Round.PUBLISHED):
-        raise TransitionError(
-            _("Kun en lukket eller offentliggjort runde kan genåbnes. Runden er %(state)s.")
-            % {"state": status_round.get_state_display()}
-        )
+    status_round = _locked(
+        status_round,
+        (Round.CLOSED, Round.PUBLISHED),
+        _("Kun en lukket eller offentliggjort runde kan genåbnes. Runden er %(state)s."),
+    )
     status_round.state = Round.OPEN
     status_round.closed_at = None
     status_round.published_at = None
