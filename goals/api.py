@@ -42,6 +42,7 @@ from kkrmaal.api import (
     errors,
     region_field,
     region_filterset,
+    text_or_null,
 )
 from kkrmaal.viewsets import PublicViewSet
 from municipalities.models import Municipality
@@ -134,13 +135,7 @@ class GoalSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Målets id."))
     region = region_field("paper.region")
     paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
-    theme = serializers.CharField(
-        source="theme.title",
-        read_only=True,
-        allow_null=True,
-        default=None,
-        help_text=_("Temaet, målet hører under, eller null."),
-    )
+    theme = text_or_null("theme.title", _("Temaet, målet hører under, eller null."))
     parent = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("Det overordnede måls id, eller null.")
     )

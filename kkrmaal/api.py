@@ -70,6 +70,13 @@ def region_field(source=None):
     )
 
 
+def text_or_null(source, help_text):
+    """The text at `source`, across a relation that may be empty (then null)."""
+    return serializers.CharField(
+        source=source, read_only=True, allow_null=True, default=None, help_text=help_text
+    )
+
+
 class FilterSet(django_filters.FilterSet):
     """django-filter's FilterSet, except that a filter sent without a value (`?kind=`) is a
     400 rather than quietly no filter: the schema says what a value must be."""

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kkrmaal.api import IdFilter, region_field, region_filterset
+from kkrmaal.api import IdFilter, region_field, region_filterset, text_or_null
 from kkrmaal.viewsets import PublicViewSet, looked_up_by
 from municipalities.models import Cluster, Municipality, Region
 
@@ -45,13 +45,7 @@ class MunicipalitySerializer(serializers.ModelSerializer):
     cluster = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("Sundhedsklyngens id, eller null.")
     )
-    cluster_name = serializers.CharField(
-        source="cluster.name",
-        read_only=True,
-        allow_null=True,
-        default=None,
-        help_text=_("Sundhedsklyngens navn, eller null."),
-    )
+    cluster_name = text_or_null("cluster.name", _("Sundhedsklyngens navn, eller null."))
 
     class Meta:
         model = Municipality
