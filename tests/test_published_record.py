@@ -280,13 +280,7 @@ def test_the_report_form_shows_the_evaluation_before_submitting(
 def test_the_review_page_shows_how_each_line_moved(
     client, status_history, paper, municipalities, reporters, secretariat
 ):
-    status_round = opened_round(
-        paper,
-        by=secretariat,
-        year=2019,
-        opens=datetime.date(2019, 9, 1),
-        deadline=datetime.date(2099, 1, 1),
-    )
+    status_round = opened_round(paper, by=secretariat, year=2019)  # open until next month
     report = StatusReport.objects.get(round=status_round, municipality=municipalities[147])
     submitted(report, reporters[147])
     client.force_login(secretariat)
