@@ -664,3 +664,14 @@ def loaded(db):
     from django.core.management import call_command
 
     call_command("load_kkr_data", stdout=io.StringIO())
+
+
+@pytest.fixture
+def closed_2019(paper, status_history):
+    """2019 after the published history, closed but not published: København's answer holds a
+    comment the public must not read."""
+    from goals.models import StatusRound
+
+    return build_round(
+        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "2", 1, "met", "Hemmelig kladde")]
+    )
