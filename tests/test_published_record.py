@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from goals import rounds
-from goals.models import Milestone, MilestoneStatus, StatusReport, StatusRound
+from goals.models import GoalDecision, Milestone, MilestoneStatus, StatusReport, StatusRound
 from municipalities.models import Municipality
 from reports import papers
 from reports.evaluation import MET, MISSING, ON_TRACK, OVERDUE, change_text
@@ -44,13 +44,19 @@ def _stored_text(publication):
 
 @pytest.fixture
 def published_2018(paper, closed_2018, publish):
-    """2017 published as built; 2018 closed with answers and published through
-    `publish_round`, its papers rendered."""
+    """2017 published as built; 2018 closed with answers and a decision (goal 1 continues), and
+    published through `publish_round`, its papers rendered."""
     build_round(
         paper,
         2017,
         lines=[(101, "1", 1, "met", ""), (147, "1", 1, "met", ""), (101, "2", 1, "met", "")],
         joint=[("1", 2, "in_progress")],
+    )
+    GoalDecision.objects.create(
+        round=closed_2018,
+        goal=paper.goals.get(number="1"),
+        decision="continue",
+        comment="Frederiksberg følger op.",
     )
     return publish(closed_2018)
 
@@ -315,7 +321,7 @@ def test_a_reopened_round_shows_nothing_unpublished_on_any_public_page(
     answers, joint progress and decisions meanwhile, every public page (Danish and English)
     reads exactly as published: the municipality's earlier years and the goal's decisions
     too."""
-    from goals.models import GoalDecision, JointProgress
+    from goals.models import JointProgress
 
     goal = paper.goals.get(number="1")
     urls = public_urls(goal, years=[2017, 2018], kommunekoder=[101, 147])
