@@ -168,16 +168,9 @@ def other_reporter(other_municipality):
 @pytest.fixture
 def paper(region):
     """A small paper shaped like Hovedstaden's: two goals, milestones of every scope."""
-    paper = make_paper(
-        region, "test-paper.txt", title="KKR-mål for sundhed", first_year=2017, last_year=2018
-    )
+    paper = make_paper(region, "test-paper.txt")
     theme = Theme.objects.create(paper=paper, order=1, title="Akutfunktioner")
-    acute = Goal.objects.create(
-        paper=paper, theme=theme, number="1", order=1, title="Effektive akuttilbud"
-    )
-    youth = Goal.objects.create(
-        paper=paper, theme=theme, number="2", order=2, title="Unges sundhed"
-    )
+    acute = add_goal(theme, "1", "Effektive akuttilbud")
     Milestone.objects.create(
         goal=acute,
         order=1,
@@ -196,14 +189,14 @@ def paper(region):
         due=datetime.date(2018, 12, 31),
         scope=Milestone.Scope.JOINT,
     )
-    Milestone.objects.create(
-        goal=youth,
-        order=1,
-        text="Hver kommune har en strategi for unges sundhed.",
-        due=datetime.date(2018, 12, 31),
-        scope=Milestone.Scope.MUNICIPALITY,
+    add_goal(
+        theme,
+        "2",
+        "Unges sundhed",
+        order=2,
+        milestone="Hver kommune har en strategi for unges sundhed.",
+        indicator=("Unge i forløb", "personer"),
     )
-    Indicator.objects.create(goal=youth, order=1, name="Unge i forløb", unit="personer")
     return paper
 
 
@@ -224,16 +217,7 @@ def development_area(paper):
 def open_status_round(paper, municipalities, reporters, secretariat):
     """This year's round of `paper`, opened by the secretariat: a draft per municipality,
     deadline in 30 days."""
-    from django.utils import timezone
-
-    from goals import rounds
-    from goals.models import StatusRound
-
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
-    )
-    return rounds.open_round(status_round, by=secretariat)
+    return opened_round(paper, by=secretariat)
 
 
 @pytest.fixture
@@ -424,43 +408,23 @@ def status_history(paper, municipalities):
 def other_paper(other_region, other_municipality):
     """Syddanmark's paper: one goal with a municipal milestone and an indicator."""
     paper = make_paper(
-        other_region,
-        "other-paper.txt",
-        title="Kommunernes rolle i det nære sundhedsvæsen",
-        first_year=2017,
-        last_year=2018,
+        other_region, "other-paper.txt", title="Kommunernes rolle i det nære sundhedsvæsen"
     )
     theme = Theme.objects.create(paper=paper, order=1, title="Fokusområder i Syddanmark")
-    goal = Goal.objects.create(
-        paper=paper, theme=theme, number="A", order=1, title="Klar opgavedeling i Syddanmark"
+    add_goal(
+        theme,
+        "A",
+        "Klar opgavedeling i Syddanmark",
+        milestone="Syddansk milepæl: alle kommuner har røgfri skoletid.",
+        indicator=("Rygere", "%"),
     )
-    Milestone.objects.create(
-        goal=goal,
-        order=1,
-        text="Syddansk milepæl: alle kommuner har røgfri skoletid.",
-        due=datetime.date(2018, 12, 31),
-        scope=Milestone.Scope.MUNICIPALITY,
-    )
-    Indicator.objects.create(goal=goal, order=1, name="Rygere", unit="%")
     return paper
 
 
 @pytest.fixture
 def other_round(other_paper, other_secretariat):
     """This year's round of Syddanmark's paper, opened."""
-    from django.utils import timezone
-
-    from goals import rounds
-    from goals.models import StatusRound
-
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=other_paper,
-        year=today.year,
-        opens=today,
-        deadline=today + datetime.timedelta(days=30),
-    )
-    return rounds.open_round(status_round, by=other_secretariat)
+    return opened_round(other_paper, by=other_secretariat)
 
 
 @pytest.fixture
@@ -573,3 +537,140 @@ def goal_post_data(goal, **changes):
         )
     data.update(changes)
     return data
+
+
+# --- building blocks the fixtures above and the behaviours share ------------------------------
+
+
+def add_goal(theme, number, title, *, order=1, milestone="", indicator=None):
+    """A goal under `theme`; with `milestone`, the text of a milestone every municipality
+    answers by the end of 2018, and with `indicator`, the (name, unit) of a figure it reports."""
+    goal = Goal.objects.create(
+        paper=theme.paper, theme=theme, number=number, order=order, title=title
+    )
+    if milestone:
+        Milestone.objects.create(
+            goal=goal,
+            order=1,
+            text=milestone,
+            due=datetime.date(2018, 12, 31),
+            scope=Milestone.Scope.MUNICIPALITY,
+        )
+    if indicator:
+        name, unit = indicator
+        Indicator.objects.create(goal=goal, order=1, name=name, unit=unit)
+    return goal
+
+
+def opened_round(paper, *, by, year=None, opens=None, deadline=None):
+    """A round of `paper` opened by `by`, a draft per municipality: by default this year's,
+    opening today with the deadline in 30 days."""
+    from django.utils import timezone
+
+    from goals import rounds
+    from goals.models import StatusRound
+
+    today = timezone.localdate()
+    status_round = StatusRound.objects.create(
+        paper=paper,
+        year=year or today.year,
+        opens=opens or today,
+        deadline=deadline or today + datetime.timedelta(days=30),
+    )
+    return rounds.open_round(status_round, by=by)
+
+
+def saved(report, user, lines, values=None):
+    """`report` saved by `user` as the report form saves it: `lines` as {milestone id: {field:
+    value}}, `values` as {indicator id: value}."""
+    from goals import rounds
+
+    return rounds.save_report(
+        report, version=report.version, lines=lines, values=values or {}, by=user
+    )
+
+
+def with_evidence(report, user, name="bilag.pdf"):
+    """`report` with a small PDF uploaded by `user` as evidence for its first line, and that
+    line."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, small_pdf())
+    report = saved(report, user, {report.lines.first().milestone_id: {"evidence_file": upload}})
+    return report, report.lines.exclude(evidence_file="").get()
+
+
+@pytest.fixture
+def closed_2018(paper, municipalities):
+    """2018, closed with the municipalities' answers and ready to publish: København and
+    Hillerød met milestone 1/1, Frederiksberg is in progress (2 of 3); København met 2/1; the
+    joint milestone 1/2 is met."""
+    from goals.models import StatusRound
+
+    return build_round(
+        paper,
+        2018,
+        state=StatusRound.State.CLOSED,
+        lines=[
+            (101, "1", 1, "met", "Akutteamet er i drift."),
+            (147, "1", 1, "in_progress", ""),
+            (219, "1", 1, "met", ""),
+            (101, "2", 1, "met", ""),
+        ],
+        joint=[("1", 2, "met")],
+    )
+
+
+@pytest.fixture
+def publish(secretariat, django_capture_on_commit_callbacks):
+    """Publishes a round as the secretariat does; its papers are rendered when the publishing
+    commits, as on a server."""
+    from goals import rounds
+
+    def publish(status_round, by=secretariat):
+        with django_capture_on_commit_callbacks(execute=True):
+            rounds.publish_round(status_round, by=by)
+        status_round.refresh_from_db()
+        return status_round
+
+    return publish
+
+
+def public_urls(goal, *, years=(), kommunekoder=()):
+    """The public pages around `goal`: the front page, its region's page, the status pages of
+    `years`, the goal's page and the pages of the municipalities `kommunekoder`."""
+    region = goal.paper.region.slug
+    return [
+        "/",
+        f"/{region}/",
+        *(f"/{region}/status/{year}/" for year in years),
+        f"/{region}/maal/{goal.pk}/",
+        *(f"/{region}/kommuner/{kommunekode}/" for kommunekode in kommunekoder),
+    ]
+
+
+def page_html(client, url):
+    """The HTML of the page at `url`, which must answer 200."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+@pytest.fixture
+def loaded(db):
+    """The portal as `load_kkr_data` loads it: the five regions, every municipality and the
+    papers of ../shared/seeds/."""
+    from django.core.management import call_command
+
+    call_command("load_kkr_data", stdout=io.StringIO())
+
+
+@pytest.fixture
+def closed_2019(paper, status_history):
+    """2019 after the published history, closed but not published: København's answer holds a
+    comment the public must not read."""
+    from goals.models import StatusRound
+
+    return build_round(
+        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "2", 1, "met", "Hemmelig kladde")]
+    )

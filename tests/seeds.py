@@ -55,3 +55,10 @@ def seed_paragraphs(name):
         piece for block in re.split(r"\n\s*\n", seed(name)) for piece in re.split(r"\n(?= )", block)
     ]
     return [part for part in parts if normalized(part) and part.strip() not in NOT_TEXT]
+
+
+def stands_in(name):
+    """A test whether a text stands in the paper `name`: line breaks, hyphenation, markdown
+    emphasis, letter case and a closing full stop aside."""
+    paper_text = squash(seed(name).replace("*", "")).casefold()
+    return lambda text: squash(text.rstrip(".")).casefold() in paper_text

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -22,7 +21,7 @@ from goals.models import (
     StatusReport,
     StatusRound,
 )
-from tests.conftest import PASSWORD, make_user, small_pdf, snapshot, submitted
+from tests.conftest import PASSWORD, make_user, snapshot, submitted, with_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -216,18 +215,7 @@ def test_a_secretariat_member_without_staff_status_is_refused_everywhere(
 ):
     """Withdrawing staff status is how an administrator takes the secretariat away from
     somebody; the membership row left behind must not keep the pages open."""
-    rounds.save_report(
-        report,
-        version=report.version,
-        lines={
-            report.lines.first().milestone_id: {
-                "evidence_file": SimpleUploadedFile("a.pdf", small_pdf())
-            }
-        },
-        values={},
-        by=reporters[101],
-    )
-    line = report.lines.exclude(evidence_file="").get()
+    report, line = with_evidence(report, reporters[101])
     lapsed = make_user("tidligere-sekretariat", region=region, is_staff=False)
     client.force_login(lapsed)
 

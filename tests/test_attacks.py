@@ -19,7 +19,7 @@ from django.test import Client
 
 from goals import evidence, rounds
 from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
-from tests.conftest import PASSWORD, make_user, submitted
+from tests.conftest import PASSWORD, make_user, opened_round, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,14 @@ def page_form_from(html):
     parser.feed(html)
     parser.data.pop("csrfmiddlewaretoken", None)
     return parser.data
+
+
+def save_after_a_colleague(staff, colleague, url, theirs, mine, **options):
+    """The colleague and I open the page at `url`; the colleague saves `theirs` first, then I
+    save `mine` from my page, stale by now. My response."""
+    my_form, their_form = page_form(staff, url), page_form(colleague, url)
+    assert colleague.post(url, {**their_form, **theirs}).status_code == 302
+    return staff.post(url, {**my_form, **mine}, **options)
 
 
 # --- 1. the history's "revert" ------------------------------------------------------------
@@ -138,8 +146,6 @@ def joint_round(paper, municipalities, reporters, secretariat):
     """The open round with a cluster milestone too: three rows on the joint page."""
     import datetime
 
-    from django.utils import timezone
-
     from goals.models import Milestone
 
     Milestone.objects.create(
@@ -149,11 +155,7 @@ def joint_round(paper, municipalities, reporters, secretariat):
         due=datetime.date(2018, 12, 31),
         scope=Milestone.Scope.CLUSTER,
     )
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
-    )
-    return rounds.open_round(status_round, by=secretariat)
+    return opened_round(paper, by=secretariat)
 
 
 def test_a_stale_joint_progress_page_does_not_put_a_colleagues_row_back(
@@ -162,13 +164,10 @@ def test_a_stale_joint_progress_page_does_not_put_a_colleagues_row_back(
     open_status_round = joint_round
     url = f"/sekretariat/runder/{open_status_round.pk}/faelles/"
     first, second = JointProgress.objects.filter(round=open_status_round).order_by("pk")[:2]
-    mine, theirs = page_form(staff, url), page_form(colleague, url)
 
-    theirs[f"p{first.pk}-status"] = "met"
-    theirs[f"p{first.pk}-comment"] = "Planen er vedtaget."
-    assert colleague.post(url, theirs).status_code == 302
-    mine[f"p{second.pk}-status"] = "in_progress"
-    response = staff.post(url, mine, follow=True)
+    theirs = {f"p{first.pk}-status": "met", f"p{first.pk}-comment": "Planen er vedtaget."}
+    mine = {f"p{second.pk}-status": "in_progress"}
+    response = save_after_a_colleague(staff, colleague, url, theirs, mine, follow=True)
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -182,13 +181,10 @@ def test_two_colleagues_changing_the_same_joint_row_the_second_is_told(
 ):
     url = f"/sekretariat/runder/{open_status_round.pk}/faelles/"
     row = JointProgress.objects.filter(round=open_status_round).order_by("pk").first()
-    mine, theirs = page_form(staff, url), page_form(colleague, url)
-    theirs[f"p{row.pk}-status"] = "met"
-    colleague.post(url, theirs)
 
-    mine[f"p{row.pk}-status"] = "not_started"
-    mine[f"p{row.pk}-comment"] = "Mit udkast"
-    page = staff.post(url, mine).content.decode()
+    theirs = {f"p{row.pk}-status": "met"}
+    mine = {f"p{row.pk}-status": "not_started", f"p{row.pk}-comment": "Mit udkast"}
+    page = save_after_a_colleague(staff, colleague, url, theirs, mine).content.decode()
 
     row.refresh_from_db()
     assert row.status == "met"
@@ -207,25 +203,19 @@ def test_a_stale_decisions_page_does_not_overwrite_a_colleagues_decision(
 ):
     url = f"/sekretariat/runder/{open_status_round.pk}/beslutninger/"
     acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
-    mine, theirs = page_form(staff, url), page_form(colleague, url)
-    theirs[f"g{acute.pk}-decision"] = "continue"
-    theirs[f"g{acute.pk}-comment"] = "Fastholdes."
-    assert colleague.post(url, theirs).status_code == 302
-
-    mine[f"g{youth.pk}-decision"] = "achieved"
-    assert staff.post(url, mine).status_code == 302
+    theirs = {f"g{acute.pk}-decision": "continue", f"g{acute.pk}-comment": "Fastholdes."}
+    mine = {f"g{youth.pk}-decision": "achieved"}
+    response = save_after_a_colleague(staff, colleague, url, theirs, mine)
+    assert response.status_code == 302
     decisions = dict(
         GoalDecision.objects.filter(round=open_status_round).values_list("goal_id", "comment")
     )
     assert decisions == {acute.pk: "Fastholdes.", youth.pk: ""}
 
     # Both change the same goal's decision: the second is told and keeps their text.
-    mine, theirs = page_form(staff, url), page_form(colleague, url)
-    theirs[f"g{acute.pk}-comment"] = "Fastholdes til 2020."
-    colleague.post(url, theirs)
-    mine[f"g{acute.pk}-decision"] = "retire"
-    mine[f"g{acute.pk}-comment"] = "Udgår"
-    page = staff.post(url, mine).content.decode()
+    theirs = {f"g{acute.pk}-comment": "Fastholdes til 2020."}
+    mine = {f"g{acute.pk}-decision": "retire", f"g{acute.pk}-comment": "Udgår"}
+    page = save_after_a_colleague(staff, colleague, url, theirs, mine).content.decode()
     assert "ændret af sekretariat-hovedstaden-2" in page
     assert "Begrundelse: Fastholdes til 2020." in page
     assert "Udgår" in page

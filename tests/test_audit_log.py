@@ -1,7 +1,6 @@
 """Every state change of the workflow is one JSON line on stdout: who did what to which
 object, whichever page or command made it, and only once it has committed."""
 
-import datetime
 import json
 import logging
 import logging.config
@@ -12,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import GoalDecision, StatusReport, StatusRound
-from tests.conftest import submitted
+from goals.models import GoalDecision, StatusReport
+from tests.conftest import opened_round, submitted
 from tests.test_submitting_a_report import form_data
 
 
@@ -37,13 +36,9 @@ def test_each_transition_of_a_round_is_one_line_with_who_what_and_which(
     audit_lines,
     django_capture_on_commit_callbacks,
 ):
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
-    )
     goal = paper.goals.get(number="1")
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.open_round(status_round, by=secretariat)
+        status_round = opened_round(paper, by=secretariat)
         report = StatusReport.objects.get(round=status_round, municipality=municipalities[101])
         report = submitted(report, reporters[101])  # saved, then submitted
         report = rounds.return_report(report, comment="Uddyb venligst linje 1.", by=secretariat)
@@ -74,7 +69,7 @@ def test_each_transition_of_a_round_is_one_line_with_who_what_and_which(
     opened, saved = lines[0], lines[1]
     assert opened["user"] == secretariat.username and opened["user_id"] == secretariat.pk
     assert opened["object"] == "goals.StatusRound" and opened["object_id"] == status_round.pk
-    assert opened["year"] == today.year and opened["state"] == "open"
+    assert opened["year"] == timezone.localdate().year and opened["state"] == "open"
     assert saved["user"] == reporters[101].username
     assert saved["object"] == "goals.StatusReport" and saved["object_id"] == report.pk
     assert saved["municipality_id"] == municipalities[101].pk

@@ -7,10 +7,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from goals import rounds
 from goals.models import StatusRound
 from kkrmaal.backup import row_counts, stored_files
-from tests.conftest import PASSWORD, build_round, small_pdf, submitted
+from tests.conftest import PASSWORD, build_round, saved, small_pdf, submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +21,7 @@ def world(
     reporters,
     secretariat,
     open_status_round,
-    django_capture_on_commit_callbacks,
+    publish,
 ):
     """A representative installation: a published year with its stored PDFs, this year's
     open round with a submitted report carrying an uploaded evidence file, and history."""
@@ -34,23 +33,12 @@ def world(
         joint=[("1", 2, "met")],
         decisions=[("1", "continue", "Målet fastholdes.")],
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(closed, by=secretariat)
+    publish(closed)
     report = open_status_round.reports.get(municipality=municipalities[101])
     line = report.lines.first()
-    report = rounds.save_report(
-        report,
-        version=report.version,
-        lines={
-            line.milestone_id: {
-                "status": "met",
-                "comment": "Se bilag – æøå",
-                "evidence_file": SimpleUploadedFile("bilag.pdf", small_pdf()),
-            }
-        },
-        values={},
-        by=reporters[101],
-    )
+    evidence = SimpleUploadedFile("bilag.pdf", small_pdf())
+    answer = {"status": "met", "comment": "Se bilag – æøå", "evidence_file": evidence}
+    report = saved(report, reporters[101], {line.milestone_id: answer})
     submitted(report, reporters[101])
     return closed
 

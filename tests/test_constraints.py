@@ -150,27 +150,21 @@ def test_a_membership_is_not_given_twice(secretariat, region):
     )
 
 
-def test_a_round_cannot_close_before_it_opens(paper):
+@pytest.mark.parametrize(
+    ("year", "opens", "deadline"),
+    [
+        (2018, datetime.date(2018, 12, 1), datetime.date(2018, 11, 1)),
+        (2017, datetime.date(2017, 10, 1), datetime.date(2017, 10, 31)),
+    ],
+    ids=["closing before it opens", "a second round in 2017"],
+)
+def test_a_round_closes_after_it_opens_and_a_paper_has_one_a_year(
+    status_round, paper, year, opens, deadline
+):
     assert refused(
-        lambda: StatusRound.objects.create(
-            paper=paper,
-            year=2018,
-            opens=datetime.date(2018, 12, 1),
-            deadline=datetime.date(2018, 11, 1),
-        )
+        lambda: StatusRound.objects.create(paper=paper, year=year, opens=opens, deadline=deadline)
     )
-    assert not StatusRound.objects.filter(year=2018).exists()
-
-
-def test_a_paper_has_one_round_a_year(status_round, paper):
-    assert refused(
-        lambda: StatusRound.objects.create(
-            paper=paper,
-            year=2017,
-            opens=datetime.date(2017, 10, 1),
-            deadline=datetime.date(2017, 10, 31),
-        )
-    )
+    assert list(StatusRound.objects.all()) == [status_round]
 
 
 def test_a_paper_period_runs_forward(region):

@@ -9,12 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from goals import rounds
 from tests.conftest import (
     first_line,
     post_report,
     report_data,
     small_pdf,
+    with_evidence,
 )
 
 pytestmark = pytest.mark.django_db
@@ -170,18 +170,7 @@ def test_a_file_of_exactly_the_limit_is_saved_one_byte_more_is_refused(
 def test_evidence_is_served_to_its_municipality_and_region_only(
     client, reporters, secretariat, other_secretariat, other_reporter, report
 ):
-    report = rounds.save_report(
-        report,
-        version=report.version,
-        lines={
-            report.lines.first().milestone_id: {
-                "evidence_file": SimpleUploadedFile("bilag.pdf", small_pdf())
-            }
-        },
-        values={},
-        by=reporters[101],
-    )
-    line = report.lines.exclude(evidence_file="").get()
+    report, line = with_evidence(report, reporters[101])
     empty = report.lines.filter(evidence_file="").first()
     url = reverse("goals:evidence_file", args=[line.pk])
     for user, status in [

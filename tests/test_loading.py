@@ -5,14 +5,12 @@ new rows, no new history, no secretariat edit undone); `--update` resets only re
 brings an installation loaded from older fixtures to the corrected papers without losing an
 edit or a report."""
 
-import datetime
 import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from goals import rounds
 from goals.loading import load_kkr_data, paper_files
@@ -25,11 +23,10 @@ from goals.models import (
     MilestoneStatus,
     PaperSection,
     StatusReport,
-    StatusRound,
     Theme,
 )
 from municipalities.models import Cluster, Municipality, Region
-from tests.conftest import make_user, submitted
+from tests.conftest import make_user, opened_round, submitted
 from tests.seeds import (
     HOVEDSTADEN_2016,
     HOVEDSTADEN_2024,
@@ -268,14 +265,6 @@ def test_a_load_after_deleting_a_row_restores_only_that_row():
 BEFORE_CORRECTIONS = Path(__file__).parent / "data" / "fixtures_before_corrections"
 
 
-def _round(paper, by):
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
-    )
-    return rounds.open_round(status_round, by=by)
-
-
 def test_update_corrects_an_installation_with_reports_and_keeps_every_edit_and_report():
     load_kkr_data(fixtures_dir=BEFORE_CORRECTIONS)
     hovedstaden = Region.objects.get(slug="hovedstaden")
@@ -288,7 +277,7 @@ def test_update_corrects_an_installation_with_reports_and_keeps_every_edit_and_r
 
     # A published round of 2017–2018 with København's approved report, which answers the
     # duplicate milestone too, and the secretariat's decision that goal 3 is achieved.
-    published = _round(p2017, secretariat)
+    published = opened_round(p2017, by=secretariat)
     københavn = StatusReport.objects.get(round=published, municipality__kommunekode=101)
     reporter = make_user("indberetter-101", municipality=københavn.municipality)
     rounds.approve_report(submitted(københavn, reporter), by=secretariat)
@@ -296,7 +285,7 @@ def test_update_corrects_an_installation_with_reports_and_keeps_every_edit_and_r
     rounds.close_round(published, by=secretariat)
     rounds.publish_round(published, by=secretariat)
     # An open round of Midtjylland's paper: every report has a row for the invented indicator.
-    open_round = _round(midtjylland, secretariat)
+    open_round = opened_round(midtjylland, by=secretariat)
     assert IndicatorValue.objects.filter(report__round=open_round).count() == 19
     # The secretariat retitled a goal in the admin.
     goal = midtjylland.goals.get(number="4")

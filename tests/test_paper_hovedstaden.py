@@ -6,10 +6,8 @@ with a copy of the fixture, so a wrong word, number, date or scope in a fixture 
 """
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from goals.models import Goal, GoalPaper, Milestone
 from municipalities.models import Cluster
@@ -26,11 +24,6 @@ SOURCES = [HOVEDSTADEN_2016, HOVEDSTADEN_2017, HOVEDSTADEN_2024]
 
 # The 2017–2018 paper marks its "KKR-mål" bullets with this private-use glyph.
 BULLET_2017 = "\uf0d8"
-
-
-@pytest.fixture
-def loaded(db):
-    call_command("load_kkr_data", stdout=StringIO())
 
 
 def _plain(text):

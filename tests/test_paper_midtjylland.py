@@ -3,26 +3,19 @@ sub-goal numbered as printed, each deadline and each baseline ("Udgangspunkt for
 mål") as the paper gives it. Expectations are read from the paper, not from the fixture."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from goals.models import Goal, GoalPaper, Indicator, Milestone
-from tests.seeds import MIDTJYLLAND, seed, squash
-
-pytestmark = pytest.mark.django_db
+from tests.seeds import MIDTJYLLAND, seed, squash, stands_in
 
 
 @pytest.fixture
-def paper():
-    call_command("load_kkr_data", stdout=StringIO())
+def paper(loaded):
     return GoalPaper.objects.get(source=MIDTJYLLAND)
 
 
-def in_paper(text):
-    """The text stands in the paper (line breaks, hyphenation and letter case aside)."""
-    return squash(text.rstrip(".")).casefold() in squash(seed(MIDTJYLLAND)).casefold()
+in_paper = stands_in(MIDTJYLLAND)
 
 
 def sentences(text):

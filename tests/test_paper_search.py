@@ -4,20 +4,12 @@ escaped, odd queries answered politely, the same few queries however much it fin
 
 The suite runs on SQLite and on PostgreSQL; on PostgreSQL this is Danish full-text search."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from goals.models import GoalPaper, PaperSection
 from tests.seeds import HOVEDSTADEN_2024, MIDTJYLLAND, SYDDANMARK
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def loaded():
-    call_command("load_kkr_data", stdout=StringIO())
 
 
 def search(client, query, prefix=""):

@@ -3,28 +3,20 @@ focus areas as goals in printed order with no dates, the three working principle
 governance bodies kept as theme text. Expectations are read from the paper itself."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from goals.models import GoalPaper, Milestone
 from municipalities.models import Cluster
-from tests.seeds import SYDDANMARK, seed, squash
-
-pytestmark = pytest.mark.django_db
+from tests.seeds import SYDDANMARK, seed, stands_in
 
 
 @pytest.fixture
-def paper():
-    call_command("load_kkr_data", stdout=StringIO())
+def paper(loaded):
     return GoalPaper.objects.get(source=SYDDANMARK)
 
 
-def in_paper(text):
-    """The text stands in the paper (line breaks, hyphenation, emphasis and case aside)."""
-    paper_text = squash(seed(SYDDANMARK).replace("*", "")).casefold()
-    return squash(text.rstrip(".")).casefold() in paper_text
+in_paper = stands_in(SYDDANMARK)
 
 
 def sentences(text):

@@ -16,12 +16,11 @@ from goals.models import (
     Indicator,
     IndicatorValue,
     StatusReport,
-    StatusRound,
 )
 from municipalities.models import Municipality
 from reports.papers import render_status_paper as render_paper
 from reports.progress import freeze
-from tests.conftest import MARKUP, build_round, make_paper, pdf_text
+from tests.conftest import MARKUP, build_round, make_paper, pdf_text, public_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +34,8 @@ def _plain(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-@pytest.fixture
-def unpublished_2019(paper, status_history):
-    return build_round(
-        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "2", 1, "met", "Hemmelig kladde")]
-    )
-
-
 def test_front_page_lists_regions_and_their_published_status_papers(
-    client, status_history, other_region, unpublished_2019
+    client, status_history, other_region, closed_2019
 ):
     html = _html(client.get("/"))
 
@@ -54,7 +46,7 @@ def test_front_page_lists_regions_and_their_published_status_papers(
     assert "/hovedstaden/status/2019/" not in html
 
 
-def test_region_page_shows_the_latest_published_status(client, status_history, unpublished_2019):
+def test_region_page_shows_the_latest_published_status(client, status_history, closed_2019):
     html = _html(client.get("/hovedstaden/"))
     text = _plain(html)
 
@@ -109,7 +101,7 @@ def test_status_year_page_with_download(client, status_history):
 
 
 def test_unpublished_and_unknown_things_are_a_danish_404(
-    client, status_history, unpublished_2019, other_region, other_municipality
+    client, status_history, closed_2019, other_region, other_municipality
 ):
     other_paper = make_paper(
         other_region, "syd.txt", title="Syddanske mål", first_year=2017, last_year=2018
@@ -136,7 +128,6 @@ def test_a_draft_paper_is_not_public(client, region):
         "udkast.txt",
         title="Udkast til nye mål",
         first_year=2019,
-        last_year=2020,
         state=GoalPaper.State.DRAFT,
     )
     goal = Goal.objects.create(paper=draft, number="1", title="Hemmeligt mål")
@@ -167,13 +158,7 @@ def test_query_counts_stay_flat_as_municipalities_and_rounds_grow(
     client, status_history, paper, clusters, django_assert_max_num_queries
 ):
     goal = paper.goals.get(number="1")
-    urls = [
-        "/",
-        "/hovedstaden/",
-        f"/hovedstaden/maal/{goal.pk}/",
-        "/hovedstaden/kommuner/101/",
-        "/hovedstaden/status/2018/",
-    ]
+    urls = public_urls(goal, years=[2018], kommunekoder=[101])
     before = {url: _queries(client, url) for url in urls}
 
     for code in range(250, 262):
@@ -188,7 +173,7 @@ def test_query_counts_stay_flat_as_municipalities_and_rounds_grow(
             joint=[("1", 2, "met")],
             decisions=[("1", "continue", "")],
         )
-    urls[-1] = "/hovedstaden/status/2021/"
+    urls = public_urls(goal, years=[2021], kommunekoder=[101])
 
     after = {url: _queries(client, url) for url in urls}
     assert list(before.values()) == list(after.values())

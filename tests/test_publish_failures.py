@@ -16,15 +16,6 @@ from kkrmaal.backup import stored_files as all_files
 from reports import papers
 from reports.models import Publication, StoredPaper
 from reports.tasks import render_stored_paper
-from tests import test_stored_papers
-
-closed_2018 = test_stored_papers.closed_2018  # the closed round of 2018, ready to publish
-
-
-def publish(status_round, secretariat, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(status_round, by=secretariat)
-    status_round.refresh_from_db()
 
 
 def stored_files(status_round):
@@ -34,7 +25,7 @@ def stored_files(status_round):
 
 
 def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_retry(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+    client, closed_2018, publish, secretariat, django_capture_on_commit_callbacks, monkeypatch
 ):
     calls = []
 
@@ -46,7 +37,7 @@ def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_ret
 
     monkeypatch.setattr(papers, "html_to_pdf", second_one_breaks)
 
-    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
 
     # The round is published: its page is public, and every paper is accounted for.
     assert closed_2018.state == StatusRound.State.PUBLISHED
@@ -96,7 +87,7 @@ def test_a_render_that_raises_leaves_a_published_round_with_failed_papers_to_ret
 
 
 def test_a_storage_that_fails_to_write_marks_the_paper_failed_with_no_file(
-    closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+    closed_2018, publish, monkeypatch
 ):
     def disk_full(self, name, content):
         raise OSError(28, "No space left on device")
@@ -104,7 +95,7 @@ def test_a_storage_that_fails_to_write_marks_the_paper_failed_with_no_file(
     monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
     monkeypatch.setattr(papers, "html_to_pdf", lambda html: b"%PDF-1.7")
 
-    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
 
     rows = StoredPaper.objects.filter(round=closed_2018)
     assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
@@ -113,9 +104,9 @@ def test_a_storage_that_fails_to_write_marks_the_paper_failed_with_no_file(
 
 
 def test_republishing_with_a_broken_render_keeps_the_earlier_version_readable(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+    client, closed_2018, publish, secretariat, monkeypatch
 ):
-    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
     first_files = stored_files(closed_2018)
     assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 200
     rounds.reopen_round(closed_2018, reason="Rettelse af Frederiksbergs tal", by=secretariat)
@@ -125,7 +116,7 @@ def test_republishing_with_a_broken_render_keeps_the_earlier_version_readable(
         raise RuntimeError("WeasyPrint gik ned")
 
     monkeypatch.setattr(papers, "html_to_pdf", broken)
-    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
 
     # The new version is not served from the old file, and left no file of its own…
     assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 503
@@ -138,7 +129,7 @@ def test_republishing_with_a_broken_render_keeps_the_earlier_version_readable(
 
 
 def test_when_storing_the_papers_fails_the_round_is_not_published(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+    client, closed_2018, publish, secretariat, django_capture_on_commit_callbacks, monkeypatch
 ):
     def disk_quota_exceeded(*args, **kwargs):
         raise DatabaseError("could not extend file: No space left on device")
@@ -159,7 +150,7 @@ def test_when_storing_the_papers_fails_the_round_is_not_published(
     assert client.get("/hovedstaden/status/2018/").status_code == 404
 
     monkeypatch.undo()
-    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
     assert closed_2018.state == StatusRound.State.PUBLISHED
 
 
@@ -182,10 +173,10 @@ def broker_down():
 
 
 def test_a_paper_that_cannot_be_queued_is_failed_not_pending_for_ever(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, broker_down
+    client, closed_2018, publish, secretariat, django_capture_on_commit_callbacks, broker_down
 ):
 
-    publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
 
     assert closed_2018.state == StatusRound.State.PUBLISHED
     rows = StoredPaper.objects.filter(round=closed_2018)

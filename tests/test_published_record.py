@@ -13,13 +13,13 @@ import pytest
 from pypdf import PdfReader
 
 from goals import rounds
-from goals.models import Milestone, MilestoneStatus, StatusReport, StatusRound
+from goals.models import GoalDecision, Milestone, MilestoneStatus, StatusReport, StatusRound
 from municipalities.models import Municipality
 from reports import papers
 from reports.evaluation import MET, MISSING, ON_TRACK, OVERDUE, change_text
 from reports.models import Publication, StoredPaper
 from reports.progress import published_progress, round_progress
-from tests.conftest import build_round, submitted
+from tests.conftest import build_round, opened_round, public_urls, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -43,44 +43,31 @@ def _stored_text(publication):
 
 
 @pytest.fixture
-def published_2018(paper, municipalities, secretariat, django_capture_on_commit_callbacks):
-    """2017 published as built; 2018 closed with answers and published through
-    `publish_round`, its papers rendered."""
+def published_2018(paper, closed_2018, publish):
+    """2017 published as built; 2018 closed with answers and a decision (goal 1 continues), and
+    published through `publish_round`, its papers rendered."""
     build_round(
         paper,
         2017,
         lines=[(101, "1", 1, "met", ""), (147, "1", 1, "met", ""), (101, "2", 1, "met", "")],
         joint=[("1", 2, "in_progress")],
     )
-    closed = build_round(
-        paper,
-        2018,
-        state=StatusRound.State.CLOSED,
-        lines=[
-            (101, "1", 1, "met", "Akutteamet er i drift."),
-            (147, "1", 1, "in_progress", ""),
-            (219, "1", 1, "met", ""),
-            (101, "2", 1, "met", ""),
-        ],
-        joint=[("1", 2, "met")],
-        decisions=[("1", "continue", "Frederiksberg følger op.")],
+    GoalDecision.objects.create(
+        round=closed_2018,
+        goal=paper.goals.get(number="1"),
+        decision="continue",
+        comment="Frederiksberg følger op.",
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(closed, by=secretariat)
-    return closed
+    return publish(closed_2018)
 
 
 def test_editing_after_publishing_changes_no_published_page_nor_pdf(
-    client, published_2018, paper, municipalities, django_capture_on_commit_callbacks
+    client, published_2018, paper, municipalities
 ):
     goal = paper.goals.get(number="1")
-    urls = [
-        "/hovedstaden/",
-        "/hovedstaden/status/2018/",
-        f"/hovedstaden/maal/{goal.pk}/",
-        "/hovedstaden/kommuner/147/",
-    ]
-    before = {url: _page(client, url) for url in urls}
+    before = {
+        url: _page(client, url) for url in public_urls(goal, years=[2018], kommunekoder=[147])
+    }
     publication = Publication.objects.latest_for(published_2018)
     stored, pdf_before = _stored_text(publication)
     assert "Effektive akuttilbud" in pdf_before and "Frederiksberg" in pdf_before
@@ -138,7 +125,7 @@ def test_editing_after_publishing_changes_no_published_page_nor_pdf(
 
 
 def test_republishing_makes_a_new_version_and_keeps_the_first(
-    client, published_2018, secretariat, municipalities, django_capture_on_commit_callbacks
+    client, published_2018, secretariat, municipalities, publish
 ):
     first_page = _page(client, "/hovedstaden/status/2018/")
     assert "Rettet" not in first_page
@@ -150,8 +137,7 @@ def test_republishing_makes_a_new_version_and_keeps_the_first(
         report__round=published_2018, report__municipality=municipalities[147]
     ).update(status="met")
     rounds.close_round(published_2018, by=secretariat)
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(published_2018, by=secretariat)
+    publish(published_2018)
 
     latest = Publication.objects.latest_for(published_2018)
     assert (latest.version, latest.reason) == (2, "Frederiksbergs status var forkert")
@@ -300,10 +286,7 @@ def test_the_report_form_shows_the_evaluation_before_submitting(
 def test_the_review_page_shows_how_each_line_moved(
     client, status_history, paper, municipalities, reporters, secretariat
 ):
-    status_round = StatusRound.objects.create(
-        paper=paper, year=2019, opens=datetime.date(2019, 9, 1), deadline=datetime.date(2099, 1, 1)
-    )
-    rounds.open_round(status_round, by=secretariat)
+    status_round = opened_round(paper, by=secretariat, year=2019)  # open until next month
     report = StatusReport.objects.get(round=status_round, municipality=municipalities[147])
     submitted(report, reporters[147])
     client.force_login(secretariat)
@@ -338,20 +321,11 @@ def test_a_reopened_round_shows_nothing_unpublished_on_any_public_page(
     answers, joint progress and decisions meanwhile, every public page (Danish and English)
     reads exactly as published: the municipality's earlier years and the goal's decisions
     too."""
-    from goals.models import GoalDecision, JointProgress
+    from goals.models import JointProgress
 
     goal = paper.goals.get(number="1")
-    urls = [
-        "/",
-        "/hovedstaden/",
-        "/hovedstaden/status/2017/",
-        "/hovedstaden/status/2018/",
-        f"/hovedstaden/maal/{goal.pk}/",
-        "/hovedstaden/kommuner/101/",
-        "/hovedstaden/kommuner/147/",
-        "/en/hovedstaden/kommuner/101/",
-        f"/en/hovedstaden/maal/{goal.pk}/",
-    ]
+    urls = public_urls(goal, years=[2017, 2018], kommunekoder=[101, 147])
+    urls += ["/en/hovedstaden/kommuner/101/", f"/en/hovedstaden/maal/{goal.pk}/"]
     before = {url: _page(client, url) for url in urls}
     assert "Frederiksberg følger op." in before[f"/hovedstaden/maal/{goal.pk}/"]
 
@@ -366,7 +340,7 @@ def test_a_reopened_round_shows_nothing_unpublished_on_any_public_page(
 
 
 def test_a_new_status_compares_with_the_last_one_as_published(
-    client, paper, municipalities, secretariat, django_capture_on_commit_callbacks
+    client, paper, municipalities, secretariat, publish
 ):
     """2017 is reopened for a correction (its answers edited, not yet republished) while
     2018 is published: 2018's trend and changes read 2017 as the public saw it."""
@@ -379,8 +353,7 @@ def test_a_new_status_compares_with_the_last_one_as_published(
         state=StatusRound.State.CLOSED,
         lines=[(101, "1", 1, "met", ""), (147, "1", 1, "met", ""), (219, "1", 1, "met", "")],
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(closed, by=secretariat)
+    publish(closed)
 
     page = _page(client, "/hovedstaden/status/2018/")
     assert "Dette er den første status" not in page

@@ -14,7 +14,7 @@ from goals.models import (
 )
 from municipalities.models import Municipality
 from reports.progress import published_progress, round_progress
-from tests.conftest import build_round, command_error
+from tests.conftest import build_round, command_error, public_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +29,14 @@ def _count(fn):
 
 
 def _page_counts(client, round_, goal, kommunekode):
-    region = round_.paper.region.slug
-    urls = {
-        "front page": "/",
-        "region": f"/{region}/",
-        "status year": f"/{region}/status/{round_.year}/",
-        "goal": f"/{region}/maal/{goal.pk}/",
-        "municipality": f"/{region}/kommuner/{kommunekode}/",
-    }
+    """The queries of each public page around the round's `goal`, by the page's kind."""
+    urls = public_urls(goal, years=[round_.year], kommunekoder=[kommunekode])
     counts = {}
-    for name, url in urls.items():
+    for kind, url in zip(("front", "region", "status", "goal", "municipality"), urls, strict=True):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, url
-        counts[name] = len(queries)
+        counts[kind] = len(queries)
     return counts
 
 

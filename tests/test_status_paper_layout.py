@@ -10,10 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfReader
 
-from goals.models import StatusRound
 from municipalities.models import LOGO_MAX_BYTES, Region
 from reports.papers import render_status_paper, status_paper_html
-from tests.conftest import build_round, make_user
+from tests.conftest import make_user
 
 
 def _pages(pdf):
@@ -101,16 +100,8 @@ def _post_region(client, region, logo, **changes):
     return client.post(url, data)
 
 
-@pytest.fixture
-def next_round(status_history, paper):
-    """2019, closed but not yet published: its paper is rendered from today's data."""
-    return build_round(
-        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "1", 1, "met", "")]
-    )
-
-
 def test_the_superuser_uploads_a_logo_that_the_cover_shows(
-    client, status_history, next_round, region
+    client, status_history, closed_2019, region
 ):
     client.force_login(make_user("root", is_staff=True, is_superuser=True))
 
@@ -132,18 +123,19 @@ def test_the_superuser_uploads_a_logo_that_the_cover_shows(
     assert accepted.status_code == 302
     region.refresh_from_db()
     assert region.logo.name.endswith(".png")
-    html = status_paper_html(next_round)
+    # 2019 is not published yet: its paper is rendered from today's data, the logo too.
+    html = status_paper_html(closed_2019)
     assert 'class="logo" src="data:image/png;base64,' in html
     assert 'alt="Logo for KKR Hovedstaden"' in html
     # The rendered cover carries the image.
-    cover = PdfReader(io.BytesIO(render_status_paper(next_round))).pages[0]
+    cover = PdfReader(io.BytesIO(render_status_paper(closed_2019))).pages[0]
     assert len(cover.images) == 1
     # A paper published before the logo came stays as it was published.
     assert 'class="logo"' not in status_paper_html(status_history[2018])
 
 
 def test_the_secretariat_changes_its_own_logo_and_nothing_else(
-    staff, region, other_region, next_round
+    staff, region, other_region, closed_2019
 ):
     response = _post_region(
         staff, region, SimpleUploadedFile("kkr.jpg", _image("JPEG"), "image/jpeg"), name="Ny"
@@ -152,7 +144,7 @@ def test_the_secretariat_changes_its_own_logo_and_nothing_else(
     assert response.status_code == 302
     region.refresh_from_db()
     assert region.logo.name.endswith(".jpg") and region.name == "Hovedstaden"
-    assert 'src="data:image/jpeg;base64,' in status_paper_html(next_round)
+    assert 'src="data:image/jpeg;base64,' in status_paper_html(closed_2019)
     assert staff.get(f"/admin/municipalities/region/{other_region.pk}/change/").status_code == 404
     assert staff.get("/admin/municipalities/region/add/").status_code == 403
 

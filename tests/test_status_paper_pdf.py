@@ -42,13 +42,19 @@ def test_the_paper_tells_what_was_met_by_whom_and_what_was_decided(paper_2018):
         assert name in flat
     assert "Forsinket" in flat and "Ikke relevant" in flat
     # Summary: one goal achieved (decision), one behind; the decisions and their reasons.
-    assert "Årets beslutninger" in flat
-    assert "Målet er nået og sættes hak ved." in flat
-    assert "Hillerød følger op i 2019." in flat
+    for decision in (
+        "Årets beslutninger",
+        "Målet er nået og sættes hak ved.",
+        "Hillerød følger op i 2019.",
+    ):
+        assert decision in flat
     # Appendix with the municipalities' comments.
-    assert "Bilag: Kommunernes bemærkninger" in flat
-    assert "Akutteamet lever op til kvalitetsstandarden." in flat
-    assert "Strategien er vedtaget i byrådet." in flat
+    for comment in (
+        "Bilag: Kommunernes bemærkninger",
+        "Akutteamet lever op til kvalitetsstandarden.",
+        "Strategien er vedtaget i byrådet.",
+    ):
+        assert comment in flat
 
 
 def test_pages_contents_and_page_numbers(paper_2018):

@@ -4,33 +4,10 @@ done and failed renders, retries a failed one and previews any round (drafts too
 
 import os
 
-import pytest
-
 from goals import rounds
-from goals.models import StatusRound
 from reports import papers
 from reports.models import StoredPaper
 from tests.conftest import build_round
-
-
-@pytest.fixture
-def closed_2018(paper, municipalities):
-    return build_round(
-        paper,
-        2018,
-        state=StatusRound.State.CLOSED,
-        lines=[
-            (101, "1", 1, "met", "Klar til publicering."),
-            (147, "1", 1, "in_progress", ""),
-            (219, "1", 1, "met", ""),
-        ],
-        joint=[("1", 2, "met")],
-    )
-
-
-def _publish(status_round, secretariat, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(status_round, by=secretariat)
 
 
 def _refuse_rendering(monkeypatch):
@@ -42,9 +19,9 @@ def _refuse_rendering(monkeypatch):
 
 
 def test_publishing_stores_the_region_paper_and_every_municipality_pdf(
-    closed_2018, secretariat, municipalities, django_capture_on_commit_callbacks
+    closed_2018, publish, municipalities
 ):
-    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
 
     stored = StoredPaper.objects.filter(round=closed_2018)
     assert stored.count() == 4
@@ -66,9 +43,9 @@ def test_publishing_stores_the_region_paper_and_every_municipality_pdf(
 
 
 def test_download_serves_the_stored_file_and_never_renders(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+    client, closed_2018, publish, monkeypatch
 ):
-    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
     stored = StoredPaper.objects.get(round=closed_2018, municipality=None)
     path = stored.file.path
     before = os.stat(path).st_mtime_ns
@@ -104,13 +81,13 @@ def test_a_paper_still_rendering_says_so(client, paper, municipalities):
 
 
 def test_a_failed_render_shows_in_the_admin_and_can_be_retried(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks, monkeypatch
+    client, closed_2018, publish, secretariat, django_capture_on_commit_callbacks, monkeypatch
 ):
     def broken(html):
         raise RuntimeError("Skrifttypen mangler")
 
     monkeypatch.setattr(papers, "html_to_pdf", broken)
-    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
     failed = StoredPaper.objects.filter(round=closed_2018)
     assert set(failed.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
     assert "RuntimeError: Skrifttypen mangler" in failed.first().error
@@ -133,16 +110,16 @@ def test_a_failed_render_shows_in_the_admin_and_can_be_retried(
 
 
 def test_republishing_keeps_the_earlier_version_downloadable(
-    client, closed_2018, secretariat, django_capture_on_commit_callbacks
+    client, closed_2018, publish, secretariat
 ):
-    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
     first = StoredPaper.objects.get(round=closed_2018, municipality=None)
     with first.file.open("rb") as f:
         first_pdf = f.read()
     rounds.reopen_round(closed_2018, reason="Rettelse af Frederiksbergs status", by=secretariat)
     rounds.close_round(closed_2018, by=secretariat)
 
-    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
 
     second = StoredPaper.objects.get(round=closed_2018, municipality=None, publication__version=2)
     assert second.file.name.endswith(
@@ -190,9 +167,9 @@ def test_admin_previews_a_draft_round_for_its_own_region_only(
 
 
 def test_other_region_staff_cannot_fetch_stored_files(
-    client, closed_2018, secretariat, other_secretariat, django_capture_on_commit_callbacks
+    client, closed_2018, publish, secretariat, other_secretariat
 ):
-    _publish(closed_2018, secretariat, django_capture_on_commit_callbacks)
+    publish(closed_2018)
     stored = StoredPaper.objects.get(round=closed_2018, municipality=None)
 
     client.force_login(other_secretariat)

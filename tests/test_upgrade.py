@@ -10,7 +10,6 @@ import pytest
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from goals import rounds
 from goals.models import StatusRound
 from reports import papers
 from reports.models import Publication, StoredPaper
@@ -30,25 +29,11 @@ def _pdf(response):
 
 
 @pytest.fixture
-def installed_before_publications(
-    paper, municipalities, secretariat, django_capture_on_commit_callbacks
-):
+def installed_before_publications(paper, closed_2018, publish):
     """2017 and 2018 published the old way: no publication; 2018's papers stored then
     (rendered from the data of the day), 2017's never stored."""
     build_round(paper, 2017, lines=[(101, "1", 1, "met", "")])
-    closed = build_round(
-        paper,
-        2018,
-        state=StatusRound.State.CLOSED,
-        lines=[
-            (101, "1", 1, "met", ""),
-            (147, "1", 1, "met", ""),
-            (219, "1", 1, "in_progress", ""),
-        ],
-        joint=[("1", 2, "met")],
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(closed, by=secretariat)
+    closed = publish(closed_2018)
     StoredPaper.objects.filter(round=closed).update(publication=None)
     Publication.objects.all().delete()
     for stored in StoredPaper.objects.filter(round=closed):
