@@ -11,14 +11,16 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from goals import evidence, rounds
+from goals import evidence, notifications, rounds
 from goals.forms import (
     DecisionForm,
     JointProgressForm,
@@ -353,16 +355,70 @@ def secretariat_home(request):
     )
 
 
+# The cockpit's quick filters (`?vis=`) and sort orders (`?sorter=`, "-" first reverses):
+# each names a QuerySet rule of `StatusReport`, so the page, its counts and the export agree.
+COCKPIT_FILTERS = {
+    "ikke-indsendt": (_lazy("ikke indsendt"), lambda reports, today: reports.unsubmitted()),
+    "over-fristen": (_lazy("over fristen"), lambda reports, today: reports.overdue(today)),
+    "ikke-paabegyndt": (_lazy("ikke påbegyndt"), lambda reports, today: reports.untouched()),
+    "til-gennemsyn": (_lazy("til gennemsyn"), lambda reports, today: reports.awaiting_review()),
+}
+COCKPIT_ORDERS = {
+    "kommune": ("municipality__name",),
+    # Along the workflow: untouched drafts, half-done drafts, returned, submitted, approved.
+    "tilstand": ("workflow_step", "municipality__name"),
+    "aktivitet": ("updated_at", "municipality__name"),
+    "linjer": ("lines_filled", "municipality__name"),
+}
+
+
+def _cockpit_reports(status_round):
+    """The round's reports as the cockpit and its export show them (a fixed number of
+    queries however many municipalities there are)."""
+    reports = (
+        status_round.reports.with_lines_filled()
+        .with_last_reminder()
+        .select_related("municipality__cluster", "updated_by", "submitted_by", "reviewed_by")
+        .annotate(
+            workflow_step=Case(
+                When(state=StatusReport.State.DRAFT, version=1, then=0),
+                When(state=StatusReport.State.DRAFT, then=1),
+                When(state=StatusReport.State.RETURNED, then=2),
+                When(state=StatusReport.State.SUBMITTED, then=3),
+                default=4,
+            )
+        )
+        .order_by("municipality__name")
+    )
+    return reports
+
+
+def _with_round(reports, status_round):
+    reports = list(reports)
+    for report in reports:
+        report.round = status_round  # already loaded; saves a query per row
+    return reports
+
+
+def _cockpit_link(request, **changes):
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value:
+            query[name] = value
+    return "?" + query.urlencode() if query else "?"
+
+
 @login_required
 def round_overview(request, pk):
+    """The round's cockpit: per municipality its state, lines filled, last activity and days
+    left or overdue; filtered and sorted by links, late municipalities reminded from here."""
     status_round = _get_round_for_staff(request, pk)
     region = status_round.paper.region
-    reports = status_round.reports.select_related(
-        "municipality__cluster", "submitted_by", "reviewed_by"
-    ).order_by("municipality__name")
-    counts = dict(
-        status_round.reports.values_list("state").annotate(n=Count("id")).values_list("state", "n")
-    )
+    today = timezone.localdate()
+    everything = status_round.reports.all()
+    reports = _cockpit_reports(status_round)
+    counts = dict(everything.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
     total = sum(counts.values())
     clusters = list(region.clusters.all())
     # Matched as text against the region's own clusters: any other value (too large for the
@@ -375,11 +431,27 @@ def round_overview(request, pk):
         reports = reports.filter(municipality__cluster=cluster)
     if state in StatusReport.State.values:
         reports = reports.filter(state=state)
-    reports = list(reports)
-    today = timezone.localdate()
+    shown = request.GET.get("vis", "")
+    if shown in COCKPIT_FILTERS:
+        reports = COCKPIT_FILTERS[shown][1](reports, today)
+    else:
+        shown = ""
+    order = request.GET.get("sorter", "kommune")
+    key = order.removeprefix("-")
+    if key not in COCKPIT_ORDERS:
+        order = key = "kommune"
+    fields = COCKPIT_ORDERS[key]
+    if order.startswith("-"):
+        fields = ("-" + fields[0], *fields[1:])
+    reports = _with_round(reports.order_by(*fields), status_round)
     for report in reports:
-        report.round = status_round  # already loaded; saves a query per row
         report.overdue = report.is_overdue(today)
+        report.days = report.days_left(today)
+        report.days_over = -report.days if report.days is not None and report.days < 0 else 0
+        report.reminded_today = bool(
+            report.last_reminded_at and timezone.localdate(report.last_reminded_at) == today
+        )
+    overdue_count = everything.overdue(today).count()
     return render(
         request,
         "goals/round_overview.html",
@@ -390,12 +462,27 @@ def round_overview(request, pk):
             "total": total,
             "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
             # Over the whole round, like the counts beside it, not just the filtered rows.
-            "overdue_count": status_round.reports.overdue(today).count(),
+            "overdue_count": overdue_count,
+            "quick_filters": [
+                (
+                    label,
+                    _cockpit_link(request, vis=slug),
+                    slug == shown,
+                    function(everything, today).count(),
+                )
+                for slug, (label, function) in COCKPIT_FILTERS.items()
+            ],
+            "all_link": _cockpit_link(request, vis=""),
+            "shown": shown,
+            "sort_links": {
+                name: _cockpit_link(request, sorter="-" + name if order == name else name)
+                for name in COCKPIT_ORDERS
+            },
+            "order": order,
             "clusters": clusters,
             "cluster_id": cluster_id,
             "state": state,
             "states": StatusReport.State.choices,
-            "reopen_form": ReopenForm(),
             "past_deadline": status_round.is_past_deadline(today),
             # The PDF papers rendered at publishing that failed (reports.StoredPaper), so the
             # secretariat sees it where it published, not only in the admin.
@@ -410,12 +497,9 @@ def round_overview(request, pk):
 
 @login_required
 def round_overview_xlsx(request, pk):
-    """The round overview as an Excel sheet: who has reported, state, last activity and
-    days left."""
+    """The cockpit as an Excel sheet, with the same columns."""
     status_round = _get_round_for_staff(request, pk)
-    reports = status_round.reports.select_related(
-        "municipality__cluster", "submitted_by", "updated_by"
-    ).order_by("municipality__name")
+    reports = _with_round(_cockpit_reports(status_round), status_round)
     region = status_round.paper.region
     return exports.xlsx_response(
         f"oversigt-{region.slug}-{status_round.year}.xlsx",
@@ -427,33 +511,100 @@ def round_overview_xlsx(request, pk):
 
 @login_required  # first, so anonymous visitors go to login rather than get a 405
 @require_POST
-def round_action(request, pk):
+def round_remind(request, pk):
+    """ "Send påmindelse nu" to one late municipality (`report`) or all late ones."""
     status_round = _get_round_for_staff(request, pk)
-    action = request.POST.get("action")
-    done = {
-        "open": _("Runden er åbnet, og kommunerne har fået besked."),
-        "close": _("Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."),
-        "publish": _("Runden er offentliggjort."),
-        "reopen": _("Runden er genåbnet."),
-    }
-    try:
-        if action == "open":
-            rounds.open_round(status_round, by=request.user)
-        elif action == "close":
-            rounds.close_round(status_round, by=request.user)
-        elif action == "publish":
-            rounds.publish_round(status_round, by=request.user)
-        elif action == "reopen":
-            rounds.reopen_round(
-                status_round, reason=request.POST.get("reason", ""), by=request.user
+    reports = status_round.reports.overdue(timezone.localdate()).select_related("municipality")
+    if request.POST.get("report"):
+        reports = reports.filter(pk__in=request.POST.getlist("report")[:1])
+    reminded, skipped = notifications.remind_now(
+        _with_round(reports, status_round), by=request.user
+    )
+    if reminded:
+        messages.success(
+            request,
+            ngettext(
+                "Påmindelsen er sendt til %(names)s.",
+                "Påmindelserne er sendt til %(count)d kommuner: %(names)s.",
+                len(reminded),
             )
-        else:
-            raise rounds.TransitionError(_("Ukendt handling."))
-    except rounds.TransitionError as error:
-        messages.error(request, error.text)
-    else:
-        messages.success(request, done[action])
+            % {"count": len(reminded), "names": ", ".join(r.municipality.name for r in reminded)},
+        )
+    for report, sent_at in skipped.items():
+        messages.info(
+            request,
+            _(
+                "%(name)s fik allerede en påmindelse i dag kl. %(time)s, så der er ikke sendt "
+                "en ny. Der kan sendes én påmindelse om dagen."
+            )
+            % {
+                "name": report.municipality.name,
+                "time": formats.time_format(timezone.localtime(sent_at), "H:i"),
+            },
+        )
+    if not reminded and not skipped:
+        messages.error(
+            request,
+            _("Der er ingen kommuner over fristen med en indberetter, der kan få en påmindelse."),
+        )
     return redirect("goals:round_overview", pk=status_round.pk)
+
+
+ROUND_DONE = {
+    "open": _lazy("Runden er åbnet, og kommunerne har fået besked."),
+    "close": _lazy("Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."),
+    "publish": _lazy("Runden er offentliggjort."),
+    "reopen": _lazy("Runden er genåbnet."),
+}
+# The confirmation page's question and its button, per action.
+ROUND_CONFIRM = {
+    "open": (_lazy("Åbn runden?"), _lazy("Ja, åbn runden")),
+    "close": (_lazy("Luk runden?"), _lazy("Ja, luk runden")),
+    "publish": (_lazy("Offentliggør runden?"), _lazy("Ja, offentliggør runden")),
+    "reopen": (_lazy("Genåbn runden?"), _lazy("Ja, genåbn runden")),
+}
+ROUND_ACTIONS = {
+    "open": rounds.open_round,
+    "close": rounds.close_round,
+    "publish": rounds.publish_round,
+    "reopen": rounds.reopen_round,
+}
+
+
+@login_required
+def round_action(request, pk):
+    """Open a round at once; close, publish and reopen after a confirmation page (GET: what
+    will happen; POST with CSRF: do it)."""
+    status_round = _get_round_for_staff(request, pk)
+    action = request.POST.get("action") or request.GET.get("action")
+    if action not in ROUND_ACTIONS:
+        if request.method == "POST":
+            messages.error(request, _("Ukendt handling."))
+            return redirect("goals:round_overview", pk=status_round.pk)
+        raise Http404
+    form = ReopenForm(request.POST or None) if action == "reopen" else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        extra = {"reason": form.cleaned_data["reason"]} if form else {}
+        try:
+            ROUND_ACTIONS[action](status_round, by=request.user, **extra)
+        except rounds.TransitionError as error:
+            messages.error(request, error.text)
+        else:
+            messages.success(request, ROUND_DONE[action])
+        return redirect("goals:round_overview", pk=status_round.pk)
+    return render(
+        request,
+        "goals/round_confirm.html",
+        {
+            "round": status_round,
+            "action": action,
+            "question": ROUND_CONFIRM[action][0],
+            "answer": ROUND_CONFIRM[action][1],
+            "form": form,
+            "facts": rounds.action_facts(status_round, action),
+            "refusal": status_round.transition_refusal(action),
+        },
+    )
 
 
 @login_required
@@ -472,7 +623,8 @@ def review_report(request, pk):
             # Shown on the page again with the comment as typed, not lost in a redirect.
             messages.error(request, error.text)
         else:
-            return redirect("goals:round_overview", pk=report.round_id)
+            # Back to the report, now in its new state, with the way to the next one.
+            return redirect("goals:review_report", pk=report.pk)
     lines, values = _report_rows(report)
     previous_lines, previous_values = _previous_answers(report, lines, values)
     for line in lines:
@@ -491,6 +643,7 @@ def review_report(request, pk):
             "values": values,
             "form": form,
             "can_review": report.review_refusal() is None,
+            "next_report": report.next_for_review(),
         },
     )
 
