@@ -252,12 +252,6 @@ class GoalQuerySet(models.QuerySet):
         as a goal becomes active and enters the next round opened."""
         return self.filter(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
 
-    def revision_candidates(self, region):
-        """The region's goals that could be recorded as another goal's revision: not yet
-        adopted or active (an achieved, revised or retired goal is history). Which of them
-        fits one goal is `Goal.can_revise`."""
-        return self.in_region(region).filter(state__in=Goal.REVISION_STATES)
-
 
 class Goal(models.Model):
     class Kind(models.TextChoices):
@@ -351,9 +345,10 @@ class Goal(models.Model):
         return self.is_commitment and self.state == self.State.ACTIVE
 
     def can_revise(self, goal):
-        """Whether this goal (of `GoalQuerySet.revision_candidates`) may be offered as the
-        revision of `goal`: not the goal itself, of the same region, and not already the
-        revision of another goal. `goals.rounds.revision_refusal` says why not, on saving."""
+        """Whether the decisions page offers this goal as the revision of `goal`: not the
+        goal itself, of the same region, active or not adopted yet (an achieved, revised or
+        retired goal is history), and not already the revision of another goal.
+        `goals.rounds.revision_refusal` says why not, and checks the whole chain, on saving."""
         return (
             self.pk != goal.pk
             and self.paper.region_id == goal.paper.region_id

@@ -542,6 +542,11 @@ def revision_refusal(goal, new_goal):
             ) % {"goal": goal.number, "new": new_goal.number}
         seen.add(earlier)
         earlier = replaced.filter(pk=earlier).first()
+    if new_goal.state not in Goal.REVISION_STATES and new_goal.replaces_id != goal.pk:
+        return _(
+            "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
+            "aktivt eller endnu ikke vedtaget."
+        ) % {"new": new_goal.number, "state": new_goal.get_state_display()}
     return None
 
 

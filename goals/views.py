@@ -43,7 +43,7 @@ from goals.models import (
 )
 from municipalities import tokens
 from municipalities.models import Municipality, Region
-from reports import exports
+from reports import exports, progress
 from reports.evaluation import change_text, line_evaluation
 
 REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
@@ -743,19 +743,22 @@ def joint_progress(request, pk):
     )
 
 
-def _decision_goals(status_round, data, read_only):
+def _decision_goals(status_round, data, read_only, figures=None):
     existing = {
         d.goal_id: d for d in status_round.decisions.select_related("new_goal", "decided_by")
     }
     # Every goal of the paper, pipeline ones included: adopting one is the "new goal" decision.
     goals = list(status_round.paper.goals.order_by("order", "number"))
+    # Read once for every form on the page; each form offers those that fit its goal.
     goal_choices = list(
         Goal.objects.in_region(status_round.paper.region)
         .select_related("paper")
         .order_by("paper__title", "order", "number")
     )
     for goal in goals:
+        goal.paper = status_round.paper  # already loaded; saves a query per goal
         goal.decision = existing.get(goal.pk)
+        goal.figures = (figures or {}).get(goal.pk)
         goal.form = DecisionForm(
             data,
             prefix=f"g{goal.pk}",
@@ -773,7 +776,10 @@ def _decision_goals(status_round, data, read_only):
 def decisions(request, pk):
     status_round = _get_round_for_staff(request, pk)
     read_only = bool(status_round.secretariat_refusal())
-    goals = _decision_goals(status_round, request.POST or None, read_only)
+    # Each goal's figures beside its decision: this round, the last one and the evaluation,
+    # as the public pages and the PDF will count them.
+    figures = {gp.goal.pk: gp for gp in progress.round_progress(status_round).goals}
+    goals = _decision_goals(status_round, request.POST or None, read_only, figures)
     if request.method == "POST":
         if check_distinct_revisions([goal.form for goal in goals]):
 
@@ -805,7 +811,7 @@ def decisions(request, pk):
                     request,
                     goals,
                     lambda goal: rounds.decision_values(fresh.get(goal.pk)),
-                    lambda data: _decision_goals(status_round, data, read_only),
+                    lambda data: _decision_goals(status_round, data, read_only, figures),
                     stale,
                 )
         else:
