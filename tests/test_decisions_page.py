@@ -25,7 +25,7 @@ def fieldset(page, goal):
 def offered(page, goal):
     """The goals offered as `goal`'s revision, by number."""
     part = fieldset(page, goal)
-    select = re.search(rf'<select name="g{goal.pk}-new_goal".*?</select>', part, re.S).group(0)
+    select = re.search(rf'<select name="g{goal.pk}-new_goal".*?</select>', part, re.DOTALL).group(0)
     return [
         label.split(" ")[0]
         for value, label in re.findall(r'<option value="(\d*)"[^>]*>([^<]*)<', select)
