@@ -835,7 +835,7 @@ class JointProgress(models.Model):
 
 class GoalDecision(models.Model):
     class Decision(models.TextChoices):
-        ACHIEVED = "achieved", _("opfyldt – målet er nået")
+        ACHIEVED = "achieved", _("opfyldt (målet er nået)")
         CONTINUE = "continue", _("fortsætter uændret")
         REVISE = "revise", _("erstattes af et revideret mål")
         RETIRE = "retire", _("udgår")

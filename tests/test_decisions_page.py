@@ -57,7 +57,7 @@ def test_the_decisions_are_named_in_plain_danish(staff, paper, open_status_round
     for jargon in ("(hak)", "pipeline", " revideres "):
         assert jargon not in text
     for plain in (
-        "opfyldt – målet er nået",
+        "opfyldt (målet er nået)",
         "fortsætter uændret",
         "erstattes af et revideret mål",
         "ikke vedtaget endnu",
