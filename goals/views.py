@@ -16,8 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from goals import evidence, notifications, rounds
@@ -358,10 +357,13 @@ def secretariat_home(request):
 # The cockpit's quick filters (`?vis=`) and sort orders (`?sorter=`, "-" first reverses):
 # each names a QuerySet rule of `StatusReport`, so the page, its counts and the export agree.
 COCKPIT_FILTERS = {
-    "ikke-indsendt": (_lazy("ikke indsendt"), lambda reports, today: reports.unsubmitted()),
-    "over-fristen": (_lazy("over fristen"), lambda reports, today: reports.overdue(today)),
-    "ikke-paabegyndt": (_lazy("ikke påbegyndt"), lambda reports, today: reports.untouched()),
-    "til-gennemsyn": (_lazy("til gennemsyn"), lambda reports, today: reports.awaiting_review()),
+    "ikke-indsendt": (gettext_lazy("ikke indsendt"), lambda reports, today: reports.unsubmitted()),
+    "over-fristen": (gettext_lazy("over fristen"), lambda reports, today: reports.overdue(today)),
+    "ikke-paabegyndt": (gettext_lazy("ikke påbegyndt"), lambda reports, today: reports.untouched()),
+    "til-gennemsyn": (
+        gettext_lazy("til gennemsyn"),
+        lambda reports, today: reports.awaiting_review(),
+    ),
 }
 COCKPIT_ORDERS = {
     "kommune": ("municipality__name",),
@@ -551,17 +553,19 @@ def round_remind(request, pk):
 
 
 ROUND_DONE = {
-    "open": _lazy("Runden er åbnet, og kommunerne har fået besked."),
-    "close": _lazy("Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."),
-    "publish": _lazy("Runden er offentliggjort."),
-    "reopen": _lazy("Runden er genåbnet."),
+    "open": gettext_lazy("Runden er åbnet, og kommunerne har fået besked."),
+    "close": gettext_lazy(
+        "Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."
+    ),
+    "publish": gettext_lazy("Runden er offentliggjort."),
+    "reopen": gettext_lazy("Runden er genåbnet."),
 }
 # The confirmation page's question and its button, per action.
 ROUND_CONFIRM = {
-    "open": (_lazy("Åbn runden?"), _lazy("Ja, åbn runden")),
-    "close": (_lazy("Luk runden?"), _lazy("Ja, luk runden")),
-    "publish": (_lazy("Offentliggør runden?"), _lazy("Ja, offentliggør runden")),
-    "reopen": (_lazy("Genåbn runden?"), _lazy("Ja, genåbn runden")),
+    "open": (gettext_lazy("Åbn runden?"), gettext_lazy("Ja, åbn runden")),
+    "close": (gettext_lazy("Luk runden?"), gettext_lazy("Ja, luk runden")),
+    "publish": (gettext_lazy("Offentliggør runden?"), gettext_lazy("Ja, offentliggør runden")),
+    "reopen": (gettext_lazy("Genåbn runden?"), gettext_lazy("Ja, genåbn runden")),
 }
 ROUND_ACTIONS = {
     "open": rounds.open_round,
