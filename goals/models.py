@@ -595,6 +595,13 @@ class StatusReportQuerySet(models.QuerySet):
             round__state=StatusRound.State.OPEN, round__deadline__lt=today
         )
 
+    def remindable(self, today):
+        """Overdue reports the secretariat has not reminded by hand today: "send påmindelse
+        nu" reaches each at most once a day (`goals.notifications.remind_now`)."""
+        return self.overdue(today).exclude(
+            pk__in=Reminder.objects.sent_now_on(today).values("report_id")
+        )
+
     def untouched(self):
         """Drafts nobody has saved since the round was opened (`StatusReport.is_untouched`)."""
         return self.filter(state=StatusReport.State.DRAFT, version=1)

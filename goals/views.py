@@ -454,6 +454,7 @@ def round_overview(request, pk):
             report.last_reminded_at and timezone.localdate(report.last_reminded_at) == today
         )
     overdue_count = everything.overdue(today).count()
+    remindable_count = everything.remindable(today).count() if overdue_count else 0
     return render(
         request,
         "goals/round_overview.html",
@@ -465,6 +466,7 @@ def round_overview(request, pk):
             "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
             # Over the whole round, like the counts beside it, not just the filtered rows.
             "overdue_count": overdue_count,
+            "remindable_count": remindable_count,
             "quick_filters": [
                 (
                     label,

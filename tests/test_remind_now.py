@@ -60,8 +60,9 @@ def test_one_late_municipality_is_reminded_once_a_day(
     assert [(e["event"], e["municipality_id"], e["user"]) for e in events] == [
         ("report.reminded", reports[147].municipality_id, "sekretariat-hovedstaden")
     ]
-    # The row now says when, instead of the button.
+    # The row now says when, instead of the button; "all" counts only those left today.
     assert "Påmindet i dag kl." in page
+    assert "Send påmindelse nu til den kommune over fristen, der ikke har fået en i dag" in page
 
     again = remind(staff, late, report=reports[147].pk).content.decode()
     assert "Frederiksberg fik allerede en påmindelse i dag kl." in again
@@ -75,6 +76,7 @@ def test_all_late_municipalities_at_once_skipping_those_reminded_today(staff, la
     page = remind(staff, late).content.decode()
     assert "Påmindelsen er sendt til Hillerød" in page
     assert "Frederiksberg fik allerede en påmindelse i dag" in page
+    assert "Alle kommuner over fristen har fået en påmindelse i dag." in page
     assert sorted(m.to[0] for m in mail.outbox) == [
         "indberetter-147@example.dk",
         "indberetter-219@example.dk",
