@@ -11,18 +11,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import Reminder, StatusReport, StatusRound
+from goals.models import Reminder, StatusRound
 from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reports(open_status_round, municipalities):
-    return {
-        code: StatusReport.objects.get(round=open_status_round, municipality=m)
-        for code, m in municipalities.items()
-    }
 
 
 @pytest.fixture

@@ -17,14 +17,6 @@ from tests.conftest import submitted
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def reports(open_status_round, municipalities):
-    return {
-        code: StatusReport.objects.get(round=open_status_round, municipality=m)
-        for code, m in municipalities.items()
-    }
-
-
 def half_done(report, user):
     """One line answered and saved as a draft, the rest left blank."""
     first = report.lines.order_by("pk").values_list("milestone_id", flat=True).first()

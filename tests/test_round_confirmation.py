@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from goals import rounds
-from goals.models import StatusReport, StatusRound
+from goals.models import StatusRound
 from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
@@ -91,14 +91,6 @@ def test_the_confirmation_needs_csrf_and_the_rounds_own_secretariat(
         assert client.get(action_url(open_status_round), {"action": "close"}).status_code == 404
         assert client.post(action_url(open_status_round), {"action": "close"}).status_code == 404
     assert state(open_status_round) == StatusRound.State.OPEN
-
-
-@pytest.fixture
-def reports(open_status_round, municipalities):
-    return {
-        code: StatusReport.objects.get(round=open_status_round, municipality=m)
-        for code, m in municipalities.items()
-    }
 
 
 def test_after_approving_the_next_report_waiting_is_one_click_away(staff, reports, reporters):
