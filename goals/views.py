@@ -420,7 +420,20 @@ def round_overview(request, pk):
     today = timezone.localdate()
     everything = status_round.reports.all()
     reports = _cockpit_reports(status_round)
-    counts = dict(everything.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    # Every count on the page in one query, over the whole round, not just the rows shown.
+    counted = {
+        **{state: everything.filter(state=state) for state in StatusReport.State.values},
+        **{
+            slug: function(everything, today)
+            for slug, (_label, function) in COCKPIT_FILTERS.items()
+        },
+        "overdue": everything.overdue(today),
+        "remindable": everything.remindable(today),
+    }
+    tally = everything.aggregate(
+        **{name: Count("pk", filter=Q(pk__in=rows.values("pk"))) for name, rows in counted.items()}
+    )
+    counts = {state: tally[state] for state in StatusReport.State.values}
     total = sum(counts.values())
     clusters = list(region.clusters.all())
     # Matched as text against the region's own clusters: any other value (too large for the
@@ -453,8 +466,7 @@ def round_overview(request, pk):
         report.reminded_today = bool(
             report.last_reminded_at and timezone.localdate(report.last_reminded_at) == today
         )
-    overdue_count = everything.overdue(today).count()
-    remindable_count = everything.remindable(today).count() if overdue_count else 0
+    overdue_count = tally["overdue"]
     return render(
         request,
         "goals/round_overview.html",
@@ -466,15 +478,15 @@ def round_overview(request, pk):
             "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
             # Over the whole round, like the counts beside it, not just the filtered rows.
             "overdue_count": overdue_count,
-            "remindable_count": remindable_count,
+            "remindable_count": tally["remindable"],
             "quick_filters": [
                 (
                     label,
                     _cockpit_link(request, vis=slug),
                     slug == shown,
-                    function(everything, today).count(),
+                    tally[slug],
                 )
-                for slug, (label, function) in COCKPIT_FILTERS.items()
+                for slug, (label, _function) in COCKPIT_FILTERS.items()
             ],
             "all_link": _cockpit_link(request, vis=""),
             "shown": shown,
