@@ -147,7 +147,10 @@ class GoalSerializer(serializers.ModelSerializer):
     )
     state = serializers.ChoiceField(
         choices=Goal.State.choices,
-        help_text=_("Målets tilstand: i pipeline, aktivt, opfyldt, revideret eller udgået."),
+        help_text=_(
+            "Målets tilstand: ikke vedtaget endnu (pipeline), aktivt, opfyldt, revideret eller "
+            "udgået."
+        ),
     )
     national_goal = serializers.CharField(help_text=_("Det nationale mål, målet understøtter."))
     replaces = serializers.PrimaryKeyRelatedField(

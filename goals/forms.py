@@ -365,6 +365,16 @@ class JointProgressForm(SeenRowForm):
     comment = comment_field(_("Kommentar"), 2, show_hidden_initial=True)
 
 
+class RevisionChoiceField(forms.ChoiceField):
+    """Offers the goals that fit, but takes any goal of the region, so that one that does
+    not fit gets the reason (`goals.rounds.revision_refusal`) rather than "invalid choice"."""
+
+    known = ()
+
+    def valid_value(self, value):
+        return value in self.known or super().valid_value(value)
+
+
 class DecisionForm(SeenRowForm):
     decision = forms.ChoiceField(
         label=_("Beslutning"),
@@ -372,23 +382,31 @@ class DecisionForm(SeenRowForm):
         required=False,
         show_hidden_initial=True,
     )
-    new_goal = forms.ChoiceField(
+    new_goal = RevisionChoiceField(
         label=_("Revideret mål"),
         required=False,
-        help_text=_("Skal vælges ved “revideres”: det mål, der erstatter dette."),
+        help_text=_(
+            "Vælg det mål, der afløser dette, når målet erstattes af et revideret mål. Listen "
+            "viser regionens mål, der er aktive eller endnu ikke vedtaget, og som ikke allerede "
+            "afløser et andet mål."
+        ),
         show_hidden_initial=True,
     )
     comment = comment_field(_("Begrundelse"), 2, show_hidden_initial=True)
 
     def __init__(self, *args, status_round, goal, goal_choices, **kwargs):
-        """`goal_choices`: the region's goals, read once for every form on the page."""
+        """`goal_choices`: the region's goals, read once for every form on the page; this
+        form offers those that fit its goal (`Goal.can_revise`) and the one already chosen."""
         super().__init__(*args, **kwargs)
         self.status_round = status_round
         self.goal = goal
-        self.goal_choices = {str(g.pk): g for g in goal_choices if g.pk != goal.pk}
+        chosen = str(self.initial.get("new_goal") or "")
+        self.goal_choices = {str(g.pk): g for g in goal_choices}
+        self.fields["new_goal"].known = self.goal_choices
         self.fields["new_goal"].choices = [("", _("Intet"))] + [
             (pk, f"{g.number} {Truncator(g.title).chars(70)} ({g.paper.title})")
             for pk, g in self.goal_choices.items()
+            if g.can_revise(goal) or pk == chosen
         ]
 
     def clean_new_goal(self):

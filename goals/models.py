@@ -261,11 +261,16 @@ class Goal(models.Model):
         FOCUS_AREA = "focus", _("fokusområde")
 
     class State(models.TextChoices):
-        PIPELINE = "pipeline", _("i pipeline")
+        # Named in a paper but not adopted as a commitment yet (typically a development
+        # area); the "nyt mål vedtaget" decision makes it active.
+        PIPELINE = "pipeline", _("ikke vedtaget endnu")
         ACTIVE = "active", _("aktivt")
         ACHIEVED = "achieved", _("opfyldt")
         REVISED = "revised", _("revideret")
         RETIRED = "retired", _("udgået")
+
+    # A revised goal is one still to be followed up: a new one or one in force.
+    REVISION_STATES = (State.PIPELINE, State.ACTIVE)
 
     paper = models.ForeignKey(
         GoalPaper, on_delete=models.CASCADE, related_name="goals", verbose_name=_("målpapir")
@@ -338,6 +343,18 @@ class Goal(models.Model):
     def is_reported_on(self):
         """This goal's answer to `GoalQuerySet.reported_on`, for goals already loaded."""
         return self.is_commitment and self.state == self.State.ACTIVE
+
+    def can_revise(self, goal):
+        """Whether the decisions page offers this goal as the revision of `goal`: not the
+        goal itself, of the same region, active or not adopted yet (an achieved, revised or
+        retired goal is history), and not already the revision of another goal.
+        `goals.rounds.revision_refusal` says why not, and checks the whole chain, on saving."""
+        return (
+            self.pk != goal.pk
+            and self.paper.region_id == goal.paper.region_id
+            and self.state in self.REVISION_STATES
+            and self.replaces_id in (None, goal.pk)
+        )
 
 
 class GoalPartQuerySet(models.QuerySet):
@@ -532,6 +549,27 @@ class StatusRound(models.Model):
         """Open, and the municipalities' deadline has passed."""
         return self.is_open and today > self.deadline
 
+    def transition_refusal(self, action):
+        """Why the round cannot be opened ("open"), closed ("close"), published ("publish")
+        or reopened ("reopen") now, or None; `goals.rounds` checks it under a lock, the
+        confirmation pages ask it first."""
+        state = {"state": self.get_state_display()}
+        if action == "open" and self.state not in (self.State.PLANNED, self.State.OPEN):
+            return (
+                _("Runden er %(state)s og kan ikke åbnes igen. Brug “Genåbn” med en begrundelse.")
+                % state
+            )
+        if action == "close" and self.state != self.State.OPEN:
+            return _("Kun en åben runde kan lukkes. Runden er %(state)s.") % state
+        if action == "publish" and self.state != self.State.CLOSED:
+            return _("Runden skal lukkes, før den kan offentliggøres. Runden er %(state)s.") % state
+        if action == "reopen" and self.state not in (self.State.CLOSED, self.State.PUBLISHED):
+            return (
+                _("Kun en lukket eller offentliggjort runde kan genåbnes. Runden er %(state)s.")
+                % state
+            )
+        return None
+
     def secretariat_refusal(self):
         """Why the secretariat cannot record progress or decisions in the round now, or
         None: not before the round is opened, nor once it is published (until reopened)."""
@@ -555,6 +593,35 @@ class StatusReportQuerySet(models.QuerySet):
         """Unsubmitted reports of open rounds whose deadline has passed (`is_overdue`)."""
         return self.unsubmitted().filter(
             round__state=StatusRound.State.OPEN, round__deadline__lt=today
+        )
+
+    def remindable(self, today):
+        """Overdue reports the secretariat has not reminded by hand today: "send påmindelse
+        nu" reaches each at most once a day (`goals.notifications.remind_now`)."""
+        return self.overdue(today).exclude(
+            pk__in=Reminder.objects.sent_now_on(today).values("report_id")
+        )
+
+    def untouched(self):
+        """Drafts nobody has saved since the round was opened (`StatusReport.is_untouched`)."""
+        return self.filter(state=StatusReport.State.DRAFT, version=1)
+
+    def awaiting_review(self):
+        """Reports sent in and waiting for the secretariat to approve or return them."""
+        return self.filter(state=StatusReport.State.SUBMITTED)
+
+    def with_lines_filled(self):
+        """Each report with `lines_filled` (lines with a status) and `lines_total`."""
+        return self.annotate(
+            lines_total=models.Count("lines", distinct=True),
+            lines_filled=models.Count("lines", filter=~Q(lines__status=""), distinct=True),
+        )
+
+    def with_last_reminder(self):
+        """Each report with `last_reminded_at`: when the secretariat last reminded it."""
+        manual = Reminder.objects.filter(report=models.OuterRef("pk"), kind=Reminder.Kind.MANUAL)
+        return self.annotate(
+            last_reminded_at=models.Subquery(manual.order_by("-sent_at").values("sent_at")[:1])
         )
 
 
@@ -616,6 +683,32 @@ class StatusReport(models.Model):
     def is_overdue(self, today):
         """Not sent in, and the open round's deadline has passed (`StatusReportQuerySet.overdue`)."""
         return self.state in self.UNSUBMITTED_STATES and self.round.is_past_deadline(today)
+
+    @property
+    def is_untouched(self):
+        """A draft nobody has saved yet (`StatusReportQuerySet.untouched`): every save bumps
+        the version, so one still at 1 is as the round's opening made it."""
+        return self.state == self.State.DRAFT and self.version == 1
+
+    def days_left(self, today):
+        """Days until the deadline while the municipality still has to send the report in an
+        open round (negative: days overdue), else None."""
+        if self.state not in self.UNSUBMITTED_STATES or not self.round.is_open:
+            return None
+        return (self.round.deadline - today).days
+
+    def next_for_review(self):
+        """The round's next report waiting for review after this one, in the overview's
+        order (by municipality name, from the top again after the last), or None."""
+        waiting = (
+            StatusReport.objects.filter(round_id=self.round_id)
+            .awaiting_review()
+            .exclude(pk=self.pk)
+            .select_related("municipality")
+            .order_by("municipality__name", "pk")
+        )
+        name = self.municipality.name
+        return waiting.filter(municipality__name__gt=name).first() or waiting.first()
 
     def review_refusal(self, verb=None):
         """Why the secretariat cannot approve or return the report now, or None.
@@ -749,9 +842,9 @@ class JointProgress(models.Model):
 
 class GoalDecision(models.Model):
     class Decision(models.TextChoices):
-        ACHIEVED = "achieved", _("opfyldt (hak)")
-        CONTINUE = "continue", _("fortsætter")
-        REVISE = "revise", _("revideres")
+        ACHIEVED = "achieved", _("opfyldt (målet er nået)")
+        CONTINUE = "continue", _("fortsætter uændret")
+        REVISE = "revise", _("erstattes af et revideret mål")
         RETIRE = "retire", _("udgår")
         NEW = "new", _("nyt mål vedtaget")
 
@@ -793,12 +886,21 @@ class GoalDecision(models.Model):
         return f"{self.goal.number}: {self.get_decision_display()}"
 
 
+class ReminderQuerySet(models.QuerySet):
+    def sent_now_on(self, day):
+        """The reminders the secretariat sent by hand on `day` (local date): at most one a
+        day per report (`goals.notifications.remind_now`)."""
+        return self.filter(kind=Reminder.Kind.MANUAL, sent_at__date=day)
+
+
 class Reminder(models.Model):
-    """A reminder e-mail about one report; kept so that each kind is sent only once."""
+    """A reminder e-mail about one report. The automatic kinds are sent once each; one the
+    secretariat sends by hand ("send påmindelse nu") at most once a day."""
 
     class Kind(models.TextChoices):
         BEFORE_DEADLINE = "before_deadline", _("før fristen")
         OVERDUE = "overdue", _("fristen er overskredet")
+        MANUAL = "manual", _("sendt af sekretariatet")
 
     report = models.ForeignKey(
         StatusReport,
@@ -808,13 +910,20 @@ class Reminder(models.Model):
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     sent_at = models.DateTimeField(_("sendt"), auto_now_add=True)
+    sent_by = _done_by(_("sendt af"))
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["report", "sent_at"]
         verbose_name = _("påmindelse")
         verbose_name_plural = _("påmindelser")
         constraints = [
-            models.UniqueConstraint(fields=["report", "kind"], name="reminder_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["report", "kind"],
+                condition=~Q(kind="manual"),
+                name="reminder_once_per_kind",
+            ),
         ]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 """The e-mails of a status round, in Danish, each with a link to the page to act on.
 
-Called by goals.rounds after the change has committed, and by the send_reminders command.
+Called by goals.rounds after the change has committed, by the send_reminders command and by
+the secretariat's "send påmindelse nu" (`remind_now`).
 """
 
 import datetime
@@ -12,12 +13,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from goals import audit
 from goals.models import Reminder, StatusReport, StatusRound
 from municipalities.models import Membership
 
 REMINDER_TEMPLATES = {
     Reminder.Kind.BEFORE_DEADLINE: "email/reminder_before_deadline.txt",
     Reminder.Kind.OVERDUE: "email/reminder_overdue.txt",
+    Reminder.Kind.MANUAL: "email/reminder_overdue.txt",
 }
 
 
@@ -116,3 +119,36 @@ def send_reminders(*, days_before=7, today=None):
         except IntegrityError:
             continue  # another run sent it a moment ago
     return sent
+
+
+def remind_now(reports, *, by, today=None):
+    """The secretariat's "send påmindelse nu": e-mail the reporters of each overdue report
+    in `reports`, at most once a day per report. Each reminder is recorded (`Reminder`, kind
+    "manual", with who sent it) and logged (`report.reminded`) in the transaction that sends
+    it; the report's row is locked first, so two clicks at once send one e-mail.
+
+    Returns (reminded, skipped): the reports reminded now, and {report: when} for those
+    already reminded today (nothing is sent for them). A report that is not overdue, or whose
+    municipality has no reporter with an e-mail address, is in neither.
+    """
+    today = today or timezone.localdate()
+    reports = [r for r in reports if r.is_overdue(today)]
+    addresses = reporter_addresses({r.municipality_id for r in reports})
+    reminded, skipped = [], {}
+    for report in reports:
+        recipients = addresses.get(report.municipality_id)
+        if not recipients:
+            continue
+        with transaction.atomic():
+            StatusReport.objects.select_for_update(of=("self",)).filter(pk=report.pk).first()
+            earlier = report.reminders.sent_now_on(today).order_by("-sent_at").first()
+            if earlier is not None:
+                skipped[report] = earlier.sent_at
+                continue
+            Reminder.objects.create(report=report, kind=Reminder.Kind.MANUAL, sent_by=by)
+            _send(
+                [_message(REMINDER_TEMPLATES[Reminder.Kind.MANUAL], _context(report), recipients)]
+            )
+            audit.log_change("report.reminded", report, by, recipients=len(recipients))
+        reminded.append(report)
+    return reminded, skipped

@@ -130,6 +130,11 @@ def _lock(model, pk):
     )
 
 
+def _refuse(refusal):
+    if refusal:
+        raise TransitionError(refusal)
+
+
 # --- the round ---------------------------------------------------------------------------
 
 
@@ -138,12 +143,7 @@ def open_round(status_round, *, by=None):
     """Open a planned round: one draft report per municipality of the region with a line per
     municipal milestone and a value row per indicator, and the secretariat's rows for joint and
     cluster milestones. Calling it again on an open round only adds what is missing."""
-    status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
-    if status_round.state not in (Round.PLANNED, Round.OPEN):
-        raise TransitionError(
-            _("Runden er %(state)s og kan ikke åbnes igen. Brug “Genåbn” med en begrundelse.")
-            % {"state": status_round.get_state_display()}
-        )
+    status_round = _locked(status_round, "open")
     first_time = status_round.state == Round.PLANNED
     paper = status_round.paper
     refusal = paper.round_refusal()
@@ -216,21 +216,19 @@ def _create_missing(rows, key, existing_keys, by):
         bulk_create_with_history(missing, type(missing[0]), default_user=by)
 
 
-def _locked(status_round, states, refusal):
-    """The round read again and locked for this transaction, when it is in one of `states`;
-    else a TransitionError saying `refusal` with the round's state filled in."""
+def _locked(status_round, action):
+    """The round read again and locked for this transaction, when `action` ("open",
+    "close", "publish", "reopen") is allowed in its state; else a TransitionError saying why
+    (`StatusRound.transition_refusal`, which the confirmation pages ask first)."""
     status_round = StatusRound.objects.select_for_update().get(pk=status_round.pk)
-    if status_round.state not in states:
-        raise TransitionError(refusal % {"state": status_round.get_state_display()})
+    _refuse(status_round.transition_refusal(action))
     return status_round
 
 
 @transaction.atomic
 def close_round(status_round, *, by):
     """No more edits by the municipalities; the secretariat can still review and decide."""
-    status_round = _locked(
-        status_round, (Round.OPEN,), _("Kun en åben runde kan lukkes. Runden er %(state)s.")
-    )
+    status_round = _locked(status_round, "close")
     status_round.state = Round.CLOSED
     status_round.closed_at = timezone.now()
     _stamp(status_round, by).save()
@@ -243,11 +241,7 @@ def publish_round(status_round, *, by):
     """Make the round's results public and read-only. In the same transaction: freeze what
     the public sees as the round's next publication (a republish after a reopen is the next
     version, with the reopen's reason) and schedule its PDFs, rendered after the commit."""
-    status_round = _locked(
-        status_round,
-        (Round.CLOSED,),
-        _("Runden skal lukkes, før den kan offentliggøres. Runden er %(state)s."),
-    )
+    status_round = _locked(status_round, "publish")
     status_round.state = Round.PUBLISHED
     status_round.published_at = timezone.now()
     _stamp(status_round, by).save()
@@ -263,11 +257,7 @@ def reopen_round(status_round, *, reason, by):
     reason = (reason or "").strip()
     if not reason:
         raise TransitionError(_("Skriv en begrundelse for at genåbne runden."))
-    status_round = _locked(
-        status_round,
-        (Round.CLOSED, Round.PUBLISHED),
-        _("Kun en lukket eller offentliggjort runde kan genåbnes. Runden er %(state)s."),
-    )
+    status_round = _locked(status_round, "reopen")
     status_round.state = Round.OPEN
     status_round.closed_at = None
     status_round.published_at = None
@@ -276,6 +266,26 @@ def reopen_round(status_round, *, reason, by):
     _stamp(status_round, by, reason=reason[:100]).save()
     audit.log_change("round.reopened", status_round, by, reason=reason)
     return status_round
+
+
+def action_facts(status_round, action):
+    """What closing, publishing or reopening `status_round` would touch, for the page that
+    asks to confirm it: the reports by where they stand, the goals decided, and the PDF
+    papers publishing makes (the region's status paper and one per municipality)."""
+    reports = status_round.reports
+    total = reports.count()
+    facts = {
+        "total": total,
+        "approved": reports.filter(state=Report.APPROVED).count(),
+        "awaiting_review": reports.awaiting_review().count(),
+        "unsubmitted": reports.unsubmitted().count(),
+        "untouched": reports.untouched().count(),
+    }
+    if action == "publish":
+        facts["goals"] = Goal.objects.filter(paper=status_round.paper_id).reported_on().count()
+        facts["decided"] = status_round.decisions.count()
+        facts["papers"] = 1 + total
+    return facts
 
 
 # --- the municipality's report -------------------------------------------------------------
@@ -473,6 +483,7 @@ def return_report(report, *, comment, by):
     report.review_comment = comment
     report.reviewed_at = timezone.now()
     report.reviewed_by = by
+    report.updated_by = by  # the report's last activity (the cockpit, the export)
     report.version = report.version + 1
     _stamp(report, by).save()
     audit.log_change("report.returned", report, by)
@@ -487,6 +498,7 @@ def approve_report(report, *, by):
     report.state = Report.APPROVED
     report.reviewed_at = timezone.now()
     report.reviewed_by = by
+    report.updated_by = by  # the report's last activity (the cockpit, the export)
     report.version = report.version + 1
     _stamp(report, by).save()
     audit.log_change("report.approved", report, by)
@@ -530,6 +542,11 @@ def revision_refusal(goal, new_goal):
             ) % {"goal": goal.number, "new": new_goal.number}
         seen.add(earlier)
         earlier = replaced.filter(pk=earlier).first()
+    if new_goal.state not in Goal.REVISION_STATES and new_goal.replaces_id != goal.pk:
+        return _(
+            "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
+            "aktivt eller endnu ikke vedtaget."
+        ) % {"new": new_goal.number, "state": new_goal.get_state_display()}
     return None
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
         name="round_overview_xlsx",
     ),
     path("sekretariat/runder/<int:pk>/handling/", views.round_action, name="round_action"),
+    path("sekretariat/runder/<int:pk>/paamind/", views.round_remind, name="round_remind"),
     path("sekretariat/runder/<int:pk>/faelles/", views.joint_progress, name="joint_progress"),
     path("sekretariat/runder/<int:pk>/beslutninger/", views.decisions, name="decisions"),
     path("sekretariat/indberetninger/<int:pk>/", views.review_report, name="review_report"),

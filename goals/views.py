@@ -11,14 +11,15 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from goals import evidence, rounds
+from goals import evidence, notifications, rounds
 from goals.forms import (
     DecisionForm,
     JointProgressForm,
@@ -41,7 +42,7 @@ from goals.models import (
 )
 from municipalities import tokens
 from municipalities.models import Municipality, Region
-from reports import exports
+from reports import exports, progress
 from reports.evaluation import change_text, line_evaluation
 
 REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
@@ -353,16 +354,86 @@ def secretariat_home(request):
     )
 
 
+# The cockpit's quick filters (`?vis=`) and sort orders (`?sorter=`, "-" first reverses):
+# each names a QuerySet rule of `StatusReport`, so the page, its counts and the export agree.
+COCKPIT_FILTERS = {
+    "ikke-indsendt": (gettext_lazy("ikke indsendt"), lambda reports, today: reports.unsubmitted()),
+    "over-fristen": (gettext_lazy("over fristen"), lambda reports, today: reports.overdue(today)),
+    "ikke-paabegyndt": (gettext_lazy("ikke påbegyndt"), lambda reports, today: reports.untouched()),
+    "til-gennemsyn": (
+        gettext_lazy("til gennemsyn"),
+        lambda reports, today: reports.awaiting_review(),
+    ),
+}
+COCKPIT_ORDERS = {
+    "kommune": ("municipality__name",),
+    # Along the workflow: untouched drafts, half-done drafts, returned, submitted, approved.
+    "tilstand": ("workflow_step", "municipality__name"),
+    "aktivitet": ("updated_at", "municipality__name"),
+    "linjer": ("lines_filled", "municipality__name"),
+}
+
+
+def _cockpit_reports(status_round):
+    """The round's reports as the cockpit and its export show them (a fixed number of
+    queries however many municipalities there are)."""
+    reports = (
+        status_round.reports.with_lines_filled()
+        .with_last_reminder()
+        .select_related("municipality__cluster", "updated_by", "submitted_by", "reviewed_by")
+        .annotate(
+            workflow_step=Case(
+                When(state=StatusReport.State.DRAFT, version=1, then=0),
+                When(state=StatusReport.State.DRAFT, then=1),
+                When(state=StatusReport.State.RETURNED, then=2),
+                When(state=StatusReport.State.SUBMITTED, then=3),
+                default=4,
+            )
+        )
+        .order_by("municipality__name")
+    )
+    return reports
+
+
+def _with_round(reports, status_round):
+    reports = list(reports)
+    for report in reports:
+        report.round = status_round  # already loaded; saves a query per row
+    return reports
+
+
+def _cockpit_link(request, **changes):
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value:
+            query[name] = value
+    return "?" + query.urlencode() if query else "?"
+
+
 @login_required
 def round_overview(request, pk):
+    """The round's cockpit: per municipality its state, lines filled, last activity and days
+    left or overdue; filtered and sorted by links, late municipalities reminded from here."""
     status_round = _get_round_for_staff(request, pk)
     region = status_round.paper.region
-    reports = status_round.reports.select_related(
-        "municipality__cluster", "submitted_by", "reviewed_by"
-    ).order_by("municipality__name")
-    counts = dict(
-        status_round.reports.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    today = timezone.localdate()
+    everything = status_round.reports.all()
+    reports = _cockpit_reports(status_round)
+    # Every count on the page in one query, over the whole round, not just the rows shown.
+    counted = {
+        **{state: everything.filter(state=state) for state in StatusReport.State.values},
+        **{
+            slug: function(everything, today)
+            for slug, (_label, function) in COCKPIT_FILTERS.items()
+        },
+        "overdue": everything.overdue(today),
+        "remindable": everything.remindable(today),
+    }
+    tally = everything.aggregate(
+        **{name: Count("pk", filter=Q(pk__in=rows.values("pk"))) for name, rows in counted.items()}
     )
+    counts = {state: tally[state] for state in StatusReport.State.values}
     total = sum(counts.values())
     clusters = list(region.clusters.all())
     # Matched as text against the region's own clusters: any other value (too large for the
@@ -375,11 +446,27 @@ def round_overview(request, pk):
         reports = reports.filter(municipality__cluster=cluster)
     if state in StatusReport.State.values:
         reports = reports.filter(state=state)
-    reports = list(reports)
-    today = timezone.localdate()
+    shown = request.GET.get("vis", "")
+    if shown in COCKPIT_FILTERS:
+        reports = COCKPIT_FILTERS[shown][1](reports, today)
+    else:
+        shown = ""
+    order = request.GET.get("sorter", "kommune")
+    key = order.removeprefix("-")
+    if key not in COCKPIT_ORDERS:
+        order = key = "kommune"
+    fields = COCKPIT_ORDERS[key]
+    if order.startswith("-"):
+        fields = ("-" + fields[0], *fields[1:])
+    reports = _with_round(reports.order_by(*fields), status_round)
     for report in reports:
-        report.round = status_round  # already loaded; saves a query per row
         report.overdue = report.is_overdue(today)
+        report.days = report.days_left(today)
+        report.days_over = -report.days if report.days is not None and report.days < 0 else 0
+        report.reminded_today = bool(
+            report.last_reminded_at and timezone.localdate(report.last_reminded_at) == today
+        )
+    overdue_count = tally["overdue"]
     return render(
         request,
         "goals/round_overview.html",
@@ -390,12 +477,28 @@ def round_overview(request, pk):
             "total": total,
             "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
             # Over the whole round, like the counts beside it, not just the filtered rows.
-            "overdue_count": status_round.reports.overdue(today).count(),
+            "overdue_count": overdue_count,
+            "remindable_count": tally["remindable"],
+            "quick_filters": [
+                (
+                    label,
+                    _cockpit_link(request, vis=slug),
+                    slug == shown,
+                    tally[slug],
+                )
+                for slug, (label, _function) in COCKPIT_FILTERS.items()
+            ],
+            "all_link": _cockpit_link(request, vis=""),
+            "shown": shown,
+            "sort_links": {
+                name: _cockpit_link(request, sorter="-" + name if order == name else name)
+                for name in COCKPIT_ORDERS
+            },
+            "order": order,
             "clusters": clusters,
             "cluster_id": cluster_id,
             "state": state,
             "states": StatusReport.State.choices,
-            "reopen_form": ReopenForm(),
             "past_deadline": status_round.is_past_deadline(today),
             # The PDF papers rendered at publishing that failed (reports.StoredPaper), so the
             # secretariat sees it where it published, not only in the admin.
@@ -410,12 +513,9 @@ def round_overview(request, pk):
 
 @login_required
 def round_overview_xlsx(request, pk):
-    """The round overview as an Excel sheet: who has reported, state, last activity and
-    days left."""
+    """The cockpit as an Excel sheet, with the same columns."""
     status_round = _get_round_for_staff(request, pk)
-    reports = status_round.reports.select_related(
-        "municipality__cluster", "submitted_by", "updated_by"
-    ).order_by("municipality__name")
+    reports = _with_round(_cockpit_reports(status_round), status_round)
     region = status_round.paper.region
     return exports.xlsx_response(
         f"oversigt-{region.slug}-{status_round.year}.xlsx",
@@ -427,33 +527,102 @@ def round_overview_xlsx(request, pk):
 
 @login_required  # first, so anonymous visitors go to login rather than get a 405
 @require_POST
-def round_action(request, pk):
+def round_remind(request, pk):
+    """ "Send påmindelse nu" to one late municipality (`report`) or all late ones."""
     status_round = _get_round_for_staff(request, pk)
-    action = request.POST.get("action")
-    done = {
-        "open": _("Runden er åbnet, og kommunerne har fået besked."),
-        "close": _("Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."),
-        "publish": _("Runden er offentliggjort."),
-        "reopen": _("Runden er genåbnet."),
-    }
-    try:
-        if action == "open":
-            rounds.open_round(status_round, by=request.user)
-        elif action == "close":
-            rounds.close_round(status_round, by=request.user)
-        elif action == "publish":
-            rounds.publish_round(status_round, by=request.user)
-        elif action == "reopen":
-            rounds.reopen_round(
-                status_round, reason=request.POST.get("reason", ""), by=request.user
+    reports = status_round.reports.overdue(timezone.localdate()).select_related("municipality")
+    if request.POST.get("report"):
+        reports = reports.filter(pk__in=request.POST.getlist("report")[:1])
+    reminded, skipped = notifications.remind_now(
+        _with_round(reports, status_round), by=request.user
+    )
+    if reminded:
+        messages.success(
+            request,
+            ngettext(
+                "Påmindelsen er sendt til %(names)s.",
+                "Påmindelserne er sendt til %(count)d kommuner: %(names)s.",
+                len(reminded),
             )
-        else:
-            raise rounds.TransitionError(_("Ukendt handling."))
-    except rounds.TransitionError as error:
-        messages.error(request, error.text)
-    else:
-        messages.success(request, done[action])
+            % {"count": len(reminded), "names": ", ".join(r.municipality.name for r in reminded)},
+        )
+    for report, sent_at in skipped.items():
+        messages.info(
+            request,
+            _(
+                "%(name)s fik allerede en påmindelse i dag kl. %(time)s, så der er ikke sendt "
+                "en ny. Der kan sendes én påmindelse om dagen."
+            )
+            % {
+                "name": report.municipality.name,
+                "time": formats.time_format(timezone.localtime(sent_at), "H:i"),
+            },
+        )
+    if not reminded and not skipped:
+        messages.error(
+            request,
+            _("Der er ingen kommuner over fristen med en indberetter, der kan få en påmindelse."),
+        )
     return redirect("goals:round_overview", pk=status_round.pk)
+
+
+ROUND_DONE = {
+    "open": gettext_lazy("Runden er åbnet, og kommunerne har fået besked."),
+    "close": gettext_lazy(
+        "Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."
+    ),
+    "publish": gettext_lazy("Runden er offentliggjort."),
+    "reopen": gettext_lazy("Runden er genåbnet."),
+}
+# The confirmation page's question and its button, per action.
+ROUND_CONFIRM = {
+    "open": (gettext_lazy("Åbn runden?"), gettext_lazy("Ja, åbn runden")),
+    "close": (gettext_lazy("Luk runden?"), gettext_lazy("Ja, luk runden")),
+    "publish": (gettext_lazy("Offentliggør runden?"), gettext_lazy("Ja, offentliggør runden")),
+    "reopen": (gettext_lazy("Genåbn runden?"), gettext_lazy("Ja, genåbn runden")),
+}
+ROUND_ACTIONS = {
+    "open": rounds.open_round,
+    "close": rounds.close_round,
+    "publish": rounds.publish_round,
+    "reopen": rounds.reopen_round,
+}
+
+
+@login_required
+def round_action(request, pk):
+    """Open a round at once; close, publish and reopen after a confirmation page (GET: what
+    will happen; POST with CSRF: do it)."""
+    status_round = _get_round_for_staff(request, pk)
+    action = request.POST.get("action") or request.GET.get("action")
+    if action not in ROUND_ACTIONS:
+        if request.method == "POST":
+            messages.error(request, _("Ukendt handling."))
+            return redirect("goals:round_overview", pk=status_round.pk)
+        raise Http404
+    form = ReopenForm(request.POST or None) if action == "reopen" else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        extra = {"reason": form.cleaned_data["reason"]} if form else {}
+        try:
+            ROUND_ACTIONS[action](status_round, by=request.user, **extra)
+        except rounds.TransitionError as error:
+            messages.error(request, error.text)
+        else:
+            messages.success(request, ROUND_DONE[action])
+        return redirect("goals:round_overview", pk=status_round.pk)
+    return render(
+        request,
+        "goals/round_confirm.html",
+        {
+            "round": status_round,
+            "action": action,
+            "question": ROUND_CONFIRM[action][0],
+            "answer": ROUND_CONFIRM[action][1],
+            "form": form,
+            "facts": rounds.action_facts(status_round, action),
+            "refusal": status_round.transition_refusal(action),
+        },
+    )
 
 
 @login_required
@@ -472,7 +641,8 @@ def review_report(request, pk):
             # Shown on the page again with the comment as typed, not lost in a redirect.
             messages.error(request, error.text)
         else:
-            return redirect("goals:round_overview", pk=report.round_id)
+            # Back to the report, now in its new state, with the way to the next one.
+            return redirect("goals:review_report", pk=report.pk)
     lines, values = _report_rows(report)
     previous_lines, previous_values = _previous_answers(report, lines, values)
     for line in lines:
@@ -491,6 +661,7 @@ def review_report(request, pk):
             "values": values,
             "form": form,
             "can_review": report.review_refusal() is None,
+            "next_report": report.next_for_review(),
         },
     )
 
@@ -590,19 +761,22 @@ def joint_progress(request, pk):
     )
 
 
-def _decision_goals(status_round, data, read_only):
+def _decision_goals(status_round, data, read_only, figures=None):
     existing = {
         d.goal_id: d for d in status_round.decisions.select_related("new_goal", "decided_by")
     }
     # Every goal of the paper, pipeline ones included: adopting one is the "new goal" decision.
     goals = list(status_round.paper.goals.order_by("order", "number"))
+    # Read once for every form on the page; each form offers those that fit its goal.
     goal_choices = list(
         Goal.objects.in_region(status_round.paper.region)
         .select_related("paper")
         .order_by("paper__title", "order", "number")
     )
     for goal in goals:
+        goal.paper = status_round.paper  # already loaded; saves a query per goal
         goal.decision = existing.get(goal.pk)
+        goal.figures = (figures or {}).get(goal.pk)
         goal.form = DecisionForm(
             data,
             prefix=f"g{goal.pk}",
@@ -620,7 +794,10 @@ def _decision_goals(status_round, data, read_only):
 def decisions(request, pk):
     status_round = _get_round_for_staff(request, pk)
     read_only = bool(status_round.secretariat_refusal())
-    goals = _decision_goals(status_round, request.POST or None, read_only)
+    # Each goal's figures beside its decision: this round, the last one and the evaluation,
+    # as the public pages and the PDF will count them.
+    figures = {gp.goal.pk: gp for gp in progress.round_progress(status_round).goals}
+    goals = _decision_goals(status_round, request.POST or None, read_only, figures)
     if request.method == "POST":
         if check_distinct_revisions([goal.form for goal in goals]):
 
@@ -652,7 +829,7 @@ def decisions(request, pk):
                     request,
                     goals,
                     lambda goal: rounds.decision_values(fresh.get(goal.pk)),
-                    lambda data: _decision_goals(status_round, data, read_only),
+                    lambda data: _decision_goals(status_round, data, read_only, figures),
                     stale,
                 )
         else:

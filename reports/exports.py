@@ -94,25 +94,32 @@ def round_lines_columns():
 
 
 def round_overview(status_round, reports, today=None):
-    """The secretariat's overview of a round: who has reported, state, last activity and
-    days left, one dict per municipality's report (`reports` with municipality, cluster,
-    submitted_by and updated_by loaded)."""
+    """The secretariat's cockpit of a round as rows, one dict per municipality's report, with
+    the cockpit's columns: state (and whether nobody has started), lines filled, last activity,
+    days left or overdue, the last reminder sent by hand. `reports` as the cockpit loads them
+    (`StatusReportQuerySet.with_lines_filled()` and `with_last_reminder()`, municipality,
+    cluster and users loaded)."""
     today = today or timezone.localdate()
-    # Days left only mean something while municipalities can still report.
-    days_left = (status_round.deadline - today).days if status_round.state == "open" else ""
     rows = []
     for report in reports:
+        days = report.days_left(today)
+        untouched = report.is_untouched
         rows.append(
             {
                 "kommunekode": report.municipality.kommunekode,
                 "municipality": report.municipality.name,
                 "cluster": report.municipality.cluster.name if report.municipality.cluster else "",
                 "state": str(report.get_state_display()),
+                "untouched": _("ja") if untouched else "",
+                "lines_filled": report.lines_filled,
+                "lines_total": report.lines_total,
+                "updated_at": None if untouched else report.updated_at,
+                "updated_by": "" if untouched else _user_name(report.updated_by),
+                "days_left": days if days is not None and days >= 0 else "",
+                "days_over": -days if days is not None and days < 0 else "",
+                "last_reminded_at": report.last_reminded_at,
                 "submitted_at": report.submitted_at,
                 "submitted_by": _user_name(report.submitted_by),
-                "updated_at": report.updated_at,
-                "updated_by": _user_name(report.updated_by),
-                "days_left": days_left if report.state in ("draft", "returned") else "",
                 "review_comment": report.review_comment,
             }
         )
@@ -125,11 +132,16 @@ def round_overview_columns():
         ("municipality", _("Kommune")),
         ("cluster", _("Klynge")),
         ("state", _("Tilstand")),
+        ("untouched", _("Ikke påbegyndt")),
+        ("lines_filled", _("Linjer udfyldt")),
+        ("lines_total", _("Linjer i alt")),
+        ("updated_at", _("Senest aktiv")),
+        ("updated_by", _("Senest aktiv af")),
+        ("days_left", _("Dage til fristen")),
+        ("days_over", _("Dage over fristen")),
+        ("last_reminded_at", _("Sidste påmindelse fra sekretariatet")),
         ("submitted_at", _("Indsendt")),
         ("submitted_by", _("Indsendt af")),
-        ("updated_at", _("Senest ændret")),
-        ("updated_by", _("Senest ændret af")),
-        ("days_left", _("Dage til fristen")),
         ("review_comment", _("Sekretariatets kommentar")),
     ]
 

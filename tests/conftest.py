@@ -229,6 +229,17 @@ def report(open_status_round, municipalities):
 
 
 @pytest.fixture
+def reports(open_status_round, municipalities):
+    """Every municipality's draft in the open round, by kommunekode."""
+    from goals.models import StatusReport
+
+    return {
+        code: StatusReport.objects.get(round=open_status_round, municipality=m)
+        for code, m in municipalities.items()
+    }
+
+
+@pytest.fixture
 def reporter(client, reporters):
     """A client logged in as København's reporter."""
     client.force_login(reporters[101])

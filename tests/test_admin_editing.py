@@ -26,7 +26,7 @@ def test_an_admin_edit_is_recorded_with_who_and_what(client, secretariat, goal):
 
     response = client.post(
         f"/admin/goals/goal/{goal.pk}/change/",
-        goal_post_data(goal, title="Effektive akuttilbud til alle borgere", state="revised"),
+        goal_post_data(goal, title="Effektive akuttilbud til alle borgere", kind="development"),
     )
 
     assert response.status_code == 302
@@ -36,7 +36,7 @@ def test_an_admin_edit_is_recorded_with_who_and_what(client, secretariat, goal):
     assert latest.title == "Effektive akuttilbud til alle borgere"
     assert before.title == "Effektive akuttilbud"
     changed = {change.field for change in latest.diff_against(before).changes}
-    assert changed == {"title", "state"}
+    assert changed == {"title", "kind"}
 
 
 def test_the_history_page_shows_who_changed_what(client, secretariat, goal, paper):
@@ -47,7 +47,7 @@ def test_the_history_page_shows_who_changed_what(client, secretariat, goal, pape
         goal_post_data(
             goal,
             title="Effektive akuttilbud til alle borgere",
-            state="revised",
+            kind="development",
             replaces=youth.pk,
         ),
     )
@@ -61,7 +61,7 @@ def test_the_history_page_shows_who_changed_what(client, secretariat, goal, pape
     assert "Titel:" in page  # the field, by its Danish name
     assert "Effektive akuttilbud" in page and "til alle borgere" in page
     assert "ændret" in page and "oprettet" in page
-    assert "aktivt&nbsp;&rarr;&nbsp;revideret" in page  # choices by their Danish labels
+    assert "KKR-mål&nbsp;&rarr;&nbsp;udviklingsområde" in page  # choices by their Danish labels
     assert "–&nbsp;&rarr;&nbsp;2 Unges sundhed" in page  # an empty link reads as "–"
 
 

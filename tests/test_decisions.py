@@ -180,7 +180,8 @@ def test_revising_a_goal_into_itself_is_not_offered(staff, paper, open_status_ro
     )
 
     assert response.status_code == 200
-    assert "Marker en gyldig valgmulighed" in response.content.decode()
+    # Not in the list; a forged POST gets the reason rather than "invalid choice".
+    assert "Et mål kan ikke erstatte sig selv." in response.content.decode()
     assert not GoalDecision.objects.exists()
 
 

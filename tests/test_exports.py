@@ -108,14 +108,22 @@ def test_the_secretariat_downloads_the_round_overview(staff, open_status_round, 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0][:4] == ["Kommunekode", "Kommune", "Klynge", "Tilstand"]
-    by_name = {row[1]: row for row in rows[1:]}
+    header = rows[0]
+    assert header[:4] == ["Kommunekode", "Kommune", "Klynge", "Tilstand"]
+    # The cockpit's columns: untouched, lines filled, last activity, days left or overdue.
+    by_name = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert set(by_name) == {"København", "Frederiksberg", "Hillerød"}
-    assert by_name["København"][3] == "indsendt"
-    assert by_name["København"][5] == "indberetter-101"
-    assert by_name["København"][8] is None  # submitted: no days left to count
-    assert by_name["Hillerød"][3] == "kladde"
-    assert by_name["Hillerød"][8] == 30
+    copenhagen, hillerod = by_name["København"], by_name["Hillerød"]
+    assert copenhagen["Tilstand"] == "indsendt"
+    assert copenhagen["Senest aktiv af"] == "indberetter-101"
+    assert copenhagen["Indsendt af"] == "indberetter-101"
+    assert copenhagen["Linjer udfyldt"] == copenhagen["Linjer i alt"] > 0
+    assert copenhagen["Dage til fristen"] is None  # submitted: no days left to count
+    assert hillerod["Tilstand"] == "kladde"
+    assert hillerod["Ikke påbegyndt"] == "ja"
+    assert hillerod["Linjer udfyldt"] == 0
+    assert hillerod["Senest aktiv"] is None
+    assert hillerod["Dage til fristen"] == 30
 
 
 def test_the_overview_is_only_for_the_regions_secretariat(

@@ -492,17 +492,26 @@ def test_admin_actions_open_close_and_publish_through_the_domain_functions(
     )
     url = reverse("admin:goals_statusround_changelist")
 
-    def act(action):
-        return staff.post(
-            url, {"action": action, "_selected_action": [status_round.pk]}, follow=True
-        )
+    def act(action, confirmed=True):
+        data = {"action": action, "_selected_action": [status_round.pk]}
+        if confirmed:
+            data["post"] = "yes"  # the answer of the confirmation page
+        return staff.post(url, data, follow=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert "1 runde er åbnet." in act("open_rounds").content.decode()
     assert status_round.reports.count() == 3
     refused = act("publish_rounds").content.decode()
     assert "Runden skal lukkes, før den kan offentliggøres" in refused
+    asked = act("close_rounds", confirmed=False).content.decode()
+    assert "har ikke indsendt og kan ikke længere gøre det" in asked and 'value="yes"' in asked
+    status_round.refresh_from_db()
+    assert status_round.state == StatusRound.State.OPEN  # asking changed nothing
     act("close_rounds")
+    asked = act("publish_rounds", confirmed=False).content.decode()
+    assert "PDF-statuspapirer dannes" in asked
+    status_round.refresh_from_db()
+    assert status_round.state == StatusRound.State.CLOSED
     act("publish_rounds")
     status_round.refresh_from_db()
     assert status_round.state == StatusRound.State.PUBLISHED

@@ -7,10 +7,12 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import Goal, Indicator, Milestone, PaperSection, Theme
+from goals.models import Goal, Indicator, Milestone, PaperSection, StatusRound, Theme
 from municipalities.scoping import RegionScopedHistoryAdmin, RegionScopedInline
 
 RegionFilter = admin.RelatedOnlyFieldListFilter  # only the user's own regions and papers
@@ -94,6 +96,8 @@ class GoalInline(RegionScopedInline, admin.TabularInline):
     form = GoalForm
     extra = 0
     fields = ["number", "title", "theme", "kind", "state"]
+    # A goal's state changes only through the round's decisions (`goals.rounds.decide_goal`).
+    readonly_fields = ["state"]
     show_change_link = True
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -220,6 +224,48 @@ class GoalAdmin(RegionScopedHistoryAdmin):
     ]
     inlines = [MilestoneInline, IndicatorInline]
     list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new goal starts in a state (not adopted yet, or in force); after that its state
+        # changes only through a round's decisions, which keep the record of why.
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "state", "state_via_decisions"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets
+        return [
+            *self.fieldsets[:1],
+            (
+                None,
+                {
+                    "fields": [
+                        "description",
+                        ("kind", "state"),
+                        "state_via_decisions",
+                        "national_goal",
+                        "replaces",
+                    ]
+                },
+            ),
+        ]
+
+    @admin.display(description=_("tilstanden ændres"))
+    def state_via_decisions(self, obj):
+        status_round = (
+            obj.paper.rounds.exclude(state=StatusRound.State.PLANNED).order_by("-year").first()
+        )
+        if status_round is None:
+            return _(
+                "Med en beslutning, når målpapiret har en åben statusrunde. Der er ingen endnu."
+            )
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("Kun med en beslutning i en statusrunde."),
+            reverse("goals:decisions", args=[status_round.pk]),
+            _("Beslutninger, status %(year)s") % {"year": status_round.year},
+        )
 
     def get_queryset(self, request):
         return (

@@ -11,6 +11,7 @@ with a reason).
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -37,12 +38,16 @@ from municipalities.scoping import (
 RegionFilter = admin.RelatedOnlyFieldListFilter
 
 
-def _round_action(function, description, done):
+def _round_action(function, description, done, *, confirm=None):
     """An admin action applying one round transition of `goals.rounds` to each selected
-    round; refusals become messages, `done(n)` says how many succeeded."""
+    round; refusals become messages, `done(n)` says how many succeeded. With `confirm` (the
+    action's name in `StatusRound.transition_refusal`), the first POST shows what will happen
+    to each round, as the site's confirmation page does, and only the second one does it."""
 
     @admin.action(description=description)
     def action(modeladmin, request, queryset):
+        if confirm and request.POST.get("post") != "yes":
+            return _confirmation(modeladmin, request, queryset, confirm, description)
         succeeded = 0
         for status_round in queryset:
             try:
@@ -55,6 +60,28 @@ def _round_action(function, description, done):
             modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
 
     return action
+
+
+def _confirmation(modeladmin, request, queryset, action, description):
+    selected = list(queryset.select_related("paper__region"))
+    for status_round in selected:
+        status_round.refusal = status_round.transition_refusal(action)
+        if not status_round.refusal:
+            status_round.facts = rounds.action_facts(status_round, action)
+    return TemplateResponse(
+        request,
+        "admin/goals/statusround/confirm_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "opts": modeladmin.model._meta,
+            "rounds": selected,
+            "action": action,
+            "action_name": request.POST.get("action"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "can_act": any(not r.refusal for r in selected),
+        },
+    )
 
 
 class PublishedReadOnlyMixin:
@@ -165,11 +192,13 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
         rounds.close_round,
         _("Luk de valgte runder"),
         lambda n: ngettext("%d runde er lukket.", "%d runder er lukket.", n) % n,
+        confirm="close",
     )
     publish_rounds = _round_action(
         rounds.publish_round,
         _("Offentliggør de valgte runder"),
         lambda n: ngettext("%d runde er offentliggjort.", "%d runder er offentliggjort.", n) % n,
+        confirm="publish",
     )
 
 

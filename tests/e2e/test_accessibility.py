@@ -133,6 +133,53 @@ def test_every_page_type_passes_axe_and_fits_a_phone(browser, live_server, login
     assert not problems, report
 
 
+def test_the_secretariats_cockpit_decisions_and_confirmations_pass_axe(
+    browser, live_server, login, world, secretariat
+):
+    """The cockpit of a late round (filtered and sorted, one municipality reminded, the
+    others with their button), the decisions page with last round's figures, and the
+    confirmation pages of closing, publishing and reopening."""
+    import datetime
+    import os
+
+    from django.utils import timezone
+
+    from goals import notifications, rounds
+    from goals.models import StatusRound
+
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    late, published = world["open"], world["published"]
+    today = timezone.localdate()
+    StatusRound.objects.filter(pk=late.pk).update(
+        opens=today - datetime.timedelta(days=40), deadline=today - datetime.timedelta(days=3)
+    )
+    late.refresh_from_db()
+    notifications.remind_now(late.reports.filter(municipality__kommunekode=219), by=secretariat)
+    closed = StatusRound.objects.create(
+        paper=late.paper, year=late.year + 1, opens=today, deadline=today
+    )
+    rounds.open_round(closed, by=secretariat)
+    rounds.close_round(closed, by=secretariat)
+    pages = {
+        "cockpit-late": f"/sekretariat/runder/{late.pk}/",
+        "cockpit-filtered": f"/sekretariat/runder/{late.pk}/?vis=over-fristen&sorter=-linjer",
+        "decisions-figures": f"/sekretariat/runder/{published.pk}/beslutninger/",
+        "confirm-close": f"/sekretariat/runder/{late.pk}/handling/?action=close",
+        "confirm-publish": f"/sekretariat/runder/{closed.pk}/handling/?action=publish",
+        "confirm-reopen": f"/sekretariat/runder/{published.pk}/handling/?action=reopen",
+    }
+    state = storage_for(browser, live_server, login, "sekretariat-hovedstaden")
+    problems = {}
+    for name, path in pages.items():
+        found = check(browser, live_server.url + path, storage_state=state, name=name)
+        problems.update({(name, w): p for w, p in found.items()})
+    assert not problems, "\n".join(
+        f"{name} at {width} px: {finding}"
+        for (name, width), found in sorted(problems.items())
+        for finding in found
+    )
+
+
 def test_a_reporter_submits_with_the_keyboard_alone(
     page, live_server, login, open_status_round, municipalities
 ):

@@ -1,0 +1,120 @@
+"""The decisions page reads as the secretariat's meeting notes: each goal's figures beside
+its decision (this round, the last one, the evaluation), decisions named in plain Danish, and
+for a revision only the region's goals that can take the goal's place."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from goals.models import Goal, GoalDecision
+from tests.conftest import make_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def fieldset(page, goal):
+    """The part of the page about `goal`."""
+    text = page.content.decode() if hasattr(page, "content") else page
+    start = text.index(f'name="g{goal.pk}-decision"')
+    start = text.rindex("<fieldset", 0, start)
+    return text[start : text.index("</fieldset>", start)]
+
+
+def offered(page, goal):
+    """The goals offered as `goal`'s revision, by number."""
+    part = fieldset(page, goal)
+    select = re.search(rf'<select name="g{goal.pk}-new_goal".*?</select>', part, re.DOTALL).group(0)
+    return [
+        label.split(" ")[0]
+        for value, label in re.findall(r'<option value="(\d*)"[^>]*>([^<]*)<', select)
+        if value
+    ]
+
+
+def test_each_goal_shows_this_rounds_and_last_rounds_figures_and_its_evaluation(
+    staff, paper, status_history, development_area
+):
+    url = reverse("goals:decisions", args=[status_history[2018].pk])
+    page = staff.get(url)
+    acute = fieldset(page, paper.goals.get(number="1"))
+    assert "Denne runde (2018)" in acute and "2 af 3 kommuner opfyldt" in acute
+    assert "Sidste runde (2017)" in acute and "1 af 3 opfyldt" in acute
+    assert "Vurdering" in acute and "Forsinket" in acute  # Hillerød is late on a 2017 milestone
+    # The decision sits beside them.
+    assert '<option value="continue" selected>fortsætter uændret</option>' in acute
+
+    first = staff.get(reverse("goals:decisions", args=[status_history[2017].pk]))
+    assert "ingen offentliggjort runde før" in fieldset(first, paper.goals.get(number="1"))
+    # A goal the round does not ask about says so rather than show zeros.
+    assert "ingen tal at vise" in fieldset(page, development_area)
+
+
+def test_the_decisions_are_named_in_plain_danish(staff, paper, open_status_round, development_area):
+    page = staff.get(reverse("goals:decisions", args=[open_status_round.pk])).content.decode()
+    text = re.sub(r"<[^>]*>", " ", page)  # what a reader sees, not the CSS classes
+    for jargon in ("(hak)", "pipeline", " revideres "):
+        assert jargon not in text
+    for plain in (
+        "opfyldt (målet er nået)",
+        "fortsætter uændret",
+        "erstattes af et revideret mål",
+        "ikke vedtaget endnu",
+    ):
+        assert plain in text.lower()
+    # Stored values are unchanged.
+    assert set(GoalDecision.Decision.values) == {"achieved", "continue", "revise", "retire", "new"}
+    assert Goal.State.PIPELINE.value == "pipeline"
+
+
+def test_a_revision_is_chosen_among_the_regions_goals_that_can_take_the_place(
+    staff, paper, region, other_paper, open_status_round, development_area
+):
+    acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
+    later = make_paper(region, "later.txt", title="Nye mål", first_year=2019, last_year=2022)
+    new = Goal.objects.create(paper=later, number="N1", title="Nyt mål", state="pipeline")
+    Goal.objects.create(paper=later, number="N2", title="Opfyldt", state="achieved")
+    Goal.objects.create(paper=later, number="N3", title="Udgået", state="retired")
+    taken = Goal.objects.create(paper=later, number="N4", title="Afløser 2", replaces=youth)
+    foreign = other_paper.goals.first()
+    foreign.number = "S1"
+    foreign.save()
+
+    page = staff.get(reverse("goals:decisions", args=[open_status_round.pk]))
+    assert offered(page, acute) == ["2", "A", "N1"]  # not itself, nor history, nor taken
+    assert offered(page, youth) == ["1", "A", "N1", "N4"]  # N4 already replaces 2
+    assert foreign.number not in offered(page, acute)
+
+    # A forged choice gets the reason, not a silent save.
+    url = reverse("goals:decisions", args=[open_status_round.pk])
+    for goal, why in (
+        (taken, "erstatter allerede mål 2"),
+        (Goal.objects.get(number="N2"), "er opfyldt og kan ikke afløse et andet mål"),
+        (foreign, "Marker en gyldig valgmulighed"),
+    ):
+        response = staff.post(
+            url, {f"g{acute.pk}-decision": "revise", f"g{acute.pk}-new_goal": goal.pk}
+        )
+        assert why in response.content.decode(), goal
+    assert not GoalDecision.objects.exists()
+
+    staff.post(url, {f"g{acute.pk}-decision": "revise", f"g{acute.pk}-new_goal": new.pk})
+    new.refresh_from_db()
+    assert new.replaces == acute and new.state == Goal.State.ACTIVE
+    # The chosen goal stays offered for its goal, and no longer for the others.
+    page = staff.get(url)
+    assert "N1" in offered(page, acute) and "N1" not in offered(page, youth)
+
+
+def test_the_page_stays_flat_in_queries(
+    staff, paper, status_history, django_assert_max_num_queries
+):
+    url = reverse("goals:decisions", args=[status_history[2018].pk])
+    staff.get(url)
+    with django_assert_max_num_queries(40):
+        assert staff.get(url).status_code == 200
+
+
+def test_no_migration_is_missing_for_the_new_labels():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

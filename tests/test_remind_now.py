@@ -1,0 +1,131 @@
+""" "Send påmindelse nu" on the round cockpit: the secretariat e-mails the reporters of one
+late municipality or of all late ones, at most once a day each; every reminder is recorded
+with who sent it and logged. Only the round's own secretariat may send them."""
+
+import datetime
+import json
+import logging
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import Reminder, StatusRound
+from tests.conftest import submitted
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def late(open_status_round, reports, reporters):
+    """København has sent in; Frederiksberg and Hillerød are three days late."""
+    submitted(reports[101], reporters[101])
+    today = timezone.localdate()
+    StatusRound.objects.filter(pk=open_status_round.pk).update(
+        opens=today - datetime.timedelta(days=40), deadline=today - datetime.timedelta(days=3)
+    )
+    mail.outbox.clear()
+    return open_status_round
+
+
+def remind(client, status_round, **data):
+    return client.post(reverse("goals:round_remind", args=[status_round.pk]), data, follow=True)
+
+
+def test_one_late_municipality_is_reminded_once_a_day(
+    staff, late, reports, secretariat, caplog, django_capture_on_commit_callbacks
+):
+    logger = logging.getLogger("kkrmaal.audit")
+    logger.addHandler(caplog.handler)  # the logger does not propagate (bare JSON on stdout)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            page = remind(staff, late, report=reports[147].pk).content.decode()
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert "Påmindelsen er sendt til Frederiksberg" in page
+    assert [m.to for m in mail.outbox] == [["indberetter-147@example.dk"]]
+    assert "overskredet" in mail.outbox[0].subject
+    reminder = Reminder.objects.get(report=reports[147])
+    assert reminder.kind == Reminder.Kind.MANUAL and reminder.sent_by == secretariat
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "kkrmaal.audit"]
+    assert [(e["event"], e["municipality_id"], e["user"]) for e in events] == [
+        ("report.reminded", reports[147].municipality_id, "sekretariat-hovedstaden")
+    ]
+    # The row now says when, instead of the button; "all" counts only those left today.
+    assert "Påmindet i dag kl." in page
+    assert "Send påmindelse nu til den kommune over fristen, der ikke har fået en i dag" in page
+
+    again = remind(staff, late, report=reports[147].pk).content.decode()
+    assert "Frederiksberg fik allerede en påmindelse i dag kl." in again
+    assert "der er ikke sendt en ny" in again
+    assert len(mail.outbox) == 1
+    assert Reminder.objects.filter(report=reports[147]).count() == 1
+
+
+def test_all_late_municipalities_at_once_skipping_those_reminded_today(staff, late, reports):
+    remind(staff, late, report=reports[147].pk)
+    page = remind(staff, late).content.decode()
+    assert "Påmindelsen er sendt til Hillerød" in page
+    assert "Frederiksberg fik allerede en påmindelse i dag" in page
+    assert "Alle kommuner over fristen har fået en påmindelse i dag." in page
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "indberetter-147@example.dk",
+        "indberetter-219@example.dk",
+    ]
+    # København sent in: never reminded, not even when named.
+    remind(staff, late, report=reports[101].pk)
+    assert not Reminder.objects.filter(report=reports[101]).exists()
+    assert len(mail.outbox) == 2
+
+
+def test_a_reminder_yesterday_does_not_stop_one_today(staff, late, reports):
+    remind(staff, late, report=reports[147].pk)
+    Reminder.objects.filter(report=reports[147]).update(
+        sent_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    remind(staff, late, report=reports[147].pk)
+    assert len(mail.outbox) == 2
+    assert Reminder.objects.filter(report=reports[147]).count() == 2
+
+
+def test_nothing_to_remind_before_the_deadline(staff, open_status_round, reports):
+    page = remind(staff, open_status_round, report=reports[147].pk).content.decode()
+    assert "ingen kommuner over fristen" in page
+    assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_the_button_is_a_post_with_csrf(late, client, secretariat, reports):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(secretariat)
+    response = strict.post(
+        reverse("goals:round_remind", args=[late.pk]), {"report": reports[147].pk}
+    )
+    assert response.status_code == 403
+    client.force_login(secretariat)
+    assert client.get(reverse("goals:round_remind", args=[late.pk])).status_code == 405
+    page = client.get(reverse("goals:round_overview", args=[late.pk])).content.decode()
+    assert "Send påmindelse nu" in page and "csrfmiddlewaretoken" in page
+    assert not mail.outbox
+
+
+def test_other_regions_secretariat_and_reporters_are_refused(
+    client, late, reports, reporters, other_secretariat
+):
+    for user in (other_secretariat, reporters[147]):
+        client.force_login(user)
+        response = client.post(
+            reverse("goals:round_remind", args=[late.pk]), {"report": reports[147].pk}
+        )
+        assert response.status_code == 404
+    assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_the_daily_job_still_sends_its_own_overdue_reminder(staff, late, reports):
+    from goals.notifications import send_reminders
+
+    remind(staff, late, report=reports[147].pk)
+    assert send_reminders() == 2  # the automatic one, once, beside the manual one
+    assert send_reminders() == 0
