@@ -105,6 +105,14 @@ def comment_field(label, rows, **kwargs):
     )
 
 
+def seen_choice_field(label, blank, choices):
+    """An optional choice on a shared secretariat page, `blank` meaning none yet; it keeps
+    what the page showed (see SeenRowForm)."""
+    return forms.ChoiceField(
+        label=label, choices=[("", blank), *choices], required=False, show_hidden_initial=True
+    )
+
+
 class LineForm(forms.Form):
     """One line of the report: the municipality's status, comment, link and file for one
     milestone. Its prefix `line-<milestone id>` gives the fields their names on the page."""
@@ -356,12 +364,7 @@ class SeenRowForm(forms.Form):
 
 
 class JointProgressForm(SeenRowForm):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[("", _("Ikke vurderet"))] + list(MilestoneStatus.Status.choices),
-        required=False,
-        show_hidden_initial=True,
-    )
+    status = seen_choice_field(_("Status"), _("Ikke vurderet"), MilestoneStatus.Status.choices)
     comment = comment_field(_("Kommentar"), 2, show_hidden_initial=True)
 
 
@@ -376,11 +379,8 @@ class RevisionChoiceField(forms.ChoiceField):
 
 
 class DecisionForm(SeenRowForm):
-    decision = forms.ChoiceField(
-        label=_("Beslutning"),
-        choices=[("", _("Ingen beslutning endnu"))] + list(GoalDecision.Decision.choices),
-        required=False,
-        show_hidden_initial=True,
+    decision = seen_choice_field(
+        _("Beslutning"), _("Ingen beslutning endnu"), GoalDecision.Decision.choices
     )
     new_goal = RevisionChoiceField(
         label=_("Revideret mål"),

@@ -479,30 +479,29 @@ def return_report(report, *, comment, by):
         raise TransitionError(
             _("Runden er lukket, så kommunen kan ikke rette. Genåbn runden først.")
         )
-    report.state = Report.RETURNED
     report.review_comment = comment
-    report.reviewed_at = timezone.now()
-    report.reviewed_by = by
-    report.updated_by = by  # the report's last activity (the cockpit, the export)
-    report.version = report.version + 1
-    _stamp(report, by).save()
-    audit.log_change("report.returned", report, by)
-    transaction.on_commit(lambda: notifications.report_returned(report))
-    return report
+    return _reviewed(report, Report.RETURNED, by, "report.returned", notifications.report_returned)
 
 
 @transaction.atomic
 def approve_report(report, *, by):
     report = _lock(StatusReport, report.pk)
     _reviewable(report, _("godkendes"))
-    report.state = Report.APPROVED
+    return _reviewed(report, Report.APPROVED, by, "report.approved", notifications.report_approved)
+
+
+def _reviewed(report, state, by, event, notify):
+    """Records the secretariat's review: the new state, who and when (also the report's last
+    activity, for the cockpit and the export), a new version; the municipality hears of it
+    once the transaction has committed."""
+    report.state = state
     report.reviewed_at = timezone.now()
     report.reviewed_by = by
-    report.updated_by = by  # the report's last activity (the cockpit, the export)
+    report.updated_by = by
     report.version = report.version + 1
     _stamp(report, by).save()
-    audit.log_change("report.approved", report, by)
-    transaction.on_commit(lambda: notifications.report_approved(report))
+    audit.log_change(event, report, by)
+    transaction.on_commit(lambda: notify(report))
     return report
 
 

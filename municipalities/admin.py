@@ -107,6 +107,7 @@ class ClusterAdmin(RegionScopedAdmin):
 @admin.register(Municipality)
 class MunicipalityAdmin(RegionScopedAdmin):
     superuser_adds = True
+    same_parent_choices = {"cluster": "region"}
     list_display = ["kommunekode", "name", "region", "cluster"]
     list_display_links = ["kommunekode", "name"]
     # Only the user's own regions and clusters are offered as filters.
@@ -124,13 +125,6 @@ class MunicipalityAdmin(RegionScopedAdmin):
         if request.user.is_superuser:
             return []
         return ["kommunekode", "name", "region"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        cluster_field = form.base_fields.get("cluster")
-        if obj is not None and cluster_field is not None:
-            cluster_field.queryset = cluster_field.queryset.filter(region=obj.region_id)
-        return form
 
 
 @admin.register(Membership)

@@ -74,6 +74,17 @@ class RegionScopedAdmin(RegionScopedMixin, admin.ModelAdmin):
     region_path = "region"
     # Reference data that only a superuser may create or delete (regions, municipalities).
     superuser_adds = False
+    # On an existing object, a choice offers only rows of the object's own parent:
+    # {"theme": "paper"} offers a goal the themes of its own paper.
+    same_parent_choices = {}
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for name, parent in self.same_parent_choices.items():
+            field = form.base_fields.get(name)
+            if obj is not None and field is not None:
+                field.queryset = field.queryset.filter(**{parent: getattr(obj, f"{parent}_id")})
+        return form
 
     def region_filter(self, request):
         return Q(**{f"{self.region_path}__in": [r.pk for r in self.user_regions(request)]})

@@ -11,7 +11,7 @@ from goals.models import (
     Milestone,
 )
 from municipalities.models import Cluster, Membership
-from tests.conftest import PASSWORD, goal_post_data, make_user
+from tests.conftest import PASSWORD, goal_post_data, make_paper, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +289,25 @@ def test_a_nonsense_id_is_no_server_error_for_a_superuser_either(superuser_clien
     response = superuser_client.get(path, follow=True)
 
     assert response.status_code in (200, 404)
+
+
+def test_a_goal_is_offered_its_own_papers_themes_and_a_municipality_its_regions_clusters(
+    superuser_client, paper, municipalities, region, other_region
+):
+    # Even a superuser, who may see every region: a theme of another paper, or a cluster of
+    # another region, would put the row in two places at once.
+    other_theme = make_paper(region, "andet.txt", title="Et andet papir").themes.create(
+        order=1, title="Tema fra et andet papir"
+    )
+    Cluster.objects.create(region=other_region, name="Klynge i Syddanmark", order=1)
+    goal = paper.goals.get(number="1")
+
+    goal_page = superuser_client.get(f"/admin/goals/goal/{goal.pk}/change/").content.decode()
+    municipality_page = superuser_client.get(
+        f"/admin/municipalities/municipality/{municipalities[101].pk}/change/"
+    ).content.decode()
+
+    assert goal.theme.title in goal_page
+    assert other_theme.title not in goal_page
+    assert "Byen" in municipality_page
+    assert "Klynge i Syddanmark" not in municipality_page

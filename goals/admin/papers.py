@@ -197,6 +197,7 @@ class IndicatorInline(RegionScopedInline, admin.TabularInline):
 
 class GoalAdmin(RegionScopedHistoryAdmin):
     region_path = "paper__region"
+    same_parent_choices = {"theme": "paper"}
     form = GoalForm
     list_display = [
         "number",
@@ -274,14 +275,6 @@ class GoalAdmin(RegionScopedHistoryAdmin):
             .annotate(_milestones=Count("milestones"))
             .order_by(*self.ordering)
         )
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        # On an existing goal, only the themes of its own paper make sense.
-        theme = form.base_fields.get("theme")
-        if obj is not None and theme is not None:
-            theme.queryset = theme.queryset.filter(paper=obj.paper_id)
-        return form
 
     @admin.display(description=_("titel"), ordering="title")
     def short_title(self, obj):
