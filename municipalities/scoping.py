@@ -6,8 +6,8 @@ in only active staff users, and of those a secretariat member of a region
 (`Region.objects.staffed_by`) gets to work on that region's rows. A staff user without a
 membership sees no models at all; a reporter is not staff and never gets past the login.
 
-The admins of municipalities, goals and reports build on these classes; nothing here
-registers a model.
+The admins of municipalities, goals and reports build on these classes (and share
+`admin_link` for their link columns); nothing here registers a model.
 """
 
 from django.contrib import admin, messages
@@ -18,12 +18,22 @@ from django.db import DataError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from municipalities.models import Region
+
+
+def admin_link(url_name, obj, text, show=True):
+    """A link column's cell: `text` linking to `url_name` for obj, or "–" where `show` says
+    there is nothing to link to."""
+    if not show:
+        return "–"
+    return format_html('<a href="{}">{}</a>', reverse(url_name, args=[obj.pk]), text)
 
 
 def scope_to_regions(admin_site, request, queryset):

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from municipalities.scoping import RegionScopedAdmin, ViewOnlyMixin
+from municipalities.scoping import RegionScopedAdmin, ViewOnlyMixin, admin_link
 from reports import papers, previews
 from reports.models import PaperPreview, Publication, StoredPaper
 
@@ -143,10 +143,8 @@ class StoredPaperAdmin(PdfViewMixin, RegionScopedAdmin):
 
     @admin.display(description=_("fil"))
     def download(self, obj):
-        if obj.state != StoredPaper.State.DONE or not obj.file:
-            return "–"
-        url = reverse("admin:reports_storedpaper_pdf", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Hent"))
+        ready = obj.state == StoredPaper.State.DONE and obj.file
+        return admin_link("admin:reports_storedpaper_pdf", obj, _("Hent"), show=ready)
 
     @admin.action(description=_("Dan de valgte PDF'er igen"))
     def retry(self, request, queryset):

@@ -12,8 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -33,6 +31,7 @@ from municipalities.scoping import (
     RegionScopedHistoryAdmin,
     RegionScopedInline,
     ViewOnlyMixin,
+    admin_link,
 )
 
 RegionFilter = admin.RelatedOnlyFieldListFilter
@@ -177,11 +176,7 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
 
     @admin.display(description=_("oversigt"))
     def overview_link(self, obj):
-        if not obj.pk:
-            return "–"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("goals:round_overview", args=[obj.pk]), _("Åbn oversigt")
-        )
+        return admin_link("goals:round_overview", obj, _("Åbn oversigt"), show=obj.pk)
 
     open_rounds = _round_action(
         rounds.open_round,
@@ -223,11 +218,7 @@ class MilestoneStatusInline(ReadOnlyInline, admin.TabularInline):
 
     @admin.display(description=_("dokumentation"))
     def evidence(self, obj):
-        if not obj.evidence_file:
-            return "–"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("goals:evidence_file", args=[obj.pk]), _("Hent fil")
-        )
+        return admin_link("goals:evidence_file", obj, _("Hent fil"), show=obj.evidence_file)
 
 
 class IndicatorValueInline(ReadOnlyInline, admin.TabularInline):
@@ -281,9 +272,7 @@ class StatusReportAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
 
     @admin.display(description=_("behandling"))
     def review_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("goals:review_report", args=[obj.pk]), _("Behandl")
-        )
+        return admin_link("goals:review_report", obj, _("Behandl"))
 
     @admin.action(description=_("Godkend de valgte indsendte indberetninger"))
     def approve_reports(self, request, queryset):
