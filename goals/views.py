@@ -19,30 +19,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from goals import evidence, notifications, rounds
+from goals import evidence, notifications, rounds, shared_pages
 from goals.forms import (
-    DecisionForm,
-    JointProgressForm,
     ReopenForm,
     ReportForm,
     ReviewForm,
     RoundForm,
-    check_distinct_revisions,
     duplicate_round,
 )
 from goals.models import (
-    Goal,
-    GoalDecision,
     GoalPaper,
     IndicatorValue,
-    JointProgress,
     MilestoneStatus,
     StatusReport,
     StatusRound,
 )
 from municipalities import tokens
 from municipalities.models import Municipality, Region
-from reports import exports, progress
+from reports import exports
 from reports.evaluation import change_text, line_evaluation
 
 REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
@@ -666,183 +660,11 @@ def review_report(request, pk):
     )
 
 
-def _save_rows(items, save):
-    """`save(item)` for each row of a shared page, in one transaction. Rows a colleague saved
-    meanwhile come back as {pk: why}, and then none is saved (all or nothing)."""
-    stale = {}
-    with transaction.atomic():
-        for item in items:
-            try:
-                save(item)
-            except rounds.StaleRow as error:
-                stale[item.pk] = error.text
-        if stale:
-            transaction.set_rollback(True)
-    return stale
-
-
-def _after_stale_rows(request, items, saved_values, rebuild, stale):
-    """The shared page again after `_save_rows` found stale rows: every row shows what is
-    saved now except what the user changed, which stays as typed; the clashing rows are
-    marked. `saved_values(item)` is the row as saved now, `rebuild(data)` the page's rows."""
-    data = request.POST.copy()
-    saved = {}
-    for item in items:
-        saved[item.pk] = saved_values(item)
-        item.form.rebase(data, saved[item.pk])
-    items = rebuild(data)
-    for item in items:
-        item.form.is_valid()
-        if item.pk in stale:
-            item.stale = stale[item.pk]
-            item.saved_now = item.form.describe(saved[item.pk])
-    messages.error(
-        request,
-        _(
-            "Intet er gemt: en kollega har ændret de markerede rækker, mens du redigerede. "
-            "Dine indtastninger står herunder sammen med de nye værdier; gem igen for at "
-            "beholde dine."
-        ),
-    )
-    return items
-
-
-def _joint_rows(status_round, data, read_only):
-    rows = list(
-        status_round.joint_progress.select_related("milestone__goal", "cluster", "updated_by")
-    )
-    for row in rows:
-        row.form = JointProgressForm(
-            data,
-            prefix=f"p{row.pk}",
-            initial={"status": row.status, "comment": row.comment},
-        )
-        if read_only:
-            row.form.make_read_only()
-    return rows
-
-
 @login_required
 def joint_progress(request, pk):
-    status_round = _get_round_for_staff(request, pk)
-    read_only = bool(status_round.secretariat_refusal())
-    rows = _joint_rows(status_round, request.POST or None, read_only)
-    if request.method == "POST":
-        if all(row.form.is_valid() for row in rows):
-
-            def save(row):
-                if row.form.has_changed():
-                    rounds.record_joint_progress(
-                        row, by=request.user, seen=row.form.seen(), **row.form.cleaned_data
-                    )
-
-            try:
-                stale = _save_rows(rows, save)
-            except rounds.TransitionError as error:
-                messages.error(request, error.text)
-                return redirect("goals:joint_progress", pk=status_round.pk)
-            if not stale:
-                messages.success(request, _("Den fælles fremdrift er gemt."))
-                return redirect("goals:joint_progress", pk=status_round.pk)
-            fresh = {p.pk: p for p in JointProgress.objects.filter(round=status_round)}
-            rows = _after_stale_rows(
-                request,
-                rows,
-                lambda row: {"status": fresh[row.pk].status, "comment": fresh[row.pk].comment},
-                lambda data: _joint_rows(status_round, data, read_only),
-                stale,
-            )
-        else:
-            messages.error(request, _("Fremdriften er ikke gemt. Ret venligst fejlene herunder."))
-    return render(
-        request,
-        "goals/joint_progress.html",
-        {"round": status_round, "rows": rows, "read_only": read_only},
-    )
-
-
-def _decision_goals(status_round, data, read_only, figures=None):
-    existing = {
-        d.goal_id: d for d in status_round.decisions.select_related("new_goal", "decided_by")
-    }
-    # Every goal of the paper, pipeline ones included: adopting one is the "new goal" decision.
-    goals = list(status_round.paper.goals.order_by("order", "number"))
-    # Read once for every form on the page; each form offers those that fit its goal.
-    goal_choices = list(
-        Goal.objects.in_region(status_round.paper.region)
-        .select_related("paper")
-        .order_by("paper__title", "order", "number")
-    )
-    for goal in goals:
-        goal.paper = status_round.paper  # already loaded; saves a query per goal
-        goal.decision = existing.get(goal.pk)
-        goal.figures = (figures or {}).get(goal.pk)
-        goal.form = DecisionForm(
-            data,
-            prefix=f"g{goal.pk}",
-            status_round=status_round,
-            goal=goal,
-            goal_choices=goal_choices,
-            initial=rounds.decision_values(goal.decision),
-        )
-        if read_only:
-            goal.form.make_read_only()
-    return goals
+    return shared_pages.JointProgressPage(request, _get_round_for_staff(request, pk)).respond()
 
 
 @login_required
 def decisions(request, pk):
-    status_round = _get_round_for_staff(request, pk)
-    read_only = bool(status_round.secretariat_refusal())
-    # Each goal's figures beside its decision: this round, the last one and the evaluation,
-    # as the public pages and the PDF will count them.
-    figures = {gp.goal.pk: gp for gp in progress.round_progress(status_round).goals}
-    goals = _decision_goals(status_round, request.POST or None, read_only, figures)
-    if request.method == "POST":
-        if check_distinct_revisions([goal.form for goal in goals]):
-
-            def save(goal):
-                data = goal.form.cleaned_data
-                if goal.form.has_changed() and data["decision"]:
-                    rounds.decide_goal(
-                        status_round, goal, by=request.user, seen=goal.form.seen(), **data
-                    )
-
-            try:
-                # All or nothing: a refusal half-way leaves no decision of this page saved.
-                stale = _save_rows(goals, save)
-            except rounds.TransitionError as error:
-                # decide_goal changed the goals in memory; show them as the database has them.
-                for goal in goals:
-                    goal.refresh_from_db()
-                messages.error(
-                    request,
-                    _("Beslutningerne er ikke gemt: %(why)s Dine valg står herunder.")
-                    % {"why": error.text},
-                )
-            else:
-                if not stale:
-                    messages.success(request, _("Beslutningerne er gemt."))
-                    return redirect("goals:decisions", pk=status_round.pk)
-                fresh = {d.goal_id: d for d in GoalDecision.objects.filter(round=status_round)}
-                goals = _after_stale_rows(
-                    request,
-                    goals,
-                    lambda goal: rounds.decision_values(fresh.get(goal.pk)),
-                    lambda data: _decision_goals(status_round, data, read_only, figures),
-                    stale,
-                )
-        else:
-            messages.error(
-                request, _("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")
-            )
-    return render(
-        request,
-        "goals/decisions.html",
-        {
-            "round": status_round,
-            "goals": goals,
-            "read_only": read_only,
-            "decision_labels": dict(GoalDecision.Decision.choices),
-        },
-    )
+    return shared_pages.DecisionsPage(request, _get_round_for_staff(request, pk)).respond()

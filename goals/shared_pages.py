@@ -1,0 +1,208 @@
+"""The secretariat's shared pages: many rows on one page that colleagues edit at the same
+time (the joint progress of a round, the decisions on its goals).
+
+Each row's form remembers what the page showed (`SeenRowForm`); saving writes every changed
+row in one transaction, or none when a colleague saved one of them meanwhile, and then shows
+the page again with the colleague's values beside what the user typed, which stays typed in.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from goals import rounds
+from goals.forms import DecisionForm, JointProgressForm, check_distinct_revisions
+from goals.models import Goal, GoalDecision, JointProgress
+from reports import progress
+
+
+class SharedRowsPage:
+    """One shared page of a round. Subclasses say which rows it has (`rows(data)`, each
+    with a `form`), how a row is saved (`save(row)`) and what a row holds now
+    (`saved_values()`, a function of the row)."""
+
+    template = ""
+    rows_name = "rows"
+    saved_message = ""
+    invalid_message = ""
+    refused_message = ""  # with %(why)s, the workflow's reason
+
+    def __init__(self, request, status_round):
+        self.request = request
+        self.round = status_round
+        self.read_only = bool(status_round.secretariat_refusal())
+
+    def respond(self):
+        rows = self.rows(self.request.POST or None)
+        if self.request.method == "POST":
+            if self.valid(rows):
+                rows = self.saved(rows)
+                if rows is None:
+                    messages.success(self.request, self.saved_message)
+                    return redirect(self.request.path)
+            else:
+                messages.error(self.request, self.invalid_message)
+        context = {"round": self.round, self.rows_name: rows, "read_only": self.read_only}
+        return render(self.request, self.template, {**context, **self.extra_context()})
+
+    def valid(self, rows):
+        return all(row.form.is_valid() for row in rows)
+
+    def saved(self, rows):
+        """None when every row is saved; else the rows to show again, as the user typed them."""
+        try:
+            stale = _save_rows(rows, self.save)
+        except rounds.TransitionError as error:
+            # Saving may have changed the rows in memory; show them as the database has them.
+            for row in rows:
+                row.refresh_from_db()
+            messages.error(self.request, self.refused_message % {"why": error.text})
+            return rows
+        if not stale:
+            return None
+        return _after_stale_rows(self.request, rows, self.saved_values(), self.rows, stale)
+
+    def extra_context(self):
+        return {}
+
+    def make_read_only(self, rows):
+        if self.read_only:
+            for row in rows:
+                row.form.make_read_only()
+        return rows
+
+
+class JointProgressPage(SharedRowsPage):
+    """The secretariat's answers to the joint and cluster milestones of a round."""
+
+    template = "goals/joint_progress.html"
+    saved_message = gettext_lazy("Den fælles fremdrift er gemt.")
+    invalid_message = gettext_lazy("Fremdriften er ikke gemt. Ret venligst fejlene herunder.")
+    refused_message = gettext_lazy(
+        "Fremdriften er ikke gemt: %(why)s Dine indtastninger står herunder."
+    )
+
+    def rows(self, data):
+        rows = list(
+            self.round.joint_progress.select_related("milestone__goal", "cluster", "updated_by")
+        )
+        for row in rows:
+            row.form = JointProgressForm(
+                data,
+                prefix=f"p{row.pk}",
+                initial={"status": row.status, "comment": row.comment},
+            )
+        return self.make_read_only(rows)
+
+    def save(self, row):
+        if row.form.has_changed():
+            rounds.record_joint_progress(
+                row, by=self.request.user, seen=row.form.seen(), **row.form.cleaned_data
+            )
+
+    def saved_values(self):
+        fresh = {p.pk: p for p in JointProgress.objects.filter(round=self.round)}
+        return lambda row: {"status": fresh[row.pk].status, "comment": fresh[row.pk].comment}
+
+
+class DecisionsPage(SharedRowsPage):
+    """The round's decision on each goal of its paper, beside the goal's figures."""
+
+    template = "goals/decisions.html"
+    rows_name = "goals"
+    saved_message = gettext_lazy("Beslutningerne er gemt.")
+    invalid_message = gettext_lazy("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")
+    refused_message = gettext_lazy("Beslutningerne er ikke gemt: %(why)s Dine valg står herunder.")
+
+    def __init__(self, request, status_round):
+        super().__init__(request, status_round)
+        # Each goal's figures beside its decision: this round, the last one and the
+        # evaluation, as the public pages and the PDF will count them.
+        self.figures = {gp.goal.pk: gp for gp in progress.round_progress(status_round).goals}
+
+    def rows(self, data):
+        existing = {
+            d.goal_id: d for d in self.round.decisions.select_related("new_goal", "decided_by")
+        }
+        # Every goal of the paper, pipeline ones included: adopting one is the "new goal"
+        # decision.
+        goals = list(self.round.paper.goals.order_by("order", "number"))
+        # Read once for every form on the page; each form offers those that fit its goal.
+        goal_choices = list(
+            Goal.objects.in_region(self.round.paper.region)
+            .select_related("paper")
+            .order_by("paper__title", "order", "number")
+        )
+        for goal in goals:
+            goal.paper = self.round.paper  # already loaded; saves a query per goal
+            goal.decision = existing.get(goal.pk)
+            goal.figures = self.figures.get(goal.pk)
+            goal.form = DecisionForm(
+                data,
+                prefix=f"g{goal.pk}",
+                status_round=self.round,
+                goal=goal,
+                goal_choices=goal_choices,
+                initial=rounds.decision_values(goal.decision),
+            )
+        return self.make_read_only(goals)
+
+    def valid(self, goals):
+        return check_distinct_revisions([goal.form for goal in goals])
+
+    def save(self, goal):
+        data = goal.form.cleaned_data
+        if goal.form.has_changed() and data["decision"]:
+            rounds.decide_goal(
+                self.round, goal, by=self.request.user, seen=goal.form.seen(), **data
+            )
+
+    def saved_values(self):
+        fresh = {d.goal_id: d for d in GoalDecision.objects.filter(round=self.round)}
+        return lambda goal: rounds.decision_values(fresh.get(goal.pk))
+
+    def extra_context(self):
+        return {"decision_labels": dict(GoalDecision.Decision.choices)}
+
+
+def _save_rows(items, save):
+    """`save(item)` for each row of a shared page, in one transaction. Rows a colleague saved
+    meanwhile come back as {pk: why}, and then none is saved (all or nothing)."""
+    stale = {}
+    with transaction.atomic():
+        for item in items:
+            try:
+                save(item)
+            except rounds.StaleRow as error:
+                stale[item.pk] = error.text
+        if stale:
+            transaction.set_rollback(True)
+    return stale
+
+
+def _after_stale_rows(request, items, saved_values, rebuild, stale):
+    """The shared page again after `_save_rows` found stale rows: every row shows what is
+    saved now except what the user changed, which stays as typed; the clashing rows are
+    marked. `saved_values(item)` is the row as saved now, `rebuild(data)` the page's rows."""
+    data = request.POST.copy()
+    saved = {}
+    for item in items:
+        saved[item.pk] = saved_values(item)
+        item.form.rebase(data, saved[item.pk])
+    items = rebuild(data)
+    for item in items:
+        item.form.is_valid()
+        if item.pk in stale:
+            item.stale = stale[item.pk]
+            item.saved_now = item.form.describe(saved[item.pk])
+    messages.error(
+        request,
+        _(
+            "Intet er gemt: en kollega har ændret de markerede rækker, mens du redigerede. "
+            "Dine indtastninger står herunder sammen med de nye værdier; gem igen for at "
+            "beholde dine."
+        ),
+    )
+    return items
