@@ -536,18 +536,24 @@ def goal_post_data(goal, **changes):
         "state": goal.state,
         "national_goal": goal.national_goal,
         "replaces": goal.replaces_id or "",
+        **empty_inlines("milestones", "indicators"),
     }
-    for prefix in ("milestones", "indicators"):
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": 0,
-                f"{prefix}-INITIAL_FORMS": 0,
-                f"{prefix}-MIN_NUM_FORMS": 0,
-                f"{prefix}-MAX_NUM_FORMS": 1000,
-            }
-        )
     data.update(changes)
     return data
+
+
+def empty_inlines(*prefixes):
+    """The management forms of the admin inlines `prefixes`, posted with no rows."""
+    return {
+        f"{prefix}-{field}": count
+        for prefix in prefixes
+        for field, count in [
+            ("TOTAL_FORMS", 0),
+            ("INITIAL_FORMS", 0),
+            ("MIN_NUM_FORMS", 0),
+            ("MAX_NUM_FORMS", 1000),
+        ]
+    }
 
 
 # --- building blocks the fixtures above and the behaviours share ------------------------------
