@@ -377,17 +377,19 @@ def status_history(paper, municipalities):
       2018: København met, Frederiksberg not relevant, Hillerød left it blank (not reported).
     The joint milestone 1/2 is in progress in 2017 and met in 2018.
     """
+    # kommunekode, goal, milestone: the answer in 2017 and in 2018, each (status, comment).
+    answers = [
+        (101, "1", 1, ("met", ""), ("met", "Akutteamet lever op til kvalitetsstandarden.")),
+        (147, "1", 1, ("in_progress", ""), ("met", "")),
+        (219, "1", 1, ("met", "Kladde, ikke indsendt."), ("in_progress", SCRIPT_COMMENT)),
+        (101, "2", 1, ("in_progress", ""), ("met", "Strategien er vedtaget i byrådet.")),
+        (147, "2", 1, ("not_started", ""), ("not_relevant", "")),
+        (219, "2", 1, ("", ""), ("", "")),
+    ]
     first = build_round(
         paper,
         2017,
-        lines=[
-            (101, "1", 1, "met", ""),
-            (147, "1", 1, "in_progress", ""),
-            (219, "1", 1, "met", "Kladde, ikke indsendt."),
-            (101, "2", 1, "in_progress", ""),
-            (147, "2", 1, "not_started", ""),
-            (219, "2", 1, "", ""),
-        ],
+        lines=[(code, goal, order, *in_2017) for code, goal, order, in_2017, _ in answers],
         joint=[("1", 2, "in_progress")],
         decisions=[("1", "continue", "Målet fastholdes.")],
         drafts=[219],
@@ -395,14 +397,7 @@ def status_history(paper, municipalities):
     second = build_round(
         paper,
         2018,
-        lines=[
-            (101, "1", 1, "met", "Akutteamet lever op til kvalitetsstandarden."),
-            (147, "1", 1, "met", ""),
-            (219, "1", 1, "in_progress", SCRIPT_COMMENT),
-            (101, "2", 1, "met", "Strategien er vedtaget i byrådet."),
-            (147, "2", 1, "not_relevant", ""),
-            (219, "2", 1, "", ""),
-        ],
+        lines=[(code, goal, order, *in_2018) for code, goal, order, _, in_2018 in answers],
         joint=[("1", 2, "met")],
         decisions=[
             ("1", "continue", "Hillerød følger op i 2019."),
@@ -536,18 +531,24 @@ def goal_post_data(goal, **changes):
         "state": goal.state,
         "national_goal": goal.national_goal,
         "replaces": goal.replaces_id or "",
+        **empty_inlines("milestones", "indicators"),
     }
-    for prefix in ("milestones", "indicators"):
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": 0,
-                f"{prefix}-INITIAL_FORMS": 0,
-                f"{prefix}-MIN_NUM_FORMS": 0,
-                f"{prefix}-MAX_NUM_FORMS": 1000,
-            }
-        )
     data.update(changes)
     return data
+
+
+def empty_inlines(*prefixes):
+    """The management forms of the admin inlines `prefixes`, posted with no rows."""
+    return {
+        f"{prefix}-{field}": count
+        for prefix in prefixes
+        for field, count in [
+            ("TOTAL_FORMS", 0),
+            ("INITIAL_FORMS", 0),
+            ("MIN_NUM_FORMS", 0),
+            ("MAX_NUM_FORMS", 1000),
+        ]
+    }
 
 
 # --- building blocks the fixtures above and the behaviours share ------------------------------

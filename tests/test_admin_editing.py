@@ -11,7 +11,7 @@ from goals.models import (
     Milestone,
 )
 from municipalities.models import Membership, Municipality
-from tests.conftest import assert_polite, goal_post_data
+from tests.conftest import assert_polite, empty_inlines, goal_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -168,18 +168,9 @@ def test_a_milestone_baseline_that_does_not_add_up_is_a_form_error(staff, paper,
 
 
 def test_a_goal_number_already_in_the_paper_is_a_form_error(staff, paper):
-    data = {
-        "paper": paper.pk,
-        "number": "1",
-        "order": 9,
-        "title": "Et dobbelt mål",
-        "kind": "commitment",
-        "state": "active",
-    }
-    for prefix in ("milestones", "indicators"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    twin = Goal(paper=paper, number="1", order=9, title="Et dobbelt mål")
 
-    response = staff.post(reverse("admin:goals_goal_add"), data)
+    response = staff.post(reverse("admin:goals_goal_add"), goal_post_data(twin))
 
     text = response.content.decode()
     assert response.status_code == 200
@@ -209,9 +200,8 @@ def test_a_paper_with_impossible_years_is_a_form_error(superuser_client, region,
         "state": GoalPaper.State.ADOPTED,
         "source": "umulig.txt",
         **years,
+        **empty_inlines("themes", "goals"),
     }
-    for prefix in ("themes", "goals"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
 
     response = superuser_client.post(reverse("admin:goals_goalpaper_add"), data)
 

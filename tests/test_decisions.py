@@ -22,6 +22,31 @@ from tests.conftest import make_paper
 pytestmark = pytest.mark.django_db
 
 
+def decision(goal, choice, *, new_goal=None, comment=""):
+    """`goal`'s fields of the decisions form as the browser posts them."""
+    data = {f"g{goal.pk}-decision": choice}
+    if new_goal is not None:
+        data[f"g{goal.pk}-new_goal"] = new_goal.pk
+    if comment:
+        data[f"g{goal.pk}-comment"] = comment
+    return data
+
+
+def refused(client, status_round, data):
+    """The text of the decisions page of `status_round` after posting `data`, which must be
+    refused as a whole: the form comes back saying nothing is saved, with every comment as
+    typed, and no decision is saved."""
+    response = client.post(reverse("goals:decisions", args=[status_round.pk]), data)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Beslutningerne er ikke gemt" in text
+    for field, typed in data.items():
+        if field.endswith("-comment"):
+            assert typed in text, field
+    assert not GoalDecision.objects.exists()
+    return text
+
+
 def test_joint_progress_is_recorded(staff, secretariat, open_status_round):
     progress = JointProgress.objects.get(round=open_status_round)
     url = reverse("goals:joint_progress", args=[open_status_round.pk])
@@ -41,18 +66,14 @@ def test_decisions_tick_off_and_revise_goals(staff, paper, open_status_round):
     )
     url = reverse("goals:decisions", args=[open_status_round.pk])
 
-    missing = staff.post(url, {f"g{youth.pk}-decision": "revise"}).content.decode()
+    missing = staff.post(url, decision(youth, "revise")).content.decode()
     assert "Vælg det reviderede mål, der erstatter målet." in missing
     assert not GoalDecision.objects.exists()
 
     staff.post(
         url,
-        {
-            f"g{acute.pk}-decision": "achieved",
-            f"g{youth.pk}-decision": "revise",
-            f"g{youth.pk}-new_goal": revised.pk,
-            f"g{youth.pk}-comment": "Målet skærpes",
-        },
+        decision(acute, "achieved")
+        | decision(youth, "revise", new_goal=revised, comment="Målet skærpes"),
     )
     acute.refresh_from_db()
     youth.refresh_from_db()
@@ -102,17 +123,12 @@ def test_a_goal_that_already_replaces_another_cannot_replace_a_second(
 ):
     acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
     url = reverse("goals:decisions", args=[open_status_round.pk])
-    staff.post(url, {f"g{youth.pk}-decision": "revise", f"g{youth.pk}-new_goal": revised_pair.pk})
+    staff.post(url, decision(youth, "revise", new_goal=revised_pair))
 
     response = staff.post(
         url,
-        {
-            f"g{youth.pk}-decision": "revise",
-            f"g{youth.pk}-new_goal": revised_pair.pk,
-            f"g{acute.pk}-decision": "revise",
-            f"g{acute.pk}-new_goal": revised_pair.pk,
-            f"g{acute.pk}-comment": "Min begrundelse",
-        },
+        decision(youth, "revise", new_goal=revised_pair)
+        | decision(acute, "revise", new_goal=revised_pair, comment="Min begrundelse"),
     )
 
     text = response.content.decode()
@@ -173,16 +189,11 @@ def test_a_revision_taken_back_frees_the_new_goal_for_another(
 
 def test_revising_a_goal_into_itself_is_not_offered(staff, paper, open_status_round):
     youth = paper.goals.get(number="2")
-    url = reverse("goals:decisions", args=[open_status_round.pk])
 
-    response = staff.post(
-        url, {f"g{youth.pk}-decision": "revise", f"g{youth.pk}-new_goal": youth.pk}
-    )
+    text = refused(staff, open_status_round, decision(youth, "revise", new_goal=youth))
 
-    assert response.status_code == 200
     # Not in the list; a forged POST gets the reason rather than "invalid choice".
-    assert "Et mål kan ikke erstatte sig selv." in response.content.decode()
-    assert not GoalDecision.objects.exists()
+    assert "Et mål kan ikke erstatte sig selv." in text
 
 
 def test_joint_progress_in_a_planned_round_is_a_form_error_not_a_lost_edit(
@@ -201,7 +212,7 @@ def test_joint_progress_in_a_planned_round_is_a_form_error_not_a_lost_edit(
     assert "Runden er ikke åbnet endnu." in text
     assert "Planen er vedtaget" in text
     progress.refresh_from_db()
-    assert progress.status == ""
+    assert (progress.status, progress.comment) == ("", "")
 
 
 @pytest.mark.parametrize("case", ["itself", "already_replaces"])
@@ -243,27 +254,18 @@ def test_two_goals_revised_into_the_same_goal_is_an_error_beside_the_second(
         paper=paper, number="3", order=3, title="Sammenhæng for borgeren", state="pipeline"
     )
 
-    response = staff.post(
-        reverse("goals:decisions", args=[open_status_round.pk]),
-        {
-            f"g{acute.pk}-decision": "revise",
-            f"g{acute.pk}-new_goal": successor.pk,
-            f"g{acute.pk}-comment": "Akutmålet samles med unges sundhed",
-            f"g{youth.pk}-decision": "revise",
-            f"g{youth.pk}-new_goal": successor.pk,
-            f"g{youth.pk}-comment": "Unges sundhed skærpes",
-        },
+    data = decision(
+        acute, "revise", new_goal=successor, comment="Akutmålet samles med unges sundhed"
     )
+    data |= decision(youth, "revise", new_goal=successor, comment="Unges sundhed skærpes")
 
-    assert response.status_code == 200
-    text = response.content.decode()
+    text = refused(staff, open_status_round, data)
+
     assert "Mål 3 er allerede valgt som revision af mål 1." in text
     assert "Beslutningerne er ikke gemt. Ret venligst fejlene herunder." in text
-    assert "Akutmålet samles med unges sundhed" in text and "Unges sundhed skærpes" in text
     # The error sits in the second goal's fieldset, not the first's.
     second = text[text.index(f'name="g{youth.pk}-decision"') :]
     assert "er allerede valgt som revision" in second
-    assert not GoalDecision.objects.exists()
     successor.refresh_from_db()
     assert successor.replaces is None and successor.state == Goal.State.PIPELINE
 
@@ -273,24 +275,13 @@ def test_a_refusal_half_way_saves_nothing_and_keeps_every_choice(staff, paper, o
     # which only rounds.decide_goal sees once the first decision is recorded.
     acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
 
-    response = staff.post(
-        reverse("goals:decisions", args=[open_status_round.pk]),
-        {
-            f"g{acute.pk}-decision": "revise",
-            f"g{acute.pk}-new_goal": youth.pk,
-            f"g{acute.pk}-comment": "Første begrundelse",
-            f"g{youth.pk}-decision": "revise",
-            f"g{youth.pk}-new_goal": acute.pk,
-            f"g{youth.pk}-comment": "Anden begrundelse",
-        },
-    )
+    data = decision(acute, "revise", new_goal=youth, comment="Første begrundelse")
+    data |= decision(youth, "revise", new_goal=acute, comment="Anden begrundelse")
 
-    assert response.status_code == 200
-    text = response.content.decode()
+    text = refused(staff, open_status_round, data)
+
     assert "Beslutningerne er ikke gemt:" in text
     assert "som det selv har erstattet" in text
-    assert "Første begrundelse" in text and "Anden begrundelse" in text
-    assert not GoalDecision.objects.exists()
     acute.refresh_from_db()
     youth.refresh_from_db()
     assert acute.state == youth.state == Goal.State.ACTIVE
@@ -326,13 +317,7 @@ def test_a_decision_cannot_point_at_another_regions_goal(
     goal = paper.goals.get(number="1")
     foreign = other_paper.goals.get()
     client.force_login(secretariat)
-    response = client.post(
-        reverse("goals:decisions", args=[open_status_round.pk]),
-        {f"g{goal.pk}-decision": "revise", f"g{goal.pk}-new_goal": str(foreign.pk)},
-    )
-    assert response.status_code == 200
-    assert "Beslutningerne er ikke gemt" in response.content.decode()
-    assert not GoalDecision.objects.exists()
+    refused(client, open_status_round, decision(goal, "revise", new_goal=foreign))
     foreign.refresh_from_db()
     assert foreign.replaces is None and foreign.state == Goal.State.ACTIVE
     goal.refresh_from_db()
@@ -349,9 +334,7 @@ def test_a_decision_posted_for_a_goal_outside_the_rounds_paper_is_ignored(
     same_region = Goal.objects.create(paper=second_paper, theme=theme, number="9", order=1)
     foreign = other_paper.goals.get()
     client.force_login(secretariat)
-    data = {}
-    for goal in (same_region, foreign):
-        data[f"g{goal.pk}-decision"] = "retire"
+    data = decision(same_region, "retire") | decision(foreign, "retire")
     response = client.post(reverse("goals:decisions", args=[open_status_round.pk]), data)
     assert response.status_code == 302
     assert not GoalDecision.objects.exists()
@@ -363,7 +346,7 @@ def test_decisions_of_another_regions_round_are_404(client, secretariat, other_r
     client.force_login(secretariat)
     url = reverse("goals:decisions", args=[other_round.pk])
     assert client.get(url).status_code == 404
-    assert client.post(url, {f"g{foreign.pk}-decision": "retire"}).status_code == 404
+    assert client.post(url, decision(foreign, "retire")).status_code == 404
     foreign.refresh_from_db()
     assert foreign.state == Goal.State.ACTIVE and not GoalDecision.objects.exists()
 

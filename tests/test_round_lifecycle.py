@@ -211,25 +211,12 @@ def test_close_publish_reopen_buttons_and_published_is_read_only(
 def test_a_round_is_created_and_opened_from_the_secretariat_pages(
     staff, paper, municipalities, reporters
 ):
+    home = reverse("goals:secretariat_home")
     response = staff.post(
-        reverse("goals:secretariat_home"),
-        {
-            "round-paper": paper.pk,
-            "round-year": 2030,
-            "round-opens": "2030-01-10",
-            "round-deadline": "2030-01-05",
-        },
+        home, round_data(paper, year=2030, opens="2030-01-10", deadline="2030-01-05")
     )
     assert "Fristen skal ligge efter åbningsdatoen." in response.content.decode()
-    staff.post(
-        reverse("goals:secretariat_home"),
-        {
-            "round-paper": paper.pk,
-            "round-year": 2030,
-            "round-opens": "2030-01-10",
-            "round-deadline": "2030-03-01",
-        },
-    )
+    staff.post(home, round_data(paper, year=2030, opens="2030-01-10", deadline="2030-03-01"))
     created = StatusRound.objects.get(year=2030)
     assert created.state == StatusRound.State.PLANNED
     staff.post(reverse("goals:round_action", args=[created.pk]), {"action": "open"})
@@ -248,14 +235,10 @@ def test_the_secretariat_home_lists_only_the_users_regions(
 
 
 def round_data(paper, **changes):
-    data = {
-        "round-paper": paper.pk,
-        "round-year": 2031,
-        "round-opens": "2031-01-10",
-        "round-deadline": "2031-03-01",
-    }
-    data.update(changes)
-    return data
+    """The new-round form on the secretariat's page as the browser posts it: a round of `paper`
+    for 2031, opening 10 January with the deadline 1 March, but for `changes`."""
+    fields = {"paper": paper.pk, "year": 2031, "opens": "2031-01-10", "deadline": "2031-03-01"}
+    return {f"round-{name}": value for name, value in (fields | changes).items()}
 
 
 def test_a_round_for_a_year_the_paper_already_has_is_a_form_error(staff, paper):
@@ -274,9 +257,7 @@ def test_a_round_for_a_year_the_paper_already_has_is_a_form_error(staff, paper):
 
 @pytest.mark.parametrize("year", ["0", "1999", "99999", "-1", "tyve"])
 def test_a_round_year_out_of_range_is_refused_in_danish(staff, paper, year):
-    response = staff.post(
-        reverse("goals:secretariat_home"), round_data(paper, **{"round-year": year})
-    )
+    response = staff.post(reverse("goals:secretariat_home"), round_data(paper, year=year))
 
     assert response.status_code == 200
     text = response.content.decode()
@@ -288,9 +269,9 @@ def test_a_round_year_out_of_range_is_refused_in_danish(staff, paper, year):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("round-deadline", "2031-01-01", "Fristen skal ligge efter åbningsdatoen."),
-        ("round-opens", "2031-02-30", "Indtast en gyldig dato."),
-        ("round-deadline", "i morgen", "Indtast en gyldig dato."),
+        ("deadline", "2031-01-01", "Fristen skal ligge efter åbningsdatoen."),
+        ("opens", "2031-02-30", "Indtast en gyldig dato."),
+        ("deadline", "i morgen", "Indtast en gyldig dato."),
     ],
 )
 def test_bad_round_dates_are_refused_in_danish(staff, paper, field, value, message):
@@ -360,15 +341,7 @@ def test_a_round_made_by_somebody_else_meanwhile_is_a_form_error(staff, paper, m
 
     monkeypatch.setattr(RoundForm, "save", colleague_saves_first)
 
-    response = staff.post(
-        reverse("goals:secretariat_home"),
-        {
-            "round-paper": paper.pk,
-            "round-year": 2031,
-            "round-opens": "2031-01-10",
-            "round-deadline": "2031-03-01",
-        },
-    )
+    response = staff.post(reverse("goals:secretariat_home"), round_data(paper))
 
     assert response.status_code == 200
     text = response.content.decode()
@@ -377,27 +350,24 @@ def test_a_round_made_by_somebody_else_meanwhile_is_a_form_error(staff, paper, m
 
 
 @pytest.fixture
-def draft_paper(region):
-    return make_paper(
-        region,
-        "udkast.txt",
-        title="Udkast til nye KKR-mål",
-        first_year=2031,
-        last_year=2034,
-        state=GoalPaper.State.DRAFT,
-    )
+def unadopted(region):
+    """A paper of the region in each state no round may be made for: new goals still in draft
+    and a period long past, archived."""
+    papers = [
+        ("udkast.txt", "Udkast til nye KKR-mål", 2031, 2034, GoalPaper.State.DRAFT),
+        ("gamle.txt", "Gamle KKR-mål", 2010, 2012, GoalPaper.State.ARCHIVED),
+    ]
+    return {
+        state: make_paper(
+            region, source, title=title, first_year=first, last_year=last, state=state
+        )
+        for source, title, first, last, state in papers
+    }
 
 
 @pytest.fixture
-def archived_paper(region):
-    return make_paper(
-        region,
-        "gamle.txt",
-        title="Gamle KKR-mål",
-        first_year=2010,
-        last_year=2012,
-        state=GoalPaper.State.ARCHIVED,
-    )
+def draft_paper(unadopted):
+    return unadopted[GoalPaper.State.DRAFT]
 
 
 def test_a_round_of_a_draft_paper_cannot_be_opened(draft_paper, municipalities, secretariat):
@@ -431,39 +401,35 @@ def test_the_open_button_on_a_draft_papers_round_says_why(staff, draft_paper, mu
     assert status_round.state == StatusRound.State.PLANNED
 
 
-def test_the_new_round_form_offers_only_adopted_papers(staff, paper, draft_paper, archived_paper):
+def test_the_new_round_form_offers_only_adopted_papers(staff, paper, unadopted):
     page = staff.get(reverse("goals:secretariat_home")).content.decode()
     assert paper.title in page
-    assert draft_paper.title not in page and archived_paper.title not in page
+    for refused in unadopted.values():
+        assert refused.title not in page
 
-    for refused in (draft_paper, archived_paper):
-        response = staff.post(
-            reverse("goals:secretariat_home"),
-            {
-                "round-paper": refused.pk,
-                "round-year": 2031,
-                "round-opens": "2031-01-10",
-                "round-deadline": "2031-03-01",
-            },
-        )
+        response = staff.post(reverse("goals:secretariat_home"), round_data(refused))
         assert response.status_code == 200
     assert not StatusRound.objects.exists()
 
 
-@pytest.mark.parametrize("which", ["draft", "archived"])
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        (GoalPaper.State.DRAFT, "Målpapiret er et udkast"),
+        (GoalPaper.State.ARCHIVED, "Målpapiret er arkiveret"),
+    ],
+    ids=["draft", "archived"],
+)
 def test_the_admin_refuses_a_round_for_a_draft_or_archived_paper_in_words(
-    staff, draft_paper, archived_paper, which
+    staff, unadopted, state, message
 ):
-    refused = draft_paper if which == "draft" else archived_paper
     response = staff.post(
         reverse("admin:goals_statusround_add"),
-        {"paper": refused.pk, "year": 2031, "opens": "2031-01-10", "deadline": "2031-03-01"},
+        admin_round_data(unadopted[state], year=2031, opens="2031-01-10", deadline="2031-03-01"),
     )
 
     assert response.status_code == 200
-    text = response.content.decode()
-    expected = "Målpapiret er et udkast" if which == "draft" else "Målpapiret er arkiveret"
-    assert expected in text
+    assert message in response.content.decode()
     assert not StatusRound.objects.exists()
 
 
