@@ -383,8 +383,9 @@ def save_report(report, *, version, lines, values, by):
     if int(version) != report.version:
         raise ReportConflict(report, version=int(version), changes=_changes_since(report, version))
 
-    current_lines = {line.milestone_id: line for line in report.lines.all()}
-    current_values = {v.indicator_id: v for v in report.indicator_values.all()}
+    # Without the models' default ordering: it joins the milestones and goals only to sort.
+    current_lines = {line.milestone_id: line for line in report.lines.order_by()}
+    current_values = {v.indicator_id: v for v in report.indicator_values.order_by()}
     unknown = set(lines) - set(current_lines)
     unknown_values = set(values) - set(current_values)
     if unknown or unknown_values:
@@ -393,14 +394,15 @@ def save_report(report, *, version, lines, values, by):
     replaced = []
     # Changed lines and values are written in one UPDATE and one history INSERT each, not two
     # queries a line: a whole report comes in at once, often from many municipalities at once.
-    changed_lines = []
+    # The UPDATE sets only the fields that changed in some line (each is a CASE over the lines).
+    changed_lines, changed_fields = [], set()
     for milestone_id, answer in lines.items():
         line = current_lines[milestone_id]
-        changed = False
+        changed = set()
         for name in LINE_FIELDS:
             if name in answer and (answer[name] or "") != getattr(line, name):
                 setattr(line, name, answer[name] or "")
-                changed = True
+                changed.add(name)
         if answer.get("evidence_file"):
             replaced.append(line.evidence_file.name)
             # Only save() stores an uploaded file.
@@ -410,12 +412,16 @@ def save_report(report, *, version, lines, values, by):
         if answer.get("clear_evidence_file") and line.evidence_file:
             replaced.append(line.evidence_file.name)
             line.evidence_file = ""
-            changed = True
+            changed.add("evidence_file")
         if changed:
             changed_lines.append(_stamp(line, by))
+            changed_fields |= changed
     if changed_lines:
         bulk_update_with_history(
-            changed_lines, MilestoneStatus, [*LINE_FIELDS, "evidence_file"], default_user=by
+            changed_lines,
+            MilestoneStatus,
+            [name for name in (*LINE_FIELDS, "evidence_file") if name in changed_fields],
+            default_user=by,
         )
     changed_values = []
     for indicator_id, new in values.items():
