@@ -39,7 +39,10 @@ from municipalities.models import Municipality, Region
 from reports import exports
 from reports.evaluation import change_text, line_evaluation
 
-REPORT_RELATED = ("round__paper__region", "municipality__cluster", "submitted_by", "reviewed_by")
+# Who submitted and who reviewed are read when a page shows them: joining the two users as
+# well took PostgreSQL's planner longer than the rest of a save (10 relations), and a save
+# never shows them.
+REPORT_RELATED = ("round__paper__region", "municipality__cluster")
 
 
 # --- access helpers ------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_report_form_is_flat(client, region_of_size, django_assert_max_num_queri
     assert f"Kommune 00 – status {report.round.year}" in response.content.decode()
 
 
-SUBMIT_QUERIES = 22
+SUBMIT_QUERIES = 21
 
 
 @pytest.mark.parametrize("extra_milestones", [0, 12], ids=["few-lines", "many-lines"])
