@@ -1,21 +1,22 @@
 """What the apps' APIs under /api/v1/ share: the language of the answers, pagination, stable
 ordering, strict id filters, throttling per token, the HTTP errors DRF has no class for
-(409, 412, 428) and a JSON 404 for unknown addresses, conditional GETs on published data, and
-the error bodies the schema documents.
+(409, 412, 428) and a JSON 404 for unknown addresses, conditional GETs on published data, the
+public lists served from the cache (`cached_answer`), and the error bodies the schema documents.
 
 Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals/api.py`,
 `reports/api.py`); `kkrmaal/urls.py` routes them.
 """
 
+import hashlib
 import re
 
 import django_filters
 import knox.auth
 from django import forms
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import translation
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, parse_http_date, quote_etag
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
@@ -34,6 +35,8 @@ from rest_framework.exceptions import (
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
+
+from reports import cache as public_cache
 
 
 class TokenAuthentication(knox.auth.TokenAuthentication):
@@ -265,6 +268,86 @@ def with_validators(response, *, etag, last_modified=None, public=True):
         # Published data does not change until the round is reopened; five minutes is how long
         # a reopened round may still be served stale by a cache on the way.
         response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# --- the public lists from the cache ----------------------------------------------------------
+
+# What a stored answer keeps besides its body; the rest (Allow, Vary, security headers) every
+# answer gets on its way out.
+STORED_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified", "Cache-Control")
+
+
+def _known_parameters(view):
+    """The query parameters the view reads: only answers to these are kept, so a made-up
+    parameter cannot fill the cache (it is answered, just not kept)."""
+    known = {"format", "page", "page_size"}
+    if view.filter_backends:
+        known.add(OrderingFilter.ordering_param)
+        filterset = getattr(view, "filterset_class", None)
+        known.update(filterset.base_filters if filterset else getattr(view, "filterset_fields", []))
+    return known
+
+
+def cached_answer(view, request, make):
+    """The answer `make()` gives to this GET, made once per version of the public data
+    (`reports.cache`: a publication, a reopening or an edit of what the API shows makes a new
+    one) and then served from the cache without a query, with an ETag and a 304 when the
+    client's copy is current. The key is the whole address with its query string (paging,
+    filters, ordering, format), the language, the format DRF chose and the caller (anonymous
+    or the token's user), so no answer ever reaches another language, format or user.
+
+    Only 200 answers are kept; an error or a 304 of `make()` itself is passed on as it is."""
+    parameters = request.query_params
+    if request.method not in ("GET", "HEAD") or not set(parameters) <= _known_parameters(view):
+        return make()
+    user = request.user
+    ident = "|".join(
+        [
+            request.build_absolute_uri(request.path),
+            "&".join(f"{name}={parameters.getlist(name)}" for name in sorted(parameters)),
+            translation.get_language(),
+            request.accepted_media_type,
+            f"user-{user.pk}" if user.is_authenticated else "anonymous",
+        ]
+    )
+    name = "api:" + hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
+    made = None
+
+    def compute():
+        nonlocal made
+        made = view.finalize_response(request, make())
+        if hasattr(made, "render"):  # a DRF Response; a spreadsheet comes made
+            made.render()
+        if made.status_code != 200:
+            return None
+        headers = {header: made[header] for header in STORED_HEADERS if header in made}
+        return {"content": made.content, "headers": headers}
+
+    version, stored = public_cache.cached_with_version(None, name, compute)
+    if stored is None:
+        return made
+    headers = dict(stored["headers"])
+    # A round's answers carry their publication's ETag; a list carries the cache's version.
+    headers.setdefault(
+        "ETag",
+        quote_etag(hashlib.md5(f"{name}:{version}".encode(), usedforsecurity=False).hexdigest()),
+    )
+    headers.setdefault("Last-Modified", http_date(public_cache.version_time(version).timestamp()))
+    headers.setdefault(
+        "Cache-Control", "private, no-cache" if user.is_authenticated else "public, no-cache"
+    )
+    response = get_conditional_response(
+        request, etag=headers["ETag"], last_modified=parse_http_date(headers["Last-Modified"])
+    )
+    if response is None:
+        response = HttpResponse(stored["content"])
+    else:
+        headers.pop("Content-Type", None)
+    for header, value in headers.items():
+        response[header] = value
+    # The answer differs with the token (and, as every answer here, the language).
+    patch_vary_headers(response, ("Authorization",))
     return response
 
 

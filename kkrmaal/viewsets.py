@@ -4,6 +4,8 @@ read the settings, which name `kkrmaal.api.TokenAuthentication`, when they are i
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 
+from kkrmaal.api import cached_answer
+
 
 def looked_up_by(name, kind, description):
     """Documents a viewset's detail address (`/<name>/`) for the schema."""
@@ -12,6 +14,11 @@ def looked_up_by(name, kind, description):
 
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
-    """Read-only, for anybody: what the portal shows its public pages."""
+    """Read-only, for anybody: what the portal shows its public pages. Its lists are answered
+    from the public cache (`cached_answer`)."""
 
     permission_classes = [permissions.AllowAny]
+
+    def list(self, request, *args, **kwargs):
+        answer = super().list
+        return cached_answer(self, request, lambda: answer(request, *args, **kwargs))

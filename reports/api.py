@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -24,11 +24,13 @@ from kkrmaal.api import (
     FilterSet,
     IdFilter,
     RegionFilter,
+    cached_answer,
     conditional,
     errors,
     region_field,
     with_validators,
 )
+from kkrmaal.viewsets import PublicViewSet
 from reports import exports, progress
 from reports.models import Publication
 
@@ -363,12 +365,11 @@ FORMAT = OpenApiParameter(
 )
 
 
-class RoundViewSet(viewsets.ReadOnlyModelViewSet):
+class RoundViewSet(PublicViewSet):
     """The published status rounds, as last published: a round reopened for a correction
     keeps its last publication meanwhile, as on the public pages. Rounds never published do
     not exist here."""
 
-    permission_classes = [permissions.AllowAny]
     queryset = (
         StatusRound.objects.annotate(
             last_published_at=Max("publications__published_at"),
@@ -403,8 +404,9 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
     def progress(self, request, *args, **kwargs):
         """How far the round's goals had come: per goal (with its milestones, clusters and
         decision) and per municipality, counted by evaluation."""
-        status_round = self.get_object()
+        return cached_answer(self, request, lambda: self._progress(request, self.get_object()))
 
+    def _progress(self, request, status_round):
         def make():
             document = progress_document(published_progress(status_round), status_round)
             return Response(ProgressSerializer(document, context={"request": request}).data)
@@ -443,8 +445,9 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
         """Every municipality's answer to every milestone asked of each municipality, with
         cluster, status, evaluation, comment and evidence link. As JSON page by page, or the
         whole round as a spreadsheet (`?format=csv` or `?format=xlsx`)."""
-        status_round = self.get_object()
+        return cached_answer(self, request, lambda: self._lines(request, self.get_object()))
 
+    def _lines(self, request, status_round):
         def make():
             rows = exports.round_lines(published_progress(status_round))
             fmt = request.accepted_renderer.format

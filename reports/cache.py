@@ -23,7 +23,8 @@ own parts go (the menu with their name, their messages), stored, and filled in p
 so a signed-in secretariat member never sees a page cached for somebody else. Anonymous
 visitors also get an ETag and Last-Modified and a 304 when they already hold the page.
 `cached_progress` keeps a round's progress with its charts for all of the region's pages, and
-`cached` anything else per version (the stored PDFs' file names).
+`cached` anything else per version (the stored PDFs' file names, the API's public lists:
+`kkrmaal.api.cached_answer`, under the site's version, since a list spans the regions).
 
 Each process also remembers a version for LOCAL_SECONDS and the entries it served, so a warm
 page costs no round trip to the cache; a publication made in another process shows there at
@@ -135,6 +136,11 @@ def invalidate(region=None):
 def cached(region, name, compute):
     """`compute()` once per version of `region`'s public data (a slug; None for the site);
     a None result is not kept, so what is still coming is asked for again."""
+    return cached_with_version(region, name, compute)[1]
+
+
+def cached_with_version(region, name, compute):
+    """(version, value) of `cached`, for answers that carry the version as their ETag."""
     key = f"public-data:{region}:{name}"
     version, value = _versioned(region, key)
     if value is None:
@@ -142,7 +148,7 @@ def cached(region, name, compute):
         if value is not None:
             cache.set(key, (version, value), PAGE_TIMEOUT)
             _remember(key, (version, value))
-    return value
+    return version, value
 
 
 def cached_progress(status_round, region, version=None):

@@ -1,0 +1,171 @@
+"""The API's public lists come from the cache, as the public pages do: the second caller costs
+no query (a token caller only the token's check), a client that holds the answer gets a 304,
+and publishing, reopening or editing what a list shows brings the new answer at once. Each
+language, format, page, filter and caller has an answer of its own."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from goals import rounds
+from goals.models import StatusRound
+from municipalities import tokens
+from municipalities.models import Municipality
+from tests.conftest import build_round
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def _lists(status_history):
+    second = status_history[2018].pk
+    return [
+        "/api/v1/regions/",
+        "/api/v1/clusters/",
+        "/api/v1/municipalities/?region=hovedstaden",
+        "/api/v1/papers/",
+        "/api/v1/goals/?ordering=-number",
+        "/api/v1/milestones/",
+        "/api/v1/rounds/",
+        f"/api/v1/rounds/{second}/progress/",
+        f"/api/v1/rounds/{second}/lines/?page_size=2&page=2",
+        f"/api/v1/rounds/{second}/lines/?format=csv",
+    ]
+
+
+def _get(api, url, **headers):
+    response = api.get(url, **headers)
+    assert response.status_code == 200, (url, response.content)
+    return response
+
+
+def test_a_public_list_is_served_from_the_cache_after_the_first_request(
+    api, status_history, django_assert_num_queries
+):
+    for url in _lists(status_history):
+        first = _get(api, url)
+        with django_assert_num_queries(0):
+            second = _get(api, url)
+        assert second.content == first.content, url
+        assert second["Content-Type"] == first["Content-Type"], url
+        assert second["ETag"] == first["ETag"], url
+
+
+def test_a_token_caller_gets_its_own_answer_and_pays_only_for_the_token(
+    api, status_history, reporters
+):
+    url = "/api/v1/rounds/"
+    anonymous = _get(api, url)
+    assert "public" in anonymous["Cache-Control"]
+
+    _token, key = tokens.issue_token(reporters[101])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    with CaptureQueriesContext(connection) as first:
+        answer = _get(api, url)
+    # Not the anonymous caller's entry: the token's answer is made for it.
+    assert any("goals_statusround" in q["sql"] for q in first.captured_queries)
+    assert answer.json() == anonymous.json()
+    assert "private" in answer["Cache-Control"]
+    assert "Authorization" in answer["Vary"]
+
+    with CaptureQueriesContext(connection) as second:
+        assert _get(api, url).content == answer.content
+    assert second.captured_queries, "the token is checked on every request"
+    assert all("knox_authtoken" in q["sql"] or "auth_user" in q["sql"] for q in second), [
+        q["sql"] for q in second
+    ]
+
+
+def test_languages_formats_pages_and_filters_are_kept_apart(api, status_history):
+    url = f"/api/v1/rounds/{status_history[2018].pk}/lines/"
+    danish = _get(api, url).json()["results"]
+    english = _get(api, url, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert "i gang" in {row["status_label"] for row in danish}
+    assert "in progress" in {row["status_label"] for row in english}
+    assert _get(api, url).json()["results"] == danish
+
+    assert _get(api, url, HTTP_ACCEPT="text/csv")["Content-Type"].startswith("text/csv")
+    assert _get(api, url)["Content-Type"] == "application/json"
+    assert len(_get(api, url, data={"page_size": 2}).json()["results"]) == 2
+    assert len(_get(api, url, data={"page_size": 3}).json()["results"]) == 3
+
+    names = [m["name"] for m in _get(api, "/api/v1/municipalities/").json()["results"]]
+    first = _get(api, "/api/v1/municipalities/", data={"ordering": "-name"}).json()["results"]
+    assert [m["name"] for m in first] == sorted(names, reverse=True)
+
+
+def test_a_parameter_the_list_does_not_read_is_answered_but_not_kept(api, status_history):
+    _get(api, "/api/v1/regions/?utm=1")
+    with CaptureQueriesContext(connection) as again:
+        _get(api, "/api/v1/regions/?utm=1")
+    assert len(again) > 0
+
+
+def test_publishing_a_round_shows_it_at_once(api, paper, status_history, secretariat):
+    closed = build_round(
+        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "1", 1, "met", "")]
+    )
+    years = [r["year"] for r in _get(api, "/api/v1/rounds/").json()["results"]]
+    assert 2019 not in years
+
+    rounds.publish_round(closed, by=secretariat)
+
+    years = [r["year"] for r in _get(api, "/api/v1/rounds/").json()["results"]]
+    assert 2019 in years
+    assert _get(api, f"/api/v1/rounds/{closed.pk}/progress/").json()["round"]["year"] == 2019
+
+
+def test_reopening_and_republishing_a_round_change_its_answers_at_once(
+    api, paper, status_history, secretariat
+):
+    latest = status_history[2018]
+    progress_url = f"/api/v1/rounds/{latest.pk}/progress/"
+    lines_url = f"/api/v1/rounds/{latest.pk}/lines/?format=csv"
+    before = {url: _get(api, url) for url in ("/api/v1/rounds/", progress_url, lines_url)}
+
+    rounds.reopen_round(latest, reason="Hillerød retter sit svar.", by=secretariat)
+
+    # Reopened, the round keeps its last publication: the same content under a new version.
+    listed = _get(api, "/api/v1/rounds/")
+    assert listed["ETag"] != before["/api/v1/rounds/"]["ETag"]
+    assert listed.json() == before["/api/v1/rounds/"].json()
+
+    line = latest.reports.get(municipality__kommunekode=219).lines.get(
+        milestone__goal__number="1", milestone__order=1
+    )
+    line.comment = "Rettet svar fra Hillerød"
+    line.save()
+    rounds.close_round(latest, by=secretariat)
+    rounds.publish_round(latest, by=secretariat)
+
+    assert "Rettet svar fra Hillerød" in _get(api, lines_url).content.decode()
+    progress = _get(api, progress_url)
+    assert progress["ETag"] == f'"round-{latest.pk}-v2"'
+    assert progress.json()["round"]["version"] == 2
+    assert _get(api, "/api/v1/rounds/").json() != before["/api/v1/rounds/"].json()
+
+
+def test_editing_what_a_list_shows_changes_it_at_once(api, status_history):
+    url = "/api/v1/municipalities/?region=hovedstaden"
+    assert "Københavns Kommune" not in _get(api, url).content.decode()
+
+    kobenhavn = Municipality.objects.get(kommunekode=101)
+    kobenhavn.name = "Københavns Kommune"
+    kobenhavn.save()
+
+    assert "Københavns Kommune" in _get(api, url).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/goals/?page_size=1", "progress/"])
+def test_a_client_holding_the_answer_gets_304(api, status_history, path, django_assert_num_queries):
+    if not path.startswith("/"):
+        path = f"/api/v1/rounds/{status_history[2018].pk}/{path}"
+    first = _get(api, path)
+    assert first["ETag"] and first["Last-Modified"]
+    with django_assert_num_queries(0):
+        assert api.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        assert api.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    assert api.get(path, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
