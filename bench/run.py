@@ -1,5 +1,5 @@
-"""Benchmark: the public pages, the stored PDFs and 98 municipalities submitting at once, on
-the national-scale data, against a bare Django page in the same run.
+"""Benchmark: the public pages, the API's public lists, the stored PDFs and 98 municipalities
+submitting at once, on the national-scale data, against a bare Django page in the same run.
 
     .venv/bin/python bench/run.py [--duration 5] [--runs 3] [--reuse] [--skip-pdf]
 
@@ -9,23 +9,27 @@ the national-scale data, against a bare Django page in the same run.
    and made again unless `--reuse`): `generate_scale_data --rounds 10 --open-round` (this
    year's round open for reporting) and `--store-papers` for Hovedstaden, plus a reporter
    account per municipality;
-2. measures in this process, for each page type, the queries and time of the first request
-   after the cache was emptied (a publication) and of the next one;
+2. measures in this process, for each page type and API list, the queries and time of the
+   first request after the cache was emptied (a publication) and of the next one, and one
+   municipality's submission (queries, time);
 3. serves the portal with gunicorn (2 sync workers) on a free port of 127.0.0.1 with `bench.settings`, whose
-   only addition is a bare TemplateView of a 2 KB page, and drives each page with wrk
-   (20 connections, `--duration` seconds, loopback only), `--runs` times, interleaved with the
-   bare page; prints req/s, p50/p95 and the ratio to the bare page (medians over the runs);
+   additions are a bare TemplateView of a 2 KB page and no per-address limit on the API, and
+   drives each page with wrk (20 connections, `--duration` seconds, loopback only), `--runs`
+   times, interleaved with the bare page; prints req/s, p50/p95 and the ratio to the bare
+   page (medians over the runs);
 4. lets all 98 municipalities' reporters (already logged in) submit their report at the same
-   moment and prints the POSTs' p50/p95/max and the number submitted, counted in the database;
+   moment (`submit`, one function per municipality) and prints the POSTs' p50/p95/max and
+   the number submitted, counted in the database;
 5. runs bench/pdf.py (the region paper at 10 rounds).
 
-Targets (issue 13): every page ≥ 0.5× the bare page's throughput and p95 < 100 ms with a
-warm cache; the first request after publishing < 150 ms; stored PDF ≥ 0.5× bare; submit p95
-< 1 s with none lost.
+Targets (issue 13): every page and API list ≥ 0.5× the bare page's throughput and p95 < 100 ms
+with a warm cache; the first request after publishing < 150 ms; stored PDF ≥ 0.5× bare; submit
+p95 < 1 s with none lost.
 """
 
 import argparse
 import http.cookiejar
+import logging
 import os
 import re
 import shutil
@@ -163,6 +167,16 @@ def urls():
         "status page": f"/hovedstaden/status/{latest.year}/",
         "stored PDF": f"/rapporter/hovedstaden/{latest.year}/statuspapir.pdf",
         "municipality PDF": f"/rapporter/hovedstaden/{latest.year}/101.pdf",
+        # The API's public lists (anonymous, JSON, first page of 100).
+        "API regions": "/api/v1/regions/",
+        "API clusters": "/api/v1/clusters/",
+        "API municipalities": "/api/v1/municipalities/",
+        "API papers": "/api/v1/papers/",
+        "API goals": "/api/v1/goals/",
+        "API milestones": "/api/v1/milestones/",
+        "API rounds": "/api/v1/rounds/",
+        "API round progress": f"/api/v1/rounds/{latest.pk}/progress/",
+        "API round lines": f"/api/v1/rounds/{latest.pk}/lines/",
     }
 
 
@@ -297,67 +311,131 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _open_reports():
+    """This year's reports, back to drafts with nothing filled in (as built; with --reuse an
+    earlier run submitted them), by kommunekode."""
+    from goals.models import IndicatorValue, MilestoneStatus, StatusReport, StatusRound
+
+    open_reports = StatusReport.objects.filter(round__state=StatusRound.State.OPEN)
+    open_reports.update(state=StatusReport.State.DRAFT, submitted_at=None)
+    MilestoneStatus.objects.filter(report__in=open_reports).update(status="", comment="")
+    IndicatorValue.objects.filter(report__in=open_reports).update(value=None)
+    return list(open_reports.select_related("municipality").order_by("municipality__kommunekode"))
+
+
+def filled_in(page):
+    """The report form on `page` as the reporter sends it: every line and indicator
+    answered, and "Indsend"."""
+    data = {
+        "csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(
+            1
+        ),
+        "version": re.search(r'name="version" value="(\d+)"', page).group(1),
+        "submit": "1",
+    }
+    for milestone in re.findall(r'name="line-(\d+)-status"', page):
+        data[f"line-{milestone}-status"] = "in_progress"
+        data[f"line-{milestone}-comment"] = "Vi er godt i gang."
+    for indicator in re.findall(r'name="value-(\d+)"', page):
+        data[f"value-{indicator}"] = "42"
+    return data
+
+
+def submit(post, url, page):
+    """One municipality's submission, as a browser makes it from the open report form
+    (`page`): `post(url, data)` sends a form and returns the answer's status code. Returns
+    None, or what went wrong. (The one place to change when submitting takes more steps.)"""
+    status = post(url, filled_in(page))
+    return None if status == 302 else f"answered {status}, not a redirect"
+
+
+def submission_in_process(count=10):
+    """(queries, median ms) of one submission through Django's test client, for the first
+    `count` municipalities: the server's own cost, without the network or the queue."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries = [], []
+    # The audit lines are still made (that is part of the cost); they just go nowhere.
+    for handler in logging.getLogger("kkrmaal.audit").handlers:
+        handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+    for report in _open_reports()[:count]:
+        client = Client(HTTP_HOST=HOST, enforce_csrf_checks=True)
+        client.force_login(get_user_model().objects.get(username=_reporter_name(report)))
+        url = f"/indberetning/{report.pk}/"
+        page = client.get(url).content.decode()
+
+        def post(url, data, client=client):
+            start = time.perf_counter()
+            answer = client.post(url, data, HTTP_REFERER=f"http://{HOST}{url}")
+            times.append(time.perf_counter() - start)
+            return answer.status_code
+
+        with CaptureQueriesContext(connection) as captured:
+            failure = submit(post, url, page)
+        assert failure is None, failure
+        queries.append(len(captured))
+    return max(queries), statistics.median(times) * 1000
+
+
+def _reporter_name(report):
+    return f"bench-{report.municipality.kommunekode}"
+
+
 def submissions():
-    """Every municipality's reporter, logged in, submits the open round's report at once.
-    Returns (POST times in seconds, failures, number submitted in the database)."""
+    """Every municipality's reporter, logged in with the report form open, submits at the
+    same moment. Returns (POST times in seconds, failures, number submitted in the database,
+    number of reports)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     from goals.models import StatusReport, StatusRound
 
     users = {u.username: u for u in get_user_model().objects.filter(username__startswith="bench-")}
-    # With --reuse, an earlier run submitted them: back to drafts (as a returned report).
-    StatusReport.objects.filter(round__state=StatusRound.State.OPEN).update(
-        state=StatusReport.State.DRAFT, submitted_at=None
-    )
-    reports = list(
-        StatusReport.objects.filter(round__state=StatusRound.State.OPEN)
-        .select_related("municipality")
-        .order_by("municipality__kommunekode")
-    )
-    clients = []
+    reports = _open_reports()
+    browsers = []
     for report in reports:
         # Logged in as a browser would be after the login page: a session in the database.
         session = Client()
-        session.force_login(users[f"bench-{report.municipality.kommunekode}"])
+        session.force_login(users[_reporter_name(report)])
+        sessionid = session.cookies["sessionid"].value
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
-        opener.addheaders = [("Cookie", f"sessionid={session.cookies['sessionid'].value}")]
-        page = opener.open(f"{BASE}/indberetning/{report.pk}/").read().decode()
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        cookie = next(c.value for c in jar if c.name == "csrftoken")
-        data = {"csrfmiddlewaretoken": csrf, "submit": "1"}
-        data["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
-        for milestone in re.findall(r'name="line-(\d+)-status"', page):
-            data[f"line-{milestone}-status"] = "in_progress"
-            data[f"line-{milestone}-comment"] = "Vi er godt i gang."
-        for indicator in re.findall(r'name="value-(\d+)"', page):
-            data[f"value-{indicator}"] = "42"
+        opener.addheaders = [("Cookie", f"sessionid={sessionid}")]
+        url = f"{BASE}/indberetning/{report.pk}/"
+        page = opener.open(url).read().decode()
+        csrf = next(c.value for c in jar if c.name == "csrftoken")
         opener.addheaders = [
-            ("Cookie", f"sessionid={session.cookies['sessionid'].value}; csrftoken={cookie}"),
-            ("Referer", f"{BASE}/indberetning/{report.pk}/"),
+            ("Cookie", f"sessionid={sessionid}; csrftoken={csrf}"),
+            ("Referer", url),
         ]
-        clients.append((opener, f"{BASE}/indberetning/{report.pk}/", data))
+        browsers.append((opener, url, page))
 
-    start_line = threading.Barrier(len(clients))
-    times, failures = [None] * len(clients), []
+    start_line = threading.Barrier(len(browsers))
+    times, failures = [None] * len(browsers), []
 
-    def submit(i, opener, url, data):
-        body = urllib.parse.urlencode(list(data.items())).encode()
+    def browser(i, opener, url, page):
+        def post(url, data):
+            try:
+                opener.open(url, urllib.parse.urlencode(list(data.items())).encode(), timeout=60)
+                return 200
+            except urllib.error.HTTPError as answer:
+                return answer.code
+
         start_line.wait()
         start = time.perf_counter()
         try:
-            opener.open(url, body, timeout=60)
-            failures.append((url, "no redirect"))
-        except urllib.error.HTTPError as answer:
-            if answer.code != 302:
-                failures.append((url, answer.code))
+            failure = submit(post, url, page)
         except OSError as error:
-            failures.append((url, error))
+            failure = error
         times[i] = time.perf_counter() - start
+        if failure is not None:
+            failures.append((url, failure))
 
     threads = [
-        threading.Thread(target=submit, args=(i, *client)) for i, client in enumerate(clients)
+        threading.Thread(target=browser, args=(i, *client)) for i, client in enumerate(browsers)
     ]
     for thread in threads:
         thread.start()
@@ -395,6 +473,8 @@ def main():
     for name, (qc, tc, qw, tw) in in_process(pages).items():
         mark = "" if tc < TARGET_COLD_MS or name == "bare view" else "  > 150 ms"
         print(f"  {name:<20}{qc:>9}{tc:>10.1f}{qw:>9}{tw:>10.1f}{mark}")
+    queries, ms = submission_in_process()
+    print(f"  one submission (POST, logged in): {queries} queries, median {ms:.1f} ms")
 
     from django.db import connections
 
