@@ -120,14 +120,10 @@ def _stamp(obj, by, reason=None):
     return obj
 
 
-def _lock(model, pk):
+def _lock(model, pk, related="round__paper__region"):
     """The row, re-read under a lock so two requests cannot both pass the same check."""
     # of=("self",): on PostgreSQL lock the report only, not the round every reporter shares.
-    return (
-        model.objects.select_for_update(of=("self",))
-        .select_related("round__paper__region")
-        .get(pk=pk)
-    )
+    return model.objects.select_for_update(of=("self",)).select_related(related).get(pk=pk)
 
 
 def _refuse(refusal):
@@ -376,7 +372,8 @@ def save_report(report, *, version, lines, values, by):
     Only what differs is written, so the history shows real changes. Raises ReportConflict when
     `version` is not the report's current version, TransitionError when editing is not allowed.
     """
-    report = _lock(StatusReport, report.pk)
+    # Whether the municipality may still edit needs the round only (its state and deadline).
+    report = _lock(StatusReport, report.pk, "round")
     refusal = reporting_refusal(report)
     if refusal:
         raise TransitionError(refusal)
@@ -447,7 +444,7 @@ def save_report(report, *, version, lines, values, by):
 @transaction.atomic
 def submit_report(report, *, by):
     """Send the report to the secretariat; every line needs a status first."""
-    report = _lock(StatusReport, report.pk)
+    report = _lock(StatusReport, report.pk, "round")
     refusal = reporting_refusal(report)
     if refusal:
         raise TransitionError(refusal)
