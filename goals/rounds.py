@@ -17,13 +17,14 @@ the history with who made it: `obj._history_user = by` covers calls outside a re
 simple_history's middleware has no user to record.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from goals import audit, evidence, notifications
 from goals.models import (
@@ -363,6 +364,42 @@ def _changes_since(report, version):
     return changes
 
 
+def _update_with_history(objs, model, fields, by):
+    """One UPDATE that sets `fields` of each of `objs` to its value (a CASE on the id per
+    field) and one INSERT of their history rows: simple_history's bulk_update_with_history,
+    with the UPDATE written as the SQL Django's bulk_update makes. Building that through the
+    ORM resolves an expression per row and field, some 40 % of saving a report's answers."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    # At most 100 rows a statement keeps the parameters under SQLite's oldest limit (999).
+    for start in range(0, len(objs), 100):
+        batch = objs[start : start + 100]
+        assignments, params = [], []
+        for name in fields:
+            model_field = model._meta.get_field(name)
+            case = f"CASE {pk} {' '.join(['WHEN %s THEN %s'] * len(batch))} END"
+            if connection.features.requires_casted_case_in_updates:
+                case = f"CAST({case} AS {model_field.cast_db_type(connection)})"
+            assignments.append(f"{quote(model_field.column)} = {case}")
+            for obj in batch:
+                value = model_field.get_db_prep_save(getattr(obj, model_field.attname), connection)
+                params += [obj.pk, value]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+                f"WHERE {pk} IN ({', '.join(['%s'] * len(batch))})",
+                params + [obj.pk for obj in batch],
+            )
+    _history(model).bulk_history_create(objs, update=True, default_user=by)
+
+
+@functools.cache
+def _history(model):
+    # simple_history makes a new manager class on each access to `Model.history`.
+    return model.history
+
+
 @transaction.atomic
 def save_report(report, *, version, lines, values, by):
     """Save the municipality's answers as a draft.
@@ -414,11 +451,11 @@ def save_report(report, *, version, lines, values, by):
             changed_lines.append(_stamp(line, by))
             changed_fields |= changed
     if changed_lines:
-        bulk_update_with_history(
+        _update_with_history(
             changed_lines,
             MilestoneStatus,
             [name for name in (*LINE_FIELDS, "evidence_file") if name in changed_fields],
-            default_user=by,
+            by,
         )
     changed_values = []
     for indicator_id, new in values.items():
@@ -427,7 +464,7 @@ def save_report(report, *, version, lines, values, by):
             value.value = new
             changed_values.append(_stamp(value, by))
     if changed_values:
-        bulk_update_with_history(changed_values, IndicatorValue, ["value"], default_user=by)
+        _update_with_history(changed_values, IndicatorValue, ["value"], by)
 
     # The row is locked (select_for_update; SQLite runs IMMEDIATE transactions), so a plain
     # increment is safe and the history records the number itself.

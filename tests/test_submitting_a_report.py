@@ -410,6 +410,53 @@ def blank(report, version):
     return data
 
 
+def test_each_line_keeps_its_own_answer_and_a_cleared_number_is_empty_again(report, reporters):
+    """One save writes every line and value at once: each keeps what was typed for it, and
+    each change is in its history with who made it."""
+    first, second = report.lines.order_by("milestone__goal__order")
+    value = report.indicator_values.get()
+    by = reporters[101]
+    report = rounds.save_report(
+        report,
+        version=report.version,
+        lines={
+            first.milestone_id: {"status": "met", "comment": "Klar"},
+            second.milestone_id: {"status": "not_started", "evidence_url": "https://a.dk/x"},
+        },
+        values={value.indicator_id: Decimal("12.50")},
+        by=by,
+    )
+    report = rounds.save_report(
+        report,
+        version=report.version,
+        lines={second.milestone_id: {"comment": "Først til foråret"}},
+        values={value.indicator_id: None},
+        by=by,
+    )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    value.refresh_from_db()
+    assert (first.status, first.comment, first.evidence_url) == ("met", "Klar", "")
+    assert (second.status, second.comment, second.evidence_url) == (
+        "not_started",
+        "Først til foråret",
+        "https://a.dk/x",
+    )
+    assert value.value is None
+    assert [h.value for h in value.history.order_by("history_date")] == [
+        None,
+        Decimal("12.50"),
+        None,
+    ]
+    assert [h.comment for h in second.history.order_by("history_date")] == [
+        "",
+        "",
+        "Først til foråret",
+    ]
+    assert {h.history_user for h in second.history.exclude(history_type="+")} == {by}
+
+
 def test_the_domain_function_refuses_a_stale_version_and_says_what_changed(
     report, reporters, colleague
 ):
