@@ -602,6 +602,20 @@ def saved(report, user, lines, values=None):
     )
 
 
+def republish_corrected(status_round, by, comment, kommunekode=219):
+    """The reopened `status_round` with the municipality's answer to milestone 1/1 corrected
+    to `comment` (as the secretariat's admin saves a line), closed and published again."""
+    from goals import rounds
+
+    line = status_round.reports.get(municipality__kommunekode=kommunekode).lines.get(
+        milestone__goal__number="1", milestone__order=1
+    )
+    line.comment = comment
+    line.save()
+    rounds.close_round(status_round, by=by)
+    return rounds.publish_round(status_round, by=by)
+
+
 def with_evidence(report, user, name="bilag.pdf"):
     """`report` with a small PDF uploaded by `user` as evidence for its first line, and that
     line."""

@@ -12,7 +12,7 @@ from goals import rounds
 from goals.models import StatusRound
 from municipalities import tokens
 from municipalities.models import Municipality
-from tests.conftest import build_round
+from tests.conftest import build_round, republish_corrected
 
 
 @pytest.fixture
@@ -133,13 +133,7 @@ def test_reopening_and_republishing_a_round_change_its_answers_at_once(
     assert listed["ETag"] != before["/api/v1/rounds/"]["ETag"]
     assert listed.json() == before["/api/v1/rounds/"].json()
 
-    line = latest.reports.get(municipality__kommunekode=219).lines.get(
-        milestone__goal__number="1", milestone__order=1
-    )
-    line.comment = "Rettet svar fra Hillerød"
-    line.save()
-    rounds.close_round(latest, by=secretariat)
-    rounds.publish_round(latest, by=secretariat)
+    republish_corrected(latest, secretariat, "Rettet svar fra Hillerød")
 
     assert "Rettet svar fra Hillerød" in _get(api, lines_url).content.decode()
     progress = _get(api, progress_url)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import rounds
 from goals.models import StatusRound
-from tests.conftest import build_round, small_pdf, submitted
+from tests.conftest import build_round, republish_corrected, small_pdf, submitted
 
 
 def _urls(paper):
@@ -122,13 +122,7 @@ def test_republishing_after_a_reopen_shows_the_corrected_answers(
     assert "Rettet svar fra Hillerød" not in _text(client, "/hovedstaden/kommuner/219/")
 
     rounds.reopen_round(latest, reason="Hillerød retter sit svar.", by=secretariat)
-    line = latest.reports.get(municipality__kommunekode=219).lines.get(
-        milestone__goal__number="1", milestone__order=1
-    )
-    line.comment = "Rettet svar fra Hillerød"
-    line.save()
-    rounds.close_round(latest, by=secretariat)
-    rounds.publish_round(latest, by=secretariat)
+    republish_corrected(latest, secretariat, "Rettet svar fra Hillerød")
 
     assert "Rettet svar fra Hillerød" in _text(client, "/hovedstaden/kommuner/219/")
 
