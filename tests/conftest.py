@@ -490,6 +490,15 @@ def post_report(client, report, data):
     return client.post(reverse("goals:report_form", args=[report.pk]), data)
 
 
+def confirm_submission(client, report, **kwargs):
+    """Press "Bekræft indsendelse" on the summary, for the version saved now."""
+    from django.urls import reverse
+
+    report.refresh_from_db()
+    url = reverse("goals:report_confirm", args=[report.pk])
+    return client.post(url, {"version": report.version, "confirm": "1"}, **kwargs)
+
+
 def snapshot(report):
     """Everything a reporter can change in a report, to compare before and after."""
     report.refresh_from_db()
