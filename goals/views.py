@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from goals import evidence, notifications, rounds, shared_pages
+from goals import evidence, notifications, provenance, rounds, shared_pages
 from goals.forms import (
     ConfirmSubmitForm,
     ReopenForm,
@@ -202,6 +202,25 @@ def _conflict_data(post, conflict, first_form):
     return data, clashes
 
 
+def _year_text(obj, field):
+    """A year as the form shows it: "ca. 2013" where the portal estimated it."""
+    note = provenance.addition(obj, field)
+    year = getattr(obj, field)
+    return _("ca. %(year)s") % {"year": year} if note and note.estimated else str(year)
+
+
+def _baseline_years(report, lines):
+    """Each line's `baseline_when`: the year of its milestone's "Udgangspunkt", the
+    milestone's own or else the paper's adoption (the figure is the region's when the goal
+    was adopted)."""
+    adopted = _year_text(report.round.paper, "adopted_year")
+    for line in lines:
+        milestone = line.milestone
+        line.baseline_when = (
+            _year_text(milestone, "baseline_year") if milestone.baseline_year else adopted
+        )
+
+
 def _conflict_text(conflict):
     who = conflict.changed_by.get_username() if conflict.changed_by else _("En anden")
     return _(
@@ -261,6 +280,7 @@ def report_form(request, pk):
     for line in lines:
         # What the saved status will be evaluated as once submitted (reports.evaluation).
         line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
+    _baseline_years(report, lines)
     # "Indsend" saves what is typed as a draft and shows the summary to confirm
     # (report_confirm), where the rules of submitting apply: nothing typed is lost on the way.
     submitting = request.method == "POST" and "submit" in request.POST
