@@ -490,6 +490,20 @@ def post_report(client, report, data):
     return client.post(reverse("goals:report_form", args=[report.pk]), data)
 
 
+def save_line(report, line, by, *, version=None, **answer):
+    """One line's answer saved by `by` through the form's domain function, from the version
+    `version` (the report's own by default): a reporter's earlier save or a colleague's."""
+    from goals import rounds
+
+    return rounds.save_report(
+        report,
+        version=report.version if version is None else version,
+        lines={line.milestone_id: answer},
+        values={},
+        by=by,
+    )
+
+
 def confirm_submission(client, report, **kwargs):
     """Press "Bekræft indsendelse" on the summary, for the version saved now."""
     from django.urls import reverse

@@ -8,9 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from goals import rounds
 from goals.models import StatusRound
-from tests.conftest import first_line, post_report, report_data, small_pdf, snapshot
+from tests.conftest import first_line, post_report, report_data, save_line, small_pdf, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +37,7 @@ def test_an_autosave_saves_the_draft_and_answers_the_new_version(reporter, repor
 
 def test_a_stale_autosave_overwrites_nothing_and_says_so(reporter, report, colleague):
     line = first_line(report)
-    rounds.save_report(
-        report,
-        version=1,
-        lines={line.milestone_id: {"status": "met", "comment": "Kollegaens tekst"}},
-        values={},
-        by=colleague,
-    )
+    save_line(report, line, colleague, version=1, status="met", comment="Kollegaens tekst")
     before = snapshot(report)
 
     response = autosave(reporter, report, report_data(report, version=1))

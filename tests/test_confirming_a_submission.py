@@ -6,9 +6,15 @@ nothing. All of it works without JavaScript (plain form posts and links)."""
 import pytest
 from django.urls import reverse
 
-from goals import rounds
 from goals.models import StatusReport
-from tests.conftest import confirm_submission, first_line, post_report, report_data, snapshot
+from tests.conftest import (
+    confirm_submission,
+    first_line,
+    post_report,
+    report_data,
+    save_line,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,13 +109,7 @@ def test_a_colleagues_save_after_the_summary_must_be_seen_before_confirming(
     press_indsend(reporter, report, report_data(report))
     seen = report.version + 1
     line = first_line(report)
-    rounds.save_report(
-        report,
-        version=seen,
-        lines={line.milestone_id: {"status": "met", "comment": "Kollegaens rettelse"}},
-        values={},
-        by=colleague,
-    )
+    save_line(report, line, colleague, version=seen, status="met", comment="Kollegaens rettelse")
 
     url = reverse("goals:report_confirm", args=[report.pk])
     response = reporter.post(url, {"version": seen, "confirm": "1"}, follow=True)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from goals.models import Goal, Milestone, StatusReport
-from tests.conftest import first_line
+from tests.conftest import first_line, save_line
 
 pytestmark = pytest.mark.django_db
 
@@ -57,17 +57,10 @@ def test_the_lead_is_explained(reporter, report):
 
 
 def test_documentation_folds_away_until_there_is_some(reporter, report, reporters):
-    from goals import rounds
 
     text = form_page(reporter, report)
     assert text.count('<details class="evidence">') == 2
     line = first_line(report)
-    rounds.save_report(
-        report,
-        version=1,
-        lines={line.milestone_id: {"evidence_url": "https://kommune.dk/plan"}},
-        values={},
-        by=reporters[101],
-    )
+    save_line(report, line, reporters[101], version=1, evidence_url="https://kommune.dk/plan")
     text = form_page(reporter, StatusReport.objects.get(pk=report.pk))
     assert text.count('<details class="evidence" open>') == 1

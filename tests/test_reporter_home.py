@@ -12,7 +12,7 @@ from django.utils import timezone
 from goals import rounds
 from goals.models import StatusReport, StatusRound
 from municipalities.models import Membership
-from tests.conftest import first_line
+from tests.conftest import first_line, save_line
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,7 @@ def test_an_untouched_report_shows_its_days_left_and_nothing_saved(reporter, rep
 
 def test_a_half_done_report_shows_its_progress_and_when_it_was_saved(reporter, report, reporters):
     line = first_line(report)
-    rounds.save_report(
-        report,
-        version=1,
-        lines={line.milestone_id: {"status": "in_progress", "comment": "Godt i gang"}},
-        values={},
-        by=reporters[101],
-    )
+    save_line(report, line, reporters[101], version=1, status="in_progress", comment="Godt i gang")
     report.refresh_from_db()
 
     text = home(reporter)

@@ -5,9 +5,8 @@ tables scroll inside their own container instead)."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from goals import rounds
 from goals.models import PaperSection, StatusReport
-from tests.conftest import submitted
+from tests.conftest import save_line, submitted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,13 +64,7 @@ def world(status_history, open_status_round, municipalities, reporters, secretar
     submitted(report, reporters[147])
     filled = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
     first = filled.lines.order_by("milestone__goal__order").first()
-    rounds.save_report(
-        filled,
-        version=filled.version,
-        lines={first.milestone_id: {"status": "in_progress", "comment": "Akutteamet bemandes."}},
-        values={},
-        by=reporters[101],
-    )
+    save_line(filled, first, reporters[101], status="in_progress", comment="Akutteamet bemandes.")
     return {
         "published": status_history[2018],
         "open": open_status_round,

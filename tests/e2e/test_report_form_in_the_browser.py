@@ -16,7 +16,7 @@ from django.utils import timezone
 from goals import rounds
 from goals.models import GoalPaper, StatusReport, StatusRound
 from municipalities.models import Municipality
-from tests.conftest import make_user
+from tests.conftest import make_user, save_line
 from tests.seeds import MIDTJYLLAND
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,20 +46,33 @@ def wait_until_saved(page):
     assert SAVED in page.locator("[data-autosave-status]").inner_text()
 
 
+def type_comment(page, line, text):
+    """Type as a person does (key by key, which also counts as the user's own action)."""
+    comment_box(page, line).click()
+    page.keyboard.type(text)
+
+
 @pytest.fixture
 def small_report(open_status_round, municipalities):
     report = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
     return report, list(report.lines.order_by("milestone__goal__order"))
 
 
-def test_an_autosaved_draft_survives_a_reload(browser, live_server, login, small_report):
-    report, (first, _second) = small_report
+@pytest.fixture
+def form(browser, live_server, login, small_report):
+    """København's report form in Chromium, its reporter logged in."""
     page = new_page(browser)
     login(page, "indberetter-101")
-    page.goto(f"{live_server.url}/indberetning/{report.pk}/")
+    page.goto(f"{live_server.url}/indberetning/{small_report[0].pk}/")
+    yield page
+    page.context.close()
 
-    comment_box(page, first).click()
-    page.keyboard.type("Akutteamet er i drift døgnet rundt.")
+
+def test_an_autosaved_draft_survives_a_reload(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
+
+    type_comment(page, first, "Akutteamet er i drift døgnet rundt.")
     wait_until_saved(page)
     assert page.input_value("input[name=version]") == "2"
     page.reload()
@@ -71,27 +84,15 @@ def test_an_autosaved_draft_survives_a_reload(browser, live_server, login, small
     assert "Kladden er gemt" in page.locator(".messages").inner_text()
     first.refresh_from_db()
     assert first.comment == "Akutteamet er i drift døgnet rundt. Også i weekenden."
-    page.context.close()
 
 
-def test_a_stale_autosave_does_not_overwrite_a_colleagues_save(
-    browser, live_server, login, small_report, colleague
-):
+def test_a_stale_autosave_does_not_overwrite_a_colleagues_save(form, small_report, colleague):
     report, (first, _second) = small_report
-    page = new_page(browser)
-    login(page, "indberetter-101")
-    page.goto(f"{live_server.url}/indberetning/{report.pk}/")
+    page = form
     # Meanwhile a colleague saves the same report from another computer.
-    rounds.save_report(
-        report,
-        version=1,
-        lines={first.milestone_id: {"status": "met", "comment": "Kollegaens svar"}},
-        values={},
-        by=colleague,
-    )
+    save_line(report, first, colleague, version=1, status="met", comment="Kollegaens svar")
 
-    comment_box(page, first).click()
-    page.keyboard.type("Mit eget svar")
+    type_comment(page, first, "Mit eget svar")
     page.locator("[data-autosave-status][data-state=stopped]").wait_for()
 
     status = page.locator("[data-autosave-status]").inner_text()
@@ -103,14 +104,11 @@ def test_a_stale_autosave_does_not_overwrite_a_colleagues_save(
     assert "Nogen har gemt indberetningen, mens du arbejdede" in page.content()
     assert "«Kollegaens svar»" in page.content()
     assert comment_box(page, first).input_value() == "Mit eget svar"
-    page.context.close()
 
 
-def test_leaving_with_unsaved_changes_asks_first(browser, live_server, login, small_report):
-    report, (first, _second) = small_report
-    page = new_page(browser)
-    login(page, "indberetter-101")
-    page.goto(f"{live_server.url}/indberetning/{report.pk}/")
+def test_leaving_with_unsaved_changes_asks_first(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
     asked = []
 
     def answer(dialog):
@@ -118,29 +116,23 @@ def test_leaving_with_unsaved_changes_asks_first(browser, live_server, login, sm
         dialog.dismiss()  # stay on the page
 
     page.on("dialog", answer)
-    comment_box(page, first).click()
-    page.keyboard.type("Endnu ikke gemt")
+    type_comment(page, first, "Endnu ikke gemt")
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
 
     assert asked == ["beforeunload"]
     assert not page.is_closed()
-    page.context.close()
 
 
-def test_a_saved_page_is_left_without_a_question(browser, live_server, login, small_report):
-    report, (first, _second) = small_report
-    page = new_page(browser)
-    login(page, "indberetter-101")
-    page.goto(f"{live_server.url}/indberetning/{report.pk}/")
+def test_a_saved_page_is_left_without_a_question(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
-    comment_box(page, first).click()
-    page.keyboard.type("Gemt automatisk")
+    type_comment(page, first, "Gemt automatisk")
     wait_until_saved(page)
 
     page.close(run_before_unload=True)
-    page.context.close()
     assert asked == []
 
 
