@@ -78,3 +78,17 @@ def test_an_existing_empty_report_says_why_and_offers_no_indsend(
     assert summary["Location"] == reverse("goals:report_form", args=[report.pk])
     home = client.get(reverse("goals:reporter_home")).content.decode()
     assert "Intet at indberette" in home
+
+
+def test_the_published_round_says_the_municipalities_were_not_asked(
+    client, joint_paper, municipalities, secretariat
+):
+    status_round = rounds.open_round(new_round(joint_paper), by=secretariat)
+    rounds.close_round(status_round, by=secretariat)
+    rounds.publish_round(status_round, by=secretariat)
+    region = joint_paper.region
+
+    for url in (f"/{region.slug}/status/{status_round.year}/", f"/{region.slug}/"):
+        text = client.get(url).content.decode()
+        assert "Kommunerne skulle ikke indberette i denne runde" in text, url
+        assert "0 af 3 kommuner" not in text, url
