@@ -36,8 +36,10 @@
     note.hidden = false;
   }
   if (form.hasAttribute("data-unsaved")) {
-    // The page shows input a save refused (errors, a colleague's save): not saved yet.
+    // The page shows input a save refused (errors, or a colleague's save to look through
+    // first): not saved, and saved only by the buttons, once the user has seen why.
     edits = 1;
+    stopped = true;
   }
 
   function say(text, state) {
@@ -138,6 +140,26 @@
       .then(finished);
   }
 
+  // A browser that refills the fields on reload or "back" shows text the page did not come
+  // with: not saved, so it is saved like anything typed.
+  function restored() {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (!field.name || field.type === "hidden" || isFileField(field)) {
+        return false;
+      }
+      if (field.type === "radio" || field.type === "checkbox") {
+        return field.checked !== field.defaultChecked;
+      }
+      return "defaultValue" in field && field.value !== field.defaultValue;
+    });
+  }
+
+  function checkRestored() {
+    if (!stopped && restored()) {
+      changed({ target: form.querySelector("textarea, input:not([type=hidden])") });
+    }
+  }
+
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
 
@@ -166,5 +188,6 @@
     if (event.persisted) {
       leaving = false;
     }
+    checkRestored();
   });
 })();

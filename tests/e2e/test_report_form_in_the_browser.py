@@ -75,6 +75,8 @@ def test_an_autosaved_draft_survives_a_reload(form, small_report):
     type_comment(page, first, "Akutteamet er i drift døgnet rundt.")
     wait_until_saved(page)
     assert page.input_value("input[name=version]") == "2"
+    first.refresh_from_db()
+    assert first.comment == "Akutteamet er i drift døgnet rundt."
     page.reload()
 
     assert comment_box(page, first).input_value() == "Akutteamet er i drift døgnet rundt."
@@ -223,6 +225,9 @@ def test_a_reporter_fills_and_submits_midtjylland_on_a_phone_without_losing_a_wo
     for index, line in enumerate(lines[:5]):
         answer(index, line)
     wait_until_saved(page)
+    for line in lines[:5]:
+        line.refresh_from_db()
+        assert line.comment == typed[line.pk]
     page.reload()  # interrupted: nothing typed so far is lost
     for line in lines[:5]:
         assert comment_box(page, line).input_value() == typed[line.pk]
