@@ -221,12 +221,9 @@ def _baseline_years(report, lines):
         )
 
 
-def _conflict_text(conflict):
-    who = conflict.changed_by.get_username() if conflict.changed_by else _("En anden")
-    return _(
-        "%(who)s har gemt indberetningen, mens du skrev, så dine seneste ændringer er ikke "
-        "gemt automatisk. Tryk “Gem kladde”: så ser du begges ændringer og kan gemme dine."
-    ) % {"who": who}
+def _saved_by(conflict):
+    """Who saved the report before the user did, for the sentence saying so."""
+    return conflict.changed_by.get_username() if conflict.changed_by else _("En anden")
 
 
 def _autosave(request, report, refusal):
@@ -261,7 +258,11 @@ def _autosave(request, report, refusal):
             by=request.user,
         )
     except rounds.ReportConflict as conflict:
-        return JsonResponse({"error": _conflict_text(conflict)}, status=409)
+        text = _(
+            "%(who)s har gemt indberetningen, mens du skrev, så dine seneste ændringer er ikke "
+            "gemt automatisk. Tryk “Gem kladde”: så ser du begges ændringer og kan gemme dine."
+        )
+        return JsonResponse({"error": text % {"who": _saved_by(conflict)}}, status=409)
     except rounds.TransitionError as error:
         return JsonResponse({"error": error.text}, status=409)
     saved = timezone.localtime(report.updated_at)
@@ -389,7 +390,7 @@ def report_confirm(request, pk):
                     "%(who)s har gemt indberetningen, efter oversigten blev vist. Se den "
                     "opdaterede oversigt herunder, og bekræft igen."
                 )
-                % {"who": conflict.changed_by.get_username() if conflict.changed_by else "–"},
+                % {"who": _saved_by(conflict)},
             )
         except rounds.TransitionError as error:
             messages.error(request, error.text)
