@@ -2,15 +2,12 @@
 cluster, and it has no indicators) opens without a report for any municipality; a report
 made empty before that says why there is nothing to report and offers no "Indsend"."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from goals import rounds
 from goals.models import Goal, Milestone, StatusReport, StatusRound
-from tests.conftest import make_paper
+from tests.conftest import make_paper, opened_round
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +23,10 @@ def joint_paper(region):
     return paper
 
 
-def new_round(paper):
-    today = timezone.localdate()
-    return StatusRound.objects.create(
-        paper=paper, year=today.year, opens=today, deadline=today + datetime.timedelta(days=30)
-    )
-
-
 def test_a_round_with_nothing_for_the_municipalities_asks_none_of_them(
     joint_paper, municipalities, reporters, secretariat, mailoutbox
 ):
-    status_round = rounds.open_round(new_round(joint_paper), by=secretariat)
+    status_round = opened_round(joint_paper, by=secretariat)
 
     assert status_round.state == StatusRound.State.OPEN
     assert not status_round.reports.exists()
@@ -47,7 +37,7 @@ def test_a_round_with_nothing_for_the_municipalities_asks_none_of_them(
 def test_a_milestone_added_later_asks_the_municipalities_when_the_round_is_opened_again(
     joint_paper, municipalities, secretariat
 ):
-    status_round = rounds.open_round(new_round(joint_paper), by=secretariat)
+    status_round = opened_round(joint_paper, by=secretariat)
     Milestone.objects.create(
         goal=joint_paper.goals.get(), order=2, text="Hver kommune har en akutplan."
     )
@@ -61,7 +51,7 @@ def test_a_milestone_added_later_asks_the_municipalities_when_the_round_is_opene
 def test_an_existing_empty_report_says_why_and_offers_no_indsend(
     client, joint_paper, municipalities, reporters, secretariat
 ):
-    status_round = rounds.open_round(new_round(joint_paper), by=secretariat)
+    status_round = opened_round(joint_paper, by=secretariat)
     # Made before municipalities with nothing to answer were left out.
     report = StatusReport.objects.create(round=status_round, municipality=municipalities[101])
     client.force_login(reporters[101])
@@ -83,7 +73,7 @@ def test_an_existing_empty_report_says_why_and_offers_no_indsend(
 def test_the_published_round_says_the_municipalities_were_not_asked(
     client, joint_paper, municipalities, secretariat
 ):
-    status_round = rounds.open_round(new_round(joint_paper), by=secretariat)
+    status_round = opened_round(joint_paper, by=secretariat)
     rounds.close_round(status_round, by=secretariat)
     rounds.publish_round(status_round, by=secretariat)
     region = joint_paper.region

@@ -9,10 +9,9 @@ from django.template.defaultfilters import date
 from django.urls import reverse
 from django.utils import timezone
 
-from goals import rounds
 from goals.models import StatusReport, StatusRound
 from municipalities.models import Membership
-from tests.conftest import first_line, save_line
+from tests.conftest import first_line, opened_round, save_line
 
 pytestmark = pytest.mark.django_db
 
@@ -95,13 +94,7 @@ def test_the_start_page_is_flat(
             user=reporter, role=Membership.Role.REPORTER, municipality=municipalities[code]
         )
     for year in range(2030, 2030 + rounds_count):
-        status_round = StatusRound.objects.create(
-            paper=paper,
-            year=year,
-            opens=datetime.date(2025, 1, 1),
-            deadline=datetime.date(2099, 1, 1),
-        )
-        rounds.open_round(status_round, by=secretariat)
+        opened_round(paper, by=secretariat, year=year, deadline=datetime.date(2099, 1, 1))
     client.force_login(reporter)
 
     with django_assert_max_num_queries(HOME_QUERIES):

@@ -5,18 +5,15 @@ without JavaScript the form still saves and submits. A reporter in Aarhus fills 
 submits Midtjylland's ten milestones on a 360 px phone without losing a word, on a form
 far shorter than it was."""
 
-import datetime
 import os
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from goals import rounds
-from goals.models import GoalPaper, StatusReport, StatusRound
+from goals.models import GoalPaper, StatusReport
 from municipalities.models import Municipality
-from tests.conftest import make_user, save_line
+from tests.conftest import make_user, opened_round, save_line
 from tests.seeds import MIDTJYLLAND
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -169,11 +166,9 @@ def midtjylland(secretariat):
     paper = GoalPaper.objects.get(source=MIDTJYLLAND)
     aarhus = Municipality.objects.get(kommunekode=751)
     make_user("indberetter-751", municipality=aarhus)
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=paper, year=2013, opens=today, deadline=today + datetime.timedelta(days=30)
+    status_round = opened_round(
+        paper, year=2013, by=make_user("sekretariat-midtjylland", region=paper.region)
     )
-    rounds.open_round(status_round, by=make_user("sekretariat-midtjylland", region=paper.region))
     report = StatusReport.objects.get(round=status_round, municipality=aarhus)
     assert report.lines.count() == 10
     return report
