@@ -123,7 +123,7 @@ class LineForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    comment = comment_field(_("Kommentar"), 3)
+    comment = comment_field(_("Kommentar"), 2)
     evidence_url = WebLinkField(
         label=_("Link til dokumentation"),
         required=False,
@@ -150,6 +150,11 @@ class LineForm(forms.Form):
         if self.submitting and "status" not in self.errors and not cleaned.get("status"):
             self.add_error("status", _("Vælg en status, før du indsender."))
         return cleaned
+
+
+def _plain(text):
+    """Text compared as read: spacing, letter case and a closing full stop aside."""
+    return " ".join(text.split()).rstrip(".").casefold()
 
 
 class ReportForm(forms.Form):
@@ -272,6 +277,8 @@ class ReportForm(forms.Form):
                 {
                     "line": line,
                     "milestone": line.milestone,
+                    # Many papers state a goal as its one milestone: said once, under the goal.
+                    "repeats_goal": _plain(line.milestone.text) == _plain(goal.title),
                     "previous": self.previous_lines.get(line.milestone_id),
                     "status": form["status"],
                     "comment": form["comment"],
@@ -296,6 +303,12 @@ class ReportForm(forms.Form):
                 }
             )
         return sorted(by_goal.values(), key=lambda b: (b["goal"].order, b["goal"].number))
+
+
+class ConfirmSubmitForm(forms.Form):
+    """The version of the report the summary showed, sent by "Bekræft indsendelse"."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
 class ReviewForm(forms.Form):

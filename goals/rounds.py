@@ -138,8 +138,9 @@ def _refuse(refusal):
 @transaction.atomic
 def open_round(status_round, *, by=None):
     """Open a planned round: one draft report per municipality of the region with a line per
-    municipal milestone and a value row per indicator, and the secretariat's rows for joint and
-    cluster milestones. Calling it again on an open round only adds what is missing."""
+    municipal milestone and a value row per indicator (none when the round has neither), and
+    the secretariat's rows for joint and cluster milestones. Calling it again on an open round
+    only adds what is missing."""
     status_round = _locked(status_round, "open")
     first_time = status_round.state == Round.PLANNED
     paper = status_round.paper
@@ -153,15 +154,19 @@ def open_round(status_round, *, by=None):
     indicators = list(Indicator.objects.reported_on(paper))
     municipalities = list(Municipality.objects.in_region(region))
 
+    municipal = [m for m in milestones if m.scope == Milestone.Scope.MUNICIPALITY]
+    # A municipality is asked only when there is something for it to answer: a paper whose
+    # milestones are all joint or per cluster is the secretariat's to follow up, and an
+    # empty report would be a form that can be "submitted" with nothing in it.
+    asked = municipalities if municipal or indicators else []
     _create_missing(
-        (StatusReport(round=status_round, municipality=m, updated_by=by) for m in municipalities),
+        (StatusReport(round=status_round, municipality=m, updated_by=by) for m in asked),
         lambda report: report.municipality_id,
         status_round.reports.values_list("municipality_id", flat=True),
         by,
     )
     reports = list(status_round.reports.all())
 
-    municipal = [m for m in milestones if m.scope == Milestone.Scope.MUNICIPALITY]
     _create_missing(
         (MilestoneStatus(report=r, milestone=m) for r in reports for m in municipal),
         lambda line: (line.report_id, line.milestone_id),
@@ -479,12 +484,17 @@ def save_report(report, *, version, lines, values, by):
 
 
 @transaction.atomic
-def submit_report(report, *, by):
-    """Send the report to the secretariat; every line needs a status first."""
+def submit_report(report, *, by, version=None):
+    """Send the report to the secretariat; every line needs a status first.
+
+    `version`: the version the user confirmed (the web form's summary); ReportConflict when
+    somebody has saved the report since, so nobody sends in what they have not seen."""
     report = _lock(StatusReport, report.pk, "round")
     refusal = reporting_refusal(report)
     if refusal:
         raise TransitionError(refusal)
+    if version is not None and int(version) != report.version:
+        raise ReportConflict(report, version=int(version), changes=_changes_since(report, version))
     missing = report.lines.filter(status="").count()
     if missing:
         raise TransitionError(

@@ -12,15 +12,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Q, When
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from goals import evidence, notifications, rounds, shared_pages
+from goals import evidence, notifications, provenance, rounds, shared_pages
 from goals.forms import (
+    ConfirmSubmitForm,
     ReopenForm,
     ReportForm,
     ReviewForm,
@@ -37,7 +38,7 @@ from goals.models import (
 from municipalities import tokens
 from municipalities.models import Municipality, Region
 from reports import exports
-from reports.evaluation import change_text, line_evaluation
+from reports.evaluation import Cell, Evaluation, change_text, line_evaluation
 
 # Who submitted and who reviewed are read when a page shows them: joining the two users as
 # well took PostgreSQL's planner longer than the rest of a save (10 relations), and a save
@@ -139,12 +140,16 @@ def reporter_home(request):
     municipalities = list(Municipality.objects.reported_by(request.user))
     reports = list(
         StatusReport.objects.filter(municipality__in=municipalities)
-        .select_related("round__paper", "municipality")
+        .with_lines_filled()
+        .select_related("round__paper", "municipality", "updated_by")
         .order_by("-round__year", "round__paper__title", "municipality__name")
     )
     today = timezone.localdate()
     for report in reports:
         report.overdue = report.is_overdue(today)
+        report.days = report.days_left(today)
+        report.days_over = -report.days if report.days is not None else None
+        report.editable = rounds.reporting_refusal(report, today) is None
     current = [r for r in reports if r.round.is_open]
     past = [r for r in reports if not r.round.is_open]
     return render(
@@ -200,16 +205,90 @@ def _conflict_data(post, conflict, first_form):
     return data, clashes
 
 
+def _year_text(obj, field):
+    """A year as the form shows it: "ca. 2013" where the portal estimated it."""
+    note = provenance.addition(obj, field)
+    year = getattr(obj, field)
+    return _("ca. %(year)s") % {"year": year} if note and note.estimated else str(year)
+
+
+def _baseline_years(report, lines):
+    """Each line's `baseline_when`: the year of its milestone's "Udgangspunkt", the
+    milestone's own or else the paper's adoption (the figure is the region's when the goal
+    was adopted)."""
+    adopted = _year_text(report.round.paper, "adopted_year")
+    for line in lines:
+        milestone = line.milestone
+        line.baseline_when = (
+            _year_text(milestone, "baseline_year") if milestone.baseline_year else adopted
+        )
+
+
+def _saved_by(conflict):
+    """Who saved the report before the user did, for the sentence saying so."""
+    return conflict.changed_by.get_username() if conflict.changed_by else _("En anden")
+
+
+def _autosave(request, report, refusal):
+    """The draft as static/js/report-form.js sends it a few seconds after typing stops,
+    saved through the same version guard as the page's buttons (never files: those wait for
+    "Gem kladde"). JSON: the new version and "Gemt kl. HH:MM"; 409 with a sentence when
+    somebody else saved since or the report cannot be changed (nothing is written)."""
+    if refusal:
+        return JsonResponse({"error": refusal}, status=409)
+    lines, values = _report_rows(report)
+    form = ReportForm(request.POST, lines=lines, values=values)
+    if not form.is_valid():
+        return JsonResponse(
+            {
+                "error": _(
+                    "Kladden kan ikke gemmes automatisk, fordi et felt ikke er udfyldt "
+                    "rigtigt (fx et link eller et tal). Tryk “Gem kladde” for at se hvor."
+                )
+            },
+            status=400,
+        )
+    answers = {
+        milestone: {**answer, "evidence_file": None, "clear_evidence_file": False}
+        for milestone, answer in form.lines_payload().items()
+    }
+    try:
+        report = rounds.save_report(
+            report,
+            version=form.cleaned_data["version"],
+            lines=answers,
+            values=form.values_payload(),
+            by=request.user,
+        )
+    except rounds.ReportConflict as conflict:
+        text = _(
+            "%(who)s har gemt indberetningen, mens du skrev, så dine seneste ændringer er ikke "
+            "gemt automatisk. Tryk “Gem kladde”: så ser du begges ændringer og kan gemme dine."
+        )
+        return JsonResponse({"error": text % {"who": _saved_by(conflict)}}, status=409)
+    except rounds.TransitionError as error:
+        return JsonResponse({"error": error.text}, status=409)
+    saved = timezone.localtime(report.updated_at)
+    return JsonResponse(
+        {"version": report.version, "status": _("Gemt kl. %(time)s") % {"time": f"{saved:%H:%M}"}}
+    )
+
+
 @login_required
 def report_form(request, pk):
     report = _get_report_for_user(request, pk)
     refusal = rounds.reporting_refusal(report)
+    if request.method == "POST" and "autosave" in request.POST:
+        return _autosave(request, report, refusal)
     lines, values = _report_rows(report)
     for line in lines:
         # What the saved status will be evaluated as once submitted (reports.evaluation).
         line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
+    _baseline_years(report, lines)
+    # "Indsend" saves what is typed as a draft and shows the summary to confirm
+    # (report_confirm), where the rules of submitting apply: nothing typed is lost on the way.
     submitting = request.method == "POST" and "submit" in request.POST
-    options = {"submitting": submitting, "read_only": bool(refusal)}
+    options = {"read_only": bool(refusal)}
     conflict = None
     too_large = request.method == "POST" and evidence.refused_upload(request)
     if too_large:
@@ -241,8 +320,6 @@ def report_form(request, pk):
                         values=form.values_payload(),
                         by=request.user,
                     )
-                    if submitting:
-                        rounds.submit_report(report, by=request.user)
             except rounds.ReportConflict as error:
                 conflict = error
                 lines, values = _report_rows(report)
@@ -259,11 +336,8 @@ def report_form(request, pk):
                 messages.error(request, text)
             else:
                 if submitting:
-                    messages.success(
-                        request, _("Tak! Indberetningen er indsendt til sekretariatet.")
-                    )
-                else:
-                    messages.success(request, _("Kladden er gemt."))
+                    return redirect("goals:report_confirm", pk=report.pk)
+                messages.success(request, _("Kladden er gemt."))
                 return redirect("goals:report_form", pk=report.pk)
         else:
             text = _("Indberetningen er ikke gemt. Ret venligst fejlene, der er markeret herunder.")
@@ -289,6 +363,58 @@ def report_form(request, pk):
             # The rebuilt form after a conflict cannot hold the files the user had chosen.
             "files_lost": bool(conflict and request.FILES),
             "overdue": report.is_overdue(timezone.localdate()),
+            "nothing_to_report": not (lines or values),
+            "editable": not refusal and bool(lines or values),
+        },
+    )
+
+
+@login_required
+def report_confirm(request, pk):
+    """What "Indsend" is about to send, line by line: the municipality's status, the blank
+    lines, and the portal's evaluation of each. "Bekræft indsendelse" submits the version the
+    summary showed; a report somebody saved since is shown again to confirm anew."""
+    report = _get_report_for_user(request, pk)
+    refusal = rounds.reporting_refusal(report)
+    lines, values = _report_rows(report)
+    if refusal or not (lines or values):
+        return redirect("goals:report_form", pk=report.pk)
+    if request.method == "POST":
+        form = ConfirmSubmitForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Siden manglede oplysninger om indberetningen. Prøv igen."))
+            return redirect("goals:report_confirm", pk=report.pk)
+        try:
+            rounds.submit_report(report, by=request.user, version=form.cleaned_data["version"])
+        except rounds.ReportConflict as conflict:
+            messages.error(
+                request,
+                _(
+                    "%(who)s har gemt indberetningen, efter oversigten blev vist. Se den "
+                    "opdaterede oversigt herunder, og bekræft igen."
+                )
+                % {"who": _saved_by(conflict)},
+            )
+        except rounds.TransitionError as error:
+            messages.error(request, error.text)
+        else:
+            messages.success(request, _("Tak! Indberetningen er indsendt til sekretariatet."))
+            return redirect("goals:report_form", pk=report.pk)
+        return redirect("goals:report_confirm", pk=report.pk)
+    year = report.round.year
+    for line in lines:
+        line.evaluation = line_evaluation(line.status, line.milestone, year) or Cell(
+            evaluation=Evaluation.MISSING
+        )
+    return render(
+        request,
+        "goals/report_confirm.html",
+        {
+            "report": report,
+            "lines": lines,
+            "values": values,
+            "missing": [line for line in lines if not line.status],
+            "form": ConfirmSubmitForm(initial={"version": report.version}),
         },
     )
 

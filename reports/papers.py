@@ -110,7 +110,14 @@ def summary_paragraph(progress):
         )
     total = len(progress.municipalities)
     missing = total - progress.reported_count
-    if not missing:
+    if not progress.asked_municipalities:
+        sentences.append(
+            _(
+                "Kommunerne skulle ikke indberette i denne runde: sekretariatet har gjort "
+                "status for de fælles milepæle."
+            )
+        )
+    elif not missing:
         sentences.append(
             ngettext(
                 "Kommunen har indsendt sin status.",

@@ -261,6 +261,12 @@ class RoundProgress:
         return sum(1 for r in self.reports.values() if r["state"] in REPORTED_STATES)
 
     @property
+    def asked_municipalities(self):
+        """Whether the round asked the municipalities anything: one whose paper has only
+        joint or cluster milestones (and no indicators) makes no reports (goals.rounds)."""
+        return bool(self.reports)
+
+    @property
     def changes(self):
         """[(goal, [Change, …])] of the commitments that moved since the last round."""
         return [(g, g.changes) for g in self.commitments if g.changes]

@@ -490,6 +490,21 @@ def post_report(client, report, data):
     return client.post(reverse("goals:report_form", args=[report.pk]), data)
 
 
+def save_line(report, line, by, *, version=None, **answer):
+    """One line's answer saved by `by` (see `saved`): a reporter's earlier save or, from an
+    older `version`, a colleague's."""
+    return saved(report, by, {line.milestone_id: answer}, version=version)
+
+
+def confirm_submission(client, report, **kwargs):
+    """Press "Bekræft indsendelse" on the summary, for the version saved now."""
+    from django.urls import reverse
+
+    report.refresh_from_db()
+    url = reverse("goals:report_confirm", args=[report.pk])
+    return client.post(url, {"version": report.version, "confirm": "1"}, **kwargs)
+
+
 def snapshot(report):
     """Everything a reporter can change in a report, to compare before and after."""
     report.refresh_from_db()
@@ -592,13 +607,17 @@ def opened_round(paper, *, by, year=None, opens=None, deadline=None):
     return rounds.open_round(status_round, by=by)
 
 
-def saved(report, user, lines, values=None):
+def saved(report, user, lines, values=None, *, version=None):
     """`report` saved by `user` as the report form saves it: `lines` as {milestone id: {field:
-    value}}, `values` as {indicator id: value}."""
+    value}}, `values` as {indicator id: value}, from `version` (default: the report's own)."""
     from goals import rounds
 
     return rounds.save_report(
-        report, version=report.version, lines=lines, values=values or {}, by=user
+        report,
+        version=report.version if version is None else version,
+        lines=lines,
+        values=values or {},
+        by=user,
     )
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from goals.models import StatusReport
 from municipalities.models import Municipality
-from tests.conftest import make_user, opened_round, submitted
+from tests.conftest import confirm_submission, make_user, opened_round, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +68,7 @@ def test_report_form_is_flat(client, region_of_size, django_assert_max_num_queri
 
 
 SUBMIT_QUERIES = 21
+SUMMARY_QUERIES = 10
 
 
 @pytest.mark.parametrize("extra_milestones", [0, 12], ids=["few-lines", "many-lines"])
@@ -99,10 +100,15 @@ def test_submitting_a_whole_report_is_flat(
         data[f"line-{milestone}-comment"] = "Opfyldt i år."
     client.force_login(reporters[101])
 
+    # "Indsend" saves what is typed, then the summary's "Bekræft indsendelse" submits it.
     with django_assert_max_num_queries(SUBMIT_QUERIES):
         response = client.post(reverse("goals:report_form", args=[report.pk]), data)
-
     assert response.status_code == 302
+    with django_assert_max_num_queries(SUMMARY_QUERIES):
+        assert client.get(response["Location"]).status_code == 200
+    with django_assert_max_num_queries(SUBMIT_QUERIES):
+        assert confirm_submission(client, report).status_code == 302
+
     report.refresh_from_db()
     assert report.state == StatusReport.State.SUBMITTED
     assert report.lines.filter(status="met", comment="Opfyldt i år.").count() == len(milestones)

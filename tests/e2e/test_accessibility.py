@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from goals.models import PaperSection, StatusReport
-from tests.conftest import submitted
+from tests.conftest import save_line, submitted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,15 @@ def world(status_history, open_status_round, municipalities, reporters, secretar
     """A published history and an open round with one submitted report to review."""
     report = StatusReport.objects.get(round=open_status_round, municipality=municipalities[147])
     submitted(report, reporters[147])
-    return {"published": status_history[2018], "open": open_status_round, "submitted": report}
+    filled = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
+    first = filled.lines.order_by("milestone__goal__order").first()
+    save_line(filled, first, reporters[101], status="in_progress", comment="Akutteamet bemandes.")
+    return {
+        "published": status_history[2018],
+        "open": open_status_round,
+        "submitted": report,
+        "filled": filled,
+    }
 
 
 def storage_for(browser, live_server, login, username):
@@ -103,9 +111,11 @@ def test_every_page_type_passes_axe_and_fits_a_phone(browser, live_server, login
         "login": "/konto/login/",
         "english-region": f"/en/{region}/",
     }
+    form = f"/indberetning/{world['filled'].pk}/"
     reporter_pages = {
         "reporter-home": "/indberetning/",
-        "report-form": f"/indberetning/{world['open'].reports.get(municipality__kommunekode=101).pk}/",
+        "report-form": form,  # half filled in: the amber "i gang" chosen, a line blank
+        "report-summary": form + "indsend/",  # with the blank line highlighted
     }
     secretariat_pages = {
         "secretariat-home": "/sekretariat/",
@@ -207,6 +217,15 @@ def test_a_reporter_submits_with_the_keyboard_alone(
             break
     else:
         pytest.fail("Tab never reached the submit button")
+    # The summary to confirm: Tab to "Bekræft indsendelse" and press Enter.
+    page.wait_for_url(f"{live_server.url}/indberetning/{report.pk}/indsend/")
+    for _ in range(50):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused)[1] == "confirm":
+            page.keyboard.press("Enter")
+            break
+    else:
+        pytest.fail("Tab never reached the confirm button")
     assert "Tak! Indberetningen er indsendt" in page.locator(".messages").inner_text()
     report.refresh_from_db()
     assert report.state == StatusReport.State.SUBMITTED

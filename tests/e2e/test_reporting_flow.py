@@ -1,5 +1,5 @@
-"""In a browser: a reporter fills in and submits their report with an attachment; the
-secretariat returns it with a comment; the reporter sees the comment and resubmits; another
+"""In a browser: a reporter fills in their report with an attachment, sees the summary,
+fills in what it says is missing and confirms; the secretariat returns it with a comment; the reporter sees the comment and resubmits; another
 municipality's reporter never sees the report."""
 
 import re
@@ -28,34 +28,35 @@ def test_report_submit_return_and_fix(
     page.wait_for_url(re.compile(rf"/indberetning/{report.pk}/$"))
     assert page.locator("h1").inner_text().startswith("København")
 
-    # Submitting half done: the error is next to the missing status, the input is kept.
+    # "Indsend" half done: what is typed (and the file) is saved as a draft, and the summary
+    # marks the line without a status instead of sending the report.
     page.check(f"input[name='line-{first.milestone_id}-status'][value='met']")
     page.fill(f"textarea[name='line-{first.milestone_id}-comment']", "Akutteamet er i drift.")
+    page.locator(f"#line-{first.milestone_id} details.evidence summary").click()
     page.set_input_files(
         f"input[name='line-{first.milestone_id}-evidence_file']",
         files=[{"name": "akutplan.pdf", "mimeType": "application/pdf", "buffer": small_pdf()}],
     )
     page.fill(f"input[name='value-{indicator.indicator_id}']", "42")
     page.click("button[name=submit]")
-    block = page.locator(f"#line-{second.milestone_id}")
-    assert "Vælg en status, før du indsender." in block.inner_text()
-    assert "Vælg eventuelle nye filer igen" in page.locator(".messages").inner_text()
+    page.wait_for_url(re.compile(rf"/indberetning/{report.pk}/indsend/$"))
+    assert "1 milepæl mangler en status" in page.locator(".callout").inner_text()
+    assert page.get_by_role("button", name="Bekræft indsendelse").count() == 0
+    page.screenshot(path=f"{SCREENSHOTS}/report_summary_missing.png", full_page=True)
+
+    # Back to the line that is missing: nothing typed was lost, the file is kept.
+    page.get_by_role("link", name="Udfyld det, der mangler").click()
     assert (
         page.input_value(f"textarea[name='line-{first.milestone_id}-comment']")
         == "Akutteamet er i drift."
     )
-    page.screenshot(path=f"{SCREENSHOTS}/report_form_errors.png", full_page=True)
-
-    # Complete it, attach the file again (browsers never keep a chosen file) and submit.
-    page.set_input_files(
-        f"input[name='line-{first.milestone_id}-evidence_file']",
-        files=[{"name": "akutplan.pdf", "mimeType": "application/pdf", "buffer": small_pdf()}],
-    )
+    assert page.get_by_text("Gemt fil:").count() == 1
     page.check(f"input[name='line-{second.milestone_id}-status'][value='in_progress']")
     page.fill(f"textarea[name='line-{second.milestone_id}-comment']", "Strategien er i høring.")
     page.click("button[name=submit]")
+    assert "Forsinket" in page.locator("table.summary").inner_text()
+    page.get_by_role("button", name="Bekræft indsendelse").click()
     assert "Tak! Indberetningen er indsendt" in page.locator(".messages").inner_text()
-    assert page.get_by_text("Gemt fil:").count() == 1
     report.refresh_from_db()
     assert report.state == StatusReport.State.SUBMITTED
     assert report.lines.get(pk=first.pk).evidence_file.name.endswith(".pdf")
@@ -84,6 +85,7 @@ def test_report_submit_return_and_fix(
         "Strategien vedtages i byrådet i juni.",
     )
     page.click("button[name=submit]")
+    page.get_by_role("button", name="Bekræft indsendelse").click()
     assert "indsendt" in page.locator(".messages").inner_text()
     report.refresh_from_db()
     assert report.state == StatusReport.State.SUBMITTED

@@ -1,0 +1,247 @@
+"""In Chromium: the report form never loses what a reporter types. The draft is saved a few
+seconds after typing stops and survives a reload; an autosave that comes after a
+colleague's save overwrites nothing and says so; leaving with unsaved changes asks first;
+without JavaScript the form still saves and submits. A reporter in Aarhus fills in and
+submits Midtjylland's ten milestones on a 360 px phone without losing a word, on a form
+far shorter than it was."""
+
+import os
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from goals.models import GoalPaper, StatusReport
+from municipalities.models import Municipality
+from tests.conftest import make_user, opened_round, save_line
+from tests.seeds import MIDTJYLLAND
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SHOTS = "/tmp/shots-reporter"
+SAVED = "Gemt kl."
+# The ten-milestone Midtjylland form measured 5,675 px at 1366 px and 11,734 px at 360 px
+# before it was made compact (issue 12 counted ~6,100 px).
+MAX_HEIGHT = {1366: 3400, 360: 6600}
+
+
+def new_page(browser, width=1280, **options):
+    context = browser.new_context(
+        locale="da-DK", viewport={"width": width, "height": 800}, **options
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def comment_box(page, line):
+    return page.locator(f"textarea[name='line-{line.milestone_id}-comment']")
+
+
+def wait_until_saved(page):
+    page.locator("[data-autosave-status][data-state=saved]").wait_for()
+    assert SAVED in page.locator("[data-autosave-status]").inner_text()
+
+
+def type_comment(page, line, text):
+    """Type as a person does (key by key, which also counts as the user's own action)."""
+    comment_box(page, line).click()
+    page.keyboard.type(text)
+
+
+@pytest.fixture
+def small_report(open_status_round, municipalities):
+    report = StatusReport.objects.get(round=open_status_round, municipality=municipalities[101])
+    return report, list(report.lines.order_by("milestone__goal__order"))
+
+
+@pytest.fixture
+def form(browser, live_server, login, small_report):
+    """København's report form in Chromium, its reporter logged in."""
+    page = new_page(browser)
+    login(page, "indberetter-101")
+    page.goto(f"{live_server.url}/indberetning/{small_report[0].pk}/")
+    yield page
+    page.context.close()
+
+
+def test_an_autosaved_draft_survives_a_reload(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
+
+    type_comment(page, first, "Akutteamet er i drift døgnet rundt.")
+    wait_until_saved(page)
+    assert page.input_value("input[name=version]") == "2"
+    first.refresh_from_db()
+    assert first.comment == "Akutteamet er i drift døgnet rundt."
+    page.reload()
+
+    assert comment_box(page, first).input_value() == "Akutteamet er i drift døgnet rundt."
+    # The page's version followed the autosave, so pressing "Gem kladde" is not refused.
+    comment_box(page, first).fill("Akutteamet er i drift døgnet rundt. Også i weekenden.")
+    page.click("button[name=save]")
+    assert "Kladden er gemt" in page.locator(".messages").inner_text()
+    first.refresh_from_db()
+    assert first.comment == "Akutteamet er i drift døgnet rundt. Også i weekenden."
+
+
+def test_a_stale_autosave_does_not_overwrite_a_colleagues_save(form, small_report, colleague):
+    report, (first, _second) = small_report
+    page = form
+    # Meanwhile a colleague saves the same report from another computer.
+    save_line(report, first, colleague, version=1, status="met", comment="Kollegaens svar")
+
+    type_comment(page, first, "Mit eget svar")
+    page.locator("[data-autosave-status][data-state=stopped]").wait_for()
+
+    status = page.locator("[data-autosave-status]").inner_text()
+    assert "indberetter-101-b har gemt indberetningen, mens du skrev" in status
+    first.refresh_from_db()
+    assert first.comment == "Kollegaens svar"
+    # "Gem kladde" shows both: the colleague's value beside the user's, still typed in.
+    page.click("button[name=save]")
+    assert "Nogen har gemt indberetningen, mens du arbejdede" in page.content()
+    assert "«Kollegaens svar»" in page.content()
+    assert comment_box(page, first).input_value() == "Mit eget svar"
+
+
+def test_leaving_with_unsaved_changes_asks_first(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    type_comment(page, first, "Endnu ikke gemt")
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+
+    assert asked == ["beforeunload"]
+    assert not page.is_closed()
+
+
+def test_a_saved_page_is_left_without_a_question(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    type_comment(page, first, "Gemt automatisk")
+    wait_until_saved(page)
+
+    page.close(run_before_unload=True)
+    assert asked == []
+
+
+def test_without_javascript_the_form_saves_and_submits(browser, live_server, login, small_report):
+    report, lines = small_report
+    page = new_page(browser, java_script_enabled=False)
+    login(page, "indberetter-101")
+    page.goto(f"{live_server.url}/indberetning/{report.pk}/")
+    for line in lines:
+        page.check(f"input[name='line-{line.milestone_id}-status'][value='met']")
+        comment_box(page, line).fill(f"Uden script, linje {line.milestone_id}")
+    page.click("button[name=save]")
+    assert "Kladden er gemt" in page.locator(".messages").inner_text()
+
+    page.click("button[name=submit]")
+    assert page.locator("h1").inner_text() == "Se efter, før du indsender"
+    page.click("button[name=confirm]")
+
+    assert "Tak! Indberetningen er indsendt" in page.locator(".messages").inner_text()
+    report.refresh_from_db()
+    assert report.state == StatusReport.State.SUBMITTED
+    assert [line.comment for line in report.lines.order_by("milestone__goal__order")] == [
+        f"Uden script, linje {line.milestone_id}" for line in lines
+    ]
+    page.context.close()
+
+
+@pytest.fixture
+def midtjylland(secretariat):
+    """Midtjylland's paper as loaded, its first round open for Aarhus: ten milestones."""
+    call_command("load_kkr_data", stdout=StringIO())
+    paper = GoalPaper.objects.get(source=MIDTJYLLAND)
+    aarhus = Municipality.objects.get(kommunekode=751)
+    make_user("indberetter-751", municipality=aarhus)
+    status_round = opened_round(
+        paper, year=2013, by=make_user("sekretariat-midtjylland", region=paper.region)
+    )
+    report = StatusReport.objects.get(round=status_round, municipality=aarhus)
+    assert report.lines.count() == 10
+    return report
+
+
+def page_height(page):
+    return page.evaluate("document.documentElement.scrollHeight")
+
+
+def test_the_midtjylland_form_fits_far_fewer_screens(browser, live_server, login, midtjylland):
+    os.makedirs(SHOTS, exist_ok=True)
+    heights = {}
+    for width in MAX_HEIGHT:
+        page = new_page(browser, width)
+        login(page, "indberetter-751")
+        page.goto(f"{live_server.url}/indberetning/{midtjylland.pk}/")
+        heights[width] = page_height(page)
+        page.screenshot(path=f"{SHOTS}/form-midtjylland-{width}.png", full_page=True)
+        page.context.close()
+    print("Midtjylland form height:", heights)
+    for width, height in heights.items():
+        assert height <= MAX_HEIGHT[width], f"{height} px at {width} px"
+
+
+def test_a_reporter_fills_and_submits_midtjylland_on_a_phone_without_losing_a_word(
+    browser, live_server, login, midtjylland
+):
+    """Every line answered with its own comment on a 360 px touch screen; half-way the
+    reporter is interrupted and reloads; then "Indsend", the summary, "Bekræft"."""
+    page = new_page(browser, 360, has_touch=True, is_mobile=True)
+    login(page, "indberetter-751")
+    url = f"{live_server.url}/indberetning/{midtjylland.pk}/"
+    page.goto(url)
+    lines = list(midtjylland.lines.order_by("milestone__goal__order", "milestone__order"))
+    statuses = ["met", "in_progress", "not_started", "not_relevant"]
+    typed = {
+        line.pk: f"Aarhus, milepæl {n}: æøå «citat» og 12,5 % – {'ord ' * (n + 3)}".strip()
+        for n, line in enumerate(lines, 1)
+    }
+
+    def answer(index, line):
+        page.locator(
+            f"label[for='id_line-{line.milestone_id}-status_"
+            f"{['not_started', 'in_progress', 'met', 'not_relevant'].index(statuses[index % 4])}']"
+        ).tap()
+        comment_box(page, line).tap()
+        page.keyboard.type(typed[line.pk])
+
+    for index, line in enumerate(lines[:5]):
+        answer(index, line)
+    wait_until_saved(page)
+    for line in lines[:5]:
+        line.refresh_from_db()
+        assert line.comment == typed[line.pk]
+    page.reload()  # interrupted: nothing typed so far is lost
+    for line in lines[:5]:
+        assert comment_box(page, line).input_value() == typed[line.pk]
+    for index, line in enumerate(lines[5:], 5):
+        answer(index, line)
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+    page.locator("button[name=submit]").tap()
+    page.wait_for_url(f"{url}indsend/")
+    assert "mangler en status" not in page.content()
+    page.screenshot(path=f"{SHOTS}/summary-midtjylland-360.png", full_page=True)
+    page.locator("button[name=confirm]").tap()
+
+    assert "Tak! Indberetningen er indsendt" in page.locator(".messages").inner_text()
+    midtjylland.refresh_from_db()
+    assert midtjylland.state == StatusReport.State.SUBMITTED
+    for index, line in enumerate(lines):
+        line.refresh_from_db()
+        assert (line.status, line.comment) == (statuses[index % 4], typed[line.pk])
+    page.context.close()

@@ -1,0 +1,117 @@
+"""The report form's autosave (static/js/report-form.js) as the server sees it: a POST of the
+form with "autosave", answered in JSON, through the same version guard as "Gem kladde". A
+stale autosave writes nothing and says why; files are never sent this way."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from goals.models import StatusRound
+from tests.conftest import first_line, post_report, report_data, save_line, small_pdf, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def autosave(client, report, data):
+    return post_report(client, report, {**data, "autosave": "1"})
+
+
+def test_an_autosave_saves_the_draft_and_answers_the_new_version(reporter, report):
+    response = autosave(reporter, report, report_data(report))
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["version"] == 2
+    assert answer["status"].startswith("Gemt kl. ")
+    report.refresh_from_db()
+    assert report.version == 2 and report.state == "draft"
+    assert set(report.lines.values_list("comment", flat=True)) == {"Vi er godt i gang"}
+
+    # The next save carries the version the autosave answered, and is not refused as stale.
+    again = report_data(report, version=answer["version"])
+    again[f"line-{first_line(report).milestone_id}-comment"] = "Skrevet videre"
+    assert autosave(reporter, report, again).json()["version"] == 3
+
+
+def test_a_stale_autosave_overwrites_nothing_and_says_so(reporter, report, colleague):
+    line = first_line(report)
+    save_line(report, line, colleague, version=1, status="met", comment="Kollegaens tekst")
+    before = snapshot(report)
+
+    response = autosave(reporter, report, report_data(report, version=1))
+
+    assert response.status_code == 409
+    assert "indberetter-101-b har gemt indberetningen, mens du skrev" in response.json()["error"]
+    assert snapshot(report) == before
+    line.refresh_from_db()
+    assert line.comment == "Kollegaens tekst"
+
+
+def test_an_autosave_with_a_bad_field_is_refused_in_words(reporter, report):
+    line = first_line(report)
+    data = report_data(report, **{f"line-{line.milestone_id}-evidence_url": "ikke et link"})
+
+    response = autosave(reporter, report, data)
+
+    assert response.status_code == 400
+    assert "Tryk “Gem kladde” for at se hvor" in response.json()["error"]
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_an_autosave_never_stores_or_removes_a_file(reporter, report):
+    line = first_line(report)
+    post_report(
+        reporter,
+        report,
+        report_data(
+            report,
+            **{
+                f"line-{line.milestone_id}-evidence_file": SimpleUploadedFile(
+                    "plan.pdf", small_pdf(), content_type="application/pdf"
+                )
+            },
+        ),
+    )
+    line.refresh_from_db()
+    stored = line.evidence_file.name
+    report.refresh_from_db()
+
+    data = report_data(report, **{f"line-{line.milestone_id}-clear_evidence_file": "on"})
+    assert autosave(reporter, report, data).status_code == 200
+
+    line.refresh_from_db()
+    assert line.evidence_file.name == stored
+
+
+def test_an_autosave_after_the_deadline_is_refused(reporter, report):
+    StatusRound.objects.filter(pk=report.round_id).update(
+        opens=datetime.date(2020, 1, 1), deadline=datetime.date(2020, 2, 1)
+    )
+
+    response = autosave(reporter, report, report_data(report))
+
+    assert response.status_code == 409
+    assert "Fristen 01.02.2020 er overskredet" in response.json()["error"]
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_an_autosave_needs_the_csrf_token_and_the_municipalitys_reporter(reporters, report, client):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reporters[101])
+    assert autosave(browser, report, report_data(report)).status_code == 403
+    client.force_login(reporters[147])
+    assert autosave(client, report, report_data(report)).status_code == 404
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_the_form_carries_the_script_and_its_texts(reporter, report):
+    text = reporter.get(f"/indberetning/{report.pk}/").content.decode()
+
+    assert 'src="/static/js/report-form.js" defer' in text
+    assert "data-autosave " in text and 'role="status"' in text
+    assert "<script>" not in text  # the CSP forbids inline script
