@@ -33,7 +33,6 @@ from goals.models import (
     MilestoneStatus,
     StatusReport,
 )
-from goals.views import _report_rows
 from kkrmaal.api import (
     Conflict,
     IdFilter,
@@ -446,7 +445,7 @@ def _if_match(request, report, *, required):
 
 def _form(report, changes=None, *, submitting=False):
     """The web form's `ReportForm`, filled with what is saved and the client's changes."""
-    lines, values = _report_rows(report)
+    lines, values = report.rows()
     data = {"version": report.version}
     for line in lines:
         for name in rounds.LINE_FIELDS:

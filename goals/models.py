@@ -697,6 +697,35 @@ class StatusReport(models.Model):
             return None
         return (self.round.deadline - today).days
 
+    def rows(self):
+        """(lines, values): the report's lines and indicator values in the paper's order."""
+        lines = self.lines.select_related("milestone__goal").order_by(
+            "milestone__goal__order", "milestone__goal__number", "milestone__order", "milestone_id"
+        )
+        values = self.indicator_values.select_related("indicator__goal").order_by(
+            "indicator__goal__order", "indicator__order", "indicator_id"
+        )
+        return list(lines), list(values)
+
+    def previous_answers(self, lines, values):
+        """({milestone id: line}, {indicator id: value}): the municipality's latest earlier
+        answer to each of these lines and values, from the rounds of earlier years."""
+        return (
+            self._latest_earlier(MilestoneStatus, "milestone_id", lines),
+            self._latest_earlier(IndicatorValue, "indicator_id", values),
+        )
+
+    def _latest_earlier(self, model, key, answers):
+        earlier = model.objects.filter(
+            **{f"{key}__in": [getattr(answer, key) for answer in answers]},
+            report__municipality_id=self.municipality_id,
+            report__round__year__lt=self.round.year,
+        )
+        latest = {}
+        for answer in earlier.select_related("report__round").order_by(key, "-report__round__year"):
+            latest.setdefault(getattr(answer, key), answer)
+        return latest
+
     def next_for_review(self):
         """The round's next report waiting for review after this one, in the overview's
         order (by municipality name, from the top again after the last), or None."""

@@ -160,28 +160,25 @@ def open_round(status_round, *, by=None):
     # empty report would be a form that can be "submitted" with nothing in it.
     asked = municipalities if municipal or indicators else []
     _create_missing(
-        (StatusReport(round=status_round, municipality=m, updated_by=by) for m in asked),
-        lambda report: report.municipality_id,
-        status_round.reports.values_list("municipality_id", flat=True),
-        by,
+        [StatusReport(round=status_round, municipality=m, updated_by=by) for m in asked],
+        status_round.reports,
+        "municipality_id",
+        by=by,
     )
     reports = list(status_round.reports.all())
-
     _create_missing(
-        (MilestoneStatus(report=r, milestone=m) for r in reports for m in municipal),
-        lambda line: (line.report_id, line.milestone_id),
-        MilestoneStatus.objects.filter(report__round=status_round).values_list(
-            "report_id", "milestone_id"
-        ),
-        by,
+        [MilestoneStatus(report=r, milestone=m) for r in reports for m in municipal],
+        MilestoneStatus.objects.filter(report__round=status_round),
+        "report_id",
+        "milestone_id",
+        by=by,
     )
     _create_missing(
-        (IndicatorValue(report=r, indicator=i) for r in reports for i in indicators),
-        lambda value: (value.report_id, value.indicator_id),
-        IndicatorValue.objects.filter(report__round=status_round).values_list(
-            "report_id", "indicator_id"
-        ),
-        by,
+        [IndicatorValue(report=r, indicator=i) for r in reports for i in indicators],
+        IndicatorValue.objects.filter(report__round=status_round),
+        "report_id",
+        "indicator_id",
+        by=by,
     )
 
     clusters = list(region.clusters.all())
@@ -194,10 +191,11 @@ def open_round(status_round, *, by=None):
         elif m.scope == Milestone.Scope.CLUSTER:
             wanted.extend((m, c) for c in clusters)
     _create_missing(
-        (JointProgress(round=status_round, milestone=m, cluster=c) for m, c in wanted),
-        lambda progress: (progress.milestone_id, progress.cluster_id),
-        status_round.joint_progress.values_list("milestone_id", "cluster_id"),
-        by,
+        [JointProgress(round=status_round, milestone=m, cluster=c) for m, c in wanted],
+        status_round.joint_progress,
+        "milestone_id",
+        "cluster_id",
+        by=by,
     )
 
     if first_time:
@@ -209,11 +207,12 @@ def open_round(status_round, *, by=None):
     return status_round
 
 
-def _create_missing(rows, key, existing_keys, by):
-    """Saves those of the unsaved `rows` whose `key(row)` is not among `existing_keys`, with
-    their history: what reopening or re-running `open_round` adds and no more."""
-    existing = set(existing_keys)
-    missing = [row for row in rows if key(row) not in existing]
+def _create_missing(rows, saved, *key, by):
+    """Saves those of the unsaved `rows` that `saved` (a queryset) has no row for, told
+    apart by the `key` fields, with their history (made `by`): what reopening or re-running
+    `open_round` adds and no more."""
+    existing = set(saved.values_list(*key))
+    missing = [row for row in rows if tuple(getattr(row, f) for f in key) not in existing]
     if missing:
         bulk_create_with_history(missing, type(missing[0]), default_user=by)
 

@@ -30,7 +30,6 @@ from goals.forms import (
 )
 from goals.models import (
     GoalPaper,
-    IndicatorValue,
     MilestoneStatus,
     StatusReport,
     StatusRound,
@@ -87,49 +86,6 @@ def _get_line_for_user(request, pk):
         report__round__paper__region__in=_staff_regions(request)
     )
     return get_object_or_404(MilestoneStatus.objects.filter(allowed), pk=pk)
-
-
-# --- shared reads --------------------------------------------------------------------------
-
-
-def _report_rows(report):
-    lines = list(
-        report.lines.select_related("milestone__goal").order_by(
-            "milestone__goal__order", "milestone__goal__number", "milestone__order", "milestone_id"
-        )
-    )
-    values = list(
-        report.indicator_values.select_related("indicator__goal").order_by(
-            "indicator__goal__order", "indicator__order", "indicator_id"
-        )
-    )
-    return lines, values
-
-
-def _previous_answers(report, lines, values):
-    """The municipality's latest earlier answer per milestone and per indicator."""
-    earlier = {
-        "report__municipality_id": report.municipality_id,
-        "report__round__year__lt": report.round.year,
-    }
-    previous_lines, previous_values = {}, {}
-    for line in (
-        MilestoneStatus.objects.filter(
-            milestone_id__in=[line.milestone_id for line in lines], **earlier
-        )
-        .select_related("report__round")
-        .order_by("milestone_id", "-report__round__year")
-    ):
-        previous_lines.setdefault(line.milestone_id, line)
-    for value in (
-        IndicatorValue.objects.filter(
-            indicator_id__in=[value.indicator_id for value in values], **earlier
-        )
-        .select_related("report__round")
-        .order_by("indicator_id", "-report__round__year")
-    ):
-        previous_values.setdefault(value.indicator_id, value)
-    return previous_lines, previous_values
 
 
 # --- the municipality ----------------------------------------------------------------------
@@ -236,7 +192,7 @@ def _autosave(request, report, refusal):
     somebody else saved since or the report cannot be changed (nothing is written)."""
     if refusal:
         return JsonResponse({"error": refusal}, status=409)
-    lines, values = _report_rows(report)
+    lines, values = report.rows()
     form = ReportForm(request.POST, lines=lines, values=values)
     if not form.is_valid():
         return JsonResponse(
@@ -280,7 +236,7 @@ def report_form(request, pk):
     refusal = rounds.reporting_refusal(report)
     if request.method == "POST" and "autosave" in request.POST:
         return _autosave(request, report, refusal)
-    lines, values = _report_rows(report)
+    lines, values = report.rows()
     for line in lines:
         # What the saved status will be evaluated as once submitted (reports.evaluation).
         line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
@@ -322,7 +278,7 @@ def report_form(request, pk):
                     )
             except rounds.ReportConflict as error:
                 conflict = error
-                lines, values = _report_rows(report)
+                lines, values = report.rows()
                 data, clashes = _conflict_data(request.POST, error, form)
                 form = ReportForm(data, lines=lines, values=values, **options)
                 form.clashes = clashes
@@ -351,7 +307,7 @@ def report_form(request, pk):
         )
     # Earlier answers are shown beside the fields, so only a page that is shown reads them
     # (not a save that succeeds and redirects).
-    form.previous_lines, form.previous_values = _previous_answers(report, lines, values)
+    form.previous_lines, form.previous_values = report.previous_answers(lines, values)
     return render(
         request,
         "goals/report_form.html",
@@ -376,7 +332,7 @@ def report_confirm(request, pk):
     summary showed; a report somebody saved since is shown again to confirm anew."""
     report = _get_report_for_user(request, pk)
     refusal = rounds.reporting_refusal(report)
-    lines, values = _report_rows(report)
+    lines, values = report.rows()
     if refusal or not (lines or values):
         return redirect("goals:report_form", pk=report.pk)
     if request.method == "POST":
@@ -766,8 +722,8 @@ def review_report(request, pk):
         else:
             # Back to the report, now in its new state, with the way to the next one.
             return redirect("goals:review_report", pk=report.pk)
-    lines, values = _report_rows(report)
-    previous_lines, previous_values = _previous_answers(report, lines, values)
+    lines, values = report.rows()
+    previous_lines, previous_values = report.previous_answers(lines, values)
     for line in lines:
         line.previous = previous_lines.get(line.milestone_id)
         if line.previous is not None:
