@@ -69,14 +69,13 @@ def main():
     from django.test.utils import setup_test_environment
 
     from goals.models import StatusRound
-    from reports.models import Publication, StoredPaper
-    from reports.papers import (
-        STATIC_DIR,
-        html_to_pdf,
-        render_status_paper,
-        render_stored,
-        status_paper_html,
-    )
+    from reports.models import Publication
+    from reports.models import StoredPaper
+    from reports.papers import STATIC_DIR
+    from reports.papers import html_to_pdf
+    from reports.papers import render_status_paper
+    from reports.papers import render_stored
+    from reports.papers import status_paper_html
     from reports.scaledata import generate_scale_data
 
     setup_test_environment()

@@ -135,7 +135,8 @@ def reporters():
     """A reporter per municipality (made once; the password only matters for the admin)."""
     from django.contrib.auth import get_user_model
 
-    from municipalities.models import Membership, Municipality
+    from municipalities.models import Membership
+    from municipalities.models import Municipality
 
     User = get_user_model()
     for municipality in Municipality.objects.all():
@@ -150,7 +151,8 @@ def reporters():
 
 def urls():
     """{page type: path} on Hovedstaden's scale paper."""
-    from goals.models import Goal, StatusRound
+    from goals.models import Goal
+    from goals.models import StatusRound
 
     latest = (
         StatusRound.objects.filter(paper__source="skala-hovedstaden.txt", state="published")
@@ -314,7 +316,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def _open_reports():
     """This year's reports, back to drafts with nothing filled in (as built; with --reuse an
     earlier run submitted them), by kommunekode."""
-    from goals.models import IndicatorValue, MilestoneStatus, StatusReport, StatusRound
+    from goals.models import IndicatorValue
+    from goals.models import MilestoneStatus
+    from goals.models import StatusReport
+    from goals.models import StatusRound
 
     open_reports = StatusReport.objects.filter(round__state=StatusRound.State.OPEN)
     open_reports.update(state=StatusReport.State.DRAFT, submitted_at=None)
@@ -392,7 +397,8 @@ def submissions():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from goals.models import StatusReport, StatusRound
+    from goals.models import StatusReport
+    from goals.models import StatusRound
 
     users = {u.username: u for u in get_user_model().objects.filter(username__startswith="bench-")}
     reports = _open_reports()

@@ -1,7 +1,9 @@
 """The portal's settings plus what only the benchmark has: a bare page to measure against."""
 
 from kkrmaal.settings import *
-from kkrmaal.settings import BASE_DIR, REST_FRAMEWORK, TEMPLATES
+from kkrmaal.settings import BASE_DIR
+from kkrmaal.settings import REST_FRAMEWORK
+from kkrmaal.settings import TEMPLATES
 
 ROOT_URLCONF = "bench.urls"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]

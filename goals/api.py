@@ -8,41 +8,39 @@ lost-update guard. The report's version is its ETag; a PATCH must send it in `If
 """
 
 import django_filters
-from django.utils.http import parse_etags, quote_etag
+from django.utils.http import parse_etags
+from django.utils.http import quote_etag
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-)
-from rest_framework import mixins, permissions, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins
+from rest_framework import permissions
+from rest_framework import serializers
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from goals import rounds
 from goals.forms import ReportForm
-from goals.models import (
-    Goal,
-    GoalPaper,
-    Indicator,
-    IndicatorValue,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-)
-from kkrmaal.api import (
-    Conflict,
-    IdFilter,
-    PreconditionFailed,
-    PreconditionRequired,
-    errors,
-    region_field,
-    region_filterset,
-    text_or_null,
-)
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from kkrmaal.api import Conflict
+from kkrmaal.api import IdFilter
+from kkrmaal.api import PreconditionFailed
+from kkrmaal.api import PreconditionRequired
+from kkrmaal.api import errors
+from kkrmaal.api import region_field
+from kkrmaal.api import region_filterset
+from kkrmaal.api import text_or_null
 from kkrmaal.viewsets import PublicViewSet
 from municipalities.models import Municipality
 
@@ -135,6 +133,7 @@ class GoalSerializer(serializers.ModelSerializer):
     region = region_field("paper.region")
     paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
     theme = text_or_null("theme.title", _("Temaet, målet hører under, eller null."))
+    order = serializers.IntegerField(help_text=_("Målets plads i målpapiret."))
     parent = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("Det overordnede måls id, eller null.")
     )
@@ -162,22 +161,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = [
-            "id",
-            "region",
-            "paper",
-            "theme",
-            "parent",
-            "number",
-            "title",
-            "description",
-            "kind",
-            "state",
-            "national_goal",
-            "replaces",
-            "milestones",
-            "indicators",
-        ]
+        fields = ["id", "region", *Goal.READING_ORDER, "milestones", "indicators"]
 
 
 def public_papers():

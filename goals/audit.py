@@ -13,7 +13,10 @@ import logging
 
 from django.db import transaction
 
-from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
+from goals.models import GoalDecision
+from goals.models import JointProgress
+from goals.models import StatusReport
+from goals.models import StatusRound
 
 logger = logging.getLogger("kkrmaal.audit")
 

@@ -11,7 +11,8 @@ same story; a round that exists already is left alone, so running the demo again
 import datetime
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -20,16 +21,16 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import (
-    GoalDecision,
-    GoalPaper,
-    JointProgress,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from municipalities.models import Membership, Municipality, Region
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from municipalities.models import Membership
+from municipalities.models import Municipality
+from municipalities.models import Region
 from reports.models import Publication
 
 # The papers the demo history is about: the adopted goals with milestones to report on.

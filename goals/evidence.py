@@ -24,7 +24,8 @@ import zlib
 from django import forms
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import StopUpload
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
@@ -137,7 +138,9 @@ def check_not_html(uploaded):
 
 def _pdf_active_content(reader):
     """The first active name found in the objects reachable from the document catalogue."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+    from pypdf.generic import ArrayObject
+    from pypdf.generic import DictionaryObject
+    from pypdf.generic import IndirectObject
 
     todo, seen, walked = [reader.trailer["/Root"]], set(), 0
     while todo:

@@ -16,8 +16,11 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from goals import rounds
-from goals.evidence import EVIDENCE_ACCEPT, validate_evidence
-from goals.models import GoalDecision, MilestoneStatus, StatusRound
+from goals.evidence import EVIDENCE_ACCEPT
+from goals.evidence import validate_evidence
+from goals.models import GoalDecision
+from goals.models import MilestoneStatus
+from goals.models import StatusRound
 
 
 class AmountField(forms.DecimalField):

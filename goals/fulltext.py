@@ -6,7 +6,8 @@ by a blank line; a block of lines that all start with "- " is a bulleted list; a
 with "### " is a sub-heading; any other block is a paragraph whose single line breaks are kept.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 LIST_ITEM = "- "
 SUB_HEADING = "### "

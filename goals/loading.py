@@ -17,7 +17,8 @@ hold is deleted only when the loader made it, nobody edited it and no report ref
 
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,8 +26,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from goals.models import Goal, GoalPaper, Indicator, Milestone, PaperSection, Theme
-from municipalities.models import Cluster, Municipality, Region
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import Milestone
+from goals.models import PaperSection
+from goals.models import Theme
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 

@@ -20,16 +20,20 @@ views, admin, notifications and the read side ask instead of re-deciding:
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from goals import fulltext
-from municipalities.models import Cluster, Municipality, Region
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
 
 
 def _done_by(verbose_name):
@@ -317,6 +321,21 @@ class Goal(models.Model):
 
     objects = GoalQuerySet.as_manager()
     history = HistoricalRecords()
+
+    # What the secretariat edits and the API shows, in the order they read it.
+    READING_ORDER = [
+        "paper",
+        "theme",
+        "parent",
+        "number",
+        "order",
+        "title",
+        "description",
+        "kind",
+        "state",
+        "national_goal",
+        "replaces",
+    ]
 
     class Meta:
         ordering = ["paper", "order", "number"]

@@ -7,14 +7,18 @@ the secretariat's "send påmindelse nu" (`remind_now`).
 import datetime
 
 from django.conf import settings
-from django.core.mail import get_connection, send_mass_mail
-from django.db import IntegrityError, transaction
+from django.core.mail import get_connection
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from goals import audit
-from goals.models import Reminder, StatusReport, StatusRound
+from goals.models import Reminder
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities.models import Membership
 
 REMINDER_TEMPLATES = {

@@ -18,29 +18,33 @@ simple_history's middleware has no user to record.
 """
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import connections
+from django.db import router
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from goals import audit, evidence, notifications
-from goals.models import (
-    Goal,
-    GoalDecision,
-    GoalPaper,
-    Indicator,
-    IndicatorValue,
-    JointProgress,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
+from goals import audit
+from goals import evidence
+from goals import notifications
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities.models import Municipality
-from reports import papers, progress
+from reports import papers
+from reports import progress
 
 Round = StatusRound.State
 Report = StatusReport.State

@@ -16,7 +16,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from goals.fulltext import plain_text
-from goals.models import Goal, GoalPaper, Milestone, PaperSection
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Milestone
+from goals.models import PaperSection
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
@@ -98,7 +101,9 @@ def _public():
 
 
 def _postgres(text):
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchQuery
+    from django.contrib.postgres.search import SearchRank
+    from django.contrib.postgres.search import SearchVector
 
     query = SearchQuery(text, config="danish", search_type="websearch")
 

@@ -8,13 +8,18 @@ the page again with the colleague's values beside what the user typed, which sta
 
 from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from goals import rounds
-from goals.forms import DecisionForm, JointProgressForm, check_distinct_revisions
-from goals.models import Goal, GoalDecision, JointProgress
+from goals.forms import DecisionForm
+from goals.forms import JointProgressForm
+from goals.forms import check_distinct_revisions
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import JointProgress
 from reports import progress
 
 

@@ -10,34 +10,48 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Q, When
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, timezone
+from django.db import IntegrityError
+from django.db import transaction
+from django.db.models import Case
+from django.db.models import Count
+from django.db.models import Q
+from django.db.models import When
+from django.http import FileResponse
+from django.http import Http404
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.utils import formats
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from goals import evidence, notifications, provenance, rounds, shared_pages
-from goals.forms import (
-    ConfirmSubmitForm,
-    ReopenForm,
-    ReportForm,
-    ReviewForm,
-    RoundForm,
-    duplicate_round,
-)
-from goals.models import (
-    GoalPaper,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
+from goals import evidence
+from goals import notifications
+from goals import provenance
+from goals import rounds
+from goals import shared_pages
+from goals.forms import ConfirmSubmitForm
+from goals.forms import ReopenForm
+from goals.forms import ReportForm
+from goals.forms import ReviewForm
+from goals.forms import RoundForm
+from goals.forms import duplicate_round
+from goals.models import GoalPaper
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities import tokens
-from municipalities.models import Municipality, Region
+from municipalities.models import Municipality
+from municipalities.models import Region
 from reports import exports
-from reports.evaluation import Cell, Evaluation, change_text, line_evaluation
+from reports.evaluation import Cell
+from reports.evaluation import Evaluation
+from reports.evaluation import change_text
+from reports.evaluation import line_evaluation
 
 # Who submitted and who reviewed are read when a page shows them: joining the two users as
 # well took PostgreSQL's planner longer than the rest of a save (10 relations), and a save

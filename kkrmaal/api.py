@@ -13,25 +13,26 @@ import re
 import django_filters
 import knox.auth
 from django import forms
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+from django.http import JsonResponse
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, parse_http_date, quote_etag
+from django.utils.cache import get_conditional_response
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
+from django.utils.http import parse_http_date
+from django.utils.http import quote_etag
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema_field,
-    inline_serializer,
-)
-from rest_framework import serializers, status
-from rest_framework.exceptions import (
-    APIException,
-    AuthenticationFailed,
-    NotFound,
-    ValidationError,
-)
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle

@@ -27,7 +27,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
 from kkrmaal.views import HEALTHZ_FOLDER

@@ -6,9 +6,11 @@ once and only when a template asks."""
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
+from django.utils.translation import get_language_info
 
-from municipalities.models import Municipality, Region
+from municipalities.models import Municipality
+from municipalities.models import Region
 
 
 def roles(request):

@@ -10,7 +10,8 @@ reusing it, so the first request after the database is back simply connects agai
 
 import logging
 
-from kkrmaal.views import database_unavailable, is_database_outage
+from kkrmaal.views import database_unavailable
+from kkrmaal.views import is_database_outage
 
 log = logging.getLogger(__name__)
 

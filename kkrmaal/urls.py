@@ -2,16 +2,25 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include
+from django.urls import path
+from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from goals.api import GoalViewSet, MilestoneViewSet, PaperViewSet, ReportViewSet
-from kkrmaal import accounts, views
+from goals.api import GoalViewSet
+from goals.api import MilestoneViewSet
+from goals.api import PaperViewSet
+from goals.api import ReportViewSet
+from kkrmaal import accounts
+from kkrmaal import views
 from kkrmaal.api import not_found
-from municipalities.api import ClusterViewSet, MunicipalityViewSet, RegionViewSet
+from municipalities.api import ClusterViewSet
+from municipalities.api import MunicipalityViewSet
+from municipalities.api import RegionViewSet
 from reports.api import RoundViewSet
 
 # The API, version 1: each app's viewsets (their api.py), the OpenAPI schema and its docs,

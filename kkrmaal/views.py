@@ -9,15 +9,20 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.db import InterfaceError
+from django.db import OperationalError
+from django.db import connection
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from municipalities.models import Municipality, Region
+from municipalities.models import Municipality
+from municipalities.models import Region
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30

@@ -1,8 +1,11 @@
 """What the apps' read-only viewsets share. Apart from `kkrmaal/api.py` because DRF's views
 read the settings, which name `kkrmaal.api.TokenAuthentication`, when they are imported."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema_view
+from rest_framework import permissions
+from rest_framework import viewsets
 
 from kkrmaal.api import cached_answer
 

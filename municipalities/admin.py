@@ -5,13 +5,20 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from municipalities import tokens
-from municipalities.models import ApiToken, Cluster, Membership, Municipality, Region
-from municipalities.scoping import ReadOnlyForStaffMixin, RegionScopedAdmin, RegionScopedInline
+from municipalities.models import ApiToken
+from municipalities.models import Cluster
+from municipalities.models import Membership
+from municipalities.models import Municipality
+from municipalities.models import Region
+from municipalities.scoping import ReadOnlyForStaffMixin
+from municipalities.scoping import RegionScopedAdmin
+from municipalities.scoping import RegionScopedInline
 
 admin.site.site_header = _("KKR-mål – administration")
 admin.site.site_title = _("KKR-mål – administration")

@@ -8,9 +8,15 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kkrmaal.api import IdFilter, region_field, region_filterset, text_or_null
-from kkrmaal.viewsets import PublicViewSet, looked_up_by
-from municipalities.models import Cluster, Municipality, Region
+from kkrmaal.api import IdFilter
+from kkrmaal.api import region_field
+from kkrmaal.api import region_filterset
+from kkrmaal.api import text_or_null
+from kkrmaal.viewsets import PublicViewSet
+from kkrmaal.viewsets import looked_up_by
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
 
 
 class RegionSerializer(serializers.ModelSerializer):

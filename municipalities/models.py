@@ -6,7 +6,8 @@ Region is the tenant: every other object hangs off one, and access checks ask
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat

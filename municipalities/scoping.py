@@ -10,10 +10,12 @@ The admins of municipalities, goals and reports build on these classes (and shar
 `admin_link` for their link columns); nothing here registers a model.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import DataError
 from django.db.models import Q
 from django.http import Http404

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from municipalities.models import Membership, Municipality
+from municipalities.models import Membership
+from municipalities.models import Municipality
 
 
 def tokens_of(user):

@@ -3,20 +3,29 @@ the record itself is never edited by hand), the stored papers of each publicatio
 done or failed, with a retry that needs no republishing) and a preview of any round's paper,
 drafts included, with the "UDKAST" watermark. Region scoped like every admin of the portal."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.db.models import Count
+from django.db.models import Q
+from django.http import FileResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from municipalities.scoping import RegionScopedAdmin, ViewOnlyMixin, admin_link
-from reports import papers, previews
-from reports.models import PaperPreview, Publication, StoredPaper
+from municipalities.scoping import RegionScopedAdmin
+from municipalities.scoping import ViewOnlyMixin
+from municipalities.scoping import admin_link
+from reports import papers
+from reports import previews
+from reports.models import PaperPreview
+from reports.models import Publication
+from reports.models import StoredPaper
 
 
 def pdf_preview_response(request, status_round, municipality=None):

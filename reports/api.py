@@ -13,25 +13,27 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from goals.models import StatusRound
-from kkrmaal.api import (
-    FilterSet,
-    IdFilter,
-    RegionFilter,
-    cached_answer,
-    conditional,
-    errors,
-    region_field,
-    with_validators,
-)
+from kkrmaal.api import FilterSet
+from kkrmaal.api import IdFilter
+from kkrmaal.api import RegionFilter
+from kkrmaal.api import cached_answer
+from kkrmaal.api import conditional
+from kkrmaal.api import errors
+from kkrmaal.api import region_field
+from kkrmaal.api import with_validators
 from kkrmaal.viewsets import PublicViewSet
-from reports import exports, progress
+from reports import exports
+from reports import progress
 from reports.models import Publication
 
 

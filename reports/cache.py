@@ -42,11 +42,16 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.http import FileResponse, HttpResponse
+from django.db.models.signals import post_delete
+from django.db.models.signals import post_save
+from django.http import FileResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import content_disposition_header, http_date, quote_etag
+from django.utils.cache import get_conditional_response
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
+from django.utils.http import http_date
+from django.utils.http import quote_etag
 from django.utils.translation import get_language
 
 SITE = "site"
@@ -292,18 +297,19 @@ def _site_changed(sender, **kwargs):
 
 def connect_signals():
     """Called from ReportsConfig.ready."""
-    from goals.models import (
-        Goal,
-        GoalDecision,
-        GoalPaper,
-        Indicator,
-        JointProgress,
-        Milestone,
-        StatusRound,
-        Theme,
-    )
-    from municipalities.models import Cluster, Municipality, Region
-    from reports.models import Publication, StoredPaper
+    from goals.models import Goal
+    from goals.models import GoalDecision
+    from goals.models import GoalPaper
+    from goals.models import Indicator
+    from goals.models import JointProgress
+    from goals.models import Milestone
+    from goals.models import StatusRound
+    from goals.models import Theme
+    from municipalities.models import Cluster
+    from municipalities.models import Municipality
+    from municipalities.models import Region
+    from reports.models import Publication
+    from reports.models import StoredPaper
 
     site_wide = (
         Region,

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import MilestoneStatus, StatusReport
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
 
 
 class Evaluation(models.TextChoices):

@@ -5,7 +5,8 @@ it once (`StoredPaper`, see reports/papers.py), served from media storage afterw
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 

@@ -21,16 +21,21 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils import translation
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals.models import StatusReport
-from reports import background, charts
-from reports.evaluation import OVERDUE, Evaluation, legend
+from reports import background
+from reports import charts
+from reports.evaluation import OVERDUE
+from reports.evaluation import Evaluation
+from reports.evaluation import legend
 from reports.models import StoredPaper
-from reports.progress import published_progress, round_progress
+from reports.progress import published_progress
+from reports.progress import round_progress
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a paper is not news.

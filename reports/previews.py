@@ -12,20 +12,20 @@ import logging
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Count, Max
+from django.db.models import Count
+from django.db.models import Max
 
-from goals.models import (
-    Goal,
-    GoalDecision,
-    Indicator,
-    IndicatorValue,
-    JointProgress,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from reports import background, papers
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from reports import background
+from reports import papers
 
 log = logging.getLogger(__name__)
 

@@ -27,44 +27,44 @@ to (`GoalProgress.tally`); its joint and cluster milestones are counted apart
 the PDF.
 """
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from collections import defaultdict
+from dataclasses import dataclass
+from dataclasses import field
 
 from django.db import models
 from django.db.models import Count
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import (
-    Goal,
-    GoalDecision,
-    GoalPaper,
-    Indicator,
-    IndicatorValue,
-    JointProgress,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-    Theme,
-)
-from municipalities.models import Cluster, Municipality, Region
-from reports.evaluation import (
-    EVALUATIONS,
-    GOAL_EVALUATIONS,
-    MET,
-    MISSING,
-    NOT_RELEVANT,
-    ON_TRACK,
-    OVERDUE,
-    REPORTED_STATES,
-    Cell,
-    Evaluation,
-    EvaluationLook,
-    Tally,
-    as_of,
-    evaluate,
-)
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from goals.models import Theme
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
+from reports.evaluation import EVALUATIONS
+from reports.evaluation import GOAL_EVALUATIONS
+from reports.evaluation import MET
+from reports.evaluation import MISSING
+from reports.evaluation import NOT_RELEVANT
+from reports.evaluation import ON_TRACK
+from reports.evaluation import OVERDUE
+from reports.evaluation import REPORTED_STATES
+from reports.evaluation import Cell
+from reports.evaluation import Evaluation
+from reports.evaluation import EvaluationLook
+from reports.evaluation import Tally
+from reports.evaluation import as_of
+from reports.evaluation import evaluate
 
 
 @dataclass

@@ -14,21 +14,22 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from goals.loading import load_kkr_data, region_fixtures
-from goals.models import (
-    Goal,
-    GoalDecision,
-    GoalPaper,
-    Indicator,
-    IndicatorValue,
-    JointProgress,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-    Theme,
-)
-from municipalities.models import Cluster, Municipality, Region
+from goals.loading import load_kkr_data
+from goals.loading import region_fixtures
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from goals.models import Theme
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
 from reports.progress import freeze
 
 # slug, name, code, number of municipalities: as the reference fixture has them.

@@ -16,8 +16,10 @@ from django.db import transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from goals.models import StatusRound
-from reports import papers, progress
-from reports.models import Publication, StoredPaper
+from reports import papers
+from reports import progress
+from reports.models import Publication
+from reports.models import StoredPaper
 
 
 def record_published_rounds():

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from goals.models import MilestoneStatus
-from reports import views, views_papers
+from reports import views
+from reports import views_papers
 from reports.evaluation import legend
 
 app_name = "reports"

@@ -7,18 +7,30 @@ never from today's goals. The live parts (the region's papers and goals as they 
 goal's current text) are kept visibly apart from a published status.
 """
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
+from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from goals.models import Goal, GoalPaper, StatusRound
-from municipalities.models import Municipality, Region
-from reports.cache import cached, cached_progress, public_page, serve_stored_file
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import StatusRound
+from municipalities.models import Municipality
+from municipalities.models import Region
+from reports.cache import cached
+from reports.cache import cached_progress
+from reports.cache import public_page
+from reports.cache import serve_stored_file
 from reports.evaluation import legend
-from reports.models import Publication, StoredPaper
-from reports.papers import download_filename, resume_abandoned
-from reports.progress import latest_published_round, municipality_history, published_decisions
+from reports.models import Publication
+from reports.models import StoredPaper
+from reports.papers import download_filename
+from reports.papers import resume_abandoned
+from reports.progress import latest_published_round
+from reports.progress import municipality_history
+from reports.progress import published_decisions
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 

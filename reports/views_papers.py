@@ -3,12 +3,16 @@ the public search (`/soeg/?q=…`, English `/en/search/`). Only public papers ar
 adopted and archived ones, never drafts."""
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from goals.models import Goal, GoalPaper, PaperSection
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import PaperSection
 from goals.provenance import additions_of
-from goals.search import QueryError, search
+from goals.search import QueryError
+from goals.search import search
 from municipalities.models import Region
 
 

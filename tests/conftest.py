@@ -11,8 +11,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from pypdf import PdfWriter
 
-from goals.models import Goal, GoalPaper, Indicator, Milestone, Theme
-from municipalities.models import Cluster, Membership, Municipality, Region
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import Milestone
+from goals.models import Theme
+from municipalities.models import Cluster
+from municipalities.models import Membership
+from municipalities.models import Municipality
+from municipalities.models import Region
 
 PASSWORD = "kkr-test-password-1"
 
@@ -307,14 +314,12 @@ def build_round(paper, year, *, state="published", lines=(), joint=(), decisions
     comment). A published round is frozen as its first publication, as publishing does."""
     from django.utils import timezone
 
-    from goals.models import (
-        GoalDecision,
-        JointProgress,
-        Milestone,
-        MilestoneStatus,
-        StatusReport,
-        StatusRound,
-    )
+    from goals.models import GoalDecision
+    from goals.models import JointProgress
+    from goals.models import Milestone
+    from goals.models import MilestoneStatus
+    from goals.models import StatusReport
+    from goals.models import StatusRound
 
     published = state == StatusRound.State.PUBLISHED
     status_round = StatusRound.objects.create(
@@ -525,7 +530,8 @@ def pdf_text(data):
 
 def command_error(*args, **options):
     """The message a management command stops with."""
-    from django.core.management import CommandError, call_command
+    from django.core.management import CommandError
+    from django.core.management import call_command
 
     with pytest.raises(CommandError) as raised:
         call_command(*args, **options)

@@ -12,16 +12,18 @@ from django.test import Client
 from django.urls import reverse
 
 from goals import rounds
-from goals.models import (
-    GoalDecision,
-    IndicatorValue,
-    JointProgress,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from tests.conftest import PASSWORD, make_user, snapshot, submitted, with_evidence
+from goals.models import GoalDecision
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from tests.conftest import PASSWORD
+from tests.conftest import make_user
+from tests.conftest import snapshot
+from tests.conftest import submitted
+from tests.conftest import with_evidence
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from goals.models import (
-    Goal,
-    Milestone,
-)
-from municipalities.models import Cluster, Membership
-from tests.conftest import PASSWORD, goal_post_data, make_paper, make_user
+from goals.models import Goal
+from goals.models import Milestone
+from municipalities.models import Cluster
+from municipalities.models import Membership
+from tests.conftest import PASSWORD
+from tests.conftest import goal_post_data
+from tests.conftest import make_paper
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,14 @@ in Danish, never a crash."""
 import pytest
 from django.urls import reverse
 
-from goals.models import (
-    Goal,
-    GoalPaper,
-    Milestone,
-)
-from municipalities.models import Membership, Municipality
-from tests.conftest import assert_polite, empty_inlines, goal_post_data
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Milestone
+from municipalities.models import Membership
+from municipalities.models import Municipality
+from tests.conftest import assert_polite
+from tests.conftest import empty_inlines
+from tests.conftest import goal_post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from goals import rounds
 from goals.models import StatusRound
 from municipalities import tokens
 from municipalities.models import Municipality
-from tests.conftest import build_round, republish_corrected
+from tests.conftest import build_round
+from tests.conftest import republish_corrected
 
 
 @pytest.fixture

@@ -6,7 +6,11 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from goals.models import Goal, GoalPaper, Milestone, MilestoneStatus, StatusRound
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusRound
 from tests.conftest import build_round
 
 

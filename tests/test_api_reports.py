@@ -5,7 +5,8 @@ update."""
 import pytest
 from rest_framework.test import APIClient
 
-from goals.models import MilestoneStatus, StatusReport
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
 from kkrmaal.api import TokenRateThrottle
 from municipalities import tokens
 from tests.conftest import make_user

@@ -6,7 +6,8 @@ import io
 import re
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient

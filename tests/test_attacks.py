@@ -17,9 +17,16 @@ from django.core import mail
 from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
 
-from goals import evidence, rounds
-from goals.models import GoalDecision, JointProgress, StatusReport, StatusRound
-from tests.conftest import PASSWORD, make_user, opened_round, submitted
+from goals import evidence
+from goals import rounds
+from goals.models import GoalDecision
+from goals.models import JointProgress
+from goals.models import StatusReport
+from goals.models import StatusRound
+from tests.conftest import PASSWORD
+from tests.conftest import make_user
+from tests.conftest import opened_round
+from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -280,7 +287,9 @@ def _pdf_with(extra):
 
 def _open_action(kind, key, value):
     def add(writer):
-        from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+        from pypdf.generic import DictionaryObject
+        from pypdf.generic import NameObject
+        from pypdf.generic import TextStringObject
 
         writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
             {NameObject("/S"): NameObject(kind), NameObject(key): TextStringObject(value)}
@@ -472,7 +481,8 @@ def test_a_public_pdf_is_revalidated_and_changes_with_a_republish(client, status
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from reports.models import Publication, StoredPaper
+    from reports.models import Publication
+    from reports.models import StoredPaper
 
     status_round = status_history[2018]
     stored = StoredPaper.objects.create(
@@ -568,7 +578,8 @@ def test_the_admin_preview_renders_once_per_version_of_the_round(
 ):
     from django.core.cache import cache
 
-    from reports import papers, previews
+    from reports import papers
+    from reports import previews
 
     calls = []
     render = papers.render_status_paper
@@ -662,13 +673,11 @@ def test_a_pdf_that_opens_a_remote_file_on_opening_is_refused(reporter, report):
     """/GoToR to a network share makes Windows send the user's password hash there."""
 
     def add(writer):
-        from pypdf.generic import (
-            ArrayObject,
-            DictionaryObject,
-            NameObject,
-            NumberObject,
-            TextStringObject,
-        )
+        from pypdf.generic import ArrayObject
+        from pypdf.generic import DictionaryObject
+        from pypdf.generic import NameObject
+        from pypdf.generic import NumberObject
+        from pypdf.generic import TextStringObject
 
         writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
             {
@@ -762,7 +771,8 @@ def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client,
     from django.core.cache import cache
 
     from reports import papers
-    from reports.models import Publication, StoredPaper
+    from reports.models import Publication
+    from reports.models import StoredPaper
 
     status_round = status_history[2018]
     stored = StoredPaper.objects.create(

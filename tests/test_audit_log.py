@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import GoalDecision, StatusReport
-from tests.conftest import opened_round, submitted
+from goals.models import GoalDecision
+from goals.models import StatusReport
+from tests.conftest import opened_round
+from tests.conftest import submitted
 from tests.test_submitting_a_report import form_data
 
 

@@ -9,7 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from goals.models import StatusRound
-from tests.conftest import first_line, post_report, report_data, save_line, small_pdf, snapshot
+from tests.conftest import first_line
+from tests.conftest import post_report
+from tests.conftest import report_data
+from tests.conftest import save_line
+from tests.conftest import small_pdf
+from tests.conftest import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,17 @@ row for row and byte for byte."""
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from goals.models import StatusRound
-from kkrmaal.backup import row_counts, stored_files
-from tests.conftest import PASSWORD, build_round, saved, small_pdf, submitted
+from kkrmaal.backup import row_counts
+from kkrmaal.backup import stored_files
+from tests.conftest import PASSWORD
+from tests.conftest import build_round
+from tests.conftest import saved
+from tests.conftest import small_pdf
+from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

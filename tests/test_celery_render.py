@@ -11,7 +11,8 @@ from django.db import close_old_connections
 
 from goals.models import StatusRound
 from kkrmaal.celery import app
-from reports.models import Publication, StoredPaper
+from reports.models import Publication
+from reports.models import StoredPaper
 from reports.papers import schedule_papers
 from tests.conftest import build_round
 

@@ -7,14 +7,12 @@ import pytest
 from django.urls import reverse
 
 from goals.models import StatusReport
-from tests.conftest import (
-    confirm_submission,
-    first_line,
-    post_report,
-    report_data,
-    save_line,
-    snapshot,
-)
+from tests.conftest import confirm_submission
+from tests.conftest import first_line
+from tests.conftest import post_report
+from tests.conftest import report_data
+from tests.conftest import save_line
+from tests.conftest import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -4,17 +4,18 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
-from goals.models import (
-    Goal,
-    GoalDecision,
-    Milestone,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from municipalities.models import Cluster, Membership, Municipality
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from municipalities.models import Cluster
+from municipalities.models import Membership
+from municipalities.models import Municipality
 from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,11 @@ import urllib.request
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError, connection
+from django.db import OperationalError
+from django.db import connection
 
-from tests.pg_private import PrivatePostgres, free_port
+from tests.pg_private import PrivatePostgres
+from tests.pg_private import free_port
 
 DANISH = "Portalen er midlertidigt utilgængelig"
 

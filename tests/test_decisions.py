@@ -9,14 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import (
-    Goal,
-    GoalDecision,
-    JointProgress,
-    Milestone,
-    StatusRound,
-    Theme,
-)
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import StatusRound
+from goals.models import Theme
 from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db

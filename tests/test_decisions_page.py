@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from goals.models import Goal, GoalDecision
+from goals.models import Goal
+from goals.models import GoalDecision
 from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db

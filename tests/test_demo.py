@@ -13,18 +13,19 @@ from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone
 
-from goals.models import (
-    GoalDecision,
-    GoalPaper,
-    JointProgress,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from municipalities.models import Membership, Region
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import JointProgress
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from municipalities.models import Membership
+from municipalities.models import Region
 from reports import papers
-from reports.evaluation import MET, ON_TRACK
-from reports.progress import latest_published_round, published_progress
+from reports.evaluation import MET
+from reports.evaluation import ON_TRACK
+from reports.progress import latest_published_round
+from reports.progress import published_progress
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,12 @@ import pytest
 from django.urls import reverse
 
 from goals import rounds
-from goals.models import Goal, Milestone, StatusReport, StatusRound
-from tests.conftest import make_paper, opened_round
+from goals.models import Goal
+from goals.models import Milestone
+from goals.models import StatusReport
+from goals.models import StatusRound
+from tests.conftest import make_paper
+from tests.conftest import opened_round
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.conftest import (
-    first_line,
-    post_report,
-    report_data,
-    small_pdf,
-    with_evidence,
-)
+from tests.conftest import first_line
+from tests.conftest import post_report
+from tests.conftest import report_data
+from tests.conftest import small_pdf
+from tests.conftest import with_evidence
 
 pytestmark = pytest.mark.django_db
 

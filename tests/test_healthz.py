@@ -2,7 +2,8 @@
 portal needs (database, media storage, and the broker when one is configured)."""
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
+from django.db import connection
 
 from kkrmaal.celery import app
 

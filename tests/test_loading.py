@@ -13,28 +13,29 @@ import pytest
 from django.core.management import call_command
 
 from goals import rounds
-from goals.loading import load_kkr_data, paper_files
-from goals.models import (
-    Goal,
-    GoalPaper,
-    Indicator,
-    IndicatorValue,
-    Milestone,
-    MilestoneStatus,
-    PaperSection,
-    StatusReport,
-    Theme,
-)
-from municipalities.models import Cluster, Municipality, Region
-from tests.conftest import make_user, opened_round, submitted
-from tests.seeds import (
-    HOVEDSTADEN_2016,
-    HOVEDSTADEN_2024,
-    MIDTJYLLAND,
-    SYDDANMARK,
-    in_seed,
-    seed,
-)
+from goals.loading import load_kkr_data
+from goals.loading import paper_files
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import PaperSection
+from goals.models import StatusReport
+from goals.models import Theme
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
+from tests.conftest import make_user
+from tests.conftest import opened_round
+from tests.conftest import submitted
+from tests.seeds import HOVEDSTADEN_2016
+from tests.seeds import HOVEDSTADEN_2024
+from tests.seeds import MIDTJYLLAND
+from tests.seeds import SYDDANMARK
+from tests.seeds import in_seed
+from tests.seeds import seed
 
 pytestmark = pytest.mark.django_db
 

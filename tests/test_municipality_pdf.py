@@ -8,8 +8,12 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from goals.models import Indicator, IndicatorValue, StatusReport
-from reports.papers import download_filename, municipality_paper_html, render_status_paper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import StatusReport
+from reports.papers import download_filename
+from reports.papers import municipality_paper_html
+from reports.papers import render_status_paper
 from reports.progress import freeze
 
 pytestmark = pytest.mark.django_db

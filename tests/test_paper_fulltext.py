@@ -8,19 +8,20 @@ import re
 
 import pytest
 
-from goals.models import Goal, GoalPaper, Milestone, PaperSection
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Milestone
+from goals.models import PaperSection
 from municipalities.models import Cluster
 from tests.conftest import page_html
-from tests.seeds import (
-    HOVEDSTADEN_2017,
-    HOVEDSTADEN_2024,
-    MIDTJYLLAND,
-    SOURCES,
-    SYDDANMARK,
-    normalized,
-    seed,
-    seed_paragraphs,
-)
+from tests.seeds import HOVEDSTADEN_2017
+from tests.seeds import HOVEDSTADEN_2024
+from tests.seeds import MIDTJYLLAND
+from tests.seeds import SOURCES
+from tests.seeds import SYDDANMARK
+from tests.seeds import normalized
+from tests.seeds import seed
+from tests.seeds import seed_paragraphs
 
 pytestmark = pytest.mark.django_db
 

@@ -9,16 +9,16 @@ import re
 
 import pytest
 
-from goals.models import Goal, GoalPaper, Milestone
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Milestone
 from municipalities.models import Cluster
-from tests.seeds import (
-    HOVEDSTADEN_2016,
-    HOVEDSTADEN_2017,
-    HOVEDSTADEN_2024,
-    in_seed,
-    seed,
-    squash,
-)
+from tests.seeds import HOVEDSTADEN_2016
+from tests.seeds import HOVEDSTADEN_2017
+from tests.seeds import HOVEDSTADEN_2024
+from tests.seeds import in_seed
+from tests.seeds import seed
+from tests.seeds import squash
 
 SOURCES = [HOVEDSTADEN_2016, HOVEDSTADEN_2017, HOVEDSTADEN_2024]
 

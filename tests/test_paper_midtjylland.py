@@ -6,8 +6,14 @@ import re
 
 import pytest
 
-from goals.models import Goal, GoalPaper, Indicator, Milestone
-from tests.seeds import MIDTJYLLAND, seed, squash, stands_in
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import Milestone
+from tests.seeds import MIDTJYLLAND
+from tests.seeds import seed
+from tests.seeds import squash
+from tests.seeds import stands_in
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ The suite runs on SQLite and on PostgreSQL; on PostgreSQL this is Danish full-te
 
 import pytest
 
-from goals.models import GoalPaper, PaperSection
-from tests.seeds import HOVEDSTADEN_2024, MIDTJYLLAND, SYDDANMARK
+from goals.models import GoalPaper
+from goals.models import PaperSection
+from tests.seeds import HOVEDSTADEN_2024
+from tests.seeds import MIDTJYLLAND
+from tests.seeds import SYDDANMARK
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,12 @@ import re
 
 import pytest
 
-from goals.models import GoalPaper, Milestone
+from goals.models import GoalPaper
+from goals.models import Milestone
 from municipalities.models import Cluster
-from tests.seeds import SYDDANMARK, seed, stands_in
+from tests.seeds import SYDDANMARK
+from tests.seeds import seed
+from tests.seeds import stands_in
 
 
 @pytest.fixture

@@ -3,12 +3,23 @@ talk up, the baseline comparison and the trend over rounds (reports.progress).""
 
 import datetime
 
-from goals.models import Goal, GoalPaper, Milestone, StatusRound
-from municipalities.models import Municipality, Region
-from reports.evaluation import MET, MISSING, NOT_RELEVANT, ON_TRACK, OVERDUE, evaluate
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Milestone
+from goals.models import StatusRound
+from municipalities.models import Municipality
+from municipalities.models import Region
+from reports.evaluation import MET
+from reports.evaluation import MISSING
+from reports.evaluation import NOT_RELEVANT
+from reports.evaluation import ON_TRACK
+from reports.evaluation import OVERDUE
+from reports.evaluation import evaluate
 from reports.models import Publication
 from reports.progress import round_progress
-from tests.conftest import SCRIPT_COMMENT, build_round, make_paper
+from tests.conftest import SCRIPT_COMMENT
+from tests.conftest import build_round
+from tests.conftest import make_paper
 
 
 def _goal(progress, number):

@@ -11,7 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import rounds
 from goals.models import StatusRound
-from tests.conftest import build_round, republish_corrected, small_pdf, submitted
+from tests.conftest import build_round
+from tests.conftest import republish_corrected
+from tests.conftest import small_pdf
+from tests.conftest import submitted
 
 
 def _urls(paper):
@@ -176,7 +179,8 @@ def stored_2018(paper, status_history):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from reports.models import Publication, StoredPaper
+    from reports.models import Publication
+    from reports.models import StoredPaper
 
     status_round = StatusRound.objects.get(paper=paper, year=2018)
     stored = StoredPaper(

@@ -10,17 +10,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from goals.models import (
-    Goal,
-    GoalPaper,
-    Indicator,
-    IndicatorValue,
-    StatusReport,
-)
+from goals.models import Goal
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import IndicatorValue
+from goals.models import StatusReport
 from municipalities.models import Municipality
 from reports.papers import render_status_paper as render_paper
 from reports.progress import freeze
-from tests.conftest import MARKUP, build_round, make_paper, pdf_text, public_urls
+from tests.conftest import MARKUP
+from tests.conftest import build_round
+from tests.conftest import make_paper
+from tests.conftest import pdf_text
+from tests.conftest import public_urls
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from goals import rounds
 from goals.models import StatusRound
 from kkrmaal.backup import stored_files as all_files
 from reports import papers
-from reports.models import Publication, StoredPaper
+from reports.models import Publication
+from reports.models import StoredPaper
 from reports.tasks import render_stored_paper
 
 

@@ -13,13 +13,26 @@ import pytest
 from pypdf import PdfReader
 
 from goals import rounds
-from goals.models import GoalDecision, Milestone, MilestoneStatus, StatusReport, StatusRound
+from goals.models import GoalDecision
+from goals.models import Milestone
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities.models import Municipality
 from reports import papers
-from reports.evaluation import MET, MISSING, ON_TRACK, OVERDUE, change_text
-from reports.models import Publication, StoredPaper
-from reports.progress import published_progress, round_progress
-from tests.conftest import build_round, opened_round, public_urls, submitted
+from reports.evaluation import MET
+from reports.evaluation import MISSING
+from reports.evaluation import ON_TRACK
+from reports.evaluation import OVERDUE
+from reports.evaluation import change_text
+from reports.models import Publication
+from reports.models import StoredPaper
+from reports.progress import published_progress
+from reports.progress import round_progress
+from tests.conftest import build_round
+from tests.conftest import opened_round
+from tests.conftest import public_urls
+from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import Reminder, StatusRound
+from goals.models import Reminder
+from goals.models import StatusRound
 from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import (
-    Reminder,
-    StatusReport,
-    StatusRound,
-)
+from goals.models import Reminder
+from goals.models import StatusReport
+from goals.models import StatusRound
 from tests.conftest import command_error
 
 pytestmark = pytest.mark.django_db

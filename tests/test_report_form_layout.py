@@ -6,8 +6,11 @@ JavaScript."""
 import pytest
 from django.urls import reverse
 
-from goals.models import Goal, Milestone, StatusReport
-from tests.conftest import first_line, save_line
+from goals.models import Goal
+from goals.models import Milestone
+from goals.models import StatusReport
+from tests.conftest import first_line
+from tests.conftest import save_line
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,12 @@ from django.template.defaultfilters import date
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import StatusReport, StatusRound
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities.models import Membership
-from tests.conftest import first_line, opened_round, save_line
+from tests.conftest import first_line
+from tests.conftest import opened_round
+from tests.conftest import save_line
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,11 @@ from django.core import mail
 from django.urls import reverse
 
 from goals import rounds
-from goals.models import (
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from tests.conftest import MARKUP, submitted
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from tests.conftest import MARKUP
+from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
 

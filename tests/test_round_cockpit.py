@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals import rounds
-from goals.models import StatusReport, StatusRound
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities.models import Municipality
 from tests.conftest import submitted
 

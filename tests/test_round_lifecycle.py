@@ -12,18 +12,18 @@ from django.utils import timezone
 
 from goals import rounds
 from goals.forms import RoundForm
-from goals.models import (
-    Goal,
-    GoalDecision,
-    GoalPaper,
-    IndicatorValue,
-    JointProgress,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from reports.models import Publication, StoredPaper
-from tests.conftest import assert_polite, make_paper
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from reports.models import Publication
+from reports.models import StoredPaper
+from tests.conftest import assert_polite
+from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db
 

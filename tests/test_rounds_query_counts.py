@@ -9,7 +9,10 @@ from django.urls import reverse
 
 from goals.models import StatusReport
 from municipalities.models import Municipality
-from tests.conftest import confirm_submission, make_user, opened_round, submitted
+from tests.conftest import confirm_submission
+from tests.conftest import make_user
+from tests.conftest import opened_round
+from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from goals.models import (
-    Goal,
-    StatusRound,
-)
+from goals.models import Goal
+from goals.models import StatusRound
 from municipalities.models import Municipality
-from reports.progress import published_progress, round_progress
-from tests.conftest import build_round, command_error, public_urls
+from reports.progress import published_progress
+from reports.progress import round_progress
+from tests.conftest import build_round
+from tests.conftest import command_error
+from tests.conftest import public_urls
 
 pytestmark = pytest.mark.django_db
 

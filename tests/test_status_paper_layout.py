@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfReader
 
-from municipalities.models import LOGO_MAX_BYTES, Region
-from reports.papers import render_status_paper, status_paper_html
+from municipalities.models import LOGO_MAX_BYTES
+from municipalities.models import Region
+from reports.papers import render_status_paper
+from reports.papers import status_paper_html
 from tests.conftest import make_user
 
 

@@ -11,9 +11,13 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from goals.models import StatusRound
-from reports.papers import render_status_paper, status_paper_html
+from reports.papers import render_status_paper
 from reports.papers import render_status_paper as render_paper
-from tests.conftest import SCRIPT_COMMENT, build_round, command_error, pdf_text
+from reports.papers import status_paper_html
+from tests.conftest import SCRIPT_COMMENT
+from tests.conftest import build_round
+from tests.conftest import command_error
+from tests.conftest import pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -11,20 +11,16 @@ from django.test import Client
 from django.urls import reverse
 
 from goals import rounds
-from goals.models import (
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from tests.conftest import (
-    confirm_submission,
-    first_line,
-    post_report,
-    report_data,
-    small_pdf,
-    snapshot,
-    submitted,
-)
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from tests.conftest import confirm_submission
+from tests.conftest import first_line
+from tests.conftest import post_report
+from tests.conftest import report_data
+from tests.conftest import small_pdf
+from tests.conftest import snapshot
+from tests.conftest import submitted
 
 pytestmark = pytest.mark.django_db
 

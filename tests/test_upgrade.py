@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from goals.models import StatusRound
 from reports import papers
-from reports.models import Publication, StoredPaper
+from reports.models import Publication
+from reports.models import StoredPaper
 from tests.conftest import build_round
 
 pytestmark = pytest.mark.django_db

@@ -5,32 +5,26 @@ registered here, in one place."""
 
 from django.contrib import admin
 
-from goals.admin.papers import (
-    GoalAdmin,
-    GoalPaperAdmin,
-    IndicatorAdmin,
-    MilestoneAdmin,
-    ThemeAdmin,
-)
-from goals.admin.status_rounds import (
-    GoalDecisionAdmin,
-    JointProgressAdmin,
-    ReminderAdmin,
-    StatusReportAdmin,
-    StatusRoundAdmin,
-)
-from goals.models import (
-    Goal,
-    GoalDecision,
-    GoalPaper,
-    Indicator,
-    JointProgress,
-    Milestone,
-    Reminder,
-    StatusReport,
-    StatusRound,
-    Theme,
-)
+from goals.admin.papers import GoalAdmin
+from goals.admin.papers import GoalPaperAdmin
+from goals.admin.papers import IndicatorAdmin
+from goals.admin.papers import MilestoneAdmin
+from goals.admin.papers import ThemeAdmin
+from goals.admin.status_rounds import GoalDecisionAdmin
+from goals.admin.status_rounds import JointProgressAdmin
+from goals.admin.status_rounds import ReminderAdmin
+from goals.admin.status_rounds import StatusReportAdmin
+from goals.admin.status_rounds import StatusRoundAdmin
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import Reminder
+from goals.models import StatusReport
+from goals.models import StatusRound
+from goals.models import Theme
 
 admin.site.register(GoalPaper, GoalPaperAdmin)
 admin.site.register(Theme, ThemeAdmin)

@@ -12,8 +12,14 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from goals.models import Goal, Indicator, Milestone, PaperSection, StatusRound, Theme
-from municipalities.scoping import RegionScopedHistoryAdmin, RegionScopedInline
+from goals.models import Goal
+from goals.models import Indicator
+from goals.models import Milestone
+from goals.models import PaperSection
+from goals.models import StatusRound
+from goals.models import Theme
+from municipalities.scoping import RegionScopedHistoryAdmin
+from municipalities.scoping import RegionScopedInline
 
 RegionFilter = admin.RelatedOnlyFieldListFilter  # only the user's own regions and papers
 
@@ -24,19 +30,7 @@ class GoalForm(forms.ModelForm):
 
     class Meta:
         model = Goal
-        fields = [
-            "paper",
-            "theme",
-            "parent",
-            "number",
-            "order",
-            "title",
-            "description",
-            "kind",
-            "state",
-            "national_goal",
-            "replaces",
-        ]
+        fields = Goal.READING_ORDER
         # Goal titles are whole sentences as printed in the papers.
         widgets = {"title": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})}
 

@@ -9,8 +9,10 @@ with a reason).
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.contrib import admin
+from django.contrib import messages
+from django.db.models import Count
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -18,21 +20,17 @@ from django.utils.translation import ngettext
 
 from goals import rounds
 from goals.forms import RoundRulesForm
-from goals.models import (
-    GoalDecision,
-    IndicatorValue,
-    JointProgress,
-    MilestoneStatus,
-    StatusReport,
-    StatusRound,
-)
-from municipalities.scoping import (
-    RegionScopedAdmin,
-    RegionScopedHistoryAdmin,
-    RegionScopedInline,
-    ViewOnlyMixin,
-    admin_link,
-)
+from goals.models import GoalDecision
+from goals.models import IndicatorValue
+from goals.models import JointProgress
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
+from goals.models import StatusRound
+from municipalities.scoping import RegionScopedAdmin
+from municipalities.scoping import RegionScopedHistoryAdmin
+from municipalities.scoping import RegionScopedInline
+from municipalities.scoping import ViewOnlyMixin
+from municipalities.scoping import admin_link
 
 RegionFilter = admin.RelatedOnlyFieldListFilter
 

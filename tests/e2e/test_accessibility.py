@@ -5,8 +5,10 @@ tables scroll inside their own container instead)."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from goals.models import PaperSection, StatusReport
-from tests.conftest import save_line, submitted
+from goals.models import PaperSection
+from goals.models import StatusReport
+from tests.conftest import save_line
+from tests.conftest import submitted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -154,7 +156,8 @@ def test_the_secretariats_cockpit_decisions_and_confirmations_pass_axe(
 
     from django.utils import timezone
 
-    from goals import notifications, rounds
+    from goals import notifications
+    from goals import rounds
     from goals.models import StatusRound
 
     os.makedirs(SCREENSHOTS, exist_ok=True)

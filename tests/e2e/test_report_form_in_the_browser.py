@@ -11,9 +11,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from goals.models import GoalPaper, StatusReport
+from goals.models import GoalPaper
+from goals.models import StatusReport
 from municipalities.models import Municipality
-from tests.conftest import make_user, opened_round, save_line
+from tests.conftest import make_user
+from tests.conftest import opened_round
+from tests.conftest import save_line
 from tests.seeds import MIDTJYLLAND
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -1,8 +1,10 @@
 """`python manage.py restore FILE`: a backup into a new, empty database and media storage."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from kkrmaal.backup import BackupError, restore_backup
+from kkrmaal.backup import BackupError
+from kkrmaal.backup import restore_backup
 
 
 class Command(BaseCommand):

@@ -1,11 +1,15 @@
 """`manage.py generate_scale_data`: the national-scale data set for load tests."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from goals.management.commands._arguments import whole_number
-from goals.models import FIRST_YEAR, LAST_YEAR
-from reports.scaledata import REGIONS, generate_scale_data, store_latest_papers
+from goals.models import FIRST_YEAR
+from goals.models import LAST_YEAR
+from reports.scaledata import REGIONS
+from reports.scaledata import generate_scale_data
+from reports.scaledata import store_latest_papers
 
 # The years a round can have are the model's (YearField); a sane number of rounds.
 MAX_ROUNDS = 50

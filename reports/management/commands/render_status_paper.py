@@ -3,13 +3,16 @@ round's paper (an unpublished one as a draft with the "UDKAST" watermark) for a 
 
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from goals.management.commands._arguments import whole_number
 from goals.models import StatusRound
-from municipalities.models import Municipality, Region
-from reports.papers import is_draft, render_status_paper
+from municipalities.models import Municipality
+from municipalities.models import Region
+from reports.papers import is_draft
+from reports.papers import render_status_paper
 
 
 def unwritable(path):
