@@ -144,3 +144,19 @@ def test_another_regions_report_is_not_reminded_from_this_round(staff, late, oth
     page = remind(staff, late, report=other_report.pk).content.decode()
     assert "ingen kommuner over fristen" in page
     assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_a_report_sent_in_since_it_was_read_is_not_reminded(late, reports, secretariat):
+    """The municipality sends in (or the round is closed) between the cockpit reading the
+    late reports and the reminder's lock: nothing is sent."""
+    from goals import notifications
+    from goals.models import StatusReport
+
+    stale = StatusReport.objects.select_related("round", "municipality").get(pk=reports[147].pk)
+    StatusReport.objects.filter(pk=stale.pk).update(state=StatusReport.State.SUBMITTED)
+    assert notifications.remind_now([stale], by=secretariat) == ([], {})
+
+    stale = StatusReport.objects.select_related("round", "municipality").get(pk=reports[219].pk)
+    StatusRound.objects.filter(pk=late.pk).update(state=StatusRound.State.CLOSED)
+    assert notifications.remind_now([stale], by=secretariat) == ([], {})
+    assert not mail.outbox and not Reminder.objects.exists()
