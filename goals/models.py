@@ -275,6 +275,9 @@ class Goal(models.Model):
 
     # A revised goal is one still to be followed up: a new one or one in force.
     REVISION_STATES = (State.PIPELINE, State.ACTIVE)
+    # A new goal starts not adopted yet or in force; achieved, revised and retired are what
+    # a round's decision makes of it (`goals.rounds.decide_goal`).
+    STARTING_STATES = REVISION_STATES
 
     paper = models.ForeignKey(
         GoalPaper, on_delete=models.CASCADE, related_name="goals", verbose_name=_("målpapir")

@@ -144,7 +144,15 @@ def remind_now(reports, *, by, today=None):
         if not recipients:
             continue
         with transaction.atomic():
-            StatusReport.objects.select_for_update(of=("self",)).filter(pk=report.pk).first()
+            locked = (
+                StatusReport.objects.select_for_update(of=("self",))
+                .select_related("round")
+                .filter(pk=report.pk)
+                .first()
+            )
+            # Read again under the lock: sent in, or its round closed, since the page read it.
+            if locked is None or not locked.is_overdue(today):
+                continue
             earlier = report.reminders.sent_now_on(today).order_by("-sent_at").first()
             if earlier is not None:
                 skipped[report] = earlier.sent_at

@@ -583,6 +583,21 @@ def revision_refusal(goal, new_goal):
             "new": new_goal.number,
             "old": new_goal.replaces.number,
         }
+    refusal = revision_cycle_refusal(goal, new_goal)
+    if refusal:
+        return refusal
+    if new_goal.state not in Goal.REVISION_STATES and new_goal.replaces_id != goal.pk:
+        return _(
+            "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
+            "aktivt eller endnu ikke vedtaget."
+        ) % {"new": new_goal.number, "state": new_goal.get_state_display()}
+    return None
+
+
+def revision_cycle_refusal(goal, new_goal):
+    """Why `new_goal` replacing `goal` would make the revision history go round in a circle
+    (`goal` replaced `new_goal`, directly or further back), or None. The decisions page
+    (`revision_refusal`) and the admin's `replaces` field both ask it."""
     # Walk the saved chain of goals `goal` replaced (not the caller's copy, which may be
     # older than a revision just recorded).
     replaced = Goal.objects.values_list("replaces_id", flat=True)
@@ -594,11 +609,6 @@ def revision_refusal(goal, new_goal):
             ) % {"goal": goal.number, "new": new_goal.number}
         seen.add(earlier)
         earlier = replaced.filter(pk=earlier).first()
-    if new_goal.state not in Goal.REVISION_STATES and new_goal.replaces_id != goal.pk:
-        return _(
-            "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
-            "aktivt eller endnu ikke vedtaget."
-        ) % {"new": new_goal.number, "state": new_goal.get_state_display()}
     return None
 
 

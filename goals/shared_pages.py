@@ -37,11 +37,16 @@ class SharedRowsPage:
     def __init__(self, request, status_round):
         self.request = request
         self.round = status_round
-        self.read_only = bool(status_round.secretariat_refusal())
+        self.refusal = status_round.secretariat_refusal()
+        self.read_only = bool(self.refusal)
 
     def respond(self):
         rows = self.rows(self.request.POST or None)
-        if self.request.method == "POST":
+        if self.request.method == "POST" and self.read_only:
+            # A page opened before the round was published: nothing is saved, and the page
+            # says why, with what the user typed still in its fields.
+            messages.error(self.request, self.refused_message % {"why": self.refusal})
+        elif self.request.method == "POST":
             if self.valid(rows):
                 rows = self.saved(rows)
                 if rows is None:
@@ -73,7 +78,8 @@ class SharedRowsPage:
         return {}
 
     def make_read_only(self, rows):
-        if self.read_only:
+        # Not on a refused POST (`respond`): its fields keep what the user typed.
+        if self.read_only and self.request.method != "POST":
             for row in rows:
                 row.form.make_read_only()
         return rows

@@ -623,12 +623,16 @@ def round_overview_xlsx(request, pk):
 def round_remind(request, pk):
     """ "Send påmindelse nu" to one late municipality (`report`) or all late ones."""
     status_round = _get_round_for_staff(request, pk)
-    reports = status_round.reports.overdue(timezone.localdate()).select_related("municipality")
-    if request.POST.get("report"):
-        reports = reports.filter(pk__in=request.POST.getlist("report")[:1])
-    reminded, skipped = notifications.remind_now(
-        _with_round(reports, status_round), by=request.user
+    reports = _with_round(
+        status_round.reports.overdue(timezone.localdate()).select_related("municipality"),
+        status_round,
     )
+    wanted = request.POST.getlist("report")[:1]
+    if wanted and wanted[0]:
+        # Matched as text against the round's own overdue reports: any other value (not a
+        # number, too large for the database, another round's report) reminds nobody.
+        reports = [report for report in reports if str(report.pk) == wanted[0]]
+    reminded, skipped = notifications.remind_now(reports, by=request.user)
     if reminded:
         messages.success(
             request,

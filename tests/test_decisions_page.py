@@ -119,3 +119,40 @@ def test_the_page_stays_flat_in_queries(
 
 def test_no_migration_is_missing_for_the_new_labels():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_saving_a_page_opened_before_the_round_was_published_says_nothing_is_saved(
+    staff, paper, open_status_round, secretariat
+):
+    """A colleague published the round while the page was open: the save is refused with the
+    reason, not reported as saved, and what was typed stays in the fields."""
+    from goals import rounds
+    from goals.models import JointProgress
+
+    acute = paper.goals.get(number="1")
+    progress = JointProgress.objects.filter(round=open_status_round).first()
+    rounds.close_round(open_status_round, by=secretariat)
+    rounds.publish_round(open_status_round, by=secretariat)
+
+    response = staff.post(
+        reverse("goals:decisions", args=[open_status_round.pk]),
+        {f"g{acute.pk}-decision": "retire", f"g{acute.pk}-comment": "Målet er udtjent"},
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Beslutningerne er gemt" not in text
+    assert "Beslutningerne er ikke gemt: Runden er offentliggjort." in text
+    assert "Målet er udtjent" in text
+    assert "Gem beslutninger" not in text
+    assert not GoalDecision.objects.exists()
+
+    response = staff.post(
+        reverse("goals:joint_progress", args=[open_status_round.pk]),
+        {f"p{progress.pk}-status": "met", f"p{progress.pk}-comment": "Planen er vedtaget"},
+    )
+    text = response.content.decode()
+    assert "Den fælles fremdrift er gemt" not in text
+    assert "Fremdriften er ikke gemt: Runden er offentliggjort." in text
+    assert "Planen er vedtaget" in text
+    progress.refresh_from_db()
+    assert (progress.status, progress.comment) == ("", "")

@@ -63,3 +63,32 @@ def test_the_decision_changes_it(staff, goal, open_status_round, secretariat):
     goal.refresh_from_db()
     assert goal.state == Goal.State.ACHIEVED
     assert goal.history.first().history_user == secretariat
+
+
+@pytest.mark.parametrize("state", ["achieved", "revised", "retired"])
+def test_a_new_goal_cannot_start_as_history(staff, paper, goal, state):
+    """Achieved, revised and retired are what a decision makes of a goal; the add form offers
+    only "not adopted yet" and "active"."""
+    data = goal_post_data(goal, number="99", title="Et nyt mål", state=state)
+    response = staff.post(reverse("admin:goals_goal_add"), data)
+    assert response.status_code == 200
+    assert not Goal.objects.filter(paper=paper, number="99").exists()
+    assert list(response.context["adminform"].form.errors) == ["state"]
+    data["state"] = "pipeline"
+    assert staff.post(reverse("admin:goals_goal_add"), data).status_code == 302
+    assert Goal.objects.get(paper=paper, number="99").state == Goal.State.PIPELINE
+
+
+def test_replaces_cannot_make_the_revision_history_go_round(staff, paper, goal):
+    """`replaces` is edited on the goal's page, but not into a circle (the decisions page's
+    rule, `rounds.revision_refusal`)."""
+    other = paper.goals.exclude(pk=goal.pk).order_by("order", "number").first()
+    url = reverse("admin:goals_goal_change", args=[goal.pk])
+    assert staff.post(url, goal_post_data(goal, replaces=other.pk)).status_code == 302
+    response = staff.post(
+        reverse("admin:goals_goal_change", args=[other.pk]), goal_post_data(other, replaces=goal.pk)
+    )
+    assert response.status_code == 200
+    assert "som det selv har erstattet" in response.content.decode()
+    other.refresh_from_db()
+    assert other.replaces_id is None

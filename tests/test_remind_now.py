@@ -130,3 +130,33 @@ def test_the_daily_job_still_sends_its_own_overdue_reminder(staff, late, reports
     remind(staff, late, report=reports[147].pk)
     assert send_reminders() == 2  # the automatic one, once, beside the manual one
     assert send_reminders() == 0
+
+
+@pytest.mark.parametrize("forged", ["abc", "1.5", "²", "99999999999999999999"])
+def test_a_forged_report_reminds_nobody_and_is_no_error(staff, late, forged):
+    page = remind(staff, late, report=forged)
+    assert page.status_code == 200
+    assert "ingen kommuner over fristen" in page.content.decode()
+    assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_another_regions_report_is_not_reminded_from_this_round(staff, late, other_report):
+    page = remind(staff, late, report=other_report.pk).content.decode()
+    assert "ingen kommuner over fristen" in page
+    assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_a_report_sent_in_since_it_was_read_is_not_reminded(late, reports, secretariat):
+    """The municipality sends in (or the round is closed) between the cockpit reading the
+    late reports and the reminder's lock: nothing is sent."""
+    from goals import notifications
+    from goals.models import StatusReport
+
+    stale = StatusReport.objects.select_related("round", "municipality").get(pk=reports[147].pk)
+    StatusReport.objects.filter(pk=stale.pk).update(state=StatusReport.State.SUBMITTED)
+    assert notifications.remind_now([stale], by=secretariat) == ([], {})
+
+    stale = StatusReport.objects.select_related("round", "municipality").get(pk=reports[219].pk)
+    StatusRound.objects.filter(pk=late.pk).update(state=StatusRound.State.CLOSED)
+    assert notifications.remind_now([stale], by=secretariat) == ([], {})
+    assert not mail.outbox and not Reminder.objects.exists()

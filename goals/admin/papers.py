@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from goals import rounds
 from goals.models import Goal
 from goals.models import Indicator
 from goals.models import Milestone
@@ -34,6 +35,12 @@ class GoalForm(forms.ModelForm):
         # Goal titles are whole sentences as printed in the papers.
         widgets = {"title": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        state = self.fields.get("state")  # only on the add form; read-only after that
+        if state is not None and self.instance.pk is None:
+            state.choices = [c for c in state.choices if c[0] in Goal.STARTING_STATES]
+
     def clean(self):
         cleaned = super().clean()
         paper = cleaned.get("paper") or (self.instance.paper if self.instance.paper_id else None)
@@ -50,6 +57,10 @@ class GoalForm(forms.ModelForm):
             self.add_error("replaces", _("Det erstattede mål skal høre til samme region."))
         if replaces and self.instance.pk and replaces.pk == self.instance.pk:
             self.add_error("replaces", _("Et mål kan ikke erstatte sig selv."))
+        elif replaces and self.instance.pk and replaces.pk != self.instance.replaces_id:
+            refusal = rounds.revision_cycle_refusal(replaces, self.instance)
+            if refusal:
+                self.add_error("replaces", refusal)
         number = cleaned.get("number")
         if number and paper.pk:
             taken = Goal.objects.filter(paper=paper, number=number).exclude(pk=self.instance.pk)
