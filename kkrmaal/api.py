@@ -274,9 +274,17 @@ def with_validators(response, *, etag, last_modified=None, public=True):
 
 # --- the public lists from the cache ----------------------------------------------------------
 
-# What a stored answer keeps besides its body; the rest (Allow, Vary, security headers) every
-# answer gets on its way out.
-STORED_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified", "Cache-Control")
+# What a stored answer keeps besides its body; the rest (Allow, security headers) every answer
+# gets on its way out. Vary is kept: DRF adds its "Accept" (a view with several formats) only
+# to the first response it finalizes, which is the one made for the cache.
+STORED_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+    "Cache-Control",
+    "Vary",
+)
 
 
 def _known_parameters(view):

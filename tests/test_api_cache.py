@@ -138,7 +138,7 @@ def test_reopening_and_republishing_a_round_change_its_answers_at_once(
 
     assert "Rettet svar fra Hillerød" in _get(api, lines_url).content.decode()
     progress = _get(api, progress_url)
-    assert progress["ETag"] == f'"round-{latest.pk}-v2"'
+    assert progress["ETag"] == f'"round-{latest.pk}-v2-da-json"'
     assert progress.json()["round"]["version"] == 2
     assert _get(api, "/api/v1/rounds/").json() != before["/api/v1/rounds/"].json()
 
@@ -164,3 +164,28 @@ def test_a_client_holding_the_answer_gets_304(api, status_history, path, django_
         assert api.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
         assert api.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
     assert api.get(path, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+@pytest.mark.parametrize("path", ["", "progress/", "lines/"])
+def test_each_language_and_format_of_a_round_has_an_etag_of_its_own(api, status_history, path):
+    # A cache holding the Danish JSON that asks for the English (or the CSV) with its ETag
+    # must get the other answer, not a 304 that makes it serve the Danish JSON again.
+    url = f"/api/v1/rounds/{status_history[2018].pk}/{path}"
+    danish = _get(api, url)
+    english = api.get(url, HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=danish["ETag"])
+    assert english.status_code == 200
+    assert english["ETag"] != danish["ETag"]
+    if path == "lines/":
+        csv = api.get(url, HTTP_ACCEPT="text/csv", HTTP_IF_NONE_MATCH=danish["ETag"])
+        assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+        assert csv["ETag"] != danish["ETag"]
+
+
+def test_an_answer_chosen_by_the_accept_header_says_so_each_time(api, status_history):
+    # The format follows Accept, so a shared cache must keep the CSV apart from the JSON,
+    # whether the answer was made for this request or came from the cache.
+    url = f"/api/v1/rounds/{status_history[2018].pk}/lines/"
+    for _time in range(2):
+        for accept in ("application/json", "text/csv"):
+            vary = _get(api, url, HTTP_ACCEPT=accept)["Vary"]
+            assert "Accept" in [name.strip() for name in vary.split(",")], (accept, vary)
