@@ -588,13 +588,21 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
         report = self.get_object()
-        _if_match(request, report, required=False)
+        version = _if_match(request, report, required=False)
         refusal = rounds.reporting_refusal(report)
         if refusal:
             raise Conflict(refusal)
         _valid(_form(report, submitting=True))
         try:
-            report = rounds.submit_report(report, by=request.user)
+            # The version is checked again under the report's lock: a save since the check
+            # above is not sent in unseen. Without If-Match the client sends what is saved.
+            report = rounds.submit_report(
+                report,
+                by=request.user,
+                version=version if request.headers.get("If-Match", "").strip("* ") else None,
+            )
+        except rounds.ReportConflict as conflict:
+            raise PreconditionFailed from conflict
         except rounds.TransitionError as error:
             raise Conflict(error.text) from error
         return self._answer(report)

@@ -306,7 +306,9 @@ def reporting_refusal(report, today=None):
         return _("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
             "state": status_round.get_state_display()
         }
-    if status_round.is_past_deadline(today):
+    # A report the secretariat sent back is a correction it asked for: the deadline that has
+    # passed meanwhile (reviews come after it) does not lock the municipality out of it.
+    if status_round.is_past_deadline(today) and report.state != Report.RETURNED:
         return _(
             "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
             "Kontakt sekretariatet, hvis der er brug for en rettelse."

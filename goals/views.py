@@ -7,6 +7,7 @@ back as `TransitionError` and is shown as a message, never as an error page.
 
 import mimetypes
 import os
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -244,7 +245,26 @@ def _autosave(request, report, refusal):
     )
 
 
-@login_required
+def _autosave_login_required(view):
+    """login_required, except that the form's autosave gets JSON: the script would otherwise
+    be sent the login page, and "Gem kladde" would then lose the typing to the redirect."""
+    page = login_required(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        autosave = request.method == "POST" and "autosave" in request.POST
+        if autosave and not request.user.is_authenticated:
+            text = _(
+                "Du er ikke længere logget ind, så dine seneste ændringer er ikke gemt. "
+                "Kopiér dem, før du logger ind igen og retter indberetningen."
+            )
+            return JsonResponse({"error": text}, status=401)
+        return page(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_autosave_login_required
 def report_form(request, pk):
     report = _get_report_for_user(request, pk)
     refusal = rounds.reporting_refusal(report)

@@ -274,20 +274,51 @@ def with_validators(response, *, etag, last_modified=None, public=True):
 
 # --- the public lists from the cache ----------------------------------------------------------
 
-# What a stored answer keeps besides its body; the rest (Allow, Vary, security headers) every
-# answer gets on its way out.
-STORED_HEADERS = ("Content-Type", "Content-Disposition", "ETag", "Last-Modified", "Cache-Control")
+# What a stored answer keeps besides its body; the rest (Allow, security headers) every answer
+# gets on its way out. Vary is kept: DRF adds its "Accept" (a view with several formats) only
+# to the first response it finalizes, which is the one made for the cache.
+STORED_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+    "Cache-Control",
+    "Vary",
+)
 
 
 def _known_parameters(view):
     """The query parameters the view reads: only answers to these are kept, so a made-up
     parameter cannot fill the cache (it is answered, just not kept)."""
-    known = {"format", "page", "page_size"}
+    known = {"format"}
+    if view.pagination_class is not None:
+        known.update(("page", "page_size"))
     if view.filter_backends:
         known.add(OrderingFilter.ordering_param)
         filterset = getattr(view, "filterset_class", None)
         known.update(filterset.base_filters if filterset else getattr(view, "filterset_fields", []))
     return known
+
+
+def _kept(view, parameters):
+    """Whether the answer to these parameters is kept. Each kept answer stays until the next
+    publication, so only the few spellings a real client sends are: each parameter once, in
+    lower case, a number without leading zeros, an ordering the list has. (An answer a
+    filter leaves empty is not kept either: see `cached_answer`.)"""
+    if not set(parameters) <= _known_parameters(view):
+        return False
+    fields = getattr(view, "ordering_fields", None) or ()
+    orderings = {*fields, *(f"-{name}" for name in fields)}
+    for name in parameters:
+        values = parameters.getlist(name)
+        if len(values) != 1:
+            return False
+        value = values[0]
+        if value != value.lower() or (value.isdigit() and value != str(int(value))):
+            return False
+        if name == OrderingFilter.ordering_param and value not in orderings:
+            return False
+    return True
 
 
 def cached_answer(view, request, make):
@@ -300,7 +331,7 @@ def cached_answer(view, request, make):
 
     Only 200 answers are kept; an error or a 304 of `make()` itself is passed on as it is."""
     parameters = request.query_params
-    if request.method not in ("GET", "HEAD") or not set(parameters) <= _known_parameters(view):
+    if request.method not in ("GET", "HEAD") or not _kept(view, parameters):
         return make()
     user = request.user
     ident = "|".join(
@@ -322,6 +353,9 @@ def cached_answer(view, request, make):
             made.render()
         if made.status_code != 200:
             return None
+        data = getattr(made, "data", None)
+        if parameters and isinstance(data, dict) and data.get("count") == 0:
+            return None  # a filter value nobody has (a made-up region or year)
         headers = {header: made[header] for header in STORED_HEADERS if header in made}
         return {"content": made.content, "headers": headers}
 

@@ -11,6 +11,7 @@ Last-Modified and a matching conditional GET gets 304.
 from django.db.models import Max
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -387,6 +388,11 @@ class RoundViewSet(PublicViewSet):
 
     def _conditional(self, request, status_round, make):
         etag, last_modified = published_stamp(status_round)
+        # One ETag per language and format: the answers share an address (Accept-Language and
+        # Accept choose), and a cache revalidating one of them must not be told the other is it.
+        renderer = getattr(request, "accepted_renderer", None)
+        variant = f"{get_language()}-{renderer.format if renderer else 'json'}"
+        etag = f'{etag[:-1]}-{variant}"'
         response = conditional(request, etag=etag, last_modified=last_modified)
         if response is None:
             response = make()

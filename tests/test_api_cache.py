@@ -105,6 +105,30 @@ def test_a_parameter_the_list_does_not_read_is_answered_but_not_kept(api, status
     assert len(again) > 0
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/municipalities/?region=findes-ikke",
+        "/api/v1/rounds/?year=1",
+        "/api/v1/rounds/?ordering=findes-ikke",
+        "/api/v1/regions/?page=1&page=1",
+        "/api/v1/goals/?page_size=0002",
+        "/api/v1/municipalities/?region=HOVEDSTADEN",
+        "progress/?page=77",
+        "progress/?page_size=3",
+    ],
+)
+def test_an_answer_an_anonymous_caller_can_vary_without_end_is_not_kept(api, status_history, query):
+    # Each kept answer stays a week: values nobody has (a made-up region or year, an ordering
+    # the list ignores, paging of an answer without pages) must not let a caller fill the cache.
+    if not query.startswith("/"):
+        query = f"/api/v1/rounds/{status_history[2018].pk}/{query}"
+    _get(api, query)
+    with CaptureQueriesContext(connection) as again:
+        _get(api, query)
+    assert len(again) > 0, query
+
+
 def test_publishing_a_round_shows_it_at_once(api, paper, status_history, secretariat):
     closed = build_round(
         paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "1", 1, "met", "")]
@@ -138,7 +162,7 @@ def test_reopening_and_republishing_a_round_change_its_answers_at_once(
 
     assert "Rettet svar fra Hillerød" in _get(api, lines_url).content.decode()
     progress = _get(api, progress_url)
-    assert progress["ETag"] == f'"round-{latest.pk}-v2"'
+    assert progress["ETag"] == f'"round-{latest.pk}-v2-da-json"'
     assert progress.json()["round"]["version"] == 2
     assert _get(api, "/api/v1/rounds/").json() != before["/api/v1/rounds/"].json()
 
@@ -164,3 +188,28 @@ def test_a_client_holding_the_answer_gets_304(api, status_history, path, django_
         assert api.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
         assert api.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
     assert api.get(path, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+@pytest.mark.parametrize("path", ["", "progress/", "lines/"])
+def test_each_language_and_format_of_a_round_has_an_etag_of_its_own(api, status_history, path):
+    # A cache holding the Danish JSON that asks for the English (or the CSV) with its ETag
+    # must get the other answer, not a 304 that makes it serve the Danish JSON again.
+    url = f"/api/v1/rounds/{status_history[2018].pk}/{path}"
+    danish = _get(api, url)
+    english = api.get(url, HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=danish["ETag"])
+    assert english.status_code == 200
+    assert english["ETag"] != danish["ETag"]
+    if path == "lines/":
+        csv = api.get(url, HTTP_ACCEPT="text/csv", HTTP_IF_NONE_MATCH=danish["ETag"])
+        assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+        assert csv["ETag"] != danish["ETag"]
+
+
+def test_an_answer_chosen_by_the_accept_header_says_so_each_time(api, status_history):
+    # The format follows Accept, so a shared cache must keep the CSV apart from the JSON,
+    # whether the answer was made for this request or came from the cache.
+    url = f"/api/v1/rounds/{status_history[2018].pk}/lines/"
+    for _time in range(2):
+        for accept in ("application/json", "text/csv"):
+            vary = _get(api, url, HTTP_ACCEPT=accept)["Vary"]
+            assert "Accept" in [name.strip() for name in vary.split(",")], (accept, vary)

@@ -5,11 +5,13 @@ update."""
 import pytest
 from rest_framework.test import APIClient
 
+from goals import api as goals_api
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from kkrmaal.api import TokenRateThrottle
 from municipalities import tokens
 from tests.conftest import make_user
+from tests.conftest import save_line
 
 
 def client_for(user):
@@ -142,6 +144,27 @@ def test_if_match_is_required_and_a_stale_version_gets_412(kobenhavn, report, li
     assert report.version == 2
     stale_submit = kobenhavn.post(f"/api/v1/reports/{report.pk}/submit/", HTTP_IF_MATCH='"1"')
     assert stale_submit.status_code == 412
+
+
+def test_a_colleagues_save_while_the_submit_is_checked_gets_412(
+    kobenhavn, report, lines, colleague, monkeypatch
+):
+    # If-Match is compared with the report as read before the lock: a save that lands between
+    # that and the submission must still stop it, as it stops the web form's confirmation.
+    body = {"lines": [{"milestone": milestone, "status": "met"} for milestone in lines]}
+    assert patch(kobenhavn, report, body, version=1).status_code == 200
+    checked = goals_api._form
+
+    def colleague_saves_meanwhile(report, *args, **kwargs):
+        form = checked(report, *args, **kwargs)
+        save_line(report, report.lines.get(milestone_id=lines[0]), colleague, status="not_started")
+        return form
+
+    monkeypatch.setattr(goals_api, "_form", colleague_saves_meanwhile)
+    submitted = kobenhavn.post(f"/api/v1/reports/{report.pk}/submit/", HTTP_IF_MATCH='"2"')
+    assert submitted.status_code == 412
+    report.refresh_from_db()
+    assert report.state == StatusReport.State.DRAFT
 
 
 def test_the_web_forms_rules_and_messages_per_field(kobenhavn, report, lines):

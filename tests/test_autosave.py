@@ -114,6 +114,19 @@ def test_an_autosave_needs_the_csrf_token_and_the_municipalitys_reporter(reporte
     assert report.version == 1
 
 
+def test_an_autosave_after_the_session_ended_says_so_in_json(client, report):
+    # Logged out in another tab, or the session expired: the script must not be sent the
+    # login page, nor tell the user to press "Gem kladde", which would lose the typing to the
+    # login redirect. It gets a sentence that says what happened, and nothing is saved.
+    response = autosave(client, report, report_data(report))
+    assert response.status_code == 401
+    assert "logget ind" in response.json()["error"]
+    report.refresh_from_db()
+    assert report.version == 1
+    # The page itself still sends an anonymous visitor to the login page.
+    assert post_report(client, report, report_data(report)).status_code == 302
+
+
 def test_the_form_carries_the_script_and_its_texts(reporter, report):
     text = reporter.get(f"/indberetning/{report.pk}/").content.decode()
 

@@ -168,6 +168,27 @@ def test_a_returned_report_shows_the_comment_and_can_be_sent_again(
     assert report.state == StatusReport.State.SUBMITTED
 
 
+def test_a_report_returned_after_the_deadline_can_still_be_corrected_and_sent_again(
+    reporter, report, reporters, secretariat, open_status_round
+):
+    # The secretariat reviews after the deadline; a report it sends back is a correction it
+    # asks for, so the deadline that has passed must not lock the municipality out of it.
+    submitted(report, reporters[101])
+    StatusRound.objects.filter(pk=open_status_round.pk).update(
+        opens=datetime.date(2020, 1, 1), deadline=datetime.date(2020, 2, 1)
+    )
+    rounds.return_report(report, comment="Ret venligst linje 1.", by=secretariat)
+    report.refresh_from_db()
+
+    text = reporter.get(reverse("goals:report_form", args=[report.pk])).content.decode()
+    assert "er overskredet" not in text
+    response = post_report(reporter, report, report_data(report, submit="1"))
+    assert response.status_code == 302
+    confirm_submission(reporter, report)
+    report.refresh_from_db()
+    assert report.state == StatusReport.State.SUBMITTED
+
+
 @pytest.mark.parametrize("why", ["deadline", "closed"])
 def test_after_the_deadline_or_closing_the_form_is_read_only(
     logged_in, municipalities, secretariat, open_status_round, why

@@ -8,7 +8,8 @@
      JSON: the new version, which replaces the hidden one so the next save is not refused
      as stale, and "Gemt kl. HH:MM" for the live status line. Files wait for the buttons.
    - When somebody else has saved meanwhile (409), nothing is written and autosave stops
-     with the server's sentence: "Gem kladde" then shows both people's changes.
+     with the server's sentence: "Gem kladde" then shows both people's changes. So it does
+     when the session has ended (401): the sentence says to copy the typing first.
 
    Texts come from the form's data attributes (translated by Django); no build step. */
 (function () {
@@ -125,7 +126,7 @@
           version.value = answer.body.version;
           savedEdits = upTo;
           say(answer.body.status, edits === savedEdits ? "saved" : "unsaved");
-        } else if (answer.status === 409) {
+        } else if (answer.status === 409 || answer.status === 401) {
           stopped = true;
           window.clearTimeout(timer);
           say(answer.body.error, "stopped");

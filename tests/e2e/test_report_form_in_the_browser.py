@@ -9,6 +9,7 @@ import os
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from goals.models import GoalPaper
@@ -106,6 +107,22 @@ def test_a_stale_autosave_does_not_overwrite_a_colleagues_save(form, small_repor
     assert "Nogen har gemt indberetningen, mens du arbejdede" in page.content()
     assert "«Kollegaens svar»" in page.content()
     assert comment_box(page, first).input_value() == "Mit eget svar"
+
+
+def test_an_autosave_after_logging_out_elsewhere_says_so_and_stops(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
+    # Logged out in another tab, or the session expired: the CSRF cookie stays, the session
+    # no longer logs anybody in.
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+
+    type_comment(page, first, "Skrevet efter at være logget ud")
+    page.locator("[data-autosave-status][data-state=stopped]").wait_for()
+
+    assert "ikke længere logget ind" in page.locator("[data-autosave-status]").inner_text()
+    assert comment_box(page, first).input_value() == "Skrevet efter at være logget ud"
+    first.refresh_from_db()
+    assert first.comment == ""
 
 
 def test_leaving_with_unsaved_changes_asks_first(form, small_report):
