@@ -314,7 +314,8 @@ def _kept(view, parameters):
         if len(values) != 1:
             return False
         value = values[0]
-        if value != value.lower() or (value.isdigit() and value != str(int(value))):
+        number = value.isascii() and value.isdigit()  # "¹" and "٣" are digits, not numbers
+        if value != value.lower() or (number and value != str(int(value))):
             return False
         if name == OrderingFilter.ordering_param and value not in orderings:
             return False

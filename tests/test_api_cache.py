@@ -213,3 +213,11 @@ def test_an_answer_chosen_by_the_accept_header_says_so_each_time(api, status_his
         for accept in ("application/json", "text/csv"):
             vary = _get(api, url, HTTP_ACCEPT=accept)["Vary"]
             assert "Accept" in [name.strip() for name in vary.split(",")], (accept, vary)
+
+
+@pytest.mark.parametrize("query", ["/api/v1/clusters/?region=¹", "/api/v1/goals/?page=٣"])
+def test_a_digit_that_is_no_number_is_a_polite_error_not_a_server_error(api, status_history, query):
+    # "¹" and "٣" are digits to Python's str.isdigit but no number to int().
+    answer = api.get(query)
+    assert answer.status_code in (400, 404), answer.content
+    assert answer["Content-Type"].startswith("application/json")
