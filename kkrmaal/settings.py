@@ -33,6 +33,8 @@ DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-local-only-kkrmaal"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A form from a page older than the login: a Danish page (or JSON for autosave), kkrmaal/views.py.
+CSRF_FAILURE_VIEW = "kkrmaal.views.csrf_failure"
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -17,6 +17,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -48,6 +49,20 @@ def server_error(request):
     if is_database_outage(sys.exc_info()[1]):
         return database_unavailable(request)
     return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent from a page older than the user's login (logged in again in another tab,
+    or the page left open for days): in Danish, and saying how to keep what was typed. The
+    report form's autosave asks for JSON and gets the sentence to show."""
+    message = _(
+        "Siden er for gammel til at gemme fra, fordi du er logget ind på ny siden den blev "
+        "åbnet. Intet er gemt: kopiér det, du har skrevet, genindlæs siden, og sæt det ind "
+        "igen."
+    )
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"error": message}, status=403)
+    return render(request, "403_csrf.html", {"message": message}, status=403)
 
 
 # Health check ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from goals.models import StatusRound
 from tests.conftest import first_line
@@ -125,6 +126,30 @@ def test_an_autosave_after_the_session_ended_says_so_in_json(client, report):
     assert report.version == 1
     # The page itself still sends an anonymous visitor to the login page.
     assert post_report(client, report, report_data(report)).status_code == 302
+
+
+def test_a_page_older_than_the_login_is_refused_in_danish_with_how_to_keep_the_text(
+    reporters, report
+):
+    # Logged in again in another tab: the old page's CSRF token no longer fits. The autosave
+    # gets the sentence in JSON (the script stops and shows it); the buttons get a Danish
+    # page instead of Django's English one; nothing is saved either way.
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reporters[101])
+    url = reverse("goals:report_form", args=[report.pk])
+    data = {**report_data(report), "csrfmiddlewaretoken": "en-gammel-side"}
+
+    autosaved = browser.post(url, {**data, "autosave": "1"}, HTTP_ACCEPT="application/json")
+    page = browser.post(url, data)
+
+    assert autosaved.status_code == 403
+    assert "kopiér det, du har skrevet, genindlæs siden" in autosaved.json()["error"]
+    assert page.status_code == 403
+    text = page.content.decode()
+    assert "Siden skal genindlæses" in text and "tilbage-knap" in text
+    assert "CSRF verification failed" not in text
+    report.refresh_from_db()
+    assert report.version == 1
 
 
 def test_the_form_carries_the_script_and_its_texts(reporter, report):

@@ -9,7 +9,8 @@
      as stale, and "Gemt kl. HH:MM" for the live status line. Files wait for the buttons.
    - When somebody else has saved meanwhile (409), nothing is written and autosave stops
      with the server's sentence: "Gem kladde" then shows both people's changes. So it does
-     when the session has ended (401): the sentence says to copy the typing first.
+     when the session has ended (401) or the page is older than the login (403): the
+     sentence says to copy the typing first.
 
    Texts come from the form's data attributes (translated by Django); no build step. */
 (function () {
@@ -126,7 +127,7 @@
           version.value = answer.body.version;
           savedEdits = upTo;
           say(answer.body.status, edits === savedEdits ? "saved" : "unsaved");
-        } else if (answer.status === 409 || answer.status === 401) {
+        } else if (answer.status === 409 || answer.status === 401 || answer.status === 403) {
           stopped = true;
           window.clearTimeout(timer);
           say(answer.body.error, "stopped");
