@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Count
 from django.db.models import F
 from django.db.models import Q
 from django.utils.functional import lazy
@@ -603,6 +604,16 @@ class StatusRound(models.Model):
 
 
 class StatusReportQuerySet(models.QuerySet):
+    def tally(self, **subsets):
+        """{name: how many of these reports are in the subset} for each named queryset of
+        them (e.g. `unsubmitted=reports.unsubmitted()`), all in one query."""
+        return self.aggregate(
+            **{
+                name: Count("pk", filter=Q(pk__in=rows.values("pk")))
+                for name, rows in subsets.items()
+            }
+        )
+
     def reported(self):
         """Reports the municipality has sent in: only these count in the progress."""
         return self.filter(state__in=StatusReport.REPORTED_STATES)

@@ -277,19 +277,18 @@ def action_facts(status_round, action):
     """What closing, publishing or reopening `status_round` would touch, for the page that
     asks to confirm it: the reports by where they stand, the goals decided, and the PDF
     papers publishing makes (the region's status paper and one per municipality)."""
-    reports = status_round.reports
-    total = reports.count()
-    facts = {
-        "total": total,
-        "approved": reports.filter(state=Report.APPROVED).count(),
-        "awaiting_review": reports.awaiting_review().count(),
-        "unsubmitted": reports.unsubmitted().count(),
-        "untouched": reports.untouched().count(),
-    }
+    reports = status_round.reports.all()
+    facts = reports.tally(
+        total=reports,
+        approved=reports.filter(state=Report.APPROVED),
+        awaiting_review=reports.awaiting_review(),
+        unsubmitted=reports.unsubmitted(),
+        untouched=reports.untouched(),
+    )
     if action == "publish":
         facts["goals"] = Goal.objects.filter(paper=status_round.paper_id).reported_on().count()
         facts["decided"] = status_round.decisions.count()
-        facts["papers"] = 1 + total
+        facts["papers"] = 1 + facts["total"]
     return facts
 
 

@@ -7,7 +7,9 @@ back as `TransitionError` and is shown as a message, never as an error page.
 
 import mimetypes
 import os
+from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -543,9 +545,7 @@ def round_overview(request, pk):
         "overdue": everything.overdue(today),
         "remindable": everything.remindable(today),
     }
-    tally = everything.aggregate(
-        **{name: Count("pk", filter=Q(pk__in=rows.values("pk"))) for name, rows in counted.items()}
-    )
+    tally = everything.tally(**counted)
     counts = {state: tally[state] for state in StatusReport.State.values}
     total = sum(counts.values())
     clusters = list(region.clusters.all())
@@ -683,26 +683,38 @@ def round_remind(request, pk):
     return redirect("goals:round_overview", pk=status_round.pk)
 
 
-ROUND_DONE = {
-    "open": gettext_lazy("Runden er åbnet, og kommunerne har fået besked."),
-    "close": gettext_lazy(
-        "Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."
-    ),
-    "publish": gettext_lazy("Runden er offentliggjort."),
-    "reopen": gettext_lazy("Runden er genåbnet."),
-}
-# The confirmation page's question and its button, per action.
-ROUND_CONFIRM = {
-    "open": (gettext_lazy("Åbn runden?"), gettext_lazy("Ja, åbn runden")),
-    "close": (gettext_lazy("Luk runden?"), gettext_lazy("Ja, luk runden")),
-    "publish": (gettext_lazy("Offentliggør runden?"), gettext_lazy("Ja, offentliggør runden")),
-    "reopen": (gettext_lazy("Genåbn runden?"), gettext_lazy("Ja, genåbn runden")),
-}
+class RoundAction(NamedTuple):
+    do: Callable  # the transition in goals.rounds
+    question: str  # the confirmation page's question
+    answer: str  # and its button
+    done: str  # what the round's page says afterwards
+
+
 ROUND_ACTIONS = {
-    "open": rounds.open_round,
-    "close": rounds.close_round,
-    "publish": rounds.publish_round,
-    "reopen": rounds.reopen_round,
+    "open": RoundAction(
+        rounds.open_round,
+        gettext_lazy("Åbn runden?"),
+        gettext_lazy("Ja, åbn runden"),
+        gettext_lazy("Runden er åbnet, og kommunerne har fået besked."),
+    ),
+    "close": RoundAction(
+        rounds.close_round,
+        gettext_lazy("Luk runden?"),
+        gettext_lazy("Ja, luk runden"),
+        gettext_lazy("Runden er lukket. Kommunerne kan ikke længere ændre deres indberetninger."),
+    ),
+    "publish": RoundAction(
+        rounds.publish_round,
+        gettext_lazy("Offentliggør runden?"),
+        gettext_lazy("Ja, offentliggør runden"),
+        gettext_lazy("Runden er offentliggjort."),
+    ),
+    "reopen": RoundAction(
+        rounds.reopen_round,
+        gettext_lazy("Genåbn runden?"),
+        gettext_lazy("Ja, genåbn runden"),
+        gettext_lazy("Runden er genåbnet."),
+    ),
 }
 
 
@@ -721,11 +733,11 @@ def round_action(request, pk):
     if request.method == "POST" and (form is None or form.is_valid()):
         extra = {"reason": form.cleaned_data["reason"]} if form else {}
         try:
-            ROUND_ACTIONS[action](status_round, by=request.user, **extra)
+            ROUND_ACTIONS[action].do(status_round, by=request.user, **extra)
         except rounds.TransitionError as error:
             messages.error(request, error.text)
         else:
-            messages.success(request, ROUND_DONE[action])
+            messages.success(request, ROUND_ACTIONS[action].done)
         return redirect("goals:round_overview", pk=status_round.pk)
     return render(
         request,
@@ -733,8 +745,8 @@ def round_action(request, pk):
         {
             "round": status_round,
             "action": action,
-            "question": ROUND_CONFIRM[action][0],
-            "answer": ROUND_CONFIRM[action][1],
+            "question": ROUND_ACTIONS[action].question,
+            "answer": ROUND_ACTIONS[action].answer,
             "form": form,
             "facts": rounds.action_facts(status_round, action),
             "refusal": status_round.transition_refusal(action),
