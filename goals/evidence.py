@@ -30,6 +30,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from goals.models import MilestoneStatus
+
 log = logging.getLogger(__name__)
 
 # What may be uploaded as evidence, recognised by the file's first bytes (and, for the
@@ -347,8 +349,6 @@ def refused_upload(request):
 
 def referenced_names():
     """Every evidence file a report line or a version of one in the history names."""
-    from goals.models import MilestoneStatus
-
     live = MilestoneStatus.objects.exclude(evidence_file="").values_list("evidence_file", flat=True)
     old = MilestoneStatus.history.exclude(evidence_file="").values_list("evidence_file", flat=True)
     return set(live) | set(old)
@@ -356,8 +356,6 @@ def referenced_names():
 
 def delete_unreferenced(names, storage=default_storage):
     """Delete those of `names` that nothing refers to any longer; returns how many went."""
-    from goals.models import MilestoneStatus
-
     deleted = 0
     for name in {n for n in names if n}:
         in_use = (

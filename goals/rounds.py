@@ -4,6 +4,8 @@ The admin, the reporting and review pages, the API and the management commands a
 functions, so the rules live in one place:
 
     round:  planned → open → closed → published        (closed/published → open: reopen_round)
+            publishing itself is the read side's use case, reports.publishing.publish_round:
+            it calls `mark_published` here, then freezes the record and queues its papers
     report: draft → submitted → approved
                     submitted → returned → submitted …
 
@@ -43,8 +45,6 @@ from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Municipality
-from reports import papers
-from reports import progress
 
 Round = StatusRound.State
 Report = StatusReport.State
@@ -241,18 +241,14 @@ def close_round(status_round, *, by):
     return status_round
 
 
-@transaction.atomic
-def publish_round(status_round, *, by):
-    """Make the round's results public and read-only. In the same transaction: freeze what
-    the public sees as the round's next publication (a republish after a reopen is the next
-    version, with the reopen's reason) and schedule its PDFs, rendered after the commit."""
+def mark_published(status_round, *, by):
+    """The round's own step of publishing: its state, locked and checked. Only
+    `reports.publishing.publish_round` calls it, inside the transaction that also freezes the
+    published record and schedules its papers: a round is never published without them."""
     status_round = _locked(status_round, "publish")
     status_round.state = Round.PUBLISHED
     status_round.published_at = timezone.now()
     _stamp(status_round, by).save()
-    publication = progress.freeze(status_round, by=by, reason=status_round.reopen_reason)
-    papers.schedule_papers(publication)
-    audit.log_change("round.published", status_round, by, version=publication.version)
     return status_round
 
 

@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "kkrmaal.api.language_middleware",
+    "kkrmaal.api.common.language_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -234,24 +234,24 @@ CELERY_TIMEZONE = TIME_ZONE
 # Without a broker, rendering runs in a thread after the response (reports/background.py).
 RENDER_IN_BACKGROUND = env_bool("RENDER_IN_BACKGROUND", True)
 
-# The API under /api/v1/ (kkrmaal/api.py holds what its apps share). Reading is public;
+# The API under /api/v1/ (kkrmaal/api/common.py holds what its apps share). Reading is public;
 # writing takes a token (`Authorization: Token <key>`), stored hashed by django-rest-knox.
 # JSON in and out only: the docs at /api/v1/docs/ are the browsable face.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["kkrmaal.api.TokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kkrmaal.api.common.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "kkrmaal.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "kkrmaal.api.common.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
-        "kkrmaal.api.FilterBackend",
-        "kkrmaal.api.StableOrderingFilter",
+        "kkrmaal.api.common.FilterBackend",
+        "kkrmaal.api.common.StableOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "kkrmaal.api_schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kkrmaal.api.schema.AutoSchema",
     # Per token for integrations, per address for everybody else (counted in Django's cache).
     "DEFAULT_THROTTLE_CLASSES": [
-        "kkrmaal.api.TokenRateThrottle",
+        "kkrmaal.api.common.TokenRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

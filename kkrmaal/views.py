@@ -22,6 +22,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from kkrmaal.celery import app
 from municipalities.models import Municipality
 from municipalities.models import Region
 
@@ -87,8 +88,6 @@ def _check_storage():
 
 
 def _check_broker():
-    from kkrmaal.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
@@ -127,7 +126,7 @@ def start(request):
     if request.user.is_superuser and request.user.is_staff:
         return redirect("admin:index")
     if Region.objects.staffed_by(request.user).exists():
-        return redirect("goals:secretariat_home")
+        return redirect("secretariat:secretariat_home")
     if Municipality.objects.reported_by(request.user).exists():
         return redirect("goals:reporter_home")
     return redirect("reports:home")

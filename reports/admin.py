@@ -1,7 +1,10 @@
 """Admin for what publishing keeps: each round's publications (versions, who, when and why;
 the record itself is never edited by hand), the stored papers of each publication (pending,
 done or failed, with a retry that needs no republishing) and a preview of any round's paper,
-drafts included, with the "UDKAST" watermark. Region scoped like every admin of the portal."""
+drafts included, with the "UDKAST" watermark. Region scoped like every admin of the portal.
+
+The status round's admin is registered here, not in goals: it publishes, and publishing is
+this app's use case (`reports.publishing`)."""
 
 from django.contrib import admin
 from django.contrib import messages
@@ -18,11 +21,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from goals.admin import status_rounds
+from goals.models import StatusRound
 from municipalities.scoping import RegionScopedAdmin
 from municipalities.scoping import ViewOnlyMixin
 from municipalities.scoping import admin_link
 from reports import papers
 from reports import previews
+from reports import publishing
+from reports import tasks
 from reports.models import PaperPreview
 from reports.models import Publication
 from reports.models import StoredPaper
@@ -157,7 +164,7 @@ class StoredPaperAdmin(PdfViewMixin, RegionScopedAdmin):
 
     @admin.action(description=_("Dan de valgte PDF'er igen"))
     def retry(self, request, queryset):
-        count = papers.retry(queryset.select_related("round__paper__region", "municipality"))
+        count = tasks.retry(queryset.select_related("round__paper__region", "municipality"))
         self.message_user(
             request,
             ngettext(
@@ -237,3 +244,15 @@ class PaperPreviewAdmin(PdfViewMixin, ViewOnlyMixin, RegionScopedAdmin):
             self.message_user(request, _("Vælg præcis én runde at forhåndsvise."), messages.WARNING)
             return None
         return pdf_preview_response(request, queryset.select_related("paper__region").get())
+
+
+@admin.register(StatusRound)
+class StatusRoundAdmin(status_rounds.StatusRoundAdmin):
+    actions = [*status_rounds.StatusRoundAdmin.actions, "publish_rounds"]
+
+    publish_rounds = status_rounds.round_action(
+        publishing.publish_round,
+        _("Offentliggør de valgte runder"),
+        lambda n: ngettext("%d runde er offentliggjort.", "%d runder er offentliggjort.", n) % n,
+        confirm="publish",
+    )

@@ -24,7 +24,7 @@ so a signed-in secretariat member never sees a page cached for somebody else. An
 visitors also get an ETag and Last-Modified and a 304 when they already hold the page.
 `cached_progress` keeps a round's progress with its charts for all of the region's pages, and
 `cached` anything else per version (the stored PDFs' file names, the API's public lists:
-`kkrmaal.api.cached_answer`, under the site's version, since a list spans the regions).
+`kkrmaal.api.common.cached_answer`, under the site's version, since a list spans the regions).
 
 Each process also remembers a version for LOCAL_SECONDS and the entries it served, so a warm
 page costs no round trip to the cache; a publication made in another process shows there at
@@ -53,6 +53,22 @@ from django.utils.http import content_disposition_header
 from django.utils.http import http_date
 from django.utils.http import quote_etag
 from django.utils.translation import get_language
+
+from goals.models import Goal
+from goals.models import GoalDecision
+from goals.models import GoalPaper
+from goals.models import Indicator
+from goals.models import JointProgress
+from goals.models import Milestone
+from goals.models import StatusRound
+from goals.models import Theme
+from municipalities.models import Cluster
+from municipalities.models import Municipality
+from municipalities.models import Region
+from reports import charts
+from reports.models import Publication
+from reports.models import StoredPaper
+from reports.progress import published_progress
 
 SITE = "site"
 HOME = "home"
@@ -160,8 +176,6 @@ def cached_progress(status_round, region, version=None):
     """The round's published progress (its `version`, the latest when None) with its charts
     in the active language, computed once per version of the region's public data and
     shared by its pages; None when there is no such publication."""
-    from reports import charts
-    from reports.progress import published_progress
 
     def compute():
         progress = published_progress(status_round, version)
@@ -276,8 +290,6 @@ def _invalidate_now_and_on_commit(region=None):
 
 
 def _region_of_round(round_id):
-    from municipalities.models import Region
-
     return Region.objects.filter(papers__rounds=round_id).values_list("slug", flat=True).first()
 
 
@@ -297,20 +309,6 @@ def _site_changed(sender, **kwargs):
 
 def connect_signals():
     """Called from ReportsConfig.ready."""
-    from goals.models import Goal
-    from goals.models import GoalDecision
-    from goals.models import GoalPaper
-    from goals.models import Indicator
-    from goals.models import JointProgress
-    from goals.models import Milestone
-    from goals.models import StatusRound
-    from goals.models import Theme
-    from municipalities.models import Cluster
-    from municipalities.models import Municipality
-    from municipalities.models import Region
-    from reports.models import Publication
-    from reports.models import StoredPaper
-
     site_wide = (
         Region,
         Cluster,

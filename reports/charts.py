@@ -10,8 +10,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from reports.evaluation import EVALUATIONS
-from reports.evaluation import Evaluation
+from goals.evaluation import EVALUATIONS
+from goals.evaluation import Evaluation
 
 # Colours chosen to stay apart for the common colour-vision deficiencies; the symbols and
 # numbers carry the meaning where colour does not.

@@ -6,10 +6,10 @@ language in the metadata) with the DejaVu Sans font embedded. A published round 
 its publication (the frozen record), so a re-render shows what was published; an
 unpublished round renders today's data with an "UDKAST" watermark.
 
-Publishing a round stores every paper of that publication once (`schedule_papers`): one
-`StoredPaper` row per document, rendered by the Celery task in reports/tasks.py (after the
-response in a thread of the web process when no broker is set, see reports/background.py).
-Downloads serve the stored file and never render; every version's files stay.
+Publishing a round stores every paper of that publication once: one `StoredPaper` row per
+document (`reports.tasks.schedule_papers`), rendered by `render_stored` here in the job that
+reports/tasks.py queues. Downloads serve the stored file and never render; every version's
+files stay.
 """
 
 import base64
@@ -17,9 +17,7 @@ import logging
 import traceback
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils import translation
@@ -27,12 +25,11 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from goals.evaluation import OVERDUE
+from goals.evaluation import Evaluation
+from goals.evaluation import legend
 from goals.models import StatusReport
-from reports import background
 from reports import charts
-from reports.evaluation import OVERDUE
-from reports.evaluation import Evaluation
-from reports.evaluation import legend
 from reports.models import StoredPaper
 from reports.progress import published_progress
 from reports.progress import round_progress
@@ -260,92 +257,7 @@ def render_status_paper(status_round, municipality=None, *, progress=None):
     return html_to_pdf(municipality_paper_html(status_round, municipality, progress=progress))
 
 
-# Storing at publication ---------------------------------------------------------------------
-
-
-def schedule_papers(publication, municipality_ids=None):
-    """Create a pending `StoredPaper` of `publication` for the region's paper and for every
-    municipality in it (or only for `municipality_ids`, None standing for the region's
-    paper), and queue their rendering once the transaction commits. Returns the rows. Called
-    inside the publishing transaction, so a round is never published without them."""
-    status_round = publication.round
-    if municipality_ids is None:
-        municipality_ids = [None, *(row["id"] for row in publication.payload["municipalities"])]
-    with transaction.atomic():
-        rows = StoredPaper.objects.bulk_create(
-            StoredPaper(round=status_round, publication=publication, municipality_id=pk)
-            for pk in municipality_ids
-        )
-        ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: queue_rendering(ids))
-    return rows
-
-
-# Without a broker, a paper handed to a web process's thread is leased to it in the cache for
-# this long; one still pending with no lease (that process stopped half-way) is handed out
-# again by `resume_abandoned`.
-RENDER_LEASE_SECONDS = 600
-
-
-def _lease(pk):
-    return f"paper-rendering:{pk}"
-
-
-def _in_process():
-    from reports.tasks import render_stored_paper
-
-    return render_stored_paper.app.conf.task_always_eager
-
-
-def queue_rendering(ids):
-    """Hand the stored papers to the Celery worker, or without a broker to a thread of this
-    process after the response (reports/background.py): never render inside a request.
-
-    A paper that cannot be queued, e.g. while the broker is down, is marked failed rather than
-    left pending for ever, so the secretariat sees it and can retry it."""
-    from reports.tasks import render_stored_paper
-
-    if _in_process():
-        cache.set_many({_lease(pk): True for pk in ids}, RENDER_LEASE_SECONDS)
-        background.run_after_response(_render_leased, ids)
-        return
-    for pk in ids:
-        try:
-            render_stored_paper.delay(pk)
-        except Exception as error:
-            log.exception("Queueing stored paper %s failed", pk)
-            StoredPaper.objects.filter(pk=pk).update(
-                state=StoredPaper.State.FAILED,
-                error=_("Kunne ikke sættes i kø til dannelse: %(error)s")
-                % {"error": f"{error.__class__.__name__}: {error}"},
-            )
-
-
-def _render_leased(ids):
-    from reports.tasks import render_stored_paper
-
-    try:
-        for pk in ids:
-            render_stored_paper(pk)
-    finally:
-        cache.delete_many([_lease(pk) for pk in ids])
-
-
-def resume_abandoned(status_round):
-    """Whether the round's papers are still being rendered. Without a broker, pending papers
-    that no web process holds a lease on any longer (it was restarted half-way) are handed
-    out again, each by one caller only; a broker's queue keeps its tasks by itself."""
-    pending = list(
-        StoredPaper.objects.filter(round=status_round, state=StoredPaper.State.PENDING).values_list(
-            "pk", flat=True
-        )
-    )
-    if pending and _in_process():
-        claimed = [pk for pk in pending if cache.add(_lease(pk), True, RENDER_LEASE_SECONDS)]
-        if claimed:
-            log.warning("Rendering %d abandoned paper(s) of %s again", len(claimed), status_round)
-            background.run_after_response(_render_leased, claimed)
-    return bool(pending)
+# Storing a paper ------------------------------------------------------------------------
 
 
 def render_stored(stored):
@@ -386,17 +298,3 @@ def _remove_file(stored):
         except Exception:  # S3 raises its own errors; a leftover file is no reason to fail
             log.exception("Removing %s failed", stored.file.name)
         stored.file = ""
-
-
-@transaction.atomic
-def retry(stored_papers):
-    """Queue the given stored papers again (the admin's retry action): all of them or, when
-    saving one fails, none."""
-    ids = []
-    for stored in stored_papers:
-        stored.state = StoredPaper.State.PENDING
-        stored.error = ""
-        stored.save(update_fields=["state", "error"])
-        ids.append(stored.pk)
-    transaction.on_commit(lambda: queue_rendering(ids))
-    return len(ids)

@@ -17,7 +17,7 @@ a published page, PDF or export is rebuilt from the record and never from today'
 milestones or municipalities.
 
 Each answer carries the municipality's own status and the portal's evaluation of it, two
-vocabularies defined in reports/evaluation.py.
+vocabularies defined in goals/evaluation.py.
 
 A milestone is answered per municipality, per cluster (the secretariat's joint progress
 with a cluster) or once for the whole KKR (joint progress without a cluster); each answer
@@ -37,6 +37,20 @@ from django.db.models import Count
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
+from goals.evaluation import EVALUATIONS
+from goals.evaluation import GOAL_EVALUATIONS
+from goals.evaluation import MET
+from goals.evaluation import MISSING
+from goals.evaluation import NOT_RELEVANT
+from goals.evaluation import ON_TRACK
+from goals.evaluation import OVERDUE
+from goals.evaluation import REPORTED_STATES
+from goals.evaluation import Cell
+from goals.evaluation import Evaluation
+from goals.evaluation import EvaluationLook
+from goals.evaluation import Tally
+from goals.evaluation import as_of
+from goals.evaluation import evaluate
 from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import GoalPaper
@@ -51,20 +65,7 @@ from goals.models import Theme
 from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
-from reports.evaluation import EVALUATIONS
-from reports.evaluation import GOAL_EVALUATIONS
-from reports.evaluation import MET
-from reports.evaluation import MISSING
-from reports.evaluation import NOT_RELEVANT
-from reports.evaluation import ON_TRACK
-from reports.evaluation import OVERDUE
-from reports.evaluation import REPORTED_STATES
-from reports.evaluation import Cell
-from reports.evaluation import Evaluation
-from reports.evaluation import EvaluationLook
-from reports.evaluation import Tally
-from reports.evaluation import as_of
-from reports.evaluation import evaluate
+from reports.models import Publication
 
 
 @dataclass
@@ -366,8 +367,6 @@ def _rows(status_round):
     region = paper.region
     # The earlier rounds as the public saw them: each one's newest publication (a round
     # reopened for a correction meanwhile still counts as it was published).
-    from reports.models import Publication
-
     earlier_records = Publication.objects.latest_records(
         StatusRound.objects.filter(paper=paper, year__lt=status_round.year), "lines", "joint"
     )
@@ -739,16 +738,12 @@ def round_progress(status_round):
 def freeze(status_round, *, by=None, reason=""):
     """Store what `status_round` shows now as its next publication (see the module
     docstring); returns the `Publication`."""
-    from reports.models import Publication
-
     return Publication.objects.add(status_round, payload=_rows(status_round), by=by, reason=reason)
 
 
 def published_progress(status_round, version=None):
     """The round as published: its latest publication, or `version`, rebuilt from the stored
     record (two queries). None when the round has no such publication."""
-    from reports.models import Publication
-
     publication = Publication.objects.of_round(status_round, version).first()
     if publication is None:
         return None
@@ -758,8 +753,6 @@ def published_progress(status_round, version=None):
 def latest_published_round(region, paper=None):
     """The region's newest round with a publication (of `paper` when given), or None. A round
     reopened for a correction keeps showing its last publication meanwhile."""
-    from reports.models import Publication
-
     publications = Publication.objects.filter(round__paper__region=region)
     if paper is not None:
         publications = publications.filter(round__paper=paper)
@@ -776,8 +769,6 @@ def municipality_history(progress, municipality):
     """{milestone id: [(year, Cell), …]} of the municipality's answers in the trend rounds
     of `progress` (a published round), each as that round's own newest publication shows
     it, evaluated against the deadline it carried then (one query)."""
-    from reports.models import Publication
-
     years = dict(progress.publication.payload["trend_rounds"])
     records = Publication.objects.latest_records(list(years), "lines", "milestones")
     found = {}  # (round id, milestone id) -> (status, due)
@@ -806,8 +797,6 @@ def municipality_history(progress, municipality):
 def published_decisions(goal):
     """The decisions on `goal` in its paper's published rounds, newest year first, as each
     round's newest publication recorded them (unsaved `GoalDecision`s; one query)."""
-    from reports.models import Publication
-
     rounds = StatusRound.objects.filter(paper_id=goal.paper_id)
     decisions = []
     for round_pk, record in Publication.objects.latest_records(rounds, "decisions").items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from goals import rounds
 from goals.loading import load_kkr_data
 from goals.loading import region_fixtures
 from goals.models import Goal
@@ -30,7 +31,10 @@ from goals.models import Theme
 from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
+from reports import background
+from reports.models import Publication
 from reports.progress import freeze
+from reports.tasks import schedule_papers
 
 # slug, name, code, number of municipalities: as the reference fixture has them.
 REGIONS = [
@@ -220,8 +224,6 @@ def _paper(region, first_year, last_year):
 def _open_round(paper, year):
     """This year's round, opened as the secretariat would: a blank draft per municipality,
     the deadline a month ahead, so reporters can fill it in and submit."""
-    from goals import rounds
-
     today = timezone.localdate()
     status_round = StatusRound.objects.create(
         paper=paper, year=year, opens=today, deadline=today + datetime.timedelta(days=30)
@@ -367,9 +369,6 @@ def store_latest_papers(regions=None):
     """Render and store the papers of each scale region's newest published round, as
     publishing it would have (the older rounds' downloads stay pending). Returns how many
     are stored."""
-    from reports import background
-    from reports.models import Publication
-    from reports.papers import schedule_papers
 
     chosen = Region.objects.filter(slug__in=regions) if regions else Region.objects.all()
     stored = 0

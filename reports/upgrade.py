@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from goals.models import StatusRound
-from reports import papers
 from reports import progress
+from reports import tasks
 from reports.models import Publication
 from reports.models import StoredPaper
 
@@ -47,7 +47,7 @@ def _record(status_round):
     wanted = [None, *(row["id"] for row in publication.payload["municipalities"])]
     missing = [pk for pk in wanted if pk not in stored]
     if missing:
-        papers.schedule_papers(publication, municipality_ids=missing)
+        tasks.schedule_papers(publication, municipality_ids=missing)
     return publication
 
 

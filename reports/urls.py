@@ -8,10 +8,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from goals.evaluation import legend
 from goals.models import MilestoneStatus
 from reports import views
 from reports import views_papers
-from reports.evaluation import legend
 
 app_name = "reports"
 urlpatterns = [

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from goals.evaluation import legend
 from goals.models import Goal
 from goals.models import GoalPaper
 from goals.models import StatusRound
@@ -23,14 +24,13 @@ from reports.cache import cached
 from reports.cache import cached_progress
 from reports.cache import public_page
 from reports.cache import serve_stored_file
-from reports.evaluation import legend
 from reports.models import Publication
 from reports.models import StoredPaper
 from reports.papers import download_filename
-from reports.papers import resume_abandoned
 from reports.progress import latest_published_round
 from reports.progress import municipality_history
 from reports.progress import published_decisions
+from reports.tasks import resume_abandoned
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 

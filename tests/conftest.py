@@ -20,6 +20,7 @@ from municipalities.models import Cluster
 from municipalities.models import Membership
 from municipalities.models import Municipality
 from municipalities.models import Region
+from reports import publishing
 
 PASSWORD = "kkr-test-password-1"
 
@@ -289,7 +290,7 @@ def _api_throttle_counts(monkeypatch):
     from django.core.cache.backends.locmem import LocMemCache
     from rest_framework.throttling import AnonRateThrottle
 
-    from kkrmaal.api import TokenRateThrottle
+    from kkrmaal.api.common import TokenRateThrottle
 
     cache = LocMemCache(f"api-throttle-{uuid.uuid4()}", {})
     monkeypatch.setattr(TokenRateThrottle, "cache", cache)
@@ -638,7 +639,7 @@ def republish_corrected(status_round, by, comment, kommunekode=219):
     line.comment = comment
     line.save()
     rounds.close_round(status_round, by=by)
-    return rounds.publish_round(status_round, by=by)
+    return publishing.publish_round(status_round, by=by)
 
 
 def with_evidence(report, user, name="bilag.pdf"):
@@ -676,11 +677,10 @@ def closed_2018(paper, municipalities):
 def publish(secretariat, django_capture_on_commit_callbacks):
     """Publishes a round as the secretariat does; its papers are rendered when the publishing
     commits, as on a server."""
-    from goals import rounds
 
     def publish(status_round, by=secretariat):
         with django_capture_on_commit_callbacks(execute=True):
-            rounds.publish_round(status_round, by=by)
+            publishing.publish_round(status_round, by=by)
         status_round.refresh_from_db()
         return status_round
 

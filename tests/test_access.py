@@ -39,15 +39,31 @@ PAGES = [
     ("reporter_home", "get", lambda w: reverse("goals:reporter_home")),
     ("report_form", "get", lambda w: reverse("goals:report_form", args=[w["report"].pk])),
     ("report_form", "post", lambda w: reverse("goals:report_form", args=[w["report"].pk])),
-    ("secretariat_home", "get", lambda w: reverse("goals:secretariat_home")),
-    ("round_overview", "get", lambda w: reverse("goals:round_overview", args=[w["round"].pk])),
-    ("round_action", "post", lambda w: reverse("goals:round_action", args=[w["round"].pk])),
-    ("joint_progress", "get", lambda w: reverse("goals:joint_progress", args=[w["round"].pk])),
-    ("joint_progress", "post", lambda w: reverse("goals:joint_progress", args=[w["round"].pk])),
-    ("decisions", "get", lambda w: reverse("goals:decisions", args=[w["round"].pk])),
-    ("decisions", "post", lambda w: reverse("goals:decisions", args=[w["round"].pk])),
-    ("review_report", "get", lambda w: reverse("goals:review_report", args=[w["report"].pk])),
-    ("review_report", "post", lambda w: reverse("goals:review_report", args=[w["report"].pk])),
+    ("secretariat_home", "get", lambda w: reverse("secretariat:secretariat_home")),
+    (
+        "round_overview",
+        "get",
+        lambda w: reverse("secretariat:round_overview", args=[w["round"].pk]),
+    ),
+    ("round_action", "post", lambda w: reverse("secretariat:round_action", args=[w["round"].pk])),
+    (
+        "joint_progress",
+        "get",
+        lambda w: reverse("secretariat:joint_progress", args=[w["round"].pk]),
+    ),
+    (
+        "joint_progress",
+        "post",
+        lambda w: reverse("secretariat:joint_progress", args=[w["round"].pk]),
+    ),
+    ("decisions", "get", lambda w: reverse("secretariat:decisions", args=[w["round"].pk])),
+    ("decisions", "post", lambda w: reverse("secretariat:decisions", args=[w["round"].pk])),
+    ("review_report", "get", lambda w: reverse("secretariat:review_report", args=[w["report"].pk])),
+    (
+        "review_report",
+        "post",
+        lambda w: reverse("secretariat:review_report", args=[w["report"].pk]),
+    ),
 ]
 
 
@@ -131,9 +147,12 @@ def test_the_right_people_get_in(client, world, reporters, secretariat, page, me
 
 def test_a_reporter_cannot_use_the_secretariats_pages(client, world, reporters):
     client.force_login(reporters[101])
-    assert client.get(reverse("goals:round_overview", args=[world["round"].pk])).status_code == 404
+    assert (
+        client.get(reverse("secretariat:round_overview", args=[world["round"].pk])).status_code
+        == 404
+    )
     response = client.post(
-        reverse("goals:review_report", args=[world["report"].pk]), {"action": "approve"}
+        reverse("secretariat:review_report", args=[world["report"].pk]), {"action": "approve"}
     )
     assert response.status_code == 404
 
@@ -155,9 +174,9 @@ def test_the_state_machine_refuses_with_a_message(
     if action in ("reopen_no_reason", "open_twice_closed"):
         rounds.close_round(world["round"], by=secretariat)
     if action == "approve_draft":
-        url = reverse("goals:review_report", args=[world["report"].pk])
+        url = reverse("secretariat:review_report", args=[world["report"].pk])
     else:
-        url = reverse("goals:round_action", args=[world["round"].pk])
+        url = reverse("secretariat:round_action", args=[world["round"].pk])
     before = (world["round"].__class__.objects.get(pk=world["round"].pk).state,)
 
     response = client.post(url, data, follow=True)
@@ -179,7 +198,7 @@ def menu_links(client, user):
     html = client.get("/").content.decode()
     return {
         "reporting": reverse("goals:reporter_home") in html,
-        "rounds": reverse("goals:secretariat_home") in html,
+        "rounds": reverse("secretariat:secretariat_home") in html,
         "admin": reverse("admin:index") in html,
     }
 
@@ -226,16 +245,16 @@ def test_a_secretariat_member_without_staff_status_is_refused_everywhere(
     client.force_login(lapsed)
 
     for url in [
-        reverse("goals:secretariat_home"),
-        reverse("goals:round_overview", args=[open_status_round.pk]),
-        reverse("goals:joint_progress", args=[open_status_round.pk]),
-        reverse("goals:decisions", args=[open_status_round.pk]),
-        reverse("goals:review_report", args=[report.pk]),
+        reverse("secretariat:secretariat_home"),
+        reverse("secretariat:round_overview", args=[open_status_round.pk]),
+        reverse("secretariat:joint_progress", args=[open_status_round.pk]),
+        reverse("secretariat:decisions", args=[open_status_round.pk]),
+        reverse("secretariat:review_report", args=[report.pk]),
         reverse("goals:evidence_file", args=[line.pk]),
     ]:
         assert client.get(url).status_code == 404, url
     response = client.post(
-        reverse("goals:round_action", args=[open_status_round.pk]), {"action": "close"}
+        reverse("secretariat:round_action", args=[open_status_round.pk]), {"action": "close"}
     )
     assert response.status_code == 404
     open_status_round.refresh_from_db()
@@ -249,7 +268,7 @@ def test_a_deactivated_users_open_session_no_longer_opens_anything(
 ):
     for user, url in [
         (reporters[101], reverse("goals:report_form", args=[report.pk])),
-        (secretariat, reverse("goals:review_report", args=[report.pk])),
+        (secretariat, reverse("secretariat:review_report", args=[report.pk])),
     ]:
         client.force_login(user)
         assert client.get(url).status_code == 200
@@ -260,7 +279,7 @@ def test_a_deactivated_users_open_session_no_longer_opens_anything(
 
 
 def test_anonymous_get_of_a_post_only_page_goes_to_login(client, open_status_round):
-    response = client.get(reverse("goals:round_action", args=[open_status_round.pk]))
+    response = client.get(reverse("secretariat:round_action", args=[open_status_round.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -270,7 +289,7 @@ def test_reviewing_another_regions_report_changes_nothing(
 ):
     other_report = submitted(other_report, other_reporter)
     client.force_login(secretariat)
-    url = reverse("goals:review_report", args=[other_report.pk])
+    url = reverse("secretariat:review_report", args=[other_report.pk])
     assert client.get(url).status_code == 404
     for data in [{"action": "approve"}, {"action": "return", "comment": "Nej"}]:
         assert client.post(url, data).status_code == 404
@@ -358,11 +377,11 @@ def test_every_state_changing_page_needs_the_csrf_token(
     csrf_client.force_login(secretariat)
     before_round = open_status_round.state
     for url, data in [
-        (reverse("goals:round_action", args=[open_status_round.pk]), {"action": "close"}),
-        (reverse("goals:joint_progress", args=[open_status_round.pk]), {}),
-        (reverse("goals:decisions", args=[open_status_round.pk]), {}),
-        (reverse("goals:review_report", args=[report.pk]), {"action": "approve"}),
-        (reverse("goals:secretariat_home"), {"round-year": 2030}),
+        (reverse("secretariat:round_action", args=[open_status_round.pk]), {"action": "close"}),
+        (reverse("secretariat:joint_progress", args=[open_status_round.pk]), {}),
+        (reverse("secretariat:decisions", args=[open_status_round.pk]), {}),
+        (reverse("secretariat:review_report", args=[report.pk]), {"action": "approve"}),
+        (reverse("secretariat:secretariat_home"), {"round-year": 2030}),
     ]:
         assert csrf_client.post(url, data).status_code == 403, url
     open_status_round.refresh_from_db()
@@ -381,9 +400,9 @@ def test_get_requests_change_nothing(client, secretariat, reporters, report, ope
     client.force_login(secretariat)
     before_round, before_report = open_status_round.state, snapshot(report)
     for url in [
-        reverse("goals:round_action", args=[open_status_round.pk]) + "?action=close",
-        reverse("goals:review_report", args=[report.pk]) + "?action=approve",
-        reverse("goals:decisions", args=[open_status_round.pk])
+        reverse("secretariat:round_action", args=[open_status_round.pk]) + "?action=close",
+        reverse("secretariat:review_report", args=[report.pk]) + "?action=approve",
+        reverse("secretariat:decisions", args=[open_status_round.pk])
         + f"?g{report.round.paper.goals.first().pk}-decision=retire",
     ]:
         client.get(url)

@@ -12,6 +12,7 @@ from goals import rounds
 from goals.models import StatusRound
 from municipalities import tokens
 from municipalities.models import Municipality
+from reports import publishing
 from tests.conftest import build_round
 from tests.conftest import republish_corrected
 
@@ -136,7 +137,7 @@ def test_publishing_a_round_shows_it_at_once(api, paper, status_history, secreta
     years = [r["year"] for r in _get(api, "/api/v1/rounds/").json()["results"]]
     assert 2019 not in years
 
-    rounds.publish_round(closed, by=secretariat)
+    publishing.publish_round(closed, by=secretariat)
 
     years = [r["year"] for r in _get(api, "/api/v1/rounds/").json()["results"]]
     assert 2019 in years

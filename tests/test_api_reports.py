@@ -5,10 +5,10 @@ update."""
 import pytest
 from rest_framework.test import APIClient
 
-from goals import api as goals_api
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
-from kkrmaal.api import TokenRateThrottle
+from kkrmaal.api import goals as goals_api
+from kkrmaal.api.common import TokenRateThrottle
 from municipalities import tokens
 from tests.conftest import make_user
 from tests.conftest import save_line

@@ -23,6 +23,7 @@ from goals.models import GoalDecision
 from goals.models import JointProgress
 from goals.models import StatusReport
 from goals.models import StatusRound
+from reports import publishing
 from tests.conftest import PASSWORD
 from tests.conftest import make_user
 from tests.conftest import opened_round
@@ -106,7 +107,7 @@ def test_a_post_to_a_published_rounds_history_page_does_not_unpublish_it(
 ):
     open_version = open_status_round.history.latest("history_date")
     rounds.close_round(open_status_round, by=secretariat)
-    rounds.publish_round(open_status_round, by=secretariat)
+    publishing.publish_round(open_status_round, by=secretariat)
     url = f"/admin/goals/statusround/{open_status_round.pk}/history/{open_version.history_id}/"
     page = staff.get(url).content.decode()
     assert 'name="_save"' not in page
@@ -770,7 +771,7 @@ def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client,
     good. The next visitor hands them out again; not while a live process holds them."""
     from django.core.cache import cache
 
-    from reports import papers
+    from reports import tasks
     from reports.models import Publication
     from reports.models import StoredPaper
 
@@ -782,7 +783,7 @@ def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client,
     )
     url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
     # A live process holds a lease on what it renders: left alone.
-    cache.set(papers._lease(stored.pk), True)
+    cache.set(tasks._lease(stored.pk), True)
     assert client.get(url).status_code == 503
     stored.refresh_from_db()
     assert stored.state == StoredPaper.State.PENDING

@@ -13,6 +13,7 @@ from django.utils import timezone
 from goals import rounds
 from goals.models import GoalDecision
 from goals.models import StatusReport
+from reports import publishing
 from tests.conftest import opened_round
 from tests.conftest import submitted
 from tests.test_submitting_a_report import form_data
@@ -50,7 +51,7 @@ def test_each_transition_of_a_round_is_one_line_with_who_what_and_which(
         rounds.record_joint_progress(progress, status="met", comment="", by=secretariat)
         rounds.decide_goal(status_round, goal, decision="continue", by=secretariat)
         rounds.close_round(status_round, by=secretariat)
-        rounds.publish_round(status_round, by=secretariat)
+        publishing.publish_round(status_round, by=secretariat)
         rounds.reopen_round(status_round, reason="Rettelse af Københavns status", by=secretariat)
 
     lines = audit_lines()

@@ -13,7 +13,7 @@ from goals.models import StatusRound
 from kkrmaal.celery import app
 from reports.models import Publication
 from reports.models import StoredPaper
-from reports.papers import schedule_papers
+from reports.tasks import schedule_papers
 from tests.conftest import build_round
 
 BROKER = "redis://127.0.0.1:6379/15"

@@ -34,7 +34,7 @@ def refused(client, status_round, data):
     """The text of the decisions page of `status_round` after posting `data`, which must be
     refused as a whole: the form comes back saying nothing is saved, with every comment as
     typed, and no decision is saved."""
-    response = client.post(reverse("goals:decisions", args=[status_round.pk]), data)
+    response = client.post(reverse("secretariat:decisions", args=[status_round.pk]), data)
     text = response.content.decode()
     assert response.status_code == 200
     assert "Beslutningerne er ikke gemt" in text
@@ -47,7 +47,7 @@ def refused(client, status_round, data):
 
 def test_joint_progress_is_recorded(staff, secretariat, open_status_round):
     progress = JointProgress.objects.get(round=open_status_round)
-    url = reverse("goals:joint_progress", args=[open_status_round.pk])
+    url = reverse("secretariat:joint_progress", args=[open_status_round.pk])
     assert "Kommunerne udarbejder en fælles plan." in staff.get(url).content.decode()
 
     staff.post(url, {f"p{progress.pk}-status": "in_progress", f"p{progress.pk}-comment": "Udkast"})
@@ -62,7 +62,7 @@ def test_decisions_tick_off_and_revise_goals(staff, paper, open_status_round):
     revised = Goal.objects.create(
         paper=paper, number="2a", order=3, title="Unges trivsel", state=Goal.State.PIPELINE
     )
-    url = reverse("goals:decisions", args=[open_status_round.pk])
+    url = reverse("secretariat:decisions", args=[open_status_round.pk])
 
     missing = staff.post(url, decision(youth, "revise")).content.decode()
     assert "Vælg det reviderede mål, der erstatter målet." in missing
@@ -120,7 +120,7 @@ def test_a_goal_that_already_replaces_another_cannot_replace_a_second(
     staff, paper, open_status_round, revised_pair
 ):
     acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
-    url = reverse("goals:decisions", args=[open_status_round.pk])
+    url = reverse("secretariat:decisions", args=[open_status_round.pk])
     staff.post(url, decision(youth, "revise", new_goal=revised_pair))
 
     response = staff.post(
@@ -333,7 +333,7 @@ def test_a_decision_posted_for_a_goal_outside_the_rounds_paper_is_ignored(
     foreign = other_paper.goals.get()
     client.force_login(secretariat)
     data = decision(same_region, "retire") | decision(foreign, "retire")
-    response = client.post(reverse("goals:decisions", args=[open_status_round.pk]), data)
+    response = client.post(reverse("secretariat:decisions", args=[open_status_round.pk]), data)
     assert response.status_code == 302
     assert not GoalDecision.objects.exists()
     assert set(Goal.objects.filter(state=Goal.State.RETIRED)) == set()
@@ -342,7 +342,7 @@ def test_a_decision_posted_for_a_goal_outside_the_rounds_paper_is_ignored(
 def test_decisions_of_another_regions_round_are_404(client, secretariat, other_round, other_paper):
     foreign = other_paper.goals.get()
     client.force_login(secretariat)
-    url = reverse("goals:decisions", args=[other_round.pk])
+    url = reverse("secretariat:decisions", args=[other_round.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, decision(foreign, "retire")).status_code == 404
     foreign.refresh_from_db()
@@ -367,12 +367,12 @@ def test_joint_progress_rows_of_another_round_cannot_be_posted(
     )
     foreign_row = JointProgress.objects.get(round=foreign_round, milestone=joint)
     client.force_login(secretariat)
-    own = reverse("goals:joint_progress", args=[open_status_round.pk])
+    own = reverse("secretariat:joint_progress", args=[open_status_round.pk])
     response = client.post(
         own, {f"p{foreign_row.pk}-status": "met", f"p{foreign_row.pk}-comment": "Hacket"}
     )
     assert response.status_code == 302
-    foreign = reverse("goals:joint_progress", args=[foreign_round.pk])
+    foreign = reverse("secretariat:joint_progress", args=[foreign_round.pk])
     assert client.post(foreign, {f"p{foreign_row.pk}-status": "met"}).status_code == 404
     foreign_row.refresh_from_db()
     assert (foreign_row.status, foreign_row.comment) == ("", "")

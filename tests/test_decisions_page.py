@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from goals.models import Goal
 from goals.models import GoalDecision
+from reports import publishing
 from tests.conftest import make_paper
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def offered(page, goal):
 def test_each_goal_shows_this_rounds_and_last_rounds_figures_and_its_evaluation(
     staff, paper, status_history, development_area
 ):
-    url = reverse("goals:decisions", args=[status_history[2018].pk])
+    url = reverse("secretariat:decisions", args=[status_history[2018].pk])
     page = staff.get(url)
     acute = fieldset(page, paper.goals.get(number="1"))
     assert "Denne runde (2018)" in acute and "2 af 3 kommuner opfyldt" in acute
@@ -46,14 +47,14 @@ def test_each_goal_shows_this_rounds_and_last_rounds_figures_and_its_evaluation(
     # The decision sits beside them.
     assert '<option value="continue" selected>fortsætter uændret</option>' in acute
 
-    first = staff.get(reverse("goals:decisions", args=[status_history[2017].pk]))
+    first = staff.get(reverse("secretariat:decisions", args=[status_history[2017].pk]))
     assert "ingen offentliggjort runde før" in fieldset(first, paper.goals.get(number="1"))
     # A goal the round does not ask about says so rather than show zeros.
     assert "ingen tal at vise" in fieldset(page, development_area)
 
 
 def test_the_decisions_are_named_in_plain_danish(staff, paper, open_status_round, development_area):
-    page = staff.get(reverse("goals:decisions", args=[open_status_round.pk])).content.decode()
+    page = staff.get(reverse("secretariat:decisions", args=[open_status_round.pk])).content.decode()
     text = re.sub(r"<[^>]*>", " ", page)  # what a reader sees, not the CSS classes
     for jargon in ("(hak)", "pipeline", " revideres "):
         assert jargon not in text
@@ -82,13 +83,13 @@ def test_a_revision_is_chosen_among_the_regions_goals_that_can_take_the_place(
     foreign.number = "S1"
     foreign.save()
 
-    page = staff.get(reverse("goals:decisions", args=[open_status_round.pk]))
+    page = staff.get(reverse("secretariat:decisions", args=[open_status_round.pk]))
     assert offered(page, acute) == ["2", "A", "N1"]  # not itself, nor history, nor taken
     assert offered(page, youth) == ["1", "A", "N1", "N4"]  # N4 already replaces 2
     assert foreign.number not in offered(page, acute)
 
     # A forged choice gets the reason, not a silent save.
-    url = reverse("goals:decisions", args=[open_status_round.pk])
+    url = reverse("secretariat:decisions", args=[open_status_round.pk])
     for goal, why in (
         (taken, "erstatter allerede mål 2"),
         (Goal.objects.get(number="N2"), "er opfyldt og kan ikke afløse et andet mål"),
@@ -111,7 +112,7 @@ def test_a_revision_is_chosen_among_the_regions_goals_that_can_take_the_place(
 def test_the_page_stays_flat_in_queries(
     staff, paper, status_history, django_assert_max_num_queries
 ):
-    url = reverse("goals:decisions", args=[status_history[2018].pk])
+    url = reverse("secretariat:decisions", args=[status_history[2018].pk])
     staff.get(url)
     with django_assert_max_num_queries(40):
         assert staff.get(url).status_code == 200
@@ -132,10 +133,10 @@ def test_saving_a_page_opened_before_the_round_was_published_says_nothing_is_sav
     acute = paper.goals.get(number="1")
     progress = JointProgress.objects.filter(round=open_status_round).first()
     rounds.close_round(open_status_round, by=secretariat)
-    rounds.publish_round(open_status_round, by=secretariat)
+    publishing.publish_round(open_status_round, by=secretariat)
 
     response = staff.post(
-        reverse("goals:decisions", args=[open_status_round.pk]),
+        reverse("secretariat:decisions", args=[open_status_round.pk]),
         {f"g{acute.pk}-decision": "retire", f"g{acute.pk}-comment": "Målet er udtjent"},
     )
     text = response.content.decode()
@@ -147,7 +148,7 @@ def test_saving_a_page_opened_before_the_round_was_published_says_nothing_is_sav
     assert not GoalDecision.objects.exists()
 
     response = staff.post(
-        reverse("goals:joint_progress", args=[open_status_round.pk]),
+        reverse("secretariat:joint_progress", args=[open_status_round.pk]),
         {f"p{progress.pk}-status": "met", f"p{progress.pk}-comment": "Planen er vedtaget"},
     )
     text = response.content.decode()

@@ -13,6 +13,8 @@ from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone
 
+from goals.evaluation import MET
+from goals.evaluation import ON_TRACK
 from goals.models import GoalDecision
 from goals.models import GoalPaper
 from goals.models import JointProgress
@@ -21,9 +23,7 @@ from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Membership
 from municipalities.models import Region
-from reports import papers
-from reports.evaluation import MET
-from reports.evaluation import ON_TRACK
+from reports import tasks
 from reports.progress import latest_published_round
 from reports.progress import published_progress
 
@@ -42,7 +42,7 @@ def demo(django_db_setup, django_db_blocker):
     """`manage.py demo --password demo-pass-123`, run once for the whole module (a full run
     takes many seconds); its rows are removed again afterwards.
 
-    The rounds published through goals.rounds.publish_round are recorded instead of rendering
+    The rounds published through goals.publishing.publish_round are recorded instead of rendering
     their PDFs: those are the PDF tests' business and take minutes."""
     published = []
 
@@ -55,7 +55,7 @@ def demo(django_db_setup, django_db_blocker):
         override_settings(PASSWORD_HASHERS=FAST_HASHERS),
         django_db_blocker.unblock(),
     ):
-        patch.setattr(papers, "schedule_papers", record)
+        patch.setattr(tasks, "schedule_papers", record)
         # Outside a test's transaction: every commit happens, so publishing records at once.
         output = run_demo("--password", "demo-pass-123")
         yield SimpleNamespace(output=output, published=published)

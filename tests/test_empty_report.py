@@ -10,6 +10,7 @@ from goals.models import Goal
 from goals.models import Milestone
 from goals.models import StatusReport
 from goals.models import StatusRound
+from reports import publishing
 from tests.conftest import make_paper
 from tests.conftest import opened_round
 
@@ -79,7 +80,7 @@ def test_the_published_round_says_the_municipalities_were_not_asked(
 ):
     status_round = opened_round(joint_paper, by=secretariat)
     rounds.close_round(status_round, by=secretariat)
-    rounds.publish_round(status_round, by=secretariat)
+    publishing.publish_round(status_round, by=secretariat)
     region = joint_paper.region
 
     for url in (f"/{region.slug}/status/{status_round.year}/", f"/{region.slug}/"):

@@ -22,7 +22,7 @@ def test_the_goal_page_shows_the_state_and_where_it_is_changed(staff, goal, open
     assert 'name="state"' not in page
     assert "aktivt" in page
     assert "Kun med en beslutning i en statusrunde." in page
-    assert reverse("goals:decisions", args=[open_status_round.pk]) in page
+    assert reverse("secretariat:decisions", args=[open_status_round.pk]) in page
 
 
 def test_without_a_round_the_page_says_so(staff, goal):

@@ -27,6 +27,7 @@ from goals.models import Theme
 from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
+from reports import publishing
 from tests.conftest import make_user
 from tests.conftest import opened_round
 from tests.conftest import submitted
@@ -284,7 +285,7 @@ def test_update_corrects_an_installation_with_reports_and_keeps_every_edit_and_r
     rounds.approve_report(submitted(københavn, reporter), by=secretariat)
     rounds.decide_goal(published, p2017.goals.get(number="3"), decision="achieved", by=secretariat)
     rounds.close_round(published, by=secretariat)
-    rounds.publish_round(published, by=secretariat)
+    publishing.publish_round(published, by=secretariat)
     # An open round of Midtjylland's paper: every report has a row for the invented indicator.
     open_round = opened_round(midtjylland, by=secretariat)
     assert IndicatorValue.objects.filter(report__round=open_round).count() == 19

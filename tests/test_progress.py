@@ -3,18 +3,18 @@ talk up, the baseline comparison and the trend over rounds (reports.progress).""
 
 import datetime
 
+from goals.evaluation import MET
+from goals.evaluation import MISSING
+from goals.evaluation import NOT_RELEVANT
+from goals.evaluation import ON_TRACK
+from goals.evaluation import OVERDUE
+from goals.evaluation import evaluate
 from goals.models import Goal
 from goals.models import GoalPaper
 from goals.models import Milestone
 from goals.models import StatusRound
 from municipalities.models import Municipality
 from municipalities.models import Region
-from reports.evaluation import MET
-from reports.evaluation import MISSING
-from reports.evaluation import NOT_RELEVANT
-from reports.evaluation import ON_TRACK
-from reports.evaluation import OVERDUE
-from reports.evaluation import evaluate
 from reports.models import Publication
 from reports.progress import round_progress
 from tests.conftest import SCRIPT_COMMENT

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import rounds
 from goals.models import StatusRound
+from reports import publishing
 from tests.conftest import build_round
 from tests.conftest import republish_corrected
 from tests.conftest import small_pdf
@@ -86,7 +87,7 @@ def test_publishing_a_round_shows_it_at_once(client, paper, status_history, secr
     assert "Status 2019" not in _text(client, "/hovedstaden/")
     assert "/hovedstaden/status/2019/" not in _text(client, "/")
 
-    rounds.publish_round(closed, by=secretariat)
+    publishing.publish_round(closed, by=secretariat)
 
     assert "Status 2019" in _text(client, "/hovedstaden/")
     assert "/hovedstaden/status/2019/" in _text(client, "/")
@@ -158,7 +159,7 @@ def test_a_browser_holding_the_page_gets_304(
 
     # After a publication the old validators no longer match: the new page comes.
     closed = build_round(paper, 2019, state=StatusRound.State.CLOSED)
-    rounds.publish_round(closed, by=secretariat)
+    publishing.publish_round(closed, by=secretariat)
     fresh = client.get(url, headers={"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh["ETag"] != etag
 
@@ -233,7 +234,7 @@ def test_a_publication_made_by_another_app_process_shows_within_a_second(
     assert "Status 2019" not in _text(client, "/hovedstaden/")
 
     monkeypatch.setattr(public_cache, "_local_versions", OtherProcess(public_cache._local_versions))
-    rounds.publish_round(closed, by=secretariat)
+    publishing.publish_round(closed, by=secretariat)
     assert "Status 2019" not in _text(client, "/hovedstaden/")  # within the time
 
     monkeypatch.setattr(public_cache, "LOCAL_SECONDS", 0)  # the time has passed

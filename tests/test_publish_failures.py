@@ -14,6 +14,7 @@ from goals import rounds
 from goals.models import StatusRound
 from kkrmaal.backup import stored_files as all_files
 from reports import papers
+from reports import publishing
 from reports.models import Publication
 from reports.models import StoredPaper
 from reports.tasks import render_stored_paper
@@ -141,7 +142,7 @@ def test_when_storing_the_papers_fails_the_round_is_not_published(
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(DatabaseError),
     ):
-        rounds.publish_round(closed_2018, by=secretariat)
+        publishing.publish_round(closed_2018, by=secretariat)
 
     closed_2018.refresh_from_db()
     assert closed_2018.state == StatusRound.State.CLOSED

@@ -13,6 +13,11 @@ import pytest
 from pypdf import PdfReader
 
 from goals import rounds
+from goals.evaluation import MET
+from goals.evaluation import MISSING
+from goals.evaluation import ON_TRACK
+from goals.evaluation import OVERDUE
+from goals.evaluation import change_text
 from goals.models import GoalDecision
 from goals.models import Milestone
 from goals.models import MilestoneStatus
@@ -20,11 +25,6 @@ from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Municipality
 from reports import papers
-from reports.evaluation import MET
-from reports.evaluation import MISSING
-from reports.evaluation import ON_TRACK
-from reports.evaluation import OVERDUE
-from reports.evaluation import change_text
 from reports.models import Publication
 from reports.models import StoredPaper
 from reports.progress import published_progress

@@ -31,7 +31,9 @@ def late(open_status_round, reports, reporters):
 
 
 def remind(client, status_round, **data):
-    return client.post(reverse("goals:round_remind", args=[status_round.pk]), data, follow=True)
+    return client.post(
+        reverse("secretariat:round_remind", args=[status_round.pk]), data, follow=True
+    )
 
 
 def test_one_late_municipality_is_reminded_once_a_day(
@@ -102,12 +104,12 @@ def test_the_button_is_a_post_with_csrf(late, client, secretariat, reports):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(secretariat)
     response = strict.post(
-        reverse("goals:round_remind", args=[late.pk]), {"report": reports[147].pk}
+        reverse("secretariat:round_remind", args=[late.pk]), {"report": reports[147].pk}
     )
     assert response.status_code == 403
     client.force_login(secretariat)
-    assert client.get(reverse("goals:round_remind", args=[late.pk])).status_code == 405
-    page = client.get(reverse("goals:round_overview", args=[late.pk])).content.decode()
+    assert client.get(reverse("secretariat:round_remind", args=[late.pk])).status_code == 405
+    page = client.get(reverse("secretariat:round_overview", args=[late.pk])).content.decode()
     assert "Send påmindelse nu" in page and "csrfmiddlewaretoken" in page
     assert not mail.outbox
 
@@ -118,7 +120,7 @@ def test_other_regions_secretariat_and_reporters_are_refused(
     for user in (other_secretariat, reporters[147]):
         client.force_login(user)
         response = client.post(
-            reverse("goals:round_remind", args=[late.pk]), {"report": reports[147].pk}
+            reverse("secretariat:round_remind", args=[late.pk]), {"report": reports[147].pk}
         )
         assert response.status_code == 404
     assert not mail.outbox and not Reminder.objects.exists()

@@ -12,6 +12,7 @@ from goals import rounds
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
+from reports import publishing
 from tests.conftest import MARKUP
 from tests.conftest import submitted
 
@@ -44,7 +45,7 @@ def test_the_overview_counts_who_has_reported_and_filters(
     staff, open_status_round, reports, reporters, clusters
 ):
     submit(reports[101], reporters[101])
-    url = reverse("goals:round_overview", args=[open_status_round.pk])
+    url = reverse("secretariat:round_overview", args=[open_status_round.pk])
 
     text = staff.get(url).content.decode()
     assert "<strong>1 af 3</strong> indberettet" in text
@@ -63,7 +64,9 @@ def test_overdue_reports_are_marked(staff, open_status_round, reports, reporters
     StatusRound.objects.filter(pk=open_status_round.pk).update(
         opens=datetime.date(2020, 1, 1), deadline=datetime.date(2020, 2, 1)
     )
-    text = staff.get(reverse("goals:round_overview", args=[open_status_round.pk])).content.decode()
+    text = staff.get(
+        reverse("secretariat:round_overview", args=[open_status_round.pk])
+    ).content.decode()
     assert text.count('<tr class="overdue">') == 2
     assert "overskredet</span> 2" in text
 
@@ -85,7 +88,7 @@ def test_review_shows_the_previous_round_beside_this_one(
         )
     submit(reports[101], reporters[101], comment="I år")
 
-    text = staff.get(reverse("goals:review_report", args=[reports[101].pk])).content.decode()
+    text = staff.get(reverse("secretariat:review_report", args=[reports[101].pk])).content.decode()
     assert "I år" in text and "Sidste år" in text
     assert f"({previous.year})" in text
     assert "Godkend" in text and "Send retur med kommentar" in text
@@ -95,7 +98,7 @@ def test_returning_needs_a_comment_and_tells_the_municipality(
     staff, open_status_round, reports, reporters
 ):
     submit(reports[101], reporters[101])
-    url = reverse("goals:review_report", args=[reports[101].pk])
+    url = reverse("secretariat:review_report", args=[reports[101].pk])
 
     text = staff.post(url, {"action": "return", "comment": " "}).content.decode()
     assert "Skriv en kommentar, så kommunen ved, hvad der skal rettes." in text
@@ -117,7 +120,7 @@ def test_approving_a_submitted_report(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(
-            reverse("goals:review_report", args=[reports[147].pk]),
+            reverse("secretariat:review_report", args=[reports[147].pk]),
             {"action": "approve"},
             follow=True,
         )
@@ -135,16 +138,16 @@ def test_pages_cope_with_changes_made_without_a_user(
 ):
     """The demo and management commands act with by=None; the pages must still show them."""
     submit(reports[219], None)
-    overview = staff.get(reverse("goals:round_overview", args=[open_status_round.pk]))
+    overview = staff.get(reverse("secretariat:round_overview", args=[open_status_round.pk]))
     assert overview.status_code == 200
-    review = staff.get(reverse("goals:review_report", args=[reports[219].pk]))
+    review = staff.get(reverse("secretariat:review_report", args=[reports[219].pk]))
     assert review.status_code == 200
     client.force_login(reporters[219])
     assert client.get(reverse("goals:report_form", args=[reports[219].pk])).status_code == 200
 
 
 def test_review_refusals_are_messages_in_danish(staff, report, reporters, secretariat):
-    url = reverse("goals:review_report", args=[report.pk])
+    url = reverse("secretariat:review_report", args=[report.pk])
 
     draft = staff.post(url, {"action": "approve"}, follow=True).content.decode()
     assert "Indberetningen kan kun godkendes, når den er indsendt. Den er kladde." in draft
@@ -162,7 +165,7 @@ def test_review_refusals_are_messages_in_danish(staff, report, reporters, secret
     assert "Den er godkendt." in twice
 
     rounds.close_round(report.round, by=secretariat)
-    rounds.publish_round(report.round, by=secretariat)
+    publishing.publish_round(report.round, by=secretariat)
     published = staff.post(url, {"action": "approve"}, follow=True).content.decode()
     assert "Runden er offentliggjort." in published
     report.refresh_from_db()
@@ -174,7 +177,7 @@ def test_a_cluster_filter_that_is_no_cluster_of_the_region_shows_every_report(
     staff, open_status_round, value
 ):
     response = staff.get(
-        reverse("goals:round_overview", args=[open_status_round.pk]), {"klynge": value}
+        reverse("secretariat:round_overview", args=[open_status_round.pk]), {"klynge": value}
     )
 
     assert response.status_code == 200
@@ -188,7 +191,7 @@ def test_another_regions_cluster_is_not_a_filter_and_a_real_one_is_still_chosen(
     from municipalities.models import Cluster
 
     foreign = Cluster.objects.create(region=other_region, name="Fyn", order=1)
-    url = reverse("goals:round_overview", args=[open_status_round.pk])
+    url = reverse("secretariat:round_overview", args=[open_status_round.pk])
 
     text = staff.get(url, {"klynge": foreign.pk}).content.decode()
     assert "København" in text and "Hillerød" in text
@@ -205,7 +208,7 @@ def test_returning_in_a_closed_round_keeps_the_comment_and_says_why(
     rounds.close_round(open_status_round, by=secretariat)
 
     response = staff.post(
-        reverse("goals:review_report", args=[report.pk]),
+        reverse("secretariat:review_report", args=[report.pk]),
         {"action": "return", "comment": "Uddyb venligst milepæl 1 om akutteamet."},
     )
 
@@ -238,12 +241,12 @@ def test_markup_in_reports_is_escaped_on_the_secretariats_pages(
     rounds.submit_report(report, by=reporters[101])
     client.force_login(secretariat)
     for url in [
-        reverse("goals:review_report", args=[report.pk]),
-        reverse("goals:round_overview", args=[open_status_round.pk]),
+        reverse("secretariat:review_report", args=[report.pk]),
+        reverse("secretariat:round_overview", args=[open_status_round.pk]),
     ]:
         page = client.get(url).content.decode()
         assert "<script>" not in page and "<img src=x" not in page, url
-    review = client.get(reverse("goals:review_report", args=[report.pk])).content.decode()
+    review = client.get(reverse("secretariat:review_report", args=[report.pk])).content.decode()
     assert "&lt;script&gt;" in review
     client.force_login(reporters[101])
     form_page = client.get(reverse("goals:report_form", args=[report.pk])).content.decode()
@@ -257,7 +260,7 @@ def test_markup_in_a_return_comment_reaches_the_email_as_plain_text(
     client.force_login(secretariat)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("goals:review_report", args=[report.pk]),
+            reverse("secretariat:review_report", args=[report.pk]),
             {"action": "return", "comment": 'Ret "tal" & <b>kommentar</b>'},
         )
     (message,) = mail.outbox

@@ -53,7 +53,7 @@ def names(page):
 
 
 def url(status_round, **query):
-    return reverse("goals:round_overview", args=[status_round.pk]), query
+    return reverse("secretariat:round_overview", args=[status_round.pk]), query
 
 
 def test_each_municipality_shows_state_lines_last_activity_and_days_left(
@@ -154,7 +154,7 @@ def test_query_count_stays_flat_as_municipalities_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = staff.get(path)
     assert len(names(page)) == 33
-    xlsx = reverse("goals:round_overview_xlsx", args=[open_status_round.pk])
+    xlsx = reverse("secretariat:round_overview_xlsx", args=[open_status_round.pk])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert staff.get(xlsx).status_code == 200
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def action_url(status_round):
-    return reverse("goals:round_action", args=[status_round.pk])
+    return reverse("secretariat:round_action", args=[status_round.pk])
 
 
 def state(status_round):
@@ -26,7 +26,7 @@ def test_closing_asks_first_and_says_who_has_not_sent_in(
     staff, open_status_round, report, reporters
 ):
     submitted(report, reporters[101])
-    overview = staff.get(reverse("goals:round_overview", args=[open_status_round.pk]))
+    overview = staff.get(reverse("secretariat:round_overview", args=[open_status_round.pk]))
     assert f'href="{action_url(open_status_round)}?action=close"' in overview.content.decode()
 
     page = staff.get(action_url(open_status_round), {"action": "close"})
@@ -97,21 +97,21 @@ def test_after_approving_the_next_report_waiting_is_one_click_away(staff, report
     for code in (101, 147, 219):
         submitted(reports[code], reporters[code])
     # Alphabetical like the overview: Frederiksberg, Hillerød, København.
-    review = reverse("goals:review_report", args=[reports[147].pk])
+    review = reverse("secretariat:review_report", args=[reports[147].pk])
     page = staff.post(review, {"action": "approve"}, follow=True).content.decode()
     assert "Indberetningen er godkendt." in page
     assert "Næste indberetning: Hillerød" in page
-    assert reverse("goals:review_report", args=[reports[219].pk]) in page
+    assert reverse("secretariat:review_report", args=[reports[219].pk]) in page
 
     staff.post(
-        reverse("goals:review_report", args=[reports[219].pk]),
+        reverse("secretariat:review_report", args=[reports[219].pk]),
         {"action": "return", "comment": "Uddyb venligst"},
     )
     # After the last one it starts from the top again.
-    page = staff.get(reverse("goals:review_report", args=[reports[219].pk])).content.decode()
+    page = staff.get(reverse("secretariat:review_report", args=[reports[219].pk])).content.decode()
     assert "Næste indberetning: København" in page
 
-    staff.post(reverse("goals:review_report", args=[reports[101].pk]), {"action": "approve"})
-    page = staff.get(reverse("goals:review_report", args=[reports[101].pk])).content.decode()
+    staff.post(reverse("secretariat:review_report", args=[reports[101].pk]), {"action": "approve"})
+    page = staff.get(reverse("secretariat:review_report", args=[reports[101].pk])).content.decode()
     assert "Næste indberetning:" not in page
     assert "Ingen andre indberetninger i runden venter på behandling." in page

@@ -20,6 +20,7 @@ from goals.models import JointProgress
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
+from reports import publishing
 from reports.models import Publication
 from reports.models import StoredPaper
 from tests.conftest import assert_polite
@@ -153,10 +154,10 @@ def test_full_cycle(
     assert youth.history.first().history_user == secretariat
 
     with pytest.raises(rounds.TransitionError):
-        rounds.publish_round(planned_round, by=secretariat)
+        publishing.publish_round(planned_round, by=secretariat)
     rounds.close_round(planned_round, by=secretariat)
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(planned_round, by=secretariat)
+        publishing.publish_round(planned_round, by=secretariat)
     planned_round.refresh_from_db()
     assert planned_round.state == StatusRound.State.PUBLISHED
     # Frozen as its first publication, with its papers rendered after the commit.
@@ -180,7 +181,7 @@ def test_full_cycle(
 def test_close_publish_reopen_buttons_and_published_is_read_only(
     staff, paper, open_status_round, django_capture_on_commit_callbacks
 ):
-    action = reverse("goals:round_action", args=[open_status_round.pk])
+    action = reverse("secretariat:round_action", args=[open_status_round.pk])
     staff.post(action, {"action": "close"})
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(action, {"action": "publish"}, follow=True)
@@ -189,14 +190,14 @@ def test_close_publish_reopen_buttons_and_published_is_read_only(
     assert open_status_round.state == StatusRound.State.PUBLISHED
 
     progress = JointProgress.objects.get(round=open_status_round)
-    url = reverse("goals:joint_progress", args=[open_status_round.pk])
+    url = reverse("secretariat:joint_progress", args=[open_status_round.pk])
     assert "kan kun ses" in staff.get(url).content.decode()
     staff.post(url, {f"p{progress.pk}-status": "met"})
     progress.refresh_from_db()
     assert progress.status == ""
     acute = paper.goals.get(number="1")
     response = staff.post(
-        reverse("goals:decisions", args=[open_status_round.pk]),
+        reverse("secretariat:decisions", args=[open_status_round.pk]),
         {f"g{acute.pk}-decision": "achieved"},
     )
     assert not GoalDecision.objects.exists()
@@ -211,7 +212,7 @@ def test_close_publish_reopen_buttons_and_published_is_read_only(
 def test_a_round_is_created_and_opened_from_the_secretariat_pages(
     staff, paper, municipalities, reporters
 ):
-    home = reverse("goals:secretariat_home")
+    home = reverse("secretariat:secretariat_home")
     response = staff.post(
         home, round_data(paper, year=2030, opens="2030-01-10", deadline="2030-01-05")
     )
@@ -219,7 +220,7 @@ def test_a_round_is_created_and_opened_from_the_secretariat_pages(
     staff.post(home, round_data(paper, year=2030, opens="2030-01-10", deadline="2030-03-01"))
     created = StatusRound.objects.get(year=2030)
     assert created.state == StatusRound.State.PLANNED
-    staff.post(reverse("goals:round_action", args=[created.pk]), {"action": "open"})
+    staff.post(reverse("secretariat:round_action", args=[created.pk]), {"action": "open"})
     assert created.reports.count() == 3
 
 
@@ -227,9 +228,9 @@ def test_the_secretariat_home_lists_only_the_users_regions(
     client, other_secretariat, open_status_round, other_region
 ):
     client.force_login(other_secretariat)
-    text = client.get(reverse("goals:secretariat_home")).content.decode()
+    text = client.get(reverse("secretariat:secretariat_home")).content.decode()
     assert "Der er ingen statusrunder endnu." in text
-    assert reverse("goals:round_overview", args=[open_status_round.pk]) not in text
+    assert reverse("secretariat:round_overview", args=[open_status_round.pk]) not in text
     assert f'<option value="{open_status_round.paper.pk}"' not in text  # not offered for a round
     assert "Hovedstaden" not in text
 
@@ -246,7 +247,7 @@ def test_a_round_for_a_year_the_paper_already_has_is_a_form_error(staff, paper):
         paper=paper, year=2031, opens=datetime.date(2031, 1, 1), deadline=datetime.date(2031, 2, 1)
     )
 
-    response = staff.post(reverse("goals:secretariat_home"), round_data(paper))
+    response = staff.post(reverse("secretariat:secretariat_home"), round_data(paper))
 
     assert response.status_code == 200
     text = response.content.decode()
@@ -257,7 +258,7 @@ def test_a_round_for_a_year_the_paper_already_has_is_a_form_error(staff, paper):
 
 @pytest.mark.parametrize("year", ["0", "1999", "99999", "-1", "tyve"])
 def test_a_round_year_out_of_range_is_refused_in_danish(staff, paper, year):
-    response = staff.post(reverse("goals:secretariat_home"), round_data(paper, year=year))
+    response = staff.post(reverse("secretariat:secretariat_home"), round_data(paper, year=year))
 
     assert response.status_code == 200
     text = response.content.decode()
@@ -275,7 +276,9 @@ def test_a_round_year_out_of_range_is_refused_in_danish(staff, paper, year):
     ],
 )
 def test_bad_round_dates_are_refused_in_danish(staff, paper, field, value, message):
-    response = staff.post(reverse("goals:secretariat_home"), round_data(paper, **{field: value}))
+    response = staff.post(
+        reverse("secretariat:secretariat_home"), round_data(paper, **{field: value})
+    )
 
     text = response.content.decode()
     assert response.status_code == 200 and message in text
@@ -288,7 +291,7 @@ def test_a_paper_of_another_region_cannot_be_chosen(staff, paper, other_region):
         other_region, "syd.txt", title="Syddansk papir", first_year=2019, last_year=2022
     )
 
-    response = staff.post(reverse("goals:secretariat_home"), round_data(foreign))
+    response = staff.post(reverse("secretariat:secretariat_home"), round_data(foreign))
 
     assert response.status_code == 200
     assert "Marker en gyldig valgmulighed" in response.content.decode()
@@ -341,7 +344,7 @@ def test_a_round_made_by_somebody_else_meanwhile_is_a_form_error(staff, paper, m
 
     monkeypatch.setattr(RoundForm, "save", colleague_saves_first)
 
-    response = staff.post(reverse("goals:secretariat_home"), round_data(paper))
+    response = staff.post(reverse("secretariat:secretariat_home"), round_data(paper))
 
     assert response.status_code == 200
     text = response.content.decode()
@@ -393,7 +396,7 @@ def test_the_open_button_on_a_draft_papers_round_says_why(staff, draft_paper, mu
     )
 
     response = staff.post(
-        reverse("goals:round_action", args=[status_round.pk]), {"action": "open"}, follow=True
+        reverse("secretariat:round_action", args=[status_round.pk]), {"action": "open"}, follow=True
     )
 
     assert "Målpapiret er et udkast" in response.content.decode()
@@ -402,12 +405,12 @@ def test_the_open_button_on_a_draft_papers_round_says_why(staff, draft_paper, mu
 
 
 def test_the_new_round_form_offers_only_adopted_papers(staff, paper, unadopted):
-    page = staff.get(reverse("goals:secretariat_home")).content.decode()
+    page = staff.get(reverse("secretariat:secretariat_home")).content.decode()
     assert paper.title in page
     for refused in unadopted.values():
         assert refused.title not in page
 
-        response = staff.post(reverse("goals:secretariat_home"), round_data(refused))
+        response = staff.post(reverse("secretariat:secretariat_home"), round_data(refused))
         assert response.status_code == 200
     assert not StatusRound.objects.exists()
 
@@ -438,7 +441,7 @@ def test_round_list_shows_progress_and_only_the_users_region(
 ):
     text = staff.get(reverse("admin:goals_statusround_changelist")).content.decode()
     assert "0 af 3" in text
-    assert reverse("goals:round_overview", args=[open_status_round.pk]) in text
+    assert reverse("secretariat:round_overview", args=[open_status_round.pk]) in text
 
     client.force_login(other_secretariat)
     change = reverse("admin:goals_statusround_change", args=[open_status_round.pk])
@@ -510,7 +513,7 @@ def test_round_actions_on_another_regions_round_change_nothing(
     client, other_secretariat, open_status_round
 ):
     client.force_login(other_secretariat)
-    url = reverse("goals:round_action", args=[open_status_round.pk])
+    url = reverse("secretariat:round_action", args=[open_status_round.pk])
     for action in ["close", "open", "publish"]:
         assert client.post(url, {"action": action}).status_code == 404
     assert client.post(url, {"action": "reopen", "reason": "x"}).status_code == 404
@@ -521,7 +524,7 @@ def test_round_actions_on_another_regions_round_change_nothing(
 def test_a_round_cannot_be_created_for_another_regions_paper(client, secretariat, other_paper):
     client.force_login(secretariat)
     response = client.post(
-        reverse("goals:secretariat_home"),
+        reverse("secretariat:secretariat_home"),
         {
             "round-paper": other_paper.pk,
             "round-year": 2030,

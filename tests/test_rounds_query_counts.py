@@ -50,7 +50,7 @@ def region_of_size(request, region, clusters, paper, secretariat):
 
 def test_round_overview_is_flat(client, secretariat, region_of_size, django_assert_max_num_queries):
     client.force_login(secretariat)
-    url = reverse("goals:round_overview", args=[region_of_size["round"].pk])
+    url = reverse("secretariat:round_overview", args=[region_of_size["round"].pk])
     with django_assert_max_num_queries(OVERVIEW_QUERIES):
         response = client.get(url)
     assert response.status_code == 200

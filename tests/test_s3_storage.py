@@ -15,6 +15,7 @@ from moto import mock_aws
 from goals import rounds
 from goals.models import StatusRound
 from kkrmaal.backup import row_counts
+from reports import publishing
 from tests.conftest import build_round
 from tests.conftest import small_pdf
 from tests.test_evidence import post_file
@@ -83,7 +84,7 @@ def test_published_papers_are_stored_in_the_bucket_and_downloaded(
 ):
     closed = build_round(paper, 2018, state=StatusRound.State.CLOSED, lines=[])
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(closed, by=secretariat)
+        publishing.publish_round(closed, by=secretariat)
 
     stored = [k for k in keys(bucket) if k.startswith("statuspapirer/hovedstaden/2018/")]
     assert len(stored) == 4
@@ -95,7 +96,7 @@ def test_published_papers_are_stored_in_the_bucket_and_downloaded(
     rounds.reopen_round(closed, reason="Rettelse", by=secretariat)
     rounds.close_round(closed, by=secretariat)
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.publish_round(closed, by=secretariat)
+        publishing.publish_round(closed, by=secretariat)
     papers = [k for k in keys(bucket) if k.startswith("statuspapirer/")]
     assert len(papers) == 8 and set(stored) < set(papers)
     assert client.get("/rapporter/hovedstaden/2018/v1/statuspapir.pdf").status_code == 200

@@ -1,7 +1,8 @@
 """The secretariat's admin of goals: `papers.py` for goal papers, themes, goals, milestones
 and indicators; `status_rounds.py` for the yearly rounds, reports, joint progress, decisions and
 reminders. Both build on the region scoping in `municipalities/scoping.py`; the models are
-registered here, in one place."""
+registered here, in one place, but for the status round: its admin publishes, which is the
+read side's use case, so `reports/admin.py` registers it with that action."""
 
 from django.contrib import admin
 
@@ -14,7 +15,6 @@ from goals.admin.status_rounds import GoalDecisionAdmin
 from goals.admin.status_rounds import JointProgressAdmin
 from goals.admin.status_rounds import ReminderAdmin
 from goals.admin.status_rounds import StatusReportAdmin
-from goals.admin.status_rounds import StatusRoundAdmin
 from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import GoalPaper
@@ -23,7 +23,6 @@ from goals.models import JointProgress
 from goals.models import Milestone
 from goals.models import Reminder
 from goals.models import StatusReport
-from goals.models import StatusRound
 from goals.models import Theme
 
 admin.site.register(GoalPaper, GoalPaperAdmin)
@@ -31,7 +30,6 @@ admin.site.register(Theme, ThemeAdmin)
 admin.site.register(Goal, GoalAdmin)
 admin.site.register(Milestone, MilestoneAdmin)
 admin.site.register(Indicator, IndicatorAdmin)
-admin.site.register(StatusRound, StatusRoundAdmin)
 admin.site.register(StatusReport, StatusReportAdmin)
 admin.site.register(JointProgress, JointProgressAdmin)
 admin.site.register(GoalDecision, GoalDecisionAdmin)

@@ -269,7 +269,7 @@ class GoalAdmin(RegionScopedHistoryAdmin):
         return format_html(
             '{} <a href="{}">{}</a>',
             _("Kun med en beslutning i en statusrunde."),
-            reverse("goals:decisions", args=[status_round.pk]),
+            reverse("secretariat:decisions", args=[status_round.pk]),
             _("Beslutninger, status %(year)s") % {"year": status_round.year},
         )
 

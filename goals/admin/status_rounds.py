@@ -35,7 +35,7 @@ from municipalities.scoping import admin_link
 RegionFilter = admin.RelatedOnlyFieldListFilter
 
 
-def _round_action(function, description, done, *, confirm=None):
+def round_action(function, description, done, *, confirm=None):
     """An admin action applying one round transition of `goals.rounds` to each selected
     round; refusals become messages, `done(n)` says how many succeeded. With `confirm` (the
     action's name in `StatusRound.transition_refusal`), the first POST shows what will happen
@@ -142,7 +142,8 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
         "reopen_reason",
         "overview_link",
     ]
-    actions = ["open_rounds", "close_rounds", "publish_rounds"]
+    # Publishing is the read side's: reports/admin.py adds "publish_rounds" and registers it.
+    actions = ["open_rounds", "close_rounds"]
 
     def _round_of(self, obj):
         return obj
@@ -174,24 +175,18 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
 
     @admin.display(description=_("oversigt"))
     def overview_link(self, obj):
-        return admin_link("goals:round_overview", obj, _("Åbn oversigt"), show=obj.pk)
+        return admin_link("secretariat:round_overview", obj, _("Åbn oversigt"), show=obj.pk)
 
-    open_rounds = _round_action(
+    open_rounds = round_action(
         rounds.open_round,
         _("Åbn de valgte runder (opretter kommunernes kladder)"),
         lambda n: ngettext("%d runde er åbnet.", "%d runder er åbnet.", n) % n,
     )
-    close_rounds = _round_action(
+    close_rounds = round_action(
         rounds.close_round,
         _("Luk de valgte runder"),
         lambda n: ngettext("%d runde er lukket.", "%d runder er lukket.", n) % n,
         confirm="close",
-    )
-    publish_rounds = _round_action(
-        rounds.publish_round,
-        _("Offentliggør de valgte runder"),
-        lambda n: ngettext("%d runde er offentliggjort.", "%d runder er offentliggjort.", n) % n,
-        confirm="publish",
     )
 
 
@@ -270,7 +265,7 @@ class StatusReportAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
 
     @admin.display(description=_("behandling"))
     def review_link(self, obj):
-        return admin_link("goals:review_report", obj, _("Behandl"))
+        return admin_link("secretariat:review_report", obj, _("Behandl"))
 
     @admin.action(description=_("Godkend de valgte indsendte indberetninger"))
     def approve_reports(self, request, queryset):

@@ -6,7 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from goals import rounds
+from reports import publishing
 from tests.conftest import build_round
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ def test_a_politician_downloads_the_published_status_paper(
         ],
         decisions=[("1", "continue", "Hillerød følger op i 2019.")],
     )
-    rounds.publish_round(closed, by=secretariat)  # renders and stores the papers (no broker)
+    publishing.publish_round(closed, by=secretariat)  # renders and stores the papers (no broker)
 
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="KKR Hovedstaden").first.click()

@@ -1,5 +1,5 @@
-"""What the apps' read-only viewsets share. Apart from `kkrmaal/api.py` because DRF's views
-read the settings, which name `kkrmaal.api.TokenAuthentication`, when they are imported."""
+"""What the read-only viewsets share. Apart from `common.py` because DRF's views read the
+settings, which name `kkrmaal.api.common.TokenAuthentication`, when they are imported."""
 
 from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.utils import extend_schema
@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import permissions
 from rest_framework import viewsets
 
-from kkrmaal.api import cached_answer
+from kkrmaal.api.common import cached_answer
 
 
 def looked_up_by(name, kind, description):

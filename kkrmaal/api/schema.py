@@ -1,10 +1,10 @@
-"""The API's OpenAPI schema class (its own module: DRF loads `kkrmaal.api`'s throttle and
+"""The API's OpenAPI schema class (its own module: DRF loads `kkrmaal.api.common`'s throttle and
 pagination classes while drf-spectacular's schema module is itself being imported)."""
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 
-from kkrmaal.api import errors
+from kkrmaal.api.common import errors
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -27,4 +27,4 @@ class TokenScheme(KnoxTokenScheme):
     """The token header in the schema (and the docs' "Authorize" button), as for knox's own
     authentication class."""
 
-    target_class = "kkrmaal.api.TokenAuthentication"
+    target_class = "kkrmaal.api.common.TokenAuthentication"

@@ -1,10 +1,10 @@
-"""What the apps' APIs under /api/v1/ share: the language of the answers, pagination, stable
+"""What every endpoint under /api/v1/ shares: the language of the answers, pagination, stable
 ordering, strict id filters, throttling per token, the HTTP errors DRF has no class for
 (409, 412, 428) and a JSON 404 for unknown addresses, conditional GETs on published data, the
 public lists served from the cache (`cached_answer`), and the error bodies the schema documents.
 
-Each app keeps its own serializers and viewsets (`municipalities/api.py`, `goals/api.py`,
-`reports/api.py`); `kkrmaal/urls.py` routes them.
+The serializers and viewsets are beside it (`places.py`, `goals.py`, `rounds.py`); `urls.py`
+routes them.
 """
 
 import hashlib

@@ -24,15 +24,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from goals.models import StatusRound
-from kkrmaal.api import FilterSet
-from kkrmaal.api import IdFilter
-from kkrmaal.api import RegionFilter
-from kkrmaal.api import cached_answer
-from kkrmaal.api import conditional
-from kkrmaal.api import errors
-from kkrmaal.api import region_field
-from kkrmaal.api import with_validators
-from kkrmaal.viewsets import PublicViewSet
+from kkrmaal.api.common import FilterSet
+from kkrmaal.api.common import IdFilter
+from kkrmaal.api.common import RegionFilter
+from kkrmaal.api.common import cached_answer
+from kkrmaal.api.common import conditional
+from kkrmaal.api.common import errors
+from kkrmaal.api.common import region_field
+from kkrmaal.api.common import with_validators
+from kkrmaal.api.viewsets import PublicViewSet
 from reports import exports
 from reports import progress
 from reports.models import Publication

@@ -1,4 +1,4 @@
-"""`python manage.py demo [--password PW]`: a ready demo portal (see goals/demo.py)."""
+"""`python manage.py demo [--password PW]`: a ready demo portal (see reports/demo.py)."""
 
 import logging
 
@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from goals import demo
 from reports import background
+from reports import demo
 
 
 class Command(BaseCommand):

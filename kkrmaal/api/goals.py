@@ -33,15 +33,15 @@ from goals.models import IndicatorValue
 from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
-from kkrmaal.api import Conflict
-from kkrmaal.api import IdFilter
-from kkrmaal.api import PreconditionFailed
-from kkrmaal.api import PreconditionRequired
-from kkrmaal.api import errors
-from kkrmaal.api import region_field
-from kkrmaal.api import region_filterset
-from kkrmaal.api import text_or_null
-from kkrmaal.viewsets import PublicViewSet
+from kkrmaal.api.common import Conflict
+from kkrmaal.api.common import IdFilter
+from kkrmaal.api.common import PreconditionFailed
+from kkrmaal.api.common import PreconditionRequired
+from kkrmaal.api.common import errors
+from kkrmaal.api.common import region_field
+from kkrmaal.api.common import region_filterset
+from kkrmaal.api.common import text_or_null
+from kkrmaal.api.viewsets import PublicViewSet
 from municipalities.models import Municipality
 
 # --- the public goals ----------------------------------------------------------------------

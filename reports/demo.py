@@ -31,6 +31,7 @@ from goals.models import StatusRound
 from municipalities.models import Membership
 from municipalities.models import Municipality
 from municipalities.models import Region
+from reports import publishing
 from reports.models import Publication
 
 # The papers the demo history is about: the adopted goals with milestones to report on.
@@ -465,7 +466,7 @@ def _play_round(story, today, *, past):
             status_round._history_user = story.secretariat
             status_round.save()
             _backdate(status_round, year)
-            rounds.publish_round(status_round, by=story.secretariat)
+            publishing.publish_round(status_round, by=story.secretariat)
             published_at = _aware(status_round.deadline + datetime.timedelta(days=30))
             StatusRound.objects.filter(pk=status_round.pk).update(published_at=published_at)
             Publication.objects.filter(round=status_round).update(published_at=published_at)

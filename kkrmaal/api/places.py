@@ -8,12 +8,12 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kkrmaal.api import IdFilter
-from kkrmaal.api import region_field
-from kkrmaal.api import region_filterset
-from kkrmaal.api import text_or_null
-from kkrmaal.viewsets import PublicViewSet
-from kkrmaal.viewsets import looked_up_by
+from kkrmaal.api.common import IdFilter
+from kkrmaal.api.common import region_field
+from kkrmaal.api.common import region_filterset
+from kkrmaal.api.common import text_or_null
+from kkrmaal.api.viewsets import PublicViewSet
+from kkrmaal.api.viewsets import looked_up_by
 from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region

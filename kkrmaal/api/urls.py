@@ -1,0 +1,39 @@
+"""The API, version 1: the viewsets of `places.py`, `goals.py` and `rounds.py`, the OpenAPI
+schema and its docs, which Swagger UI shows from the app's own static files (no CDN)."""
+
+from django.urls import path
+from django.urls import re_path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from kkrmaal.api.common import not_found
+from kkrmaal.api.goals import GoalViewSet
+from kkrmaal.api.goals import MilestoneViewSet
+from kkrmaal.api.goals import PaperViewSet
+from kkrmaal.api.goals import ReportViewSet
+from kkrmaal.api.places import ClusterViewSet
+from kkrmaal.api.places import MunicipalityViewSet
+from kkrmaal.api.places import RegionViewSet
+from kkrmaal.api.rounds import RoundViewSet
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("clusters", ClusterViewSet, basename="cluster")
+router.register("municipalities", MunicipalityViewSet, basename="municipality")
+router.register("papers", PaperViewSet, basename="paper")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("rounds", RoundViewSet, basename="round")
+router.register("reports", ReportViewSet, basename="report")
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+    re_path(r"^.*$", not_found),
+]

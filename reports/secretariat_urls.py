@@ -1,0 +1,21 @@
+"""The secretariat's pages under /sekretariat/ (reports/secretariat.py)."""
+
+from django.urls import path
+
+from reports import secretariat
+
+app_name = "secretariat"
+urlpatterns = [
+    path("sekretariat/", secretariat.secretariat_home, name="secretariat_home"),
+    path("sekretariat/runder/<int:pk>/", secretariat.round_overview, name="round_overview"),
+    path(
+        "sekretariat/runder/<int:pk>/oversigt.xlsx",
+        secretariat.round_overview_xlsx,
+        name="round_overview_xlsx",
+    ),
+    path("sekretariat/runder/<int:pk>/handling/", secretariat.round_action, name="round_action"),
+    path("sekretariat/runder/<int:pk>/paamind/", secretariat.round_remind, name="round_remind"),
+    path("sekretariat/runder/<int:pk>/faelles/", secretariat.joint_progress, name="joint_progress"),
+    path("sekretariat/runder/<int:pk>/beslutninger/", secretariat.decisions, name="decisions"),
+    path("sekretariat/indberetninger/<int:pk>/", secretariat.review_report, name="review_report"),
+]
