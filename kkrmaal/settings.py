@@ -1,34 +1,117 @@
 """Settings for the KKR-mål portal, read from the environment.
 
+Everything an operator may change is an environment variable (the table in README.md).
 Local defaults are safe and need nothing: SQLite in the project folder, DEBUG off, console
-e-mail. Production sets SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and EMAIL_* (see README).
+e-mail, plain HTTP. Production sets SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and EMAIL_*.
+
+How the variables are read:
+
+- An empty variable counts as unset: the default applies.
+- A yes/no value is true/false, yes/no, on/off or 1/0 (any case), a number is digits only,
+  a list is separated by commas. Anything else stops the portal (every manage.py command,
+  gunicorn, the tests) with ImproperlyConfigured naming the variable: a typo such as
+  SECURE_SSL_REDIRECT=ture is never taken for "off".
+- PRODUCTION is the one switch for the secure defaults: HTTPS redirect, HSTS (a year, with
+  subdomains and preload), secure session and CSRF cookies, and hashed static files (which
+  need `collectstatic`). Unset, it is on when DEBUG is off and SECRET_KEY is set, so a
+  server with its own key is in production without saying so; PRODUCTION=false turns it
+  off, and PRODUCTION=true needs SECRET_KEY and DEBUG off. Each HTTPS part can still be
+  switched off on its own (SECURE_SSL_REDIRECT=0, SECURE_HSTS_SECONDS=0, ...) when a proxy
+  in front does it.
 """
 
 import datetime
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE
 from csp.constants import SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def environment_error(message):
+    """The error to stop with when the environment says something these settings cannot read.
+
+    Where nothing catches it (a manage.py command), only its last line is printed: the
+    traceback through Django's import of the settings would bury the one line that matters.
+    """
+    error = ImproperlyConfigured(message)
+    error.from_environment = True
+    if not getattr(sys.excepthook, "from_environment", False):
+        previous = sys.excepthook
+
+        def excepthook(kind, value, traceback):
+            if getattr(value, "from_environment", False):
+                print(f"{kind.__module__}.{kind.__qualname__}: {value}", file=sys.stderr)
+            else:
+                previous(kind, value, traceback)
+
+        excepthook.from_environment = True
+        sys.excepthook = excepthook
+    return error
+
+
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = os.environ.get(name, "").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise environment_error(
+        f"{name}={value} is not a yes/no value: use true/false, yes/no, on/off or 1/0"
+    )
+
+
+def env_int(name, default, minimum=0, maximum=None):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    # ASCII digits only: int() would also take "-1", "1_000" or the digits of other scripts.
+    if value.isascii() and value.isdigit():
+        number = int(value)
+        if number >= minimum and (maximum is None or number <= maximum):
+            return number
+    allowed = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+    raise environment_error(
+        f"{name}={value} is not a whole number {allowed}: use digits only, e.g. {name}={default}"
+    )
 
 
 def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    value = os.environ.get(name, "").strip() or default
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        # "a.dk b.dk" would be read as one name that never matches.
+        if any(character.isspace() for character in item):
+            raise environment_error(
+                f"{name}={value} is not a comma-separated list: {item!r} holds a space; "
+                f"separate the values with commas, e.g. {name}=a,b"
+            )
+    return items
 
 
 DEBUG = env_bool("DEBUG")
+# The one switch for the secure defaults below (HTTPS redirect, HSTS, secure cookies, hashed
+# static files). Unset, it is on when DEBUG is off and SECRET_KEY is set.
+PRODUCTION = env_bool("PRODUCTION", not DEBUG and bool(os.environ.get("SECRET_KEY")))
+if PRODUCTION and DEBUG:
+    raise environment_error(
+        "PRODUCTION and DEBUG are both on: production never shows tracebacks; "
+        "set DEBUG=false (or PRODUCTION=false)"
+    )
+if PRODUCTION and not os.environ.get("SECRET_KEY"):
+    raise environment_error("PRODUCTION=true needs SECRET_KEY: the local fallback key is public")
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto and the address it appends
+# to X-Forwarded-For (the API's throttling and the login lockout count that address).
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
 # The fallback key only serves local runs; `check --deploy` flags it in production.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-local-only-kkrmaal"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -72,8 +155,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    # After the rest, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # A database outage answers 503 with a friendly page, and the portal heals by itself once
+    # the database is back (kkrmaal/middleware.py; DATABASES below sets CONN_HEALTH_CHECKS).
+    "kkrmaal.middleware.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "kkrmaal.urls"
@@ -100,7 +186,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -156,8 +242,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Brute force: five wrong passwords for one user name from one address lock that pair out
 # for 15 minutes (kkrmaal/accounts.py); a right password resets the count.
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kkrmaal.accounts.locked_out"
@@ -180,13 +266,34 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded evidence and the stored PDF papers go to MEDIA_ROOT, or to S3-compatible storage so
+# several app servers share them: set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a
+# provider other than AWS). Credentials come the usual boto3 ways: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or the server's role. The code reaches files only through the storage
+# API, never a local path.
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("AWS_S3_LOCATION", ""),
+            # Private files (served only through the portal's views, which check access), and
+            # a second file of the same name gets a new name rather than replacing the first.
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+else:
+    media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage,
     "staticfiles": {
         # Hashed names need `collectstatic` first, which production does and local runs skip.
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if "SECRET_KEY" in os.environ
+            if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -217,7 +324,7 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
@@ -260,7 +367,7 @@ REST_FRAMEWORK = {
     },
     # The client's address for throttling: behind the proxy, the one it adds to
     # X-Forwarded-For (a client cannot dodge its count by sending that header itself).
-    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY") else 0,
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {
@@ -295,23 +402,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Production is DEBUG off with a real SECRET_KEY: then the portal answers only over HTTPS
-# (redirect, HSTS, secure cookies) unless an operator switches a part off. Behind a proxy
-# that terminates TLS, BEHIND_PROXY=1 makes Django trust its X-Forwarded-Proto (and the
-# address it appends to X-Forwarded-For); a proxy that redirects to HTTPS and sends HSTS
-# itself may take those over with SECURE_SSL_REDIRECT=0 and SECURE_HSTS_SECONDS=0.
-PRODUCTION = not DEBUG and bool(os.environ.get("SECRET_KEY"))
+# In production (PRODUCTION above) the portal answers only over HTTPS (redirect, HSTS, secure
+# cookies) unless an operator switches a part off. Behind a proxy that terminates TLS,
+# BEHIND_PROXY=1 makes Django trust its X-Forwarded-Proto (and the address it appends to
+# X-Forwarded-For); a proxy that redirects to HTTPS and sends HSTS itself may take those over
+# with SECURE_SSL_REDIRECT=0 and SECURE_HSTS_SECONDS=0.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 # The load balancer asks over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(
-    os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if PRODUCTION else 0)
-)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
-BEHIND_PROXY = env_bool("BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -336,47 +439,20 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes reports every failed login at INFO; its lockouts come at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
-}
-
-
-# --- Operations: database outages, shared storage, backups (issue 14, reliability) ----------
-
-# A database outage answers 503 with a friendly page, and the portal heals by itself once the
-# database is back (kkrmaal/middleware.py; dj_database_url above sets CONN_HEALTH_CHECKS).
-MIDDLEWARE += ["kkrmaal.middleware.DatabaseOutageMiddleware"]
-
-# The audit trail (goals/audit.py): one bare JSON line per state change, on stdout.
-LOGGING.setdefault("formatters", {})["bare"] = {"format": "%(message)s"}
-LOGGING["handlers"]["audit"] = {
-    "class": "logging.StreamHandler",
-    "stream": "ext://sys.stdout",
-    "formatter": "bare",
-}
-LOGGING.setdefault("loggers", {})["kkrmaal.audit"] = {
-    "handlers": ["audit"],
-    "level": "INFO",
-    "propagate": False,
-}
-
-# Uploaded evidence and the stored PDF papers on S3-compatible storage, so several app servers
-# share them: set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a provider other than
-# AWS). Credentials come the usual boto3 ways: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
-# the server's role. The code reaches files only through the storage API, never a local path.
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "location": os.environ.get("AWS_S3_LOCATION", ""),
-            # Private files (served only through the portal's views, which check access), and
-            # a second file of the same name gets a new name rather than replacing the first.
-            "default_acl": "private",
-            "file_overwrite": False,
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The audit trail (goals/audit.py): one bare JSON line per state change, on stdout.
+        "audit": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "bare",
         },
-    }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django-axes reports every failed login at INFO; its lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
+        "kkrmaal.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
+}
