@@ -710,7 +710,7 @@ def page_html(client, url):
 @pytest.fixture
 def loaded(db):
     """The portal as `load_kkr_data` loads it: the five regions, every municipality and the
-    papers of ../shared/seeds/."""
+    papers of fixtures/papers/."""
     from django.core.management import call_command
 
     call_command("load_kkr_data", stdout=io.StringIO())

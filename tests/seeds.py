@@ -1,4 +1,4 @@
-"""Reading the source papers in ../shared/seeds/, so fixture tests compare with the papers
+"""Reading the source papers in fixtures/sources/, so fixture tests compare with the papers
 themselves rather than with a copy of the fixture."""
 
 import re
@@ -6,7 +6,7 @@ from functools import cache
 
 from django.conf import settings
 
-SEEDS_DIR = settings.BASE_DIR.parent / "shared" / "seeds"
+SEEDS_DIR = settings.BASE_DIR / "fixtures" / "sources"
 
 HOVEDSTADEN_2016 = "000_fbb1376eadf97830.txt"
 HOVEDSTADEN_2017 = "001_b6c4e8802b7d46aa.txt"

@@ -2,7 +2,7 @@
 every milestone in the paper's own words, every value the portal adds marked as such, and the
 public paper page that shows it all with headings, paragraphs and lists.
 
-Expectations are read from the seeds in ../shared/seeds/, never from the fixtures."""
+Expectations are read from the source papers in fixtures/sources/, never from fixtures/papers/."""
 
 import re
 

@@ -1,7 +1,7 @@
 """The three Hovedstaden papers as loaded by `load_kkr_data`: the KKR-mål of 2016, the adopted
 KKR-mål for 2017–2018 and the dialogue meeting on the Sundhedsaftale 2024–2027.
 
-Every check compares what the portal holds with the papers themselves (../shared/seeds/), never
+Every check compares what the portal holds with the papers themselves (fixtures/sources/), never
 with a copy of the fixture, so a wrong word, number, date or scope in a fixture makes a test fail.
 """
 
