@@ -134,7 +134,7 @@ def restore_backup(path):
     if not _is_empty():
         raise BackupError(
             "The database already holds data. Restore into a new, empty database "
-            "(see README: Backup and restore)."
+            "(see docs/operations.md: Backup and restore)."
         )
     with tarfile.open(path, "r:gz") as archive, tempfile.TemporaryDirectory() as work:
         manifest = json.load(archive.extractfile("manifest.json"))

@@ -1,6 +1,6 @@
 """Settings for the KKR-mål portal, read from the environment.
 
-Everything an operator may change is an environment variable (the table in README.md).
+Everything an operator may change is an environment variable (the table in docs/operations.md).
 Local defaults are safe and need nothing: SQLite in the project folder, DEBUG off, console
 e-mail, plain HTTP. Production sets SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and EMAIL_*.
 
