@@ -1,5 +1,5 @@
-"""Guarding the login: the client address the lockout counts by, the lockout page, and the
-throttle on password-reset mails.
+"""Guarding the login: the lockout page and the throttle on password-reset mails. Both
+count a client by `kkrmaal.clients.client_address`, as the API's limits do.
 
 django-axes counts failed logins per user name *and* address (AXES_LOCKOUT_PARAMETERS) and
 locks that pair out for a while; a colleague on the same network, or the same user from
@@ -7,7 +7,6 @@ home, can still log in. Reset mails are throttled here, per address and per e-ma
 Django's cache (shared by every app server when CACHE_URL points at Redis).
 """
 
-import ipaddress
 import unicodedata
 
 from axes.backends import AxesStandaloneBackend
@@ -17,30 +16,12 @@ from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
+from kkrmaal.clients import client_address
+
 # At most this many reset mails per e-mail address, and requests per client address, an hour.
 RESET_MAILS_PER_EMAIL = 3
 RESET_REQUESTS_PER_ADDRESS = 10
 RESET_WINDOW_SECONDS = 3600
-
-
-def client_address(request):
-    """The client's address; behind a TLS-terminating proxy (BEHIND_PROXY) the address the
-    proxy appended last to X-Forwarded-For, the one a client cannot forge. An IPv6 client
-    counts as its /64 network: it may pick any address in it, each a fresh count."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.BEHIND_PROXY and forwarded:
-        address = forwarded.split(",")[-1].strip()
-    else:
-        address = request.META.get("REMOTE_ADDR") or ""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address or None
-    if ip.version == 4:
-        return str(ip)
-    if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.9 is 203.0.113.9
-        return str(ip.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
 
 
 class LockoutBackend(AxesStandaloneBackend):

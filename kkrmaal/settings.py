@@ -247,7 +247,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kkrmaal.accounts.locked_out"
-AXES_CLIENT_IP_CALLABLE = "kkrmaal.accounts.client_address"
+AXES_CLIENT_IP_CALLABLE = "kkrmaal.clients.client_address"
 # Successful logins are not logged as rows (the failures are what the lockout needs).
 AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
@@ -357,17 +357,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "kkrmaal.api.schema.AutoSchema",
     # Per token for integrations, per address for everybody else (counted in Django's cache).
+    # The address is the login lockout's (kkrmaal/clients.py: the proxy's X-Forwarded-For
+    # behind BEHIND_PROXY, an IPv6 network as one), so DRF's NUM_PROXIES is not set.
     "DEFAULT_THROTTLE_CLASSES": [
         "kkrmaal.api.common.TokenRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "kkrmaal.api.common.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("API_TOKEN_RATE", "2000/hour"),
         "anon": os.environ.get("API_ANON_RATE", "1000/hour"),
     },
-    # The client's address for throttling: behind the proxy, the one it adds to
-    # X-Forwarded-For (a client cannot dodge its count by sending that header itself).
-    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {

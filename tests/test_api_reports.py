@@ -275,6 +275,57 @@ def test_throttled_per_token_and_per_address(kobenhavn, reporters, monkeypatch):
     assert other_address.get("/api/v1/regions/").status_code == 200
 
 
+@pytest.fixture
+def anonymous_limit_of_two(db, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(
+        AnonRateThrottle, "THROTTLE_RATES", {"token": "3/minute", "anon": "2/minute"}
+    )
+
+
+def test_addresses_of_one_ipv6_network_share_the_anonymous_limit(anonymous_limit_of_two):
+    """An IPv6 client may take any address of its /64 network; a new one is no new count,
+    for the API as for the login lockout."""
+    first = APIClient(REMOTE_ADDR="2001:db8:5:7::1")
+    assert first.get("/api/v1/regions/").status_code == 200
+    assert first.get("/api/v1/regions/").status_code == 200
+
+    next_door = APIClient(REMOTE_ADDR="2001:db8:5:7:a:b:c:d")
+    assert next_door.get("/api/v1/regions/").status_code == 429
+    another_network = APIClient(REMOTE_ADDR="2001:db8:9::1")
+    assert another_network.get("/api/v1/regions/").status_code == 200
+
+
+def test_behind_a_proxy_the_forwarded_address_counts_for_the_api_as_for_the_login(
+    settings, anonymous_limit_of_two, reporters
+):
+    """Behind the proxy every request comes from the proxy's address; the client is the
+    address the proxy appends to X-Forwarded-For, for the API's limit and the lockout alike
+    (what the client itself puts in front of it counts for nothing)."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    settings.BEHIND_PROXY = True
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    guesser = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    forging = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.50, 198.51.100.7"}
+    colleague = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    login = {"username": "indberetter-101", "password": PASSWORD}
+
+    api = APIClient()
+    assert api.get("/api/v1/regions/", **guesser).status_code == 200
+    assert api.get("/api/v1/regions/", **guesser).status_code == 200
+    assert api.get("/api/v1/regions/", **forging).status_code == 429
+    assert api.get("/api/v1/regions/", **colleague).status_code == 200
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client(**guesser).post("/konto/login/", {**login, "password": "forkert"})
+    assert Client(**forging).post("/konto/login/", login).status_code == 429
+    assert Client(**colleague).post("/konto/login/", login).status_code == 302
+
+
 def test_a_user_reporting_for_two_municipalities_sees_both(open_status_round, municipalities):
     from municipalities.models import Membership
 

@@ -29,6 +29,7 @@ from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework import status
+from rest_framework import throttling
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.exceptions import NotFound
@@ -37,6 +38,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
 
+from kkrmaal.clients import client_address
 from reports import cache as public_cache
 
 
@@ -218,9 +220,18 @@ class StableOrderingFilter(OrderingFilter):
         return ordering
 
 
-class TokenRateThrottle(SimpleRateThrottle):
-    """Requests per API token (anonymous requests are counted per address by DRF's
-    AnonRateThrottle)."""
+class ClientAddressThrottle(SimpleRateThrottle):
+    """A DRF throttle that knows a client by the portal's one rule (`client_address`: the
+    proxy's address behind BEHIND_PROXY, an IPv6 network as one), as the login lockout and
+    the reset-mail throttle do, not by DRF's own `get_ident` (NUM_PROXIES, no /64)."""
+
+    def get_ident(self, request):
+        return client_address(request) or "unknown"
+
+
+class TokenRateThrottle(ClientAddressThrottle):
+    """Requests per API token (anonymous requests are counted per address by
+    `AnonymousRateThrottle` below)."""
 
     scope = "token"
 
@@ -230,6 +241,10 @@ class TokenRateThrottle(SimpleRateThrottle):
         if key is None:
             return None
         return self.cache_format % {"scope": self.scope, "ident": key}
+
+
+class AnonymousRateThrottle(ClientAddressThrottle, throttling.AnonRateThrottle):
+    """DRF's limit on anonymous requests (scope "anon"), per client address."""
 
 
 class Conflict(APIException):
