@@ -5,6 +5,14 @@ django-axes counts failed logins per user name *and* address (AXES_LOCKOUT_PARAM
 locks that pair out for a while; a colleague on the same network, or the same user from
 home, can still log in. Reset mails are throttled here, per address and per e-mail, with
 Django's cache (shared by every app server when CACHE_URL points at Redis).
+
+The reset throttle is our own (issue 18: weighed against what is installed): django-axes
+counts failed logins and refuses logins, and a reset request is neither; Django has no limit
+on its reset page; DRF's throttles are made for API views (`allow_request(request, view)`, a
+rate from the API's settings) and keep each key's request times as a list they read and write
+back unlocked, so two app servers answering at once may both send. `_spend` counts with
+`cache.add` and `cache.incr`, which Redis does atomically, in a fixed window: a dozen lines,
+less than a new dependency for it (django-ratelimit) would bring. Kept as it is.
 """
 
 import unicodedata
