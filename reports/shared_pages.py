@@ -4,6 +4,20 @@ time (the joint progress of a round, the decisions on its goals).
 Each row's form remembers what the page showed (`SeenRowForm`); saving writes every changed
 row in one transaction, or none when a colleague saved one of them meanwhile, and then shows
 the page again with the colleague's values beside what the user typed, which stays typed in.
+
+Why not Django's formsets (issue 18, weighed and kept): a formset names its forms by position
+(`form-0-status`) and needs its management form (TOTAL_FORMS, INITIAL_FORMS) in every POST.
+Here each row's fields carry the row's id (`p<id>-`, `g<id>-`), so what was typed reaches that
+row even when the round's rows changed between loading the page and saving it (a goal added to
+the paper meanwhile), fields naming a row that is not the page's (another region's) reach
+nothing, and a POST of just the rows somebody touched is complete: rows not sent are left
+alone (tests/test_decisions.py, test_attacks.py and test_round_lifecycle.py post one row's
+fields). A formset would refuse those POSTs ("ManagementForm data is missing"), tie the data
+to the order of the rows, and still need `get_form_kwargs(index)` for each row's own form
+arguments (the goal, its choices, its initial values). What it would add, adding and deleting
+forms, the rows never do: a round has them. The part that is this page's own (what the page
+showed, the row under its lock, all or nothing, the colleague's value beside the typed one:
+`SeenRowForm`, `_save_rows`, `_after_stale_rows`) would stay as it is in either case.
 """
 
 from django.contrib import messages
