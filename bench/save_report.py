@@ -129,6 +129,7 @@ def main():
     from goals.models import GoalPaper
     from goals.models import Indicator
     from goals.models import Milestone
+    from goals.models import MilestoneStatus
     from goals.models import StatusRound
 
     call_command("migrate", verbosity=0)
@@ -211,6 +212,15 @@ def main():
                 writes[name].append(write)
     finally:
         rounds._update_with_history = original
+
+    # Both ways wrote what was asked, and a history row with its author per line and save.
+    lines, values = answers[(turn - 1) % 2]
+    assert {line.milestone_id: line.status for line in report.lines.all()} == {
+        m: answer["status"] for m, answer in lines.items()
+    }
+    assert {v.indicator_id: v.value for v in report.indicator_values.all()} == values
+    written = MilestoneStatus.history.filter(report_id=report.pk, history_user=by).count()
+    assert written == turn * len(lines), (written, turn * len(lines))
 
     def ms(values):
         return f"median {statistics.median(values) * 1000:6.2f} ms, fastest {min(values) * 1000:6.2f} ms"
