@@ -386,7 +386,7 @@ class JointProgressForm(SeenRowForm):
 
 class RevisionChoiceField(forms.ChoiceField):
     """Offers the goals that fit, but takes any goal of the region, so that one that does
-    not fit gets the reason (`goals.rounds.revision_refusal`) rather than "invalid choice"."""
+    not fit gets the reason (`Goal.revision_refusal`) rather than "invalid choice"."""
 
     known = ()
 

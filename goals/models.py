@@ -14,6 +14,8 @@ views, admin, notifications and the read side ask instead of re-deciding:
   `overdue(today)` and `StatusReport.is_overdue(today)`;
 - whether the secretariat may still change a round or review a report:
   `StatusRound.secretariat_refusal()`, `StatusReport.review_refusal()`;
+- whether a goal may be recorded as another's revision: `Goal.revision_refusal(goal)` (the
+  decisions page offers those that `can_revise(goal)`);
 - the years a person can mean (`YearField`) and the database constraints for what must never
   happen, each with the message a form shows for it.
 """
@@ -367,17 +369,75 @@ class Goal(models.Model):
         """This goal's answer to `GoalQuerySet.reported_on`, for goals already loaded."""
         return self.is_commitment and self.state == self.State.ACTIVE
 
+    # --- the revision check: may this goal be recorded as the revision of another? -------
+
     def can_revise(self, goal):
-        """Whether the decisions page offers this goal as the revision of `goal`: not the
-        goal itself, of the same region, active or not adopted yet (an achieved, revised or
-        retired goal is history), and not already the revision of another goal.
-        `goals.rounds.revision_refusal` says why not, and checks the whole chain, on saving."""
-        return (
-            self.pk != goal.pk
-            and self.paper.region_id == goal.paper.region_id
-            and self.state in self.REVISION_STATES
-            and self.replaces_id in (None, goal.pk)
-        )
+        """Whether the decisions page offers this goal as the revision of `goal`: the checks
+        of `revision_refusal` that need no query, and only a goal active or not adopted yet
+        (an achieved, revised or retired goal is history). `revision_refusal` says why not,
+        and walks the whole chain, on saving."""
+        return self._revision_misfit(goal) is None and self.state in self.REVISION_STATES
+
+    def _revision_misfit(self, goal):
+        """Which check that needs no query this goal fails as the revision of `goal`, or
+        None: "itself", "region" (another region's), "taken" (it already replaces another
+        goal) or "state" (history, unless it is already recorded as `goal`'s revision)."""
+        if self.pk == goal.pk:
+            return "itself"
+        if self.paper.region_id != goal.paper.region_id:
+            return "region"
+        if self.replaces_id and self.replaces_id != goal.pk:
+            return "taken"
+        if self.state not in self.REVISION_STATES and self.replaces_id != goal.pk:
+            return "state"
+        return None
+
+    def revision_refusal(self, goal):
+        """Why this goal cannot be recorded as the revision of `goal`, or None when it can
+        (`goals.rounds.decision_refusal`, which the decisions page, its form and the admin
+        ask, and `decide_goal` under its lock).
+
+        A goal replaces at most one other (`replaces`): letting a second revision point at it
+        would silently cut the first one's history, and a goal replaced by its own successor
+        would make the history go round in a circle.
+        """
+        misfit = self._revision_misfit(goal)
+        if misfit == "itself":
+            return gettext("Et mål kan ikke erstatte sig selv.")
+        if misfit == "region":
+            return gettext("Det nye mål hører til en anden region.")
+        if misfit == "taken":
+            return gettext("Målet %(new)s erstatter allerede mål %(old)s. Vælg et andet mål.") % {
+                "new": self.number,
+                "old": self.replaces.number,
+            }
+        # The circle first: the goal it would close the circle with is history by now.
+        refusal = self.revision_cycle_refusal(goal)
+        if refusal:
+            return refusal
+        if misfit == "state":
+            return gettext(
+                "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
+                "aktivt eller endnu ikke vedtaget."
+            ) % {"new": self.number, "state": self.get_state_display()}
+        return None
+
+    def revision_cycle_refusal(self, goal):
+        """Why this goal replacing `goal` would make the revision history go round in a
+        circle (`goal` replaced this one, directly or further back), or None. The decisions
+        page (`revision_refusal`) and the admin's `replaces` field both ask it."""
+        # Walk the saved chain of goals `goal` replaced (not the caller's copy, which may be
+        # older than a revision just recorded).
+        replaced = Goal.objects.values_list("replaces_id", flat=True)
+        seen, earlier = {goal.pk}, replaced.filter(pk=goal.pk).first()
+        while earlier is not None and earlier not in seen:
+            if earlier == self.pk:
+                return gettext(
+                    "Mål %(goal)s kan ikke erstattes af mål %(new)s, som det selv har erstattet."
+                ) % {"goal": goal.number, "new": self.number}
+            seen.add(earlier)
+            earlier = replaced.filter(pk=earlier).first()
+        return None
 
 
 class GoalPartQuerySet(models.QuerySet):

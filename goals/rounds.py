@@ -564,51 +564,6 @@ def _secretariat_may_edit(status_round):
         raise TransitionError(refusal)
 
 
-def revision_refusal(goal, new_goal):
-    """Why `new_goal` cannot be recorded as the revision of `goal`, or None when it can.
-
-    A goal replaces at most one other (`Goal.replaces`): letting a second revision point at
-    it would silently cut the first one's history, and a goal replaced by its own successor
-    would make the history go round in a circle.
-    """
-    if new_goal.pk == goal.pk:
-        return _("Et mål kan ikke erstatte sig selv.")
-    if new_goal.paper.region_id != goal.paper.region_id:
-        return _("Det nye mål hører til en anden region.")
-    if new_goal.replaces_id and new_goal.replaces_id != goal.pk:
-        return _("Målet %(new)s erstatter allerede mål %(old)s. Vælg et andet mål.") % {
-            "new": new_goal.number,
-            "old": new_goal.replaces.number,
-        }
-    refusal = revision_cycle_refusal(goal, new_goal)
-    if refusal:
-        return refusal
-    if new_goal.state not in Goal.REVISION_STATES and new_goal.replaces_id != goal.pk:
-        return _(
-            "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
-            "aktivt eller endnu ikke vedtaget."
-        ) % {"new": new_goal.number, "state": new_goal.get_state_display()}
-    return None
-
-
-def revision_cycle_refusal(goal, new_goal):
-    """Why `new_goal` replacing `goal` would make the revision history go round in a circle
-    (`goal` replaced `new_goal`, directly or further back), or None. The decisions page
-    (`revision_refusal`) and the admin's `replaces` field both ask it."""
-    # Walk the saved chain of goals `goal` replaced (not the caller's copy, which may be
-    # older than a revision just recorded).
-    replaced = Goal.objects.values_list("replaces_id", flat=True)
-    seen, earlier = {goal.pk}, replaced.filter(pk=goal.pk).first()
-    while earlier is not None and earlier not in seen:
-        if earlier == new_goal.pk:
-            return _(
-                "Mål %(goal)s kan ikke erstattes af mål %(new)s, som det selv har erstattet."
-            ) % {"goal": goal.number, "new": new_goal.number}
-        seen.add(earlier)
-        earlier = replaced.filter(pk=earlier).first()
-    return None
-
-
 def decision_refusal(status_round, goal, decision, new_goal):
     """Why `decision` on `goal` (naming `new_goal` for a revision) cannot be recorded in
     `status_round`, or None when it can; whether the round takes decisions at all is
@@ -622,7 +577,7 @@ def decision_refusal(status_round, goal, decision, new_goal):
         return None
     if new_goal is None:
         return _("Vælg det reviderede mål, der erstatter målet.")
-    return revision_refusal(goal, new_goal)
+    return new_goal.revision_refusal(goal)
 
 
 @transaction.atomic
