@@ -12,6 +12,8 @@ views, admin, notifications and the read side ask instead of re-deciding:
   deadline: `StatusRound.is_past_deadline(today)`;
 - which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
   `overdue(today)` and `StatusReport.is_overdue(today)`;
+- whether the municipality may still edit its report, which lines keep it from being
+  submitted: `StatusReport.reporting_refusal(today)`, `blank_lines()`;
 - whether the secretariat may still change a round or review a report:
   `StatusRound.secretariat_refusal()`, `StatusReport.review_refusal()`;
 - whether a goal may be recorded as another's revision: `Goal.revision_refusal(goal)` (the
@@ -28,6 +30,7 @@ from django.db import models
 from django.db.models import Count
 from django.db.models import F
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -790,6 +793,40 @@ class StatusReport(models.Model):
             return None
         return (self.round.deadline - today).days
 
+    def reporting_refusal(self, today=None):
+        """Why the municipality cannot edit or submit the report now, or None when it can:
+        the report form, its summary, the reporter's home, the API and `goals.rounds`
+        (`save_report`, `submit_report`, under the report's lock) all ask it."""
+        today = today or timezone.localdate()
+        status_round = self.round
+        if status_round.state == StatusRound.State.PLANNED:
+            return gettext("Runden er ikke åbnet endnu.")
+        if status_round.state != StatusRound.State.OPEN:
+            return gettext("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
+                "state": status_round.get_state_display()
+            }
+        # A report the secretariat sent back is a correction it asked for: the deadline that
+        # has passed meanwhile (reviews come after it) does not lock the municipality out.
+        if status_round.is_past_deadline(today) and self.state != self.State.RETURNED:
+            return gettext(
+                "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
+                "Kontakt sekretariatet, hvis der er brug for en rettelse."
+            ) % {"deadline": status_round.deadline.strftime("%d.%m.%Y")}
+        if self.state == self.State.SUBMITTED:
+            return gettext("Indberetningen er indsendt og afventer sekretariatets behandling.")
+        if self.state == self.State.APPROVED:
+            return gettext("Indberetningen er godkendt og kan ikke længere ændres.")
+        return None
+
+    def blank_lines(self, lines=None):
+        """The report's lines without a status: it can be submitted only when there are none
+        (`goals.rounds.submit_report`; the summary before submitting lists them, the form
+        marks them when the API submits). Of `lines` when given (loaded, or as typed in a
+        form), else a queryset of the saved lines."""
+        if lines is None:
+            return self.lines.blank()
+        return [line for line in lines if line.is_blank]
+
     def rows(self):
         """(lines, values): the report's lines and indicator values in the paper's order."""
         lines = self.lines.select_related("milestone__goal").order_by(
@@ -847,6 +884,12 @@ class StatusReport(models.Model):
         return None
 
 
+class MilestoneStatusQuerySet(models.QuerySet):
+    def blank(self):
+        """Lines nobody has given a status yet (`MilestoneStatus.is_blank`)."""
+        return self.filter(status="")
+
+
 class MilestoneStatus(models.Model):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("ikke påbegyndt")
@@ -868,6 +911,7 @@ class MilestoneStatus(models.Model):
         _("dokumentation"), upload_to="evidence/%Y/", max_length=255, blank=True
     )
 
+    objects = MilestoneStatusQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -880,6 +924,13 @@ class MilestoneStatus(models.Model):
 
     def __str__(self):
         return f"{self.report}: {self.milestone}"
+
+    @property
+    def is_blank(self):
+        """No status chosen yet (`MilestoneStatusQuerySet.blank`, for a line already loaded
+        or as typed): a report with a blank line cannot be submitted
+        (`StatusReport.blank_lines`)."""
+        return not self.status
 
 
 class IndicatorValue(models.Model):

@@ -10,9 +10,13 @@ functions, so the rules live in one place:
                     submitted → returned → submitted …
 
 Which milestones a round asks about: those of the *active commitment goals* (KKR-mål) of the
-round's paper, `Milestone.objects.reported_on(paper)`. The rules about one object (is a report
-overdue, may the secretariat still change a round, may a report be reviewed) are methods on
-the models; this module holds the changes that span objects.
+round's paper, `Milestone.objects.reported_on(paper)`. The rules about one object are methods
+on the models, and the functions here ask them (under a lock) rather than decide again: may
+the municipality edit its report (`StatusReport.reporting_refusal`), which lines keep it from
+being submitted (`StatusReport.blank_lines`), may the secretariat still change a round or
+review a report (`StatusRound.secretariat_refusal`, `StatusReport.review_refusal`), may a goal
+be recorded as another's revision (`Goal.revision_refusal`). This module holds the changes
+that span objects.
 
 Every function saves through the models (or simple_history's bulk helpers) so each change is in
 the history with who made it: `obj._history_user = by` covers calls outside a request, where
@@ -291,30 +295,6 @@ def action_facts(status_round, action):
 # --- the municipality's report -------------------------------------------------------------
 
 
-def reporting_refusal(report, today=None):
-    """Why the municipality cannot edit the report now, or None when it can."""
-    today = today or timezone.localdate()
-    status_round = report.round
-    if status_round.state == Round.PLANNED:
-        return _("Runden er ikke åbnet endnu.")
-    if status_round.state != Round.OPEN:
-        return _("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
-            "state": status_round.get_state_display()
-        }
-    # A report the secretariat sent back is a correction it asked for: the deadline that has
-    # passed meanwhile (reviews come after it) does not lock the municipality out of it.
-    if status_round.is_past_deadline(today) and report.state != Report.RETURNED:
-        return _(
-            "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
-            "Kontakt sekretariatet, hvis der er brug for en rettelse."
-        ) % {"deadline": status_round.deadline.strftime("%d.%m.%Y")}
-    if report.state == Report.SUBMITTED:
-        return _("Indberetningen er indsendt og afventer sekretariatets behandling.")
-    if report.state == Report.APPROVED:
-        return _("Indberetningen er godkendt og kan ikke længere ændres.")
-    return None
-
-
 def _changes_since(report, version):
     """Lines and values saved after the user's version, with their values then and now."""
     seen = report.history.filter(version=version).order_by("-history_date").first()
@@ -416,7 +396,7 @@ def save_report(report, *, version, lines, values, by):
     """
     # Whether the municipality may still edit needs the round only (its state and deadline).
     report = _lock(StatusReport, report.pk, "round")
-    refusal = reporting_refusal(report)
+    refusal = report.reporting_refusal()
     if refusal:
         raise TransitionError(refusal)
     if int(version) != report.version:
@@ -490,12 +470,12 @@ def submit_report(report, *, by, version=None):
     `version`: the version the user confirmed (the web form's summary); ReportConflict when
     somebody has saved the report since, so nobody sends in what they have not seen."""
     report = _lock(StatusReport, report.pk, "round")
-    refusal = reporting_refusal(report)
+    refusal = report.reporting_refusal()
     if refusal:
         raise TransitionError(refusal)
     if version is not None and int(version) != report.version:
         raise ReportConflict(report, version=int(version), changes=_changes_since(report, version))
-    missing = report.lines.filter(status="").count()
+    missing = report.blank_lines().count()
     if missing:
         raise TransitionError(
             _("Vælg en status for alle milepæle, før du indsender. %(count)d mangler.")
