@@ -11,7 +11,9 @@ views, admin, notifications and the read side ask instead of re-deciding:
 - which rounds are public: `StatusRound.objects.published()`; whether a round is past its
   deadline: `StatusRound.is_past_deadline(today)`;
 - which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
-  `overdue(today)` and `StatusReport.is_overdue(today)`;
+  `overdue(today)` and `StatusReport.is_overdue(today)`; how many of a round's reports are
+  sent in ("N af M"): `StatusRound.objects.with_report_counts()`; days to or past the
+  deadline: `StatusReport.days_left(today)`, `days_overdue(today)`;
 - whether the municipality may still edit its report, which lines keep it from being
   submitted: `StatusReport.reporting_refusal(today)`, `blank_lines()`;
 - whether the secretariat may still change a round or review a report:
@@ -576,6 +578,17 @@ class StatusRoundQuerySet(models.QuerySet):
         """The rounds the public sees."""
         return self.filter(state=StatusRound.State.PUBLISHED)
 
+    def with_report_counts(self):
+        """Each round with `report_count` (its reports) and `reported_count` (those sent in,
+        `StatusReportQuerySet.reported`): the "N af M indberettet" of the secretariat's
+        rounds and of the admin's list, as the cockpit counts it."""
+        return self.annotate(
+            report_count=Count("reports"),
+            reported_count=Count(
+                "reports", filter=Q(reports__state__in=StatusReport.REPORTED_STATES)
+            ),
+        )
+
 
 class StatusRound(models.Model):
     class State(models.TextChoices):
@@ -772,10 +785,6 @@ class StatusReport(models.Model):
     def __str__(self):
         return f"{self.municipality} – status {self.round.year}"
 
-    @property
-    def is_reported(self):
-        return self.state in self.REPORTED_STATES
-
     def is_overdue(self, today):
         """Not sent in, and the open round's deadline has passed (`StatusReportQuerySet.overdue`)."""
         return self.state in self.UNSUBMITTED_STATES and self.round.is_past_deadline(today)
@@ -792,6 +801,13 @@ class StatusReport(models.Model):
         if self.state not in self.UNSUBMITTED_STATES or not self.round.is_open:
             return None
         return (self.round.deadline - today).days
+
+    def days_overdue(self, today):
+        """Days past the deadline while the municipality still has to send the report in an
+        open round (`is_overdue`), else None: the cockpit's, its export's and the reporter's
+        "N dage over fristen"."""
+        days = self.days_left(today)
+        return -days if days is not None and days < 0 else None
 
     def reporting_refusal(self, today=None):
         """Why the municipality cannot edit or submit the report now, or None when it can:

@@ -81,7 +81,7 @@ def reporter_home(request):
     for report in reports:
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
-        report.days_over = -report.days if report.days is not None else None
+        report.days_over = report.days_overdue(today)
         report.editable = report.reporting_refusal(today) is None
     current = [r for r in reports if r.round.is_open]
     past = [r for r in reports if not r.round.is_open]

@@ -17,8 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db import transaction
 from django.db.models import Case
-from django.db.models import Count
-from django.db.models import Q
 from django.db.models import When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -100,10 +98,7 @@ def secretariat_home(request):
     status_rounds = (
         StatusRound.objects.filter(paper__region__in=regions)
         .select_related("paper__region")
-        .annotate(
-            report_count=Count("reports"),
-            done_count=Count("reports", filter=Q(reports__state__in=StatusReport.REPORTED_STATES)),
-        )
+        .with_report_counts()
         .order_by("paper__region__name", "-year", "paper__title")
     )
     return render(
@@ -186,6 +181,7 @@ def round_overview(request, pk):
             slug: function(everything, today)
             for slug, (_label, function) in COCKPIT_FILTERS.items()
         },
+        "reported": everything.reported(),
         "overdue": everything.overdue(today),
         "remindable": everything.remindable(today),
     }
@@ -219,7 +215,7 @@ def round_overview(request, pk):
     for report in reports:
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
-        report.days_over = -report.days if report.days is not None and report.days < 0 else 0
+        report.days_over = report.days_overdue(today)
         report.reminded_today = bool(
             report.last_reminded_at and timezone.localdate(report.last_reminded_at) == today
         )
@@ -232,7 +228,7 @@ def round_overview(request, pk):
             "reports": reports,
             "counts": [(s, label, counts.get(s, 0)) for s, label in StatusReport.State.choices],
             "total": total,
-            "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
+            "done": tally["reported"],
             # Over the whole round, like the counts beside it, not just the filtered rows.
             "overdue_count": overdue_count,
             "remindable_count": tally["remindable"],
