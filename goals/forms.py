@@ -150,9 +150,18 @@ class LineForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.submitting and "status" not in self.errors and not cleaned.get("status"):
+        if self.submitting and "status" not in self.errors and self.as_typed().is_blank:
             self.add_error("status", _("Vælg en status, før du indsender."))
         return cleaned
+
+    def as_typed(self):
+        """The line with the status as typed (a copy, never saved), for the model's rules
+        (`MilestoneStatus.is_blank`, `StatusReport.blank_lines`)."""
+        return MilestoneStatus(
+            report_id=self.line.report_id,
+            milestone_id=self.line.milestone_id,
+            status=self.cleaned_data.get("status") or "",
+        )
 
 
 def _plain(text):
@@ -386,7 +395,7 @@ class JointProgressForm(SeenRowForm):
 
 class RevisionChoiceField(forms.ChoiceField):
     """Offers the goals that fit, but takes any goal of the region, so that one that does
-    not fit gets the reason (`goals.rounds.revision_refusal`) rather than "invalid choice"."""
+    not fit gets the reason (`Goal.revision_refusal`) rather than "invalid choice"."""
 
     known = ()
 

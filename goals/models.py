@@ -11,9 +11,15 @@ views, admin, notifications and the read side ask instead of re-deciding:
 - which rounds are public: `StatusRound.objects.published()`; whether a round is past its
   deadline: `StatusRound.is_past_deadline(today)`;
 - which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
-  `overdue(today)` and `StatusReport.is_overdue(today)`;
+  `overdue(today)` and `StatusReport.is_overdue(today)`; how many of a round's reports are
+  sent in ("N af M"): `StatusRound.objects.with_report_counts()`; days to or past the
+  deadline: `StatusReport.days_left(today)`, `days_overdue(today)`;
+- whether the municipality may still edit its report, which lines keep it from being
+  submitted: `StatusReport.reporting_refusal(today)`, `blank_lines()`;
 - whether the secretariat may still change a round or review a report:
   `StatusRound.secretariat_refusal()`, `StatusReport.review_refusal()`;
+- whether a goal may be recorded as another's revision: `Goal.revision_refusal(goal)` (the
+  decisions page offers those that `can_revise(goal)`);
 - the years a person can mean (`YearField`) and the database constraints for what must never
   happen, each with the message a form shows for it.
 """
@@ -26,6 +32,7 @@ from django.db import models
 from django.db.models import Count
 from django.db.models import F
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -367,17 +374,75 @@ class Goal(models.Model):
         """This goal's answer to `GoalQuerySet.reported_on`, for goals already loaded."""
         return self.is_commitment and self.state == self.State.ACTIVE
 
+    # --- the revision check: may this goal be recorded as the revision of another? -------
+
     def can_revise(self, goal):
-        """Whether the decisions page offers this goal as the revision of `goal`: not the
-        goal itself, of the same region, active or not adopted yet (an achieved, revised or
-        retired goal is history), and not already the revision of another goal.
-        `goals.rounds.revision_refusal` says why not, and checks the whole chain, on saving."""
-        return (
-            self.pk != goal.pk
-            and self.paper.region_id == goal.paper.region_id
-            and self.state in self.REVISION_STATES
-            and self.replaces_id in (None, goal.pk)
-        )
+        """Whether the decisions page offers this goal as the revision of `goal`: the checks
+        of `revision_refusal` that need no query, and only a goal active or not adopted yet
+        (an achieved, revised or retired goal is history). `revision_refusal` says why not,
+        and walks the whole chain, on saving."""
+        return self._revision_misfit(goal) is None and self.state in self.REVISION_STATES
+
+    def _revision_misfit(self, goal):
+        """Which check that needs no query this goal fails as the revision of `goal`, or
+        None: "itself", "region" (another region's), "taken" (it already replaces another
+        goal) or "state" (history, unless it is already recorded as `goal`'s revision)."""
+        if self.pk == goal.pk:
+            return "itself"
+        if self.paper.region_id != goal.paper.region_id:
+            return "region"
+        if self.replaces_id and self.replaces_id != goal.pk:
+            return "taken"
+        if self.state not in self.REVISION_STATES and self.replaces_id != goal.pk:
+            return "state"
+        return None
+
+    def revision_refusal(self, goal):
+        """Why this goal cannot be recorded as the revision of `goal`, or None when it can
+        (`goals.rounds.decision_refusal`, which the decisions page, its form and the admin
+        ask, and `decide_goal` under its lock).
+
+        A goal replaces at most one other (`replaces`): letting a second revision point at it
+        would silently cut the first one's history, and a goal replaced by its own successor
+        would make the history go round in a circle.
+        """
+        misfit = self._revision_misfit(goal)
+        if misfit == "itself":
+            return gettext("Et mål kan ikke erstatte sig selv.")
+        if misfit == "region":
+            return gettext("Det nye mål hører til en anden region.")
+        if misfit == "taken":
+            return gettext("Målet %(new)s erstatter allerede mål %(old)s. Vælg et andet mål.") % {
+                "new": self.number,
+                "old": self.replaces.number,
+            }
+        # The circle first: the goal it would close the circle with is history by now.
+        refusal = self.revision_cycle_refusal(goal)
+        if refusal:
+            return refusal
+        if misfit == "state":
+            return gettext(
+                "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
+                "aktivt eller endnu ikke vedtaget."
+            ) % {"new": self.number, "state": self.get_state_display()}
+        return None
+
+    def revision_cycle_refusal(self, goal):
+        """Why this goal replacing `goal` would make the revision history go round in a
+        circle (`goal` replaced this one, directly or further back), or None. The decisions
+        page (`revision_refusal`) and the admin's `replaces` field both ask it."""
+        # Walk the saved chain of goals `goal` replaced (not the caller's copy, which may be
+        # older than a revision just recorded).
+        replaced = Goal.objects.values_list("replaces_id", flat=True)
+        seen, earlier = {goal.pk}, replaced.filter(pk=goal.pk).first()
+        while earlier is not None and earlier not in seen:
+            if earlier == self.pk:
+                return gettext(
+                    "Mål %(goal)s kan ikke erstattes af mål %(new)s, som det selv har erstattet."
+                ) % {"goal": goal.number, "new": self.number}
+            seen.add(earlier)
+            earlier = replaced.filter(pk=earlier).first()
+        return None
 
 
 class GoalPartQuerySet(models.QuerySet):
@@ -512,6 +577,17 @@ class StatusRoundQuerySet(models.QuerySet):
     def published(self):
         """The rounds the public sees."""
         return self.filter(state=StatusRound.State.PUBLISHED)
+
+    def with_report_counts(self):
+        """Each round with `report_count` (its reports) and `reported_count` (those sent in,
+        `StatusReportQuerySet.reported`): the "N af M indberettet" of the secretariat's
+        rounds and of the admin's list, as the cockpit counts it."""
+        return self.annotate(
+            report_count=Count("reports"),
+            reported_count=Count(
+                "reports", filter=Q(reports__state__in=StatusReport.REPORTED_STATES)
+            ),
+        )
 
 
 class StatusRound(models.Model):
@@ -709,10 +785,6 @@ class StatusReport(models.Model):
     def __str__(self):
         return f"{self.municipality} – status {self.round.year}"
 
-    @property
-    def is_reported(self):
-        return self.state in self.REPORTED_STATES
-
     def is_overdue(self, today):
         """Not sent in, and the open round's deadline has passed (`StatusReportQuerySet.overdue`)."""
         return self.state in self.UNSUBMITTED_STATES and self.round.is_past_deadline(today)
@@ -729,6 +801,47 @@ class StatusReport(models.Model):
         if self.state not in self.UNSUBMITTED_STATES or not self.round.is_open:
             return None
         return (self.round.deadline - today).days
+
+    def days_overdue(self, today):
+        """Days past the deadline while the municipality still has to send the report in an
+        open round (`is_overdue`), else None: the cockpit's, its export's and the reporter's
+        "N dage over fristen"."""
+        days = self.days_left(today)
+        return -days if days is not None and days < 0 else None
+
+    def reporting_refusal(self, today=None):
+        """Why the municipality cannot edit or submit the report now, or None when it can:
+        the report form, its summary, the reporter's home, the API and `goals.rounds`
+        (`save_report`, `submit_report`, under the report's lock) all ask it."""
+        today = today or timezone.localdate()
+        status_round = self.round
+        if status_round.state == StatusRound.State.PLANNED:
+            return gettext("Runden er ikke åbnet endnu.")
+        if status_round.state != StatusRound.State.OPEN:
+            return gettext("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
+                "state": status_round.get_state_display()
+            }
+        # A report the secretariat sent back is a correction it asked for: the deadline that
+        # has passed meanwhile (reviews come after it) does not lock the municipality out.
+        if status_round.is_past_deadline(today) and self.state != self.State.RETURNED:
+            return gettext(
+                "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
+                "Kontakt sekretariatet, hvis der er brug for en rettelse."
+            ) % {"deadline": status_round.deadline.strftime("%d.%m.%Y")}
+        if self.state == self.State.SUBMITTED:
+            return gettext("Indberetningen er indsendt og afventer sekretariatets behandling.")
+        if self.state == self.State.APPROVED:
+            return gettext("Indberetningen er godkendt og kan ikke længere ændres.")
+        return None
+
+    def blank_lines(self, lines=None):
+        """The report's lines without a status: it can be submitted only when there are none
+        (`goals.rounds.submit_report`; the summary before submitting lists them, the form
+        marks them when the API submits). Of `lines` when given (loaded, or as typed in a
+        form), else a queryset of the saved lines."""
+        if lines is None:
+            return self.lines.blank()
+        return [line for line in lines if line.is_blank]
 
     def rows(self):
         """(lines, values): the report's lines and indicator values in the paper's order."""
@@ -787,6 +900,12 @@ class StatusReport(models.Model):
         return None
 
 
+class MilestoneStatusQuerySet(models.QuerySet):
+    def blank(self):
+        """Lines nobody has given a status yet (`MilestoneStatus.is_blank`)."""
+        return self.filter(status="")
+
+
 class MilestoneStatus(models.Model):
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("ikke påbegyndt")
@@ -808,6 +927,7 @@ class MilestoneStatus(models.Model):
         _("dokumentation"), upload_to="evidence/%Y/", max_length=255, blank=True
     )
 
+    objects = MilestoneStatusQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -820,6 +940,13 @@ class MilestoneStatus(models.Model):
 
     def __str__(self):
         return f"{self.report}: {self.milestone}"
+
+    @property
+    def is_blank(self):
+        """No status chosen yet (`MilestoneStatusQuerySet.blank`, for a line already loaded
+        or as typed): a report with a blank line cannot be submitted
+        (`StatusReport.blank_lines`)."""
+        return not self.status
 
 
 class IndicatorValue(models.Model):

@@ -10,9 +10,13 @@ functions, so the rules live in one place:
                     submitted → returned → submitted …
 
 Which milestones a round asks about: those of the *active commitment goals* (KKR-mål) of the
-round's paper, `Milestone.objects.reported_on(paper)`. The rules about one object (is a report
-overdue, may the secretariat still change a round, may a report be reviewed) are methods on
-the models; this module holds the changes that span objects.
+round's paper, `Milestone.objects.reported_on(paper)`. The rules about one object are methods
+on the models, and the functions here ask them (under a lock) rather than decide again: may
+the municipality edit its report (`StatusReport.reporting_refusal`), which lines keep it from
+being submitted (`StatusReport.blank_lines`), may the secretariat still change a round or
+review a report (`StatusRound.secretariat_refusal`, `StatusReport.review_refusal`), may a goal
+be recorded as another's revision (`Goal.revision_refusal`). This module holds the changes
+that span objects.
 
 Every function saves through the models (or simple_history's bulk helpers) so each change is in
 the history with who made it: `obj._history_user = by` covers calls outside a request, where
@@ -311,30 +315,6 @@ def action_facts(status_round, action):
 # --- the municipality's report -------------------------------------------------------------
 
 
-def reporting_refusal(report, today=None):
-    """Why the municipality cannot edit the report now, or None when it can."""
-    today = today or timezone.localdate()
-    status_round = report.round
-    if status_round.state == Round.PLANNED:
-        return _("Runden er ikke åbnet endnu.")
-    if status_round.state != Round.OPEN:
-        return _("Runden er %(state)s, så indberetningen kan ikke længere ændres.") % {
-            "state": status_round.get_state_display()
-        }
-    # A report the secretariat sent back is a correction it asked for: the deadline that has
-    # passed meanwhile (reviews come after it) does not lock the municipality out of it.
-    if status_round.is_past_deadline(today) and report.state != Report.RETURNED:
-        return _(
-            "Fristen %(deadline)s er overskredet, så indberetningen kan ikke længere ændres. "
-            "Kontakt sekretariatet, hvis der er brug for en rettelse."
-        ) % {"deadline": status_round.deadline.strftime("%d.%m.%Y")}
-    if report.state == Report.SUBMITTED:
-        return _("Indberetningen er indsendt og afventer sekretariatets behandling.")
-    if report.state == Report.APPROVED:
-        return _("Indberetningen er godkendt og kan ikke længere ændres.")
-    return None
-
-
 def _changes_since(report, version):
     """Lines and values saved after the user's version, with their values then and now."""
     seen = report.history.filter(version=version).order_by("-history_date").first()
@@ -437,7 +417,7 @@ def save_report(report, *, version, lines, values, by):
     """
     # Whether the municipality may still edit needs the round only (its state and deadline).
     report = _lock(StatusReport, report.pk, "round")
-    refusal = reporting_refusal(report)
+    refusal = report.reporting_refusal()
     if refusal:
         raise TransitionError(refusal)
     if int(version) != report.version:
@@ -511,12 +491,12 @@ def submit_report(report, *, by, version=None):
     `version`: the version the user confirmed (the web form's summary); ReportConflict when
     somebody has saved the report since, so nobody sends in what they have not seen."""
     report = _lock(StatusReport, report.pk, "round")
-    refusal = reporting_refusal(report)
+    refusal = report.reporting_refusal()
     if refusal:
         raise TransitionError(refusal)
     if version is not None and int(version) != report.version:
         raise ReportConflict(report, version=int(version), changes=_changes_since(report, version))
-    missing = report.lines.filter(status="").count()
+    missing = report.blank_lines().count()
     if missing:
         raise TransitionError(
             _("Vælg en status for alle milepæle, før du indsender. %(count)d mangler.")
@@ -585,51 +565,6 @@ def _secretariat_may_edit(status_round):
         raise TransitionError(refusal)
 
 
-def revision_refusal(goal, new_goal):
-    """Why `new_goal` cannot be recorded as the revision of `goal`, or None when it can.
-
-    A goal replaces at most one other (`Goal.replaces`): letting a second revision point at
-    it would silently cut the first one's history, and a goal replaced by its own successor
-    would make the history go round in a circle.
-    """
-    if new_goal.pk == goal.pk:
-        return _("Et mål kan ikke erstatte sig selv.")
-    if new_goal.paper.region_id != goal.paper.region_id:
-        return _("Det nye mål hører til en anden region.")
-    if new_goal.replaces_id and new_goal.replaces_id != goal.pk:
-        return _("Målet %(new)s erstatter allerede mål %(old)s. Vælg et andet mål.") % {
-            "new": new_goal.number,
-            "old": new_goal.replaces.number,
-        }
-    refusal = revision_cycle_refusal(goal, new_goal)
-    if refusal:
-        return refusal
-    if new_goal.state not in Goal.REVISION_STATES and new_goal.replaces_id != goal.pk:
-        return _(
-            "Målet %(new)s er %(state)s og kan ikke afløse et andet mål. Vælg et mål, der er "
-            "aktivt eller endnu ikke vedtaget."
-        ) % {"new": new_goal.number, "state": new_goal.get_state_display()}
-    return None
-
-
-def revision_cycle_refusal(goal, new_goal):
-    """Why `new_goal` replacing `goal` would make the revision history go round in a circle
-    (`goal` replaced `new_goal`, directly or further back), or None. The decisions page
-    (`revision_refusal`) and the admin's `replaces` field both ask it."""
-    # Walk the saved chain of goals `goal` replaced (not the caller's copy, which may be
-    # older than a revision just recorded).
-    replaced = Goal.objects.values_list("replaces_id", flat=True)
-    seen, earlier = {goal.pk}, replaced.filter(pk=goal.pk).first()
-    while earlier is not None and earlier not in seen:
-        if earlier == new_goal.pk:
-            return _(
-                "Mål %(goal)s kan ikke erstattes af mål %(new)s, som det selv har erstattet."
-            ) % {"goal": goal.number, "new": new_goal.number}
-        seen.add(earlier)
-        earlier = replaced.filter(pk=earlier).first()
-    return None
-
-
 def decision_refusal(status_round, goal, decision, new_goal):
     """Why `decision` on `goal` (naming `new_goal` for a revision) cannot be recorded in
     `status_round`, or None when it can; whether the round takes decisions at all is
@@ -643,7 +578,7 @@ def decision_refusal(status_round, goal, decision, new_goal):
         return None
     if new_goal is None:
         return _("Vælg det reviderede mål, der erstatter målet.")
-    return revision_refusal(goal, new_goal)
+    return new_goal.revision_refusal(goal)
 
 
 @transaction.atomic

@@ -81,8 +81,8 @@ def reporter_home(request):
     for report in reports:
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
-        report.days_over = -report.days if report.days is not None else None
-        report.editable = rounds.reporting_refusal(report, today) is None
+        report.days_over = report.days_overdue(today)
+        report.editable = report.reporting_refusal(today) is None
     current = [r for r in reports if r.round.is_open]
     past = [r for r in reports if not r.round.is_open]
     return render(
@@ -229,7 +229,7 @@ def _autosave_login_required(view):
 @_autosave_login_required
 def report_form(request, pk):
     report = _get_report_for_user(request, pk)
-    refusal = rounds.reporting_refusal(report)
+    refusal = report.reporting_refusal()
     if request.method == "POST" and "autosave" in request.POST:
         return _autosave(request, report, refusal)
     lines, values = report.rows()
@@ -327,7 +327,7 @@ def report_confirm(request, pk):
     lines, and the portal's evaluation of each. "Bekræft indsendelse" submits the version the
     summary showed; a report somebody saved since is shown again to confirm anew."""
     report = _get_report_for_user(request, pk)
-    refusal = rounds.reporting_refusal(report)
+    refusal = report.reporting_refusal()
     lines, values = report.rows()
     if refusal or not (lines or values):
         return redirect("goals:report_form", pk=report.pk)
@@ -365,7 +365,7 @@ def report_confirm(request, pk):
             "report": report,
             "lines": lines,
             "values": values,
-            "missing": [line for line in lines if not line.status],
+            "missing": report.blank_lines(lines),
             "form": ConfirmSubmitForm(initial={"version": report.version}),
         },
     )

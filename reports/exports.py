@@ -102,7 +102,7 @@ def round_overview(status_round, reports, today=None):
     today = today or timezone.localdate()
     rows = []
     for report in reports:
-        days = report.days_left(today)
+        days_left, days_over = report.days_left(today), report.days_overdue(today)
         untouched = report.is_untouched
         rows.append(
             {
@@ -115,8 +115,9 @@ def round_overview(status_round, reports, today=None):
                 "lines_total": report.lines_total,
                 "updated_at": None if untouched else report.updated_at,
                 "updated_by": "" if untouched else _user_name(report.updated_by),
-                "days_left": days if days is not None and days >= 0 else "",
-                "days_over": -days if days is not None and days < 0 else "",
+                # Either one, while the report is still due in an open round.
+                "days_left": "" if days_left is None or days_over else days_left,
+                "days_over": "" if days_over is None else days_over,
                 "last_reminded_at": report.last_reminded_at,
                 "submitted_at": report.submitted_at,
                 "submitted_by": _user_name(report.submitted_by),

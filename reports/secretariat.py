@@ -17,8 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db import transaction
 from django.db.models import Case
-from django.db.models import Count
-from django.db.models import Q
 from django.db.models import When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -100,10 +98,7 @@ def secretariat_home(request):
     status_rounds = (
         StatusRound.objects.filter(paper__region__in=regions)
         .select_related("paper__region")
-        .annotate(
-            report_count=Count("reports"),
-            done_count=Count("reports", filter=Q(reports__state__in=StatusReport.REPORTED_STATES)),
-        )
+        .with_report_counts()
         .order_by("paper__region__name", "-year", "paper__title")
     )
     return render(
@@ -170,37 +165,33 @@ def _cockpit_link(request, **changes):
     return "?" + query.urlencode() if query else "?"
 
 
-@login_required
-def round_overview(request, pk):
-    """The round's cockpit: per municipality its state, lines filled, last activity and days
-    left or overdue; filtered and sorted by links, late municipalities reminded from here."""
-    status_round = _get_round_for_staff(request, pk)
-    region = status_round.paper.region
-    today = timezone.localdate()
+def _cockpit_tally(status_round, today):
+    """Every count on the cockpit in one query, over the whole round, not just the rows
+    shown: per state and quick filter, those sent in ("N af M", `reported()`), the overdue and
+    those that can be reminded now."""
     everything = status_round.reports.all()
-    reports = _cockpit_reports(status_round)
-    # Every count on the page in one query, over the whole round, not just the rows shown.
-    counted = {
+    return everything.tally(
         **{state: everything.filter(state=state) for state in StatusReport.State.values},
         **{
             slug: function(everything, today)
             for slug, (_label, function) in COCKPIT_FILTERS.items()
         },
-        "overdue": everything.overdue(today),
-        "remindable": everything.remindable(today),
-    }
-    tally = everything.tally(**counted)
-    counts = {state: tally[state] for state in StatusReport.State.values}
-    total = sum(counts.values())
-    clusters = list(region.clusters.all())
+        reported=everything.reported(),
+        overdue=everything.overdue(today),
+        remindable=everything.remindable(today),
+    )
+
+
+def _cockpit_filtered(request, reports, clusters, today):
+    """(rows, chosen): the rows the query string asks for, by cluster (`?klynge=`), state
+    (`?tilstand=`) and quick filter (`?vis=`), and what it chose of each."""
     # Matched as text against the region's own clusters: any other value (too large for the
     # database, "²", another region's cluster) shows all of them rather than an error.
     wanted = request.GET.get("klynge", "")
     cluster = next((c for c in clusters if str(c.pk) == wanted), None)
-    cluster_id = str(cluster.pk) if cluster else ""
-    state = request.GET.get("tilstand", "")
     if cluster is not None:
         reports = reports.filter(municipality__cluster=cluster)
+    state = request.GET.get("tilstand", "")
     if state in StatusReport.State.values:
         reports = reports.filter(state=state)
     shown = request.GET.get("vis", "")
@@ -208,6 +199,13 @@ def round_overview(request, pk):
         reports = COCKPIT_FILTERS[shown][1](reports, today)
     else:
         shown = ""
+    chosen = {"cluster_id": str(cluster.pk) if cluster else "", "state": state, "shown": shown}
+    return reports, chosen
+
+
+def _cockpit_order(request):
+    """(order, fields): the sort order `?sorter=` names (by municipality when it names none
+    the cockpit knows) and the fields it sorts the rows by."""
     order = request.GET.get("sorter", "kommune")
     key = order.removeprefix("-")
     if key not in COCKPIT_ORDERS:
@@ -215,47 +213,59 @@ def round_overview(request, pk):
     fields = COCKPIT_ORDERS[key]
     if order.startswith("-"):
         fields = ("-" + fields[0], *fields[1:])
-    reports = _with_round(reports.order_by(*fields), status_round)
+    return order, fields
+
+
+def _cockpit_rows(reports, status_round, today):
+    """The rows as the cockpit shows them: each overdue or not, with its days left or past
+    the deadline (the model's `days_left`, `days_overdue`) and whether it was reminded today."""
+    reports = _with_round(reports, status_round)
     for report in reports:
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
-        report.days_over = -report.days if report.days is not None and report.days < 0 else 0
+        report.days_over = report.days_overdue(today)
         report.reminded_today = bool(
             report.last_reminded_at and timezone.localdate(report.last_reminded_at) == today
         )
-    overdue_count = tally["overdue"]
+    return reports
+
+
+@login_required
+def round_overview(request, pk):
+    """The round's cockpit: per municipality its state, lines filled, last activity and days
+    left or overdue; filtered and sorted by links, late municipalities reminded from here."""
+    status_round = _get_round_for_staff(request, pk)
+    today = timezone.localdate()
+    tally = _cockpit_tally(status_round, today)
+    clusters = list(status_round.paper.region.clusters.all())
+    reports, chosen = _cockpit_filtered(request, _cockpit_reports(status_round), clusters, today)
+    order, fields = _cockpit_order(request)
+    states = StatusReport.State.choices
     return render(
         request,
         "goals/round_overview.html",
         {
             "round": status_round,
-            "reports": reports,
-            "counts": [(s, label, counts.get(s, 0)) for s, label in StatusReport.State.choices],
-            "total": total,
-            "done": sum(counts.get(state, 0) for state in StatusReport.REPORTED_STATES),
+            "reports": _cockpit_rows(reports.order_by(*fields), status_round, today),
+            "counts": [(state, label, tally[state]) for state, label in states],
+            "total": sum(tally[state] for state, _label in states),
+            "done": tally["reported"],
             # Over the whole round, like the counts beside it, not just the filtered rows.
-            "overdue_count": overdue_count,
+            "overdue_count": tally["overdue"],
             "remindable_count": tally["remindable"],
             "quick_filters": [
-                (
-                    label,
-                    _cockpit_link(request, vis=slug),
-                    slug == shown,
-                    tally[slug],
-                )
+                (label, _cockpit_link(request, vis=slug), slug == chosen["shown"], tally[slug])
                 for slug, (label, _function) in COCKPIT_FILTERS.items()
             ],
             "all_link": _cockpit_link(request, vis=""),
-            "shown": shown,
             "sort_links": {
                 name: _cockpit_link(request, sorter="-" + name if order == name else name)
                 for name in COCKPIT_ORDERS
             },
             "order": order,
             "clusters": clusters,
-            "cluster_id": cluster_id,
-            "state": state,
-            "states": StatusReport.State.choices,
+            **chosen,
+            "states": states,
             "past_deadline": status_round.is_past_deadline(today),
             # The PDF papers rendered at publishing that failed (reports.StoredPaper), so the
             # secretariat sees it where it published, not only in the admin.

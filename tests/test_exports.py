@@ -3,13 +3,17 @@ API) and the secretariat's round overview: they open in Danish Excel with æ ø 
 nothing in them is ever calculated as a formula."""
 
 import csv
+import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from goals.models import MilestoneStatus
+from goals.models import StatusRound
 from reports.progress import freeze
+from tests.conftest import submitted
 
 FORMULA = '=HYPERLINK("https://angriber.example","Klik")'
 
@@ -135,3 +139,26 @@ def test_the_overview_is_only_for_the_regions_secretariat(
     assert client.get(url).status_code == 404
     client.force_login(reporters[101])
     assert client.get(url).status_code == 404
+
+
+def test_the_round_overview_counts_the_days_past_the_deadline_as_the_cockpit_does(
+    staff, open_status_round, report, reporters
+):
+    """`StatusReport.days_overdue`: the late drafts' days over, none for a report sent in."""
+    submitted(report, reporters[101])
+    today = timezone.localdate()
+    StatusRound.objects.filter(pk=open_status_round.pk).update(
+        opens=today - datetime.timedelta(days=40), deadline=today - datetime.timedelta(days=3)
+    )
+    cockpit = staff.get(f"/sekretariat/runder/{open_status_round.pk}/").content.decode()
+    assert "3 dage over fristen" in cockpit
+    response = staff.get(f"/sekretariat/runder/{open_status_round.pk}/oversigt.xlsx")
+    rows = [
+        [cell.value for cell in row]
+        for row in load_workbook(io.BytesIO(response.content)).active.iter_rows()
+    ]
+    by_name = {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_name["Hillerød"]["Dage over fristen"] == 3
+    assert by_name["Hillerød"]["Dage til fristen"] is None
+    assert by_name["København"]["Dage over fristen"] is None
+    assert by_name["København"]["Dage til fristen"] is None

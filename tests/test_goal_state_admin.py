@@ -81,7 +81,7 @@ def test_a_new_goal_cannot_start_as_history(staff, paper, goal, state):
 
 def test_replaces_cannot_make_the_revision_history_go_round(staff, paper, goal):
     """`replaces` is edited on the goal's page, but not into a circle (the decisions page's
-    rule, `rounds.revision_refusal`)."""
+    rule, `Goal.revision_refusal`)."""
     other = paper.goals.exclude(pk=goal.pk).order_by("order", "number").first()
     url = reverse("admin:goals_goal_change", args=[goal.pk])
     assert staff.post(url, goal_post_data(goal, replaces=other.pk)).status_code == 302

@@ -167,3 +167,23 @@ def test_another_regions_secretariat_and_reporters_see_nothing(
     assert client.get(path).status_code == 404
     client.force_login(reporters[101])
     assert client.get(path).status_code == 404
+
+
+def test_the_secretariats_rounds_the_cockpit_and_the_admin_count_the_reported_alike(
+    staff, open_status_round, reports, reporters, secretariat
+):
+    """ "N af M indberettet" is `StatusRound.objects.with_report_counts()` on the secretariat's
+    rounds and in the admin, `reported()` in the cockpit: sent in and approved count, a draft
+    or a report sent back does not."""
+    rounds.approve_report(submitted(reports[101], reporters[101]), by=secretariat)
+    rounds.return_report(
+        submitted(reports[147], reporters[147]), comment="Ret linje 1.", by=secretariat
+    )
+    submitted(reports[219], reporters[219])
+
+    cockpit = staff.get(url(open_status_round)[0]).content.decode()
+    assert "<strong>2 af 3</strong> indberettet" in cockpit
+    home = staff.get(reverse("secretariat:secretariat_home")).content.decode()
+    assert "<td>2 af 3</td>" in home
+    listing = staff.get(reverse("admin:goals_statusround_changelist")).content.decode()
+    assert re.search(r'<td class="field-reported">\s*2 af 3\s*</td>', listing)

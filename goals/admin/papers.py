@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from goals import rounds
 from goals.models import Goal
 from goals.models import Indicator
 from goals.models import Milestone
@@ -58,7 +57,7 @@ class GoalForm(forms.ModelForm):
         if replaces and self.instance.pk and replaces.pk == self.instance.pk:
             self.add_error("replaces", _("Et mål kan ikke erstatte sig selv."))
         elif replaces and self.instance.pk and replaces.pk != self.instance.replaces_id:
-            refusal = rounds.revision_cycle_refusal(replaces, self.instance)
+            refusal = self.instance.revision_cycle_refusal(replaces)
             if refusal:
                 self.add_error("replaces", refusal)
         number = cleaned.get("number")

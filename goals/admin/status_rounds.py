@@ -11,8 +11,6 @@ with a reason).
 from django import forms
 from django.contrib import admin
 from django.contrib import messages
-from django.db.models import Count
-from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +22,6 @@ from goals.models import GoalDecision
 from goals.models import IndicatorValue
 from goals.models import JointProgress
 from goals.models import MilestoneStatus
-from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.scoping import RegionScopedAdmin
 from municipalities.scoping import RegionScopedHistoryAdmin
@@ -155,11 +152,10 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
         return False
 
     def get_queryset(self, request):
-        done = Q(reports__state__in=StatusReport.REPORTED_STATES)
         return (
             super()
             .get_queryset(request)
-            .annotate(_reports=Count("reports"), _done=Count("reports", filter=done))
+            .with_report_counts()
             .order_by("paper__region__name", "-year", "paper__title")
         )
 
@@ -171,7 +167,7 @@ class StatusRoundAdmin(PublishedReadOnlyMixin, RegionScopedHistoryAdmin):
 
     @admin.display(description=_("indberettet"))
     def reported(self, obj):
-        return _("%(done)s af %(total)s") % {"done": obj._done, "total": obj._reports}
+        return _("%(done)s af %(total)s") % {"done": obj.reported_count, "total": obj.report_count}
 
     @admin.display(description=_("oversigt"))
     def overview_link(self, obj):

@@ -336,7 +336,7 @@ class ReportSummarySerializer(serializers.ModelSerializer):
         ]
 
     def get_refusal(self, report) -> str | None:
-        return rounds.reporting_refusal(report)
+        return report.reporting_refusal()
 
 
 class ReportSerializer(ReportSummarySerializer):
@@ -553,7 +553,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def partial_update(self, request, *args, **kwargs):
         report = self.get_object()
         version = _if_match(request, report, required=True)
-        refusal = rounds.reporting_refusal(report)
+        refusal = report.reporting_refusal()
         if refusal:
             raise Conflict(refusal)
         body = ReportPatchSerializer(data=request.data)
@@ -589,7 +589,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def submit(self, request, *args, **kwargs):
         report = self.get_object()
         version = _if_match(request, report, required=False)
-        refusal = rounds.reporting_refusal(report)
+        refusal = report.reporting_refusal()
         if refusal:
             raise Conflict(refusal)
         _valid(_form(report, submitting=True))
