@@ -44,10 +44,19 @@ test-sqlite:
 test-postgres:
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile
 
-# Debian's Chromium for the browser tests, and poppler for looking at PDFs.
+# Debian's Chromium for the browser tests, poppler for looking at PDFs, and nginx for the
+# deployment test (tests/test_deployment.py starts its own). nginx's system service is
+# neither started (a policy-rc.d refuses it during the install, unless one is there already)
+# nor enabled.
 browser:
 	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils)
+	@test -x /usr/sbin/nginx || (set -e; apt-get update -qq; \
+		if test -e /usr/sbin/policy-rc.d; then apt-get install -y -qq nginx; else \
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+			apt-get install -y -qq nginx || { rm -f /usr/sbin/policy-rc.d; exit 1; }; \
+			rm -f /usr/sbin/policy-rc.d; fi; \
+		systemctl disable --quiet nginx 2>/dev/null || true)
 
 # PostgreSQL and Redis run on this kind of machine; start them when they are down.
 services:
