@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from kkrmaal.backup import create_backup
+from kkrmaal.backup import describe_release
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, output=None, **options):
         output = output or timezone.localtime().strftime("kkrmaal-backup-%Y%m%d-%H%M%S.tar.gz")
         manifest = create_backup(output)
+        files = sum(name.startswith("media/") for name in manifest["parts"])
         self.stdout.write(
-            f"{output}: {sum(manifest['rows'].values())} rows, {len(manifest['files'])} files"
+            f"{output}: {sum(manifest['rows'].values())} rows, {files} files "
+            f"({describe_release(manifest['release'])})"
         )
