@@ -239,83 +239,86 @@ class LinePageSerializer(serializers.Serializer):
 def progress_document(rp, status_round):
     """The progress of a round as the API gives it (see ProgressSerializer); `status_round`
     as the round list gives it."""
-    goals = []
-    for gp in rp.goals:
-        milestones = []
-        for mp in gp.milestones:
-            milestone = mp.milestone
-            answers = []
-            if not mp.per_municipality:
-                answers = [
-                    {
-                        "cluster": key,
-                        "status": cell.status,
-                        "evaluation": cell.evaluation,
-                        "evaluation_label": str(cell.label),
-                        "comment": cell.comment,
-                    }
-                    for key, cell in mp.cells.items()
-                ]
-            milestones.append(
-                {
-                    "id": milestone.pk,
-                    "text": milestone.text,
-                    "scope": milestone.scope,
-                    "due": milestone.due,
-                    "asked": mp.asked,
-                    "tally": _tally(mp.tally),
-                    "statuses": dict(mp.statuses) if mp.per_municipality else {},
-                    "answers": answers,
-                }
-            )
-        decision = gp.decision
-        goals.append(
-            {
-                "id": gp.goal.pk,
-                "number": gp.goal.number,
-                "title": gp.goal.title,
-                "kind": gp.goal.kind,
-                "verdict": gp.verdict,
-                "verdict_label": str(gp.verdict_label),
-                "tally": _tally(gp.tally),
-                "clusters": [
-                    {
-                        "cluster": cluster.pk if cluster else None,
-                        "name": cluster.name if cluster else "",
-                        "tally": _tally(tally),
-                    }
-                    for cluster, tally in gp.by_cluster
-                ],
-                "milestones": milestones,
-                "decision": {
-                    "decision": decision.decision,
-                    "label": str(decision.get_decision_display()),
-                    "comment": decision.comment,
-                    "new_goal": decision.new_goal_id,
-                }
-                if decision
-                else None,
-            }
-        )
-    municipalities = []
-    for municipality in rp.municipalities:
-        tally = progress.Tally(line.cell.evaluation for line in rp.municipality_lines(municipality))
-        municipalities.append(
-            {
-                "kommunekode": municipality.kommunekode,
-                "name": municipality.name,
-                "cluster": municipality.cluster_id,
-                "report_state": (rp.reports.get(municipality.pk) or {}).get("state", ""),
-                "tally": _tally(tally),
-            }
-        )
     return {
         "round": status_round,
         "reported_count": rp.reported_count,
         "municipality_count": len(rp.municipalities),
         "tally": _tally(rp.tally),
-        "goals": goals,
-        "municipalities": municipalities,
+        "goals": [_goal_document(gp) for gp in rp.goals],
+        "municipalities": [_municipality_document(rp, m) for m in rp.municipalities],
+    }
+
+
+def _goal_document(gp):
+    """A goal's progress (GoalProgressSerializer)."""
+    return {
+        "id": gp.goal.pk,
+        "number": gp.goal.number,
+        "title": gp.goal.title,
+        "kind": gp.goal.kind,
+        "verdict": gp.verdict,
+        "verdict_label": str(gp.verdict_label),
+        "tally": _tally(gp.tally),
+        "clusters": [
+            {
+                "cluster": cluster.pk if cluster else None,
+                "name": cluster.name if cluster else "",
+                "tally": _tally(tally),
+            }
+            for cluster, tally in gp.by_cluster
+        ],
+        "milestones": [_milestone_document(mp) for mp in gp.milestones],
+        "decision": _decision_document(gp.decision) if gp.decision else None,
+    }
+
+
+def _milestone_document(mp):
+    """A milestone's progress (MilestoneProgressSerializer): the statuses counted for a
+    milestone of each municipality, the answers themselves for a cluster or joint one."""
+    milestone = mp.milestone
+    answers = []
+    if not mp.per_municipality:
+        answers = [
+            {
+                "cluster": key,
+                "status": cell.status,
+                "evaluation": cell.evaluation,
+                "evaluation_label": str(cell.label),
+                "comment": cell.comment,
+            }
+            for key, cell in mp.cells.items()
+        ]
+    return {
+        "id": milestone.pk,
+        "text": milestone.text,
+        "scope": milestone.scope,
+        "due": milestone.due,
+        "asked": mp.asked,
+        "tally": _tally(mp.tally),
+        "statuses": dict(mp.statuses) if mp.per_municipality else {},
+        "answers": answers,
+    }
+
+
+def _decision_document(decision):
+    """The round's decision on a goal (DecisionSerializer)."""
+    return {
+        "decision": decision.decision,
+        "label": str(decision.get_decision_display()),
+        "comment": decision.comment,
+        "new_goal": decision.new_goal_id,
+    }
+
+
+def _municipality_document(rp, municipality):
+    """A municipality's answers counted by evaluation (MunicipalityProgressSerializer)."""
+    tally = progress.Tally(line.cell.evaluation for line in rp.municipality_lines(municipality))
+    return {
+        "kommunekode": municipality.kommunekode,
+        "name": municipality.name,
+        "cluster": municipality.cluster_id,
+        "report_state": (rp.reports.get(municipality.pk) or {}).get("state", ""),
+        "tally": _tally(tally),
     }
 
 
