@@ -80,6 +80,7 @@ from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports.models import Publication
+from reports.models import public_rounds
 
 
 @dataclass
@@ -905,18 +906,13 @@ def published_progress(status_round, version=None):
 
 
 def latest_published_round(region, paper=None):
-    """The region's newest round with a publication (of `paper` when given), or None. A round
-    reopened for a correction keeps showing its last publication meanwhile."""
-    publications = Publication.objects.filter(round__paper__region=region)
+    """The region's newest public round (`reports.models.public_rounds`; of `paper` when
+    given), or None: of the newest year, the one published last. A round reopened for a
+    correction keeps showing its last publication meanwhile."""
+    rounds = public_rounds().filter(paper__region=region)
     if paper is not None:
-        publications = publications.filter(round__paper=paper)
-    publication = (
-        publications.defer("payload")
-        .select_related("round__paper__region")
-        .order_by("-round__year", "-published_at")
-        .first()
-    )
-    return publication.round if publication else None
+        rounds = rounds.filter(paper=paper)
+    return rounds.select_related("paper__region").order_by("-year", "-last_published_at").first()
 
 
 def municipality_history(progress, municipality):

@@ -2,13 +2,13 @@
 municipality, with the evaluation) and their lines, also as CSV or Excel (`?format=csv` /
 `?format=xlsx`, made by `reports.exports`).
 
-Only published rounds exist here, as their latest publication froze them; every figure comes
-from `reports.progress.published_progress` (through `published_progress` below), so the API,
-the pages, the exports and the PDFs cannot disagree. Published data is read-only: its answers carry ETag and
-Last-Modified and a matching conditional GET gets 304.
+Only public rounds exist here (`reports.models.public_rounds`: those with a publication, as the
+public pages), as their latest publication froze them; every figure comes from
+`reports.progress.published_progress` (through `published_progress` below), so the API, the
+pages, the exports and the PDFs cannot disagree. Published data is read-only: its answers
+carry ETag and Last-Modified and a matching conditional GET gets 304.
 """
 
-from django.db.models import Max
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -36,6 +36,7 @@ from kkrmaal.api.viewsets import PublicViewSet
 from reports import exports
 from reports import progress
 from reports.models import Publication
+from reports.models import public_rounds
 
 
 def published_progress(status_round):
@@ -376,14 +377,7 @@ class RoundViewSet(PublicViewSet):
     keeps its last publication meanwhile, as on the public pages. Rounds never published do
     not exist here."""
 
-    queryset = (
-        StatusRound.objects.annotate(
-            last_published_at=Max("publications__published_at"),
-            publication_version=Max("publications__version"),
-        )
-        .filter(publication_version__isnull=False)
-        .select_related("paper__region")
-    )
+    queryset = public_rounds().select_related("paper__region")
     serializer_class = RoundSerializer
     filterset_class = RoundFilter
     ordering_fields = ["year", "last_published_at"]
