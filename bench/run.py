@@ -158,13 +158,9 @@ def reporters():
 def urls():
     """{page type: path} on Hovedstaden's scale paper."""
     from goals.models import Goal
-    from goals.models import StatusRound
+    from reports.models import public_rounds
 
-    latest = (
-        StatusRound.objects.filter(paper__source="skala-hovedstaden.txt", state="published")
-        .order_by("-year")
-        .first()
-    )
+    latest = public_rounds().filter(paper__source="skala-hovedstaden.txt").order_by("-year").first()
     goal = Goal.objects.filter(paper=latest.paper, number="1").get()
     return {
         "bare view": "/bench/bare/",

@@ -8,8 +8,9 @@ views, admin, notifications and the read side ask instead of re-deciding:
 - which papers are public and which take new rounds: `GoalPaperQuerySet.public()`,
   `taking_rounds()` and `GoalPaper.round_refusal()`;
 - which goals, milestones and indicators a round asks about: `reported_on()`;
-- which rounds are public: `StatusRound.objects.published()`; whether a round is past its
-  deadline: `StatusRound.is_past_deadline(today)`;
+- whether a round is past its deadline: `StatusRound.is_past_deadline(today)`; which
+  rounds are public is the read side's rule (a round with a publication, whatever its state
+  here), not this module's;
 - which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
   `overdue(today)` and `StatusReport.is_overdue(today)`; how many of a round's reports are
   sent in ("N af M"): `StatusRound.objects.with_report_counts()`; days to or past the
@@ -573,10 +574,6 @@ class Indicator(models.Model):
 class StatusRoundQuerySet(models.QuerySet):
     def in_region(self, region):
         return self.filter(paper__region=region)
-
-    def published(self):
-        """The rounds the public sees."""
-        return self.filter(state=StatusRound.State.PUBLISHED)
 
     def with_report_counts(self):
         """Each round with `report_count` (its reports) and `reported_count` (those sent in,

@@ -9,6 +9,7 @@ back as `TransitionError` and is shown as a message, never as an error page.
 
 import mimetypes
 import os
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
@@ -228,28 +229,68 @@ def _autosave_login_required(view):
 
 @_autosave_login_required
 def report_form(request, pk):
+    """The report form: shown, saved as a draft ("Gem kladde", back to the form) or saved
+    and sent on to the summary to confirm ("Indsend", report_confirm, where the rules of
+    submitting apply: nothing typed is lost on the way). The autosave is `_autosave`."""
     report = _get_report_for_user(request, pk)
     refusal = report.reporting_refusal()
     if request.method == "POST" and "autosave" in request.POST:
         return _autosave(request, report, refusal)
+    lines, values = _form_lines(report)
+    if request.method != "POST":
+        form = ReportForm(
+            initial={"version": report.version}, lines=lines, values=values, read_only=bool(refusal)
+        )
+        return _report_form_page(request, _Shown(report, form, lines, values), refusal)
+    outcome = _post_report_form(request, report, refusal, lines, values)
+    if isinstance(outcome, _Shown):
+        return _report_form_page(request, outcome, refusal)
+    return outcome
+
+
+@dataclass
+class _Shown:
+    """What the report form page shows: the report, its form, the lines and values the form
+    was made with, and the conflict when somebody else saved first."""
+
+    report: StatusReport
+    form: ReportForm
+    lines: list
+    values: list
+    conflict: rounds.ReportConflict | None = None
+
+
+def _form_lines(report):
+    """The report's lines and values for the form, each line with what its saved status will
+    be evaluated as once submitted (goals.evaluation) and its baseline's year."""
     lines, values = report.rows()
     for line in lines:
-        # What the saved status will be evaluated as once submitted (goals.evaluation).
         line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
     _baseline_years(report, lines)
-    # "Indsend" saves what is typed as a draft and shows the summary to confirm
-    # (report_confirm), where the rules of submitting apply: nothing typed is lost on the way.
-    submitting = request.method == "POST" and "submit" in request.POST
+    return lines, values
+
+
+def _files_again(request, text):
+    """`text`, and when files were chosen, that they must be chosen again: browsers never
+    refill a file input; say so rather than let it vanish quietly."""
+    if request.FILES:
+        text += " " + _("Vælg eventuelle nye filer igen, før du gemmer.")
+    return text
+
+
+def _post_report_form(request, report, refusal, lines, values):
+    """The form as sent: saved and redirected, or `_Shown` again with a message saying why
+    nothing was saved (an upload too large, a report that cannot be changed, errors)."""
     options = {"read_only": bool(refusal)}
-    conflict = None
-    too_large = request.method == "POST" and evidence.refused_upload(request)
+    too_large = evidence.refused_upload(request)
     if too_large:
         # The upload was cut off, so the rest of the page never arrived: nothing is saved.
         messages.error(request, too_large)
         form = ReportForm(
             initial={"version": report.version}, lines=lines, values=values, **options
         )
-    elif request.method == "POST" and refusal:
+        return _Shown(report, form, lines, values)
+    if refusal:
         # Nothing is saved, but what the user typed stays on the read-only page to copy.
         messages.error(
             request,
@@ -260,49 +301,50 @@ def report_form(request, pk):
         form = ReportForm(
             initial=request.POST.dict(), lines=lines, values=values, copyable=True, **options
         )
-    elif request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, lines=lines, values=values, **options)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    report = rounds.save_report(
-                        report,
-                        version=form.cleaned_data["version"],
-                        lines=form.lines_payload(),
-                        values=form.values_payload(),
-                        by=request.user,
-                    )
-            except rounds.ReportConflict as error:
-                conflict = error
-                lines, values = report.rows()
-                data, clashes = _conflict_data(request.POST, error, form)
-                form = ReportForm(data, lines=lines, values=values, **options)
-                form.clashes = clashes
-            except rounds.TransitionError as error:
-                # Refused after the checks above (the round closed meanwhile, say): nothing is
-                # saved, and the page shows the input again rather than dropping it.
-                report = _get_report_for_user(request, pk)
-                text = error.text
-                if request.FILES:
-                    text += " " + _("Vælg eventuelle nye filer igen, før du gemmer.")
-                messages.error(request, text)
-            else:
-                if submitting:
-                    return redirect("goals:report_confirm", pk=report.pk)
-                messages.success(request, _("Kladden er gemt."))
-                return redirect("goals:report_form", pk=report.pk)
-        else:
-            text = _("Indberetningen er ikke gemt. Ret venligst fejlene, der er markeret herunder.")
-            if request.FILES:
-                # Browsers never refill a file input; say so rather than let it vanish quietly.
-                text += " " + _("Vælg eventuelle nye filer igen, før du gemmer.")
-            messages.error(request, text)
-    else:
-        form = ReportForm(
-            initial={"version": report.version}, lines=lines, values=values, **options
-        )
-    # Earlier answers are shown beside the fields, so only a page that is shown reads them
-    # (not a save that succeeds and redirects).
+        return _Shown(report, form, lines, values)
+    form = ReportForm(request.POST, request.FILES, lines=lines, values=values, **options)
+    if not form.is_valid():
+        text = _("Indberetningen er ikke gemt. Ret venligst fejlene, der er markeret herunder.")
+        messages.error(request, _files_again(request, text))
+        return _Shown(report, form, lines, values)
+    return _save_report_form(request, report, form, lines, values, options)
+
+
+def _save_report_form(request, report, form, lines, values, options):
+    """Save the valid `form` through the version guard: redirected to the summary
+    ("Indsend") or back to the form ("Gem kladde"); on a conflict the form again with both
+    users' changes merged (`_conflict_data`); on a refusal the input shown again."""
+    try:
+        with transaction.atomic():
+            report = rounds.save_report(
+                report,
+                version=form.cleaned_data["version"],
+                lines=form.lines_payload(),
+                values=form.values_payload(),
+                by=request.user,
+            )
+    except rounds.ReportConflict as conflict:
+        lines, values = report.rows()
+        data, clashes = _conflict_data(request.POST, conflict, form)
+        form = ReportForm(data, lines=lines, values=values, **options)
+        form.clashes = clashes
+        return _Shown(report, form, lines, values, conflict)
+    except rounds.TransitionError as error:
+        # Refused after the checks above (the round closed meanwhile, say): nothing is
+        # saved, and the page shows the input again rather than dropping it.
+        report = _get_report_for_user(request, report.pk)
+        messages.error(request, _files_again(request, error.text))
+        return _Shown(report, form, lines, values)
+    if "submit" in request.POST:
+        return redirect("goals:report_confirm", pk=report.pk)
+    messages.success(request, _("Kladden er gemt."))
+    return redirect("goals:report_form", pk=report.pk)
+
+
+def _report_form_page(request, shown, refusal):
+    """The form page. Earlier answers are shown beside the fields, so only a page that is
+    shown reads them (not a save that succeeds and redirects)."""
+    report, form, lines, values = shown.report, shown.form, shown.lines, shown.values
     form.previous_lines, form.previous_values = report.previous_answers(lines, values)
     return render(
         request,
@@ -311,9 +353,9 @@ def report_form(request, pk):
             "report": report,
             "form": form,
             "refusal": refusal,
-            "conflict": conflict,
+            "conflict": shown.conflict,
             # The rebuilt form after a conflict cannot hold the files the user had chosen.
-            "files_lost": bool(conflict and request.FILES),
+            "files_lost": bool(shown.conflict and request.FILES),
             "overdue": report.is_overdue(timezone.localdate()),
             "nothing_to_report": not (lines or values),
             "editable": not refusal and bool(lines or values),

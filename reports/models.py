@@ -1,12 +1,23 @@
 """What publishing a round keeps: the frozen record of what the public sees (`Publication`,
 one version per publishing; see reports/progress.py) and the PDF status papers rendered from
-it once (`StoredPaper`, see reports/papers.py), served from media storage afterwards."""
+it once (`StoredPaper`, see reports/papers.py), served from media storage afterwards.
+
+`public_rounds()` is the one rule of which rounds the public sees: those with a
+`Publication`. The public pages (reports/views.py, `progress.latest_published_round`), the
+API's rounds with their CSV and Excel lines (kkrmaal/api/rounds.py), the scale data and the
+benchmark ask it. A round's state only says where its workflow is: a round reopened for a
+correction is no longer in the state "published", yet stays public as last published until
+it is published again.
+"""
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Exists
 from django.db.models import Max
+from django.db.models import OuterRef
 from django.db.models import Q
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +111,20 @@ class Publication(models.Model):
     @property
     def corrected(self):
         return self.version > 1
+
+
+def public_rounds():
+    """The rounds the public sees: a round is public when it has a `Publication`, and is
+    shown as its latest one, also while it is reopened for a correction. Each carries its
+    latest publication's `publication_version` and when it was last published
+    (`last_published_at`)."""
+    publications = Publication.objects.filter(round=OuterRef("pk"))
+    return StatusRound.objects.filter(Exists(publications)).annotate(
+        publication_version=Subquery(publications.order_by("-version").values("version")[:1]),
+        last_published_at=Subquery(
+            publications.order_by("-published_at").values("published_at")[:1]
+        ),
+    )
 
 
 def paper_path(stored, filename):

@@ -2,13 +2,27 @@
 published.
 
 Everything public (pages, PDFs, the API, exports) reads progress from here and nowhere
-else, so a number cannot differ between the web page and the paper. It works in two steps:
+else, so a number cannot differ between the web page and the paper. It works in two steps,
+each made of a few named ones:
 
-1. `_rows(round)` loads what a round shows as plain rows (goal and milestone texts,
-   municipalities and clusters, the answers, decisions, the trend's counts, the previous
-   round's answers) in a fixed number of flat queries however many municipalities, goals
-   and rounds there are;
-2. `_assemble(rows, …)` turns those rows into the objects the templates read.
+1. `_rows(round)` loads what a round shows as plain rows, in a fixed number of flat queries
+   however many municipalities, goals and rounds there are:
+   - `_earlier_records`: the paper's earlier rounds as last published (their records);
+   - `_paper_rows`: what the paper says (region, paper, themes, goals, milestones,
+     indicators);
+   - `_region_rows`: who answers (municipalities, clusters);
+   - `_answer_rows`: what the round holds (reports, the answers and indicator values sent
+     in, decisions);
+   - `_trend_rows`: what the trend and "change since" read (each trend round's counts and
+     joint answers, the last round's answers), the earlier rounds' from their records;
+2. `_assemble(rows, …)` turns those rows into the objects the templates read:
+   - `_texts`: the paper and the region as unsaved model instances, linked;
+   - `_answers`: the answers indexed for counting (with `_reports` and `_indicator_values`
+     for the round's own tables);
+   - `_asked`: the milestones the round asked about (or that were answered anyway);
+   - `_goal_progress`, per goal: each milestone's cells (`_milestone_progress`) counted into
+     the goal's tallies and `_by_cluster`, then its `_trend`, `_verdict` and `_changes`;
+     `_matrix` lays its municipality milestones out per cluster.
 
 `round_progress(round)` does both on today's data (the secretariat's pages, previews of an
 unpublished round). Publishing stores the rows of step 1 as a `reports.models.Publication`
@@ -66,6 +80,7 @@ from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports.models import Publication
+from reports.models import public_rounds
 
 
 @dataclass
@@ -344,42 +359,40 @@ def _submitter(row):
     return row
 
 
-def _earlier_counts(records):
-    """The trend's counts of earlier rounds from their records: (round, milestone, status)
-    rows with the number of municipalities that answered so."""
-    counts = Counter(
-        (pk, row["milestone_id"], row["status"])
-        for pk, record in records.items()
-        for row in record["lines"]
-        if row["status"]
-    )
-    return [
-        {"report__round_id": pk, "milestone_id": milestone, "status": status, "n": n}
-        for (pk, milestone, status), n in counts.items()
-    ]
+_REPORTED = {"report__state__in": REPORTED_STATES}
 
 
 def _rows(status_round):
     """Everything `status_round` shows, as plain rows that serialise to JSON. A fixed number
-    of queries (at most 15)."""
+    of queries (at most 15): the round, the earlier rounds' records, and the steps below."""
     status_round = StatusRound.objects.select_related("paper__region").get(pk=status_round.pk)
-    paper = status_round.paper
-    region = paper.region
-    # The earlier rounds as the public saw them: each one's newest publication (a round
-    # reopened for a correction meanwhile still counts as it was published).
-    earlier_records = Publication.objects.latest_records(
-        StatusRound.objects.filter(paper=paper, year__lt=status_round.year), "lines", "joint"
-    )
-    earlier = sorted(
-        ((pk, record["year"]) for pk, record in earlier_records.items()), key=lambda r: r[1]
-    )
-    trend_rounds = [*earlier, (status_round.pk, status_round.year)]
-    previous_pk, previous_year = earlier[-1] if earlier else (None, None)
-    reported = {"report__state__in": REPORTED_STATES}
-    rows = {
+    earlier = _earlier_records(status_round)
+    return {
         "format": 1,
         "year": status_round.year,
-        "region": _row(region),
+        **_paper_rows(status_round.paper),
+        **_region_rows(status_round.paper.region),
+        **_answer_rows(status_round),
+        **_trend_rows(status_round, earlier),
+    }
+
+
+def _earlier_records(status_round):
+    """{round id: {"year", "lines", "joint"}} of the paper's earlier rounds as the public saw
+    them: each one's newest publication (a round reopened for a correction meanwhile still
+    counts as it was published). One query."""
+    return Publication.objects.latest_records(
+        StatusRound.objects.filter(paper=status_round.paper, year__lt=status_round.year),
+        "lines",
+        "joint",
+    )
+
+
+def _paper_rows(paper):
+    """What the paper says today: the region, the paper, its themes, goals, milestones and
+    indicators (four queries)."""
+    return {
+        "region": _row(paper.region),
         "paper": _row(paper),
         "themes": list(Theme.objects.filter(paper=paper).values(*_fields(Theme))),
         "goals": list(
@@ -395,6 +408,12 @@ def _rows(status_round):
             .order_by("order", "pk")
             .values(*_fields(Indicator))
         ),
+    }
+
+
+def _region_rows(region):
+    """Who answers: the region's municipalities and clusters (two queries)."""
+    return {
         "municipalities": list(
             Municipality.objects.filter(region=region)
             .order_by("name")
@@ -405,6 +424,14 @@ def _rows(status_round):
             .order_by("order", "name")
             .values(*_fields(Cluster))
         ),
+    }
+
+
+def _answer_rows(status_round):
+    """What the round holds: each municipality's report (state, submitted when and by whom),
+    the answers and indicator values of the reports sent in (a draft's were never sent, so
+    nobody reads them here) and the round's decisions (four queries)."""
+    return {
         "reports": [
             _submitter(row)
             for row in StatusReport.objects.filter(round=status_round).values(
@@ -417,30 +444,10 @@ def _rows(status_round):
             )
         ],
         "lines": list(
-            MilestoneStatus.objects.filter(report__round=status_round, **reported).values(
+            MilestoneStatus.objects.filter(report__round=status_round, **_REPORTED).values(
                 "report__municipality_id", "milestone_id", "status", "comment", "evidence_url"
             )
         ),
-        "trend_rounds": [[pk, year] for pk, year in trend_rounds],
-        "trend_counts": [
-            *_earlier_counts(earlier_records),
-            *MilestoneStatus.objects.filter(report__round=status_round, **reported)
-            .exclude(status="")
-            .values("report__round_id", "milestone_id", "status")
-            .annotate(n=Count("id"))
-            .order_by(),
-        ],
-        "joint": [
-            *(
-                row
-                for pk, record in earlier_records.items()
-                for row in record["joint"]
-                if row["round_id"] == pk
-            ),
-            *JointProgress.objects.filter(round=status_round).values(
-                "round_id", "milestone_id", "cluster_id", "status", "comment"
-            ),
-        ],
         "decisions": list(
             GoalDecision.objects.filter(round=status_round).values(
                 "goal_id",
@@ -452,21 +459,73 @@ def _rows(status_round):
                 "new_goal__paper_id",
             )
         ),
-        # Like the lines: a draft's numbers were never sent, so nobody reads them here.
         "indicator_values": list(
-            IndicatorValue.objects.filter(report__round=status_round, **reported).values(
+            IndicatorValue.objects.filter(report__round=status_round, **_REPORTED).values(
                 "report__municipality_id", "indicator_id", "value"
             )
         ),
+    }
+
+
+def _trend_rows(status_round, earlier):
+    """What the trend and "change since" read, over the earlier rounds' `earlier` records and
+    this round: the rounds with their years, each one's count of municipalities per answered
+    status, each one's joint and cluster answers (this round's are its own too), and the last
+    earlier round's answers (two queries, for this round's counts and joint answers)."""
+    years = sorted(((pk, record["year"]) for pk, record in earlier.items()), key=lambda r: r[1])
+    previous_pk, previous_year = years[-1] if years else (None, None)
+    return {
+        "trend_rounds": [[pk, year] for pk, year in [*years, (status_round.pk, status_round.year)]],
+        "trend_counts": [*_earlier_counts(earlier), *_status_counts(status_round)],
+        "joint": [*_earlier_joint(earlier), *_joint_rows(status_round)],
         "previous_round": previous_pk,
         "previous_year": previous_year,
         "previous_lines": [
             {key: row[key] for key in ("report__municipality_id", "milestone_id", "status")}
-            for row in earlier_records.get(previous_pk, {}).get("lines", [])
+            for row in earlier.get(previous_pk, {}).get("lines", [])
             if row["status"]
         ],
     }
-    return rows
+
+
+def _earlier_counts(records):
+    """The trend's counts of earlier rounds from their records: (round, milestone, status)
+    rows with the number of municipalities that answered so."""
+    counts = Counter(
+        (pk, row["milestone_id"], row["status"])
+        for pk, record in records.items()
+        for row in record["lines"]
+        if row["status"]
+    )
+    return [
+        {"report__round_id": pk, "milestone_id": milestone, "status": status, "n": n}
+        for (pk, milestone, status), n in counts.items()
+    ]
+
+
+def _status_counts(status_round):
+    """The same counts for `status_round`, from its reports sent in (one query)."""
+    return (
+        MilestoneStatus.objects.filter(report__round=status_round, **_REPORTED)
+        .exclude(status="")
+        .values("report__round_id", "milestone_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _earlier_joint(records):
+    """The joint and cluster answers of earlier rounds, each from its own record."""
+    return [
+        row for pk, record in records.items() for row in record["joint"] if row["round_id"] == pk
+    ]
+
+
+def _joint_rows(status_round):
+    """The joint and cluster answers of `status_round` (one query)."""
+    return JointProgress.objects.filter(round=status_round).values(
+        "round_id", "milestone_id", "cluster_id", "status", "comment"
+    )
 
 
 # --- assembling: the objects the templates read ----------------------------------------------
@@ -502,8 +561,68 @@ def _decision(row):
     return decision
 
 
+@dataclass
+class _Texts:
+    """The paper and the region of a record as unsaved instances, linked as the templates
+    read them (a goal's paper, theme and parent, a milestone's goal, a municipality's
+    cluster), and grouped by goal."""
+
+    region: Region
+    paper: GoalPaper
+    goals: list
+    milestones: list
+    milestones_of: dict  # goal id -> [Milestone], in order
+    indicators_of: dict  # goal id -> [Indicator], in order
+    municipalities: list
+    clusters: list
+    cluster_of_municipality: dict  # municipality id -> cluster id or None
+
+
+@dataclass
+class _Answers:
+    """A record's answers, indexed the way the counting looks them up."""
+
+    on: object  # the date the round's answers are evaluated as of (goals.evaluation.as_of)
+    trend_rounds: list  # (round id, year), oldest first, this round last
+    current: int | None  # this round's id
+    lines: dict  # (municipality id, milestone id) -> row
+    joint: dict  # round id -> {(milestone id, cluster id or None): row}
+    history: dict  # (round id, milestone id) -> Counter(status)
+    previous: dict | None  # the last round's statuses, None when there was no such round
+
+
 def _assemble(rows, status_round, publication=None):
-    """Progress objects from `rows` (fresh from `_rows`, or stored in a publication)."""
+    """Progress objects from `rows` (fresh from `_rows`, or stored in a publication): the
+    texts and the answers read back, what the round asked, then each goal's progress."""
+    texts = _texts(rows)
+    answers = _answers(rows)
+    progress = RoundProgress(
+        round=status_round,
+        region=texts.region,
+        paper=texts.paper,
+        municipalities=texts.municipalities,
+        clusters=texts.clusters,
+        goals=[],
+        reports=_reports(rows),
+        trend_years=[y for _pk, y in answers.trend_rounds],
+        indicator_values=_indicator_values(rows),
+        previous_year=rows["previous_year"],
+        publication=publication,
+    )
+    decisions = {row["goal_id"]: _decision(row) for row in rows["decisions"]}
+    asked = _asked(texts, answers)
+    groups = progress.clusters_with_municipalities()
+    for goal in texts.goals:
+        gp = _goal_progress(goal, decisions.get(goal.pk), texts, answers, asked)
+        gp.matrix = _matrix(gp, groups)
+        progress.goals.append(gp)
+        if gp.counts_municipalities:
+            progress.tally.update(gp.tally)
+    return progress
+
+
+def _texts(rows):
+    """The record's paper, goals, milestones, indicators, clusters and municipalities."""
     (region,) = _instances(Region, [rows["region"]])
     (paper,) = _instances(GoalPaper, [rows["paper"]])
     paper.region = region
@@ -515,16 +634,35 @@ def _assemble(rows, status_round, publication=None):
         goal.theme = themes.get(goal.theme_id)
         goal.parent = goal_of.get(goal.parent_id)
     milestones = _instances(Milestone, rows["milestones"])
+    milestones_of = defaultdict(list)
     for milestone in milestones:
         milestone.goal = goal_of[milestone.goal_id]
-    indicators = _instances(Indicator, rows["indicators"])
+        milestones_of[milestone.goal_id].append(milestone)
+    indicators_of = defaultdict(list)
+    for indicator in _instances(Indicator, rows["indicators"]):
+        indicators_of[indicator.goal_id].append(indicator)
     clusters = _instances(Cluster, rows["clusters"])
     cluster_of = {c.pk: c for c in clusters}
     municipalities = _instances(Municipality, rows["municipalities"])
     for municipality in municipalities:
         municipality.region = region
         municipality.cluster = cluster_of.get(municipality.cluster_id)
-    reports = {
+    return _Texts(
+        region=region,
+        paper=paper,
+        goals=goals,
+        milestones=milestones,
+        milestones_of=milestones_of,
+        indicators_of=indicators_of,
+        municipalities=municipalities,
+        clusters=clusters,
+        cluster_of_municipality={m.pk: m.cluster_id for m in municipalities},
+    )
+
+
+def _reports(rows):
+    """municipality id -> {"state", "submitted_at", "submitted_by_name"} of its report."""
+    return {
         row["municipality_id"]: {
             "state": row["state"],
             "submitted_at": _DATETIME.to_python(row["submitted_at"]),
@@ -532,100 +670,117 @@ def _assemble(rows, status_round, publication=None):
         }
         for row in rows["reports"]
     }
-    decisions = {row["goal_id"]: _decision(row) for row in rows["decisions"]}
-    indicator_values = {
+
+
+def _indicator_values(rows):
+    """(municipality id, indicator id) -> the value reported (a Decimal), or None."""
+    return {
         (row["report__municipality_id"], row["indicator_id"]): (
             None if row["value"] is None else _DECIMAL.to_python(row["value"])
         )
         for row in rows["indicator_values"]
     }
-    trend_rounds = [tuple(pair) for pair in rows["trend_rounds"]]
-    year = rows["year"]
-    on = as_of(year)
 
-    answers = {(row["report__municipality_id"], row["milestone_id"]): row for row in rows["lines"]}
-    joint_rows = defaultdict(dict)  # round id -> {(milestone id, cluster id): row}
+
+def _answers(rows):
+    """The record's answers: this round's by municipality, every trend round's joint and
+    cluster answers and counts, and the last round's statuses for "change since"."""
+    trend_rounds = [tuple(pair) for pair in rows["trend_rounds"]]
+    joint = defaultdict(dict)
     for row in rows["joint"]:
-        joint_rows[row["round_id"]][(row["milestone_id"], row["cluster_id"])] = row
-    history = defaultdict(Counter)  # (round id, milestone id) -> Counter(status)
+        joint[row["round_id"]][(row["milestone_id"], row["cluster_id"])] = row
+    history = defaultdict(Counter)
     for row in rows["trend_counts"]:
         history[(row["report__round_id"], row["milestone_id"])][row["status"]] += row["n"]
     previous_pk = rows["previous_round"]
-    # The answers of the last round, for "change since": None when there was no such round.
     previous = None
     if previous_pk is not None:
         previous = {
             (row["report__municipality_id"], row["milestone_id"]): row["status"]
             for row in rows["previous_lines"]
         }
-        for (milestone_pk, cluster_pk), row in joint_rows[previous_pk].items():
+        for (milestone_pk, cluster_pk), row in joint[previous_pk].items():
             previous[("joint", milestone_pk, cluster_pk)] = row["status"]
-
-    # What the round asks (Milestone.objects.reported_on), or what was answered anyway.
-    current_pk = trend_rounds[-1][0] if trend_rounds else None
-    asked = {m.pk for m in milestones if goal_of[m.goal_id].is_reported_on}
-    asked |= {milestone_pk for _municipality, milestone_pk in answers}
-    asked |= {milestone_pk for milestone_pk, _cluster in joint_rows[current_pk]}
-
-    milestones_of = defaultdict(list)
-    for milestone in milestones:
-        milestones_of[milestone.goal_id].append(milestone)
-    cluster_of_municipality = {m.pk: m.cluster_id for m in municipalities}
-    indicators_of = defaultdict(list)
-    for indicator in indicators:
-        indicators_of[indicator.goal_id].append(indicator)
-
-    progress = RoundProgress(
-        round=status_round,
-        region=region,
-        paper=paper,
-        municipalities=municipalities,
-        clusters=clusters,
-        goals=[],
-        reports=reports,
-        trend_years=[y for _pk, y in trend_rounds],
-        indicator_values=indicator_values,
-        previous_year=rows["previous_year"],
-        publication=publication,
+    return _Answers(
+        on=as_of(rows["year"]),
+        trend_rounds=trend_rounds,
+        current=trend_rounds[-1][0] if trend_rounds else None,
+        lines={(row["report__municipality_id"], row["milestone_id"]): row for row in rows["lines"]},
+        joint=joint,
+        history=history,
+        previous=previous,
     )
-    for goal in goals:
-        gp = GoalProgress(
-            goal=goal, decision=decisions.get(goal.pk), indicators=indicators_of[goal.pk]
+
+
+def _asked(texts, answers):
+    """The ids of the milestones the round asks about (Milestone.objects.reported_on), and
+    of those answered anyway."""
+    asked = {m.pk for m in texts.milestones if m.goal.is_reported_on}
+    asked |= {milestone_pk for _municipality, milestone_pk in answers.lines}
+    asked |= {milestone_pk for milestone_pk, _cluster in answers.joint[answers.current]}
+    return asked
+
+
+def _goal_progress(goal, decision, texts, answers, asked):
+    """The goal's progress: each milestone's answers counted into the goal's tallies (by
+    cluster too), its trend, verdict and the answers that changed since the last round."""
+    gp = GoalProgress(goal=goal, decision=decision, indicators=texts.indicators_of[goal.pk])
+    cluster_tallies = defaultdict(Tally)
+    for milestone in texts.milestones_of[goal.pk]:
+        if milestone.pk not in asked:
+            gp.milestones.append(MilestoneProgress(milestone=milestone))
+            continue
+        mp = _milestone_progress(
+            milestone,
+            answers.on,
+            texts.municipalities,
+            texts.clusters,
+            answers.lines,
+            answers.joint[answers.current],
+            answers.previous,
         )
-        cluster_tallies = defaultdict(Tally)
-        for milestone in milestones_of[goal.pk]:
-            if milestone.pk not in asked:
-                gp.milestones.append(MilestoneProgress(milestone=milestone))
-                continue
-            mp = _milestone_progress(
-                milestone, on, municipalities, clusters, answers, joint_rows[current_pk], previous
-            )
-            gp.milestones.append(mp)
-            if mp.per_municipality:
-                gp.tally.update(mp.tally)
-                for key, cell in mp.cells.items():
-                    cluster_tallies[cluster_of_municipality[key]][cell.evaluation] += 1
-            else:
-                gp.shared.update(mp.tally)
-                if mp.scope == Milestone.Scope.JOINT:
-                    gp.joint.update(mp.tally)
-        if not gp.counts_municipalities:
-            gp.tally = Tally(gp.shared)
-        gp.by_cluster = [(c, cluster_tallies[c.pk]) for c in clusters if c.pk in cluster_tallies]
-        if None in cluster_tallies:
-            gp.by_cluster.append((None, cluster_tallies[None]))
-        gp.trend = _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters)
-        gp.verdict = _verdict(gp, on)
-        gp.changes = _changes(gp, municipalities, clusters)
-        gp.matrix = []
-        for cluster, group in progress.clusters_with_municipalities():
-            row_cells = [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group]
-            tally = Tally(cell.evaluation for _m, cells in row_cells for cell in cells)
-            gp.matrix.append((cluster, tally, row_cells))
-        progress.goals.append(gp)
-        if gp.counts_municipalities:
-            progress.tally.update(gp.tally)
-    return progress
+        gp.milestones.append(mp)
+        if mp.per_municipality:
+            gp.tally.update(mp.tally)
+            for key, cell in mp.cells.items():
+                cluster_tallies[texts.cluster_of_municipality[key]][cell.evaluation] += 1
+        else:
+            gp.shared.update(mp.tally)
+            if mp.scope == Milestone.Scope.JOINT:
+                gp.joint.update(mp.tally)
+    if not gp.counts_municipalities:
+        gp.tally = Tally(gp.shared)
+    gp.by_cluster = _by_cluster(cluster_tallies, texts.clusters)
+    gp.trend = _trend(
+        gp,
+        answers.trend_rounds,
+        answers.history,
+        answers.joint,
+        texts.municipalities,
+        texts.clusters,
+    )
+    gp.verdict = _verdict(gp, answers.on)
+    gp.changes = _changes(gp, texts.municipalities, texts.clusters)
+    return gp
+
+
+def _by_cluster(cluster_tallies, clusters):
+    """[(cluster or None, Tally)] in the clusters' order, municipalities without one last."""
+    by_cluster = [(c, cluster_tallies[c.pk]) for c in clusters if c.pk in cluster_tallies]
+    if None in cluster_tallies:
+        by_cluster.append((None, cluster_tallies[None]))
+    return by_cluster
+
+
+def _matrix(gp, groups):
+    """The goal's municipality milestones as a matrix: per cluster (`groups`, see
+    `RoundProgress.clusters_with_municipalities`) its tally and each municipality's cells."""
+    matrix = []
+    for cluster, group in groups:
+        row_cells = [(m, [mp.cells[m.pk] for mp in gp.municipality_milestones]) for m in group]
+        tally = Tally(cell.evaluation for _m, cells in row_cells for cell in cells)
+        matrix.append((cluster, tally, row_cells))
+    return matrix
 
 
 def _changes(gp, municipalities, clusters):
@@ -751,18 +906,13 @@ def published_progress(status_round, version=None):
 
 
 def latest_published_round(region, paper=None):
-    """The region's newest round with a publication (of `paper` when given), or None. A round
-    reopened for a correction keeps showing its last publication meanwhile."""
-    publications = Publication.objects.filter(round__paper__region=region)
+    """The region's newest public round (`reports.models.public_rounds`; of `paper` when
+    given), or None: of the newest year, the one published last. A round reopened for a
+    correction keeps showing its last publication meanwhile."""
+    rounds = public_rounds().filter(paper__region=region)
     if paper is not None:
-        publications = publications.filter(round__paper=paper)
-    publication = (
-        publications.defer("payload")
-        .select_related("round__paper__region")
-        .order_by("-round__year", "-published_at")
-        .first()
-    )
-    return publication.round if publication else None
+        rounds = rounds.filter(paper=paper)
+    return rounds.select_related("paper__region").order_by("-year", "-last_published_at").first()
 
 
 def municipality_history(progress, municipality):

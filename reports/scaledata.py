@@ -33,6 +33,7 @@ from municipalities.models import Municipality
 from municipalities.models import Region
 from reports import background
 from reports.models import Publication
+from reports.models import public_rounds
 from reports.progress import freeze
 from reports.tasks import schedule_papers
 
@@ -366,19 +367,16 @@ def generate_scale_data(
 
 
 def store_latest_papers(regions=None):
-    """Render and store the papers of each scale region's newest published round, as
-    publishing it would have (the older rounds' downloads stay pending). Returns how many
-    are stored."""
+    """Render and store the papers of each scale region's newest public round (its latest
+    publication), as publishing it would have (the older rounds' downloads stay pending).
+    Returns how many are stored."""
 
     chosen = Region.objects.filter(slug__in=regions) if regions else Region.objects.all()
     stored = 0
     for region in chosen.order_by("name"):
         latest = (
-            StatusRound.objects.filter(
-                paper__region=region,
-                paper__source=f"skala-{region.slug}.txt",
-                state=StatusRound.State.PUBLISHED,
-            )
+            public_rounds()
+            .filter(paper__region=region, paper__source=f"skala-{region.slug}.txt")
             .order_by("-year")
             .first()
         )

@@ -25,7 +25,11 @@ from reports.models import StoredPaper
 def record_published_rounds():
     """Freeze every published round without a publication as its version 1; returns the
     new publications."""
-    unrecorded = StatusRound.objects.published().filter(publications__isnull=True)
+    # By the state: rounds published before publications existed, which the public rule
+    # (`public_rounds`, a round with a publication) does not see yet.
+    unrecorded = StatusRound.objects.filter(
+        state=StatusRound.State.PUBLISHED, publications__isnull=True
+    )
     return [_record(status_round) for status_round in unrecorded]
 
 

@@ -1,10 +1,11 @@
 """Public pages: the regions, their goals and progress, each municipality's status and the
 yearly status papers (served from storage, never rendered on request).
 
-Only published rounds are public, and only as published: every status, count, text and
-PDF shown here is rebuilt from the round's publication (`reports.progress.published_progress`),
-never from today's goals. The live parts (the region's papers and goals as they stand, a
-goal's current text) are kept visibly apart from a published status.
+Only public rounds are shown (`reports.models.public_rounds`: those with a publication), and
+only as published: every status, count, text and PDF shown here is rebuilt from the round's
+publication (`reports.progress.published_progress`), never from today's goals. The live
+parts (the region's papers and goals as they stand, a goal's current text) are kept visibly
+apart from a published status.
 """
 
 from django.db.models import Count
@@ -17,7 +18,6 @@ from django.views.decorators.http import require_safe
 from goals.evaluation import legend
 from goals.models import Goal
 from goals.models import GoalPaper
-from goals.models import StatusRound
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports.cache import cached
@@ -26,6 +26,7 @@ from reports.cache import public_page
 from reports.cache import serve_stored_file
 from reports.models import Publication
 from reports.models import StoredPaper
+from reports.models import public_rounds
 from reports.papers import download_filename
 from reports.progress import latest_published_round
 from reports.progress import municipality_history
@@ -40,18 +41,18 @@ def _get_region(slug):
 
 
 def _get_published_round(region, year):
-    """The region's round of `year` that has a publication (the newest paper's when
-    several), or 404. A round reopened for a correction stays public as last published."""
-    publication = (
-        Publication.objects.filter(round__paper__region=region, round__year=year)
-        .defer("payload")
-        .select_related("round__paper__region")
-        .order_by("-round__paper__adopted_year", "-round__pk")
+    """The region's public round of `year` (the newest paper's when several), or 404. A round
+    reopened for a correction stays public as last published."""
+    status_round = (
+        public_rounds()
+        .filter(paper__region=region, year=year)
+        .select_related("paper__region")
+        .order_by("-paper__adopted_year", "-pk")
         .first()
     )
-    if publication is None:
+    if status_round is None:
         raise Http404("Ingen offentliggjort status for året.")
-    return publication.round
+    return status_round
 
 
 def _get_published_progress(status_round, version=None):
@@ -62,10 +63,12 @@ def _get_published_progress(status_round, version=None):
 
 
 def _published_years(region):
+    """The years of the region's public rounds, newest first."""
     return list(
-        Publication.objects.filter(round__paper__region=region)
-        .order_by("-round__year")
-        .values_list("round__year", flat=True)
+        public_rounds()
+        .filter(paper__region=region)
+        .order_by("-year")
+        .values_list("year", flat=True)
         .distinct()
     )
 
@@ -73,7 +76,7 @@ def _published_years(region):
 @require_safe
 @public_page
 def home(request):
-    published = StatusRound.objects.filter(publications__isnull=False).distinct().order_by("-year")
+    published = public_rounds().order_by("-year")
     regions = Region.objects.annotate(municipality_count=Count("municipalities")).prefetch_related(
         Prefetch(
             "papers",

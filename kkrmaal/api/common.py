@@ -349,17 +349,7 @@ def cached_answer(view, request, make):
     parameters = request.query_params
     if request.method not in ("GET", "HEAD") or not _kept(view, parameters):
         return make()
-    user = request.user
-    ident = "|".join(
-        [
-            request.build_absolute_uri(request.path),
-            "&".join(f"{name}={parameters.getlist(name)}" for name in sorted(parameters)),
-            translation.get_language(),
-            request.accepted_media_type,
-            f"user-{user.pk}" if user.is_authenticated else "anonymous",
-        ]
-    )
-    name = "api:" + hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
+    name = _answer_key(request)
     made = None
 
     def compute():
@@ -378,6 +368,31 @@ def cached_answer(view, request, make):
     version, stored = public_cache.cached_with_version(None, name, compute)
     if stored is None:
         return made
+    return _stored_answer(request, stored, name, version)
+
+
+def _answer_key(request):
+    """The cache key of an answer: the whole address with its query string, the language,
+    the format DRF chose and the caller (anonymous or the token's user)."""
+    parameters = request.query_params
+    user = request.user
+    ident = "|".join(
+        [
+            request.build_absolute_uri(request.path),
+            "&".join(f"{name}={parameters.getlist(name)}" for name in sorted(parameters)),
+            translation.get_language(),
+            request.accepted_media_type,
+            f"user-{user.pk}" if user.is_authenticated else "anonymous",
+        ]
+    )
+    return "api:" + hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
+
+
+def _stored_answer(request, stored, name, version):
+    """The answer kept under `name` for `version` of the public data, with its validators
+    (a list's ETag and Last-Modified are the cache's version), or a 304 when the client's
+    copy is current."""
+    user = request.user
     headers = dict(stored["headers"])
     # A round's answers carry their publication's ETag; a list carries the cache's version.
     headers.setdefault(

@@ -2,13 +2,13 @@
 municipality, with the evaluation) and their lines, also as CSV or Excel (`?format=csv` /
 `?format=xlsx`, made by `reports.exports`).
 
-Only published rounds exist here, as their latest publication froze them; every figure comes
-from `reports.progress.published_progress` (through `published_progress` below), so the API,
-the pages, the exports and the PDFs cannot disagree. Published data is read-only: its answers carry ETag and
-Last-Modified and a matching conditional GET gets 304.
+Only public rounds exist here (`reports.models.public_rounds`: those with a publication, as the
+public pages), as their latest publication froze them; every figure comes from
+`reports.progress.published_progress` (through `published_progress` below), so the API, the
+pages, the exports and the PDFs cannot disagree. Published data is read-only: its answers
+carry ETag and Last-Modified and a matching conditional GET gets 304.
 """
 
-from django.db.models import Max
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -36,6 +36,7 @@ from kkrmaal.api.viewsets import PublicViewSet
 from reports import exports
 from reports import progress
 from reports.models import Publication
+from reports.models import public_rounds
 
 
 def published_progress(status_round):
@@ -239,83 +240,86 @@ class LinePageSerializer(serializers.Serializer):
 def progress_document(rp, status_round):
     """The progress of a round as the API gives it (see ProgressSerializer); `status_round`
     as the round list gives it."""
-    goals = []
-    for gp in rp.goals:
-        milestones = []
-        for mp in gp.milestones:
-            milestone = mp.milestone
-            answers = []
-            if not mp.per_municipality:
-                answers = [
-                    {
-                        "cluster": key,
-                        "status": cell.status,
-                        "evaluation": cell.evaluation,
-                        "evaluation_label": str(cell.label),
-                        "comment": cell.comment,
-                    }
-                    for key, cell in mp.cells.items()
-                ]
-            milestones.append(
-                {
-                    "id": milestone.pk,
-                    "text": milestone.text,
-                    "scope": milestone.scope,
-                    "due": milestone.due,
-                    "asked": mp.asked,
-                    "tally": _tally(mp.tally),
-                    "statuses": dict(mp.statuses) if mp.per_municipality else {},
-                    "answers": answers,
-                }
-            )
-        decision = gp.decision
-        goals.append(
-            {
-                "id": gp.goal.pk,
-                "number": gp.goal.number,
-                "title": gp.goal.title,
-                "kind": gp.goal.kind,
-                "verdict": gp.verdict,
-                "verdict_label": str(gp.verdict_label),
-                "tally": _tally(gp.tally),
-                "clusters": [
-                    {
-                        "cluster": cluster.pk if cluster else None,
-                        "name": cluster.name if cluster else "",
-                        "tally": _tally(tally),
-                    }
-                    for cluster, tally in gp.by_cluster
-                ],
-                "milestones": milestones,
-                "decision": {
-                    "decision": decision.decision,
-                    "label": str(decision.get_decision_display()),
-                    "comment": decision.comment,
-                    "new_goal": decision.new_goal_id,
-                }
-                if decision
-                else None,
-            }
-        )
-    municipalities = []
-    for municipality in rp.municipalities:
-        tally = progress.Tally(line.cell.evaluation for line in rp.municipality_lines(municipality))
-        municipalities.append(
-            {
-                "kommunekode": municipality.kommunekode,
-                "name": municipality.name,
-                "cluster": municipality.cluster_id,
-                "report_state": (rp.reports.get(municipality.pk) or {}).get("state", ""),
-                "tally": _tally(tally),
-            }
-        )
     return {
         "round": status_round,
         "reported_count": rp.reported_count,
         "municipality_count": len(rp.municipalities),
         "tally": _tally(rp.tally),
-        "goals": goals,
-        "municipalities": municipalities,
+        "goals": [_goal_document(gp) for gp in rp.goals],
+        "municipalities": [_municipality_document(rp, m) for m in rp.municipalities],
+    }
+
+
+def _goal_document(gp):
+    """A goal's progress (GoalProgressSerializer)."""
+    return {
+        "id": gp.goal.pk,
+        "number": gp.goal.number,
+        "title": gp.goal.title,
+        "kind": gp.goal.kind,
+        "verdict": gp.verdict,
+        "verdict_label": str(gp.verdict_label),
+        "tally": _tally(gp.tally),
+        "clusters": [
+            {
+                "cluster": cluster.pk if cluster else None,
+                "name": cluster.name if cluster else "",
+                "tally": _tally(tally),
+            }
+            for cluster, tally in gp.by_cluster
+        ],
+        "milestones": [_milestone_document(mp) for mp in gp.milestones],
+        "decision": _decision_document(gp.decision) if gp.decision else None,
+    }
+
+
+def _milestone_document(mp):
+    """A milestone's progress (MilestoneProgressSerializer): the statuses counted for a
+    milestone of each municipality, the answers themselves for a cluster or joint one."""
+    milestone = mp.milestone
+    answers = []
+    if not mp.per_municipality:
+        answers = [
+            {
+                "cluster": key,
+                "status": cell.status,
+                "evaluation": cell.evaluation,
+                "evaluation_label": str(cell.label),
+                "comment": cell.comment,
+            }
+            for key, cell in mp.cells.items()
+        ]
+    return {
+        "id": milestone.pk,
+        "text": milestone.text,
+        "scope": milestone.scope,
+        "due": milestone.due,
+        "asked": mp.asked,
+        "tally": _tally(mp.tally),
+        "statuses": dict(mp.statuses) if mp.per_municipality else {},
+        "answers": answers,
+    }
+
+
+def _decision_document(decision):
+    """The round's decision on a goal (DecisionSerializer)."""
+    return {
+        "decision": decision.decision,
+        "label": str(decision.get_decision_display()),
+        "comment": decision.comment,
+        "new_goal": decision.new_goal_id,
+    }
+
+
+def _municipality_document(rp, municipality):
+    """A municipality's answers counted by evaluation (MunicipalityProgressSerializer)."""
+    tally = progress.Tally(line.cell.evaluation for line in rp.municipality_lines(municipality))
+    return {
+        "kommunekode": municipality.kommunekode,
+        "name": municipality.name,
+        "cluster": municipality.cluster_id,
+        "report_state": (rp.reports.get(municipality.pk) or {}).get("state", ""),
+        "tally": _tally(tally),
     }
 
 
@@ -373,14 +377,7 @@ class RoundViewSet(PublicViewSet):
     keeps its last publication meanwhile, as on the public pages. Rounds never published do
     not exist here."""
 
-    queryset = (
-        StatusRound.objects.annotate(
-            last_published_at=Max("publications__published_at"),
-            publication_version=Max("publications__version"),
-        )
-        .filter(publication_version__isnull=False)
-        .select_related("paper__region")
-    )
+    queryset = public_rounds().select_related("paper__region")
     serializer_class = RoundSerializer
     filterset_class = RoundFilter
     ordering_fields = ["year", "last_published_at"]
