@@ -19,11 +19,12 @@ from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
-from tests.conftest import PASSWORD
-from tests.conftest import make_user
-from tests.conftest import snapshot
-from tests.conftest import submitted
-from tests.conftest import with_evidence
+from tests.builders import PASSWORD
+from tests.builders import filled_in
+from tests.builders import make_user
+from tests.builders import snapshot
+from tests.builders import submitted
+from tests.builders import with_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -290,9 +291,7 @@ def test_a_reporter_cannot_reach_other_lines_by_extra_keys(
     joint = Milestone.objects.get(scope=Milestone.Scope.JOINT)
     foreign_milestone = other_paper.goals.get().milestones.get()
     foreign_indicator = other_paper.goals.get().indicators.get()
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "in_progress"
+    data = filled_in(report)
     for milestone in (joint, foreign_milestone):
         data[f"line-{milestone.pk}-status"] = "met"
         data[f"line-{milestone.pk}-comment"] = "Indsmuglet"
@@ -330,10 +329,7 @@ def test_the_secretariat_cannot_edit_a_report_through_the_reporters_page(
     client.force_login(secretariat)
     url = reverse("goals:report_form", args=[report.pk])
     assert client.get(url).status_code == 404
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "met"
-    assert client.post(url, data).status_code == 404
+    assert client.post(url, filled_in(report, status="met")).status_code == 404
     assert snapshot(report) == before
 
 
@@ -369,9 +365,7 @@ def test_every_state_changing_page_needs_the_csrf_token(
     assert open_status_round.state == before_round
     csrf_client.force_login(reporters[101])
     before = snapshot(report)
-    data = {"version": report.version, "submit": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "met"
+    data = filled_in(report, status="met", button="submit")
     assert csrf_client.post(reverse("goals:report_form", args=[report.pk]), data).status_code == 403
     assert snapshot(report) == before
 

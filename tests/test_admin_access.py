@@ -10,10 +10,10 @@ from goals.models import Goal
 from goals.models import Milestone
 from municipalities.models import Cluster
 from municipalities.models import Membership
-from tests.conftest import PASSWORD
-from tests.conftest import goal_post_data
-from tests.conftest import make_paper
-from tests.conftest import make_user
+from tests.builders import PASSWORD
+from tests.builders import goal_post_data
+from tests.builders import make_paper
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from goals.models import GoalPaper
 from goals.models import Milestone
 from municipalities.models import Membership
 from municipalities.models import Municipality
-from tests.conftest import assert_polite
-from tests.conftest import empty_inlines
-from tests.conftest import goal_post_data
+from tests.builders import assert_polite
+from tests.builders import empty_inlines
+from tests.builders import goal_post_data
 
 pytestmark = pytest.mark.django_db
 

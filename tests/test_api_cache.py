@@ -12,8 +12,8 @@ from goals import rounds
 from goals.models import StatusRound
 from municipalities import tokens
 from municipalities.models import Municipality
-from tests.conftest import build_round
-from tests.conftest import republish_corrected
+from tests.builders import build_round
+from tests.builders import republish_corrected
 
 
 @pytest.fixture

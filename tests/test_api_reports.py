@@ -10,8 +10,8 @@ from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from kkrmaal.api import TokenRateThrottle
 from municipalities import tokens
-from tests.conftest import make_user
-from tests.conftest import save_line
+from tests.builders import make_user
+from tests.builders import save_line
 
 
 def client_for(user):

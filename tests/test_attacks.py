@@ -23,10 +23,10 @@ from goals.models import GoalDecision
 from goals.models import JointProgress
 from goals.models import StatusReport
 from goals.models import StatusRound
-from tests.conftest import PASSWORD
-from tests.conftest import make_user
-from tests.conftest import opened_round
-from tests.conftest import submitted
+from tests.builders import PASSWORD
+from tests.builders import make_user
+from tests.builders import opened_round
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -403,7 +403,7 @@ def test_a_replaced_evidence_file_is_removed_once_nothing_refers_to_it(reporter,
     from django.core.management import call_command
 
     from goals.models import MilestoneStatus
-    from tests.conftest import small_pdf
+    from tests.builders import small_pdf
 
     _page, line = _upload(reporter, report, "første.pdf", small_pdf())
     first = line.evidence_file.name
@@ -467,7 +467,7 @@ def test_production_mode_redirects_to_https_and_sends_hsts_by_default():
 
 
 def test_an_evidence_download_is_never_cached(reporter, report):
-    from tests.conftest import small_pdf
+    from tests.builders import small_pdf
 
     _page, line = _upload(reporter, report, "plan.pdf", small_pdf())
 

@@ -14,7 +14,7 @@ from kkrmaal.celery import app
 from reports.models import Publication
 from reports.models import StoredPaper
 from reports.papers import schedule_papers
-from tests.conftest import build_round
+from tests.builders import build_round
 
 BROKER = "redis://127.0.0.1:6379/15"
 WAIT_SECONDS = 120

@@ -15,7 +15,7 @@ from goals.models import JointProgress
 from goals.models import Milestone
 from goals.models import StatusRound
 from goals.models import Theme
-from tests.conftest import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

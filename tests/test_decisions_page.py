@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from goals.models import Goal
 from goals.models import GoalDecision
-from tests.conftest import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.conftest import first_line
-from tests.conftest import post_report
-from tests.conftest import report_data
-from tests.conftest import small_pdf
-from tests.conftest import with_evidence
+from tests.builders import filled_in
+from tests.builders import first_line
+from tests.builders import post_file
+from tests.builders import post_report
+from tests.builders import small_pdf
+from tests.builders import with_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +31,6 @@ def office_file(part):
 def reporter_client(client, reporters):
     client.force_login(reporters[101])
     return client
-
-
-def post_file(client, report, upload, **extra):
-    line = report.lines.order_by("milestone__goal__order").first()
-    data = {"version": report.version, "save": "1"}
-    for other in report.lines.all():
-        data[f"line-{other.milestone_id}-status"] = "in_progress"
-    data[f"line-{line.milestone_id}-evidence_file"] = upload
-    data.update(extra)
-    response = client.post(reverse("goals:report_form", args=[report.pk]), data, follow=True)
-    line.refresh_from_db()
-    return response, line
 
 
 def test_a_real_small_pdf_is_saved_and_served_to_the_municipality(reporter_client, report):
@@ -136,7 +125,7 @@ def test_a_saved_file_is_kept_when_the_form_has_an_error_and_can_be_removed(
 def test_an_empty_file_is_refused_in_danish(reporter, report):
     line = first_line(report)
     upload = SimpleUploadedFile("tom.pdf", b"")
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_file": upload})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_file": upload})
 
     response = post_report(reporter, report, data)
 
@@ -155,7 +144,7 @@ def test_a_file_of_exactly_the_limit_is_saved_one_byte_more_is_refused(
     content = pdf + b"%" * (settings.EVIDENCE_MAX_BYTES - len(pdf) + extra)
     line = first_line(report)
     upload = SimpleUploadedFile("plan.pdf", content)
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_file": upload})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_file": upload})
 
     response = post_report(reporter, report, data)
 

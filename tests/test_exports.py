@@ -98,7 +98,7 @@ def test_markup_and_control_characters_travel_safely(client, round_2018, municip
 
 
 def test_the_secretariat_downloads_the_round_overview(staff, open_status_round, report, reporters):
-    from tests.conftest import submitted
+    from tests.builders import submitted
 
     submitted(report, reporters[101])
     page = staff.get(f"/sekretariat/runder/{open_status_round.pk}/").content.decode()

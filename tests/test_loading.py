@@ -27,9 +27,9 @@ from goals.models import Theme
 from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
-from tests.conftest import make_user
-from tests.conftest import opened_round
-from tests.conftest import submitted
+from tests.builders import make_user
+from tests.builders import opened_round
+from tests.builders import submitted
 from tests.seeds import HOVEDSTADEN_2016
 from tests.seeds import HOVEDSTADEN_2024
 from tests.seeds import MIDTJYLLAND

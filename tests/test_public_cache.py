@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from goals import rounds
 from goals.models import StatusRound
-from tests.conftest import build_round
-from tests.conftest import republish_corrected
-from tests.conftest import small_pdf
-from tests.conftest import submitted
+from tests.builders import build_round
+from tests.builders import republish_corrected
+from tests.builders import small_pdf
+from tests.builders import submitted
 
 
 def _urls(paper):

@@ -7,7 +7,7 @@ import os
 from goals import rounds
 from reports import papers
 from reports.models import StoredPaper
-from tests.conftest import build_round
+from tests.builders import build_round
 
 
 def _refuse_rendering(monkeypatch):
