@@ -1,11 +1,12 @@
 """What the tests build and read, in one place: the rows of the small world (users, papers,
 rounds, reports and their answers), what a browser posts (the report form, an upload, the
-admin's goal form), and what a user gets back (a page, a PDF's text, the message a command
-stops with). conftest.py makes its fixtures from these; a test imports the ones it uses from
-here."""
+admin's goal form, any page's form as it stands), and what a user gets back (a page, a PDF's
+text, the message a command stops with). conftest.py makes its fixtures from these; a test
+imports the ones it uses from here."""
 
 import datetime
 import io
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -201,10 +202,13 @@ def submitted(report, user):
     return rounds.submit_report(report, by=user)
 
 
-def small_pdf():
-    """A real one-page PDF, as a reporter would upload as evidence."""
+def small_pdf(extra=None):
+    """A real one-page PDF, as a reporter would upload as evidence; `extra(writer)` adds to
+    it (pypdf objects in its catalogue, an attachment)."""
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=200)
+    if extra:
+        extra(writer)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -301,6 +305,51 @@ def empty_inlines(*prefixes):
             ("MAX_NUM_FORMS", 1000),
         ]
     }
+
+
+class _FormFields(HTMLParser):
+    """Every field of a page's form as the browser would send it (the page's first button
+    included), so a test posts exactly what a stale page shows."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._textarea, self._select = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("checkbox", "radio", "file"):
+            self.data.setdefault(name, attrs.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and "selected" in attrs:
+            self.data[self._select] = attrs.get("value") or ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            # Browsers drop the newline that follows <textarea>.
+            start = not self.data[self._textarea]
+            self.data[self._textarea] += data[1:] if start and data[:1] == "\n" else data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def page_form(client, url):
+    """The form of the page at `url` as the browser would send it unchanged."""
+    return page_form_from(client.get(url).content.decode())
+
+
+def page_form_from(html):
+    parser = _FormFields()
+    parser.feed(html)
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
 
 
 # --- what a user gets back --------------------------------------------------------------------

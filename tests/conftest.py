@@ -84,8 +84,8 @@ def _cache(settings):
 @pytest.fixture(autouse=True)
 def _render_in_the_caller(settings):
     """Papers are rendered in the test's own thread: a background thread's database
-    connection could not see the test's uncommitted rows (tests/test_attacks.py checks the
-    background thread on a committed database)."""
+    connection could not see the test's uncommitted rows (tests/test_stored_papers.py checks
+    the background thread on a committed database)."""
     settings.RENDER_IN_BACKGROUND = False
 
 
