@@ -3,7 +3,9 @@ paper with goals, milestones and an indicator, a secretariat user, a reporter pe
 municipality, and a region next door whose staff and reporter must be refused.
 
 Fixtures only; what they are built from, and what the tests build and read beside them, is in
-tests/builders.py."""
+tests/builders.py. The fixtures every test uses without asking keep one test from leaking
+into the next (its files, its language, its cache, no render thread outliving it) or keep the
+run fast; everything else is asked for by name. A test marked `redis` gets the Redis cache."""
 
 import datetime
 import io
@@ -25,6 +27,8 @@ from tests.builders import make_paper
 from tests.builders import make_user
 from tests.builders import opened_round
 
+# --- what every test gets: isolation, and a fast run ---------------------------------------
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _static_root():
@@ -33,6 +37,17 @@ def _static_root():
     from django.conf import settings
 
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Nearly every test makes users, many through tests/builders.py rather than a fixture;
+    the production hasher's deliberate slowness is not what they test (logging in still
+    checks the password). One override for the whole run."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -52,62 +67,81 @@ def _danish():
     translation.deactivate()
 
 
-# The cache (public pages, the reset-mail throttle, the preview locks) lives in Redis, as in
-# production, in a database of its own. Every test has its own key prefix, so it starts with
-# an empty cache and parallel runs never see each other's keys; nothing is flushed (that
-# would empty the others' too): the run deletes its keys at the end.
-TEST_CACHE_URL = os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379/13")
-CACHE_RUN = f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _cache_cleanup():
-    yield
-    import redis
-
-    client = redis.Redis.from_url(TEST_CACHE_URL)
-    for key in client.scan_iter(match=f"{CACHE_RUN}-*", count=1000):
-        client.delete(key)
-
-
-@pytest.fixture(autouse=True)
-def _cache(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_CACHE_URL,
-            "KEY_PREFIX": f"{CACHE_RUN}-{uuid.uuid4().hex[:8]}",
-        }
-    }
-
-
 @pytest.fixture(autouse=True)
 def _render_in_the_caller(settings):
-    """Papers are rendered in the test's own thread: a background thread's database
-    connection could not see the test's uncommitted rows (tests/test_stored_papers.py checks
-    the background thread on a committed database)."""
+    """Papers and previews are rendered in the test's own thread. Without a broker the portal
+    renders them in a thread of its own (reports/background.py), also from a plain page view
+    that finds papers left pending: such a thread could outlive the test, and its database
+    connection could not see the test's uncommitted rows. tests/test_stored_papers.py turns it
+    back on to check the thread, on a committed database."""
     settings.RENDER_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)
-def _api_throttle_counts(monkeypatch):
-    """The API counts each test's requests from zero, in a cache of the test's own: counts
-    left over from earlier tests (or another run sharing a Redis) never throttle it."""
-    from django.core.cache.backends.locmem import LocMemCache
-    from rest_framework.throttling import AnonRateThrottle
+def _cache(request, settings):
+    """Each test has a cache of its own, empty at the start: Django's in-memory cache, which
+    needs no server. What it counts (the API's throttles, the reset mails) and keeps (the
+    public pages, the sessions, the render leases) is gone with the test.
 
-    from kkrmaal.api import TokenRateThrottle
+    A test marked `redis` needs what only a server shared by processes does (the Celery
+    broker, the cache as every app process sees it): it gets the Redis cache instead, with a
+    key prefix of its own (see `redis_cache`)."""
+    if request.node.get_closest_marker("redis"):
+        settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
+        yield
+        return
+    from django.core.cache import cache
 
-    cache = LocMemCache(f"api-throttle-{uuid.uuid4()}", {})
-    monkeypatch.setattr(TokenRateThrottle, "cache", cache)
-    monkeypatch.setattr(AnonRateThrottle, "cache", cache)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    yield
+    cache.clear()  # what the test kept goes with it, not only the cache's name
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made in most tests; the production hasher's deliberate slowness is not
-    what they test (logging in still checks the password)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The Redis of the tests marked `redis`: a database of its own (13), as `make services` starts
+# it. Every test has its own key prefix, so it starts with an empty cache and parallel runs
+# never see each other's keys; nothing is flushed (that would empty the others' too): the run
+# deletes its keys at the end.
+TEST_CACHE_URL = os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture(scope="session")
+def _redis_run():
+    """The key prefix of this run in the tests' Redis, which must answer: a test marked
+    `redis` fails (never skips) without it. Its keys are deleted at the end of the run."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_CACHE_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+        down = None
+    except redis.RedisError as error:
+        down = error
+    if down:
+        pytest.fail(
+            f"This test is marked `redis`: it needs a Redis server at {TEST_CACHE_URL} "
+            f"({down}). Start one (`make services`), set TEST_CACHE_URL, or leave these "
+            "tests out with `-m 'not redis'`.",
+            pytrace=False,
+        )
+    run = f"test-{uuid.uuid4().hex[:12]}"
+    yield run
+    for key in client.scan_iter(match=f"{run}-*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis_cache(_redis_run):
+    """The cache settings of Redis, as in production, under a key prefix of this test's own."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": TEST_CACHE_URL,
+        "KEY_PREFIX": f"{_redis_run}-{uuid.uuid4().hex[:8]}",
+    }
 
 
 # --- the small world --------------------------------------------------------------------------

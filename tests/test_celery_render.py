@@ -57,6 +57,7 @@ def _wait_for_states(status_round, expected):
     return states
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_on_redis_renders_the_published_papers(celery_on_redis, paper, municipalities):
     celery_app, queue = celery_on_redis
