@@ -1,6 +1,11 @@
 """A small world for the tests: one region with two clusters and three municipalities, a
 paper with goals, milestones and an indicator, a secretariat user, a reporter per
-municipality, and a region next door whose staff and reporter must be refused."""
+municipality, and a region next door whose staff and reporter must be refused.
+
+Fixtures only; what they are built from, and what the tests build and read beside them, is in
+tests/builders.py. The fixtures every test uses without asking keep one test from leaking
+into the next (its files, its language, its cache, no render thread outliving it) or keep the
+run fast; everything else is asked for by name. A test marked `redis` gets the Redis cache."""
 
 import datetime
 import io
@@ -8,30 +13,22 @@ import os
 import uuid
 
 import pytest
-from django.contrib.auth import get_user_model
-from pypdf import PdfWriter
 
 from goals.models import Goal
-from goals.models import GoalPaper
-from goals.models import Indicator
 from goals.models import Milestone
 from goals.models import Theme
 from municipalities.models import Cluster
-from municipalities.models import Membership
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports import publishing
+from tests.builders import SCRIPT_COMMENT
+from tests.builders import add_goal
+from tests.builders import build_round
+from tests.builders import make_paper
+from tests.builders import make_user
+from tests.builders import opened_round
 
-PASSWORD = "kkr-test-password-1"
-
-
-def small_pdf():
-    """A real one-page PDF, as a reporter would upload as evidence."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+# --- what every test gets: isolation, and a fast run ---------------------------------------
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,6 +38,17 @@ def _static_root():
     from django.conf import settings
 
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Nearly every test makes users, many through tests/builders.py rather than a fixture;
+    the production hasher's deliberate slowness is not what they test (logging in still
+    checks the password). One override for the whole run."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -60,33 +68,84 @@ def _danish():
     translation.deactivate()
 
 
-# The cache (public pages, the reset-mail throttle, the preview locks) lives in Redis, as in
-# production, in a database of its own. Every test has its own key prefix, so it starts with
-# an empty cache and parallel runs never see each other's keys; nothing is flushed (that
-# would empty the others' too): the run deletes its keys at the end.
-TEST_CACHE_URL = os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379/13")
-CACHE_RUN = f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _cache_cleanup():
-    yield
-    import redis
-
-    client = redis.Redis.from_url(TEST_CACHE_URL)
-    for key in client.scan_iter(match=f"{CACHE_RUN}-*", count=1000):
-        client.delete(key)
+@pytest.fixture(autouse=True)
+def _render_in_the_caller(settings):
+    """Papers and previews are rendered in the test's own thread. Without a broker the portal
+    renders them in a thread of its own (reports/background.py), also from a plain page view
+    that finds papers left pending: such a thread could outlive the test, and its database
+    connection could not see the test's uncommitted rows. tests/test_stored_papers.py turns it
+    back on to check the thread, on a committed database."""
+    settings.RENDER_IN_BACKGROUND = False
 
 
 @pytest.fixture(autouse=True)
-def _cache(settings):
+def _cache(request, settings):
+    """Each test has a cache of its own, empty at the start: Django's in-memory cache, which
+    needs no server. What it counts (the API's throttles, the reset mails) and keeps (the
+    public pages, the sessions, the render leases) is gone with the test.
+
+    A test marked `redis` needs what only a server shared by processes does (the Celery
+    broker, the cache as every app process sees it): it gets the Redis cache instead, with a
+    key prefix of its own (see `redis_cache`)."""
+    if request.node.get_closest_marker("redis"):
+        settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
+        yield
+        return
+    from django.core.cache import cache
+
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_CACHE_URL,
-            "KEY_PREFIX": f"{CACHE_RUN}-{uuid.uuid4().hex[:8]}",
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
         }
     }
+    yield
+    cache.clear()  # what the test kept goes with it, not only the cache's name
+
+
+# The Redis of the tests marked `redis`: a database of its own (13), as `make services` starts
+# it. Every test has its own key prefix, so it starts with an empty cache and parallel runs
+# never see each other's keys; nothing is flushed (that would empty the others' too): the run
+# deletes its keys at the end.
+TEST_CACHE_URL = os.environ.get("TEST_CACHE_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture(scope="session")
+def _redis_run():
+    """The key prefix of this run in the tests' Redis, which must answer: a test marked
+    `redis` fails (never skips) without it. Its keys are deleted at the end of the run."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_CACHE_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+        down = None
+    except redis.RedisError as error:
+        down = error
+    if down:
+        pytest.fail(
+            f"This test is marked `redis`: it needs a Redis server at {TEST_CACHE_URL} "
+            f"({down}). Start one (`make services`), set TEST_CACHE_URL, or leave these "
+            "tests out with `-m 'not redis'`.",
+            pytrace=False,
+        )
+    run = f"test-{uuid.uuid4().hex[:12]}"
+    yield run
+    for key in client.scan_iter(match=f"{run}-*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis_cache(_redis_run):
+    """The cache settings of Redis, as in production, under a key prefix of this test's own."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": TEST_CACHE_URL,
+        "KEY_PREFIX": f"{_redis_run}-{uuid.uuid4().hex[:8]}",
+    }
+
+
+# --- the small world --------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -125,29 +184,6 @@ def municipalities(region, clusters):
 @pytest.fixture
 def other_municipality(other_region):
     return Municipality.objects.create(kommunekode=461, name="Odense", region=other_region)
-
-
-def make_paper(region, source, *, title="KKR-mål for sundhed", first_year=2017, **fields):
-    """A goal paper of `region`: KKR-mål, adopted the year it starts, running two years."""
-    fields.setdefault("kind", GoalPaper.Kind.KKR_GOALS)
-    fields.setdefault("adopted_year", first_year)
-    fields.setdefault("last_year", first_year + 1)
-    return GoalPaper.objects.create(
-        region=region, source=source, title=title, first_year=first_year, **fields
-    )
-
-
-def make_user(username, *, region=None, municipality=None, **extra):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@example.dk", **extra
-    )
-    if region is not None:
-        Membership.objects.create(user=user, role=Membership.Role.SECRETARIAT, region=region)
-    if municipality is not None:
-        Membership.objects.create(
-            user=user, role=Membership.Role.REPORTER, municipality=municipality
-        )
-    return user
 
 
 @pytest.fixture
@@ -247,6 +283,9 @@ def reports(open_status_round, municipalities):
     }
 
 
+# --- people and clients many behaviours share -------------------------------------------------
+
+
 @pytest.fixture
 def reporter(client, reporters):
     """A client logged in as København's reporter."""
@@ -261,112 +300,52 @@ def staff(client, secretariat):
     return client
 
 
-def submitted(report, user):
-    """The report with every line answered "opfyldt", submitted by `user`."""
-    from goals import rounds
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    return client
 
-    report = rounds.save_report(
-        report,
-        version=report.version,
-        lines={m: {"status": "met"} for m in report.lines.values_list("milestone_id", flat=True)},
-        values={},
-        by=user,
+
+@pytest.fixture
+def colleague(municipalities):
+    """A second reporter for København, who saves the same report at the same time."""
+    return make_user("indberetter-101-b", municipality=municipalities[101])
+
+
+# --- the region next door: what its staff and reporters own -----------------------------------
+
+
+@pytest.fixture
+def other_paper(other_region, other_municipality):
+    """Syddanmark's paper: one goal with a municipal milestone and an indicator."""
+    paper = make_paper(
+        other_region, "other-paper.txt", title="Kommunernes rolle i det nære sundhedsvæsen"
     )
-    return rounds.submit_report(report, by=user)
+    theme = Theme.objects.create(paper=paper, order=1, title="Fokusområder i Syddanmark")
+    add_goal(
+        theme,
+        "A",
+        "Klar opgavedeling i Syddanmark",
+        milestone="Syddansk milepæl: alle kommuner har røgfri skoletid.",
+        indicator=("Rygere", "%"),
+    )
+    return paper
 
 
-@pytest.fixture(autouse=True)
-def _render_in_the_caller(settings):
-    """Papers are rendered in the test's own thread: a background thread's database
-    connection could not see the test's uncommitted rows (tests/test_attacks.py checks the
-    background thread on a committed database)."""
-    settings.RENDER_IN_BACKGROUND = False
+@pytest.fixture
+def other_round(other_paper, other_secretariat):
+    """This year's round of Syddanmark's paper, opened."""
+    return opened_round(other_paper, by=other_secretariat)
 
 
-@pytest.fixture(autouse=True)
-def _api_throttle_counts(monkeypatch):
-    """The API counts each test's requests from zero, in a cache of the test's own: counts
-    left over from earlier tests (or another run sharing a Redis) never throttle it."""
-    from django.core.cache.backends.locmem import LocMemCache
-    from rest_framework.throttling import AnonRateThrottle
-
-    from kkrmaal.api.common import TokenRateThrottle
-
-    cache = LocMemCache(f"api-throttle-{uuid.uuid4()}", {})
-    monkeypatch.setattr(TokenRateThrottle, "cache", cache)
-    monkeypatch.setattr(AnonRateThrottle, "cache", cache)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are made in most tests; the production hasher's deliberate slowness is not
-    what they test (logging in still checks the password)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-# --- Status history for the read side and the PDFs (reports app) --------------------------
-
-
-def build_round(paper, year, *, state="published", lines=(), joint=(), decisions=(), drafts=()):
-    """A status round made directly with the ORM: a report per municipality of the paper's
-    region (approved, or a draft for the kommunekoder in `drafts`), with `lines` as
-    (kommunekode, goal number, milestone order, status, comment), `joint` as
-    (goal number, milestone order, status) and `decisions` as (goal number, decision,
-    comment). A published round is frozen as its first publication, as publishing does."""
-    from django.utils import timezone
-
-    from goals.models import GoalDecision
-    from goals.models import JointProgress
-    from goals.models import Milestone
-    from goals.models import MilestoneStatus
+@pytest.fixture
+def other_report(other_round, other_municipality):
     from goals.models import StatusReport
-    from goals.models import StatusRound
 
-    published = state == StatusRound.State.PUBLISHED
-    status_round = StatusRound.objects.create(
-        paper=paper,
-        year=year,
-        opens=datetime.date(year, 9, 1),
-        deadline=datetime.date(year, 11, 1),
-        state=state,
-        published_at=timezone.make_aware(datetime.datetime(year, 12, 1, 10)) if published else None,
-    )
-    milestones = {(m.goal.number, m.order): m for m in Milestone.objects.filter(goal__paper=paper)}
-    reports = {}
-    for municipality in paper.region.municipalities.all():
-        draft = municipality.kommunekode in drafts
-        reports[municipality.kommunekode] = StatusReport.objects.create(
-            round=status_round,
-            municipality=municipality,
-            state=StatusReport.State.DRAFT if draft else StatusReport.State.APPROVED,
-            submitted_at=None if draft else timezone.make_aware(datetime.datetime(year, 10, 20)),
-        )
-    for kommunekode, number, order, status, comment in lines:
-        MilestoneStatus.objects.create(
-            report=reports[kommunekode],
-            milestone=milestones[(number, order)],
-            status=status,
-            comment=comment,
-        )
-    for number, order, status in joint:
-        JointProgress.objects.create(
-            round=status_round, milestone=milestones[(number, order)], status=status
-        )
-    for number, decision, comment in decisions:
-        GoalDecision.objects.create(
-            round=status_round,
-            goal=paper.goals.get(number=number),
-            decision=decision,
-            comment=comment,
-        )
-    if published:
-        from reports.progress import freeze
-
-        freeze(status_round)
-    return status_round
+    return StatusReport.objects.get(round=other_round, municipality=other_municipality)
 
 
-SCRIPT_COMMENT = "Vi mangler <script>alert('x')</script> og </table> en sygeplejerske."
+# --- rounds of the past, and publishing -------------------------------------------------------
 
 
 @pytest.fixture
@@ -413,245 +392,6 @@ def status_history(paper, municipalities):
     return {2017: first, 2018: second}
 
 
-# --- the region next door: what its staff and reporters own ----------------------------------
-
-
-@pytest.fixture
-def other_paper(other_region, other_municipality):
-    """Syddanmark's paper: one goal with a municipal milestone and an indicator."""
-    paper = make_paper(
-        other_region, "other-paper.txt", title="Kommunernes rolle i det nære sundhedsvæsen"
-    )
-    theme = Theme.objects.create(paper=paper, order=1, title="Fokusområder i Syddanmark")
-    add_goal(
-        theme,
-        "A",
-        "Klar opgavedeling i Syddanmark",
-        milestone="Syddansk milepæl: alle kommuner har røgfri skoletid.",
-        indicator=("Rygere", "%"),
-    )
-    return paper
-
-
-@pytest.fixture
-def other_round(other_paper, other_secretariat):
-    """This year's round of Syddanmark's paper, opened."""
-    return opened_round(other_paper, by=other_secretariat)
-
-
-@pytest.fixture
-def other_report(other_round, other_municipality):
-    from goals.models import StatusReport
-
-    return StatusReport.objects.get(round=other_round, municipality=other_municipality)
-
-
-# --- clients and helpers many behaviours share -----------------------------------------------
-
-
-@pytest.fixture
-def superuser_client(client, db):
-    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
-    return client
-
-
-@pytest.fixture
-def colleague(municipalities):
-    """A second reporter for København, who saves the same report at the same time."""
-    return make_user("indberetter-101-b", municipality=municipalities[101])
-
-
-# Words of a technical error a user must never see instead of a sentence.
-TECHNICAL = ("Traceback", "IntegrityError", "Begrænsning", "Constraint", "violates")
-# User text that must stay text on every page, e-mail and PDF.
-MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def assert_polite(text):
-    for word in TECHNICAL:
-        assert word not in text, word
-
-
-def report_data(report, **extra):
-    """The report form as the browser posts it, every line answered."""
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        key = f"line-{line.milestone_id}"
-        data[f"{key}-status"] = "in_progress"
-        data[f"{key}-comment"] = "Vi er godt i gang"
-        data[f"{key}-evidence_url"] = ""
-    for value in report.indicator_values.all():
-        data[f"value-{value.indicator_id}"] = "7"
-    data.update(extra)
-    return data
-
-
-def first_line(report):
-    return report.lines.order_by("milestone__goal__order", "milestone__order").first()
-
-
-def post_report(client, report, data):
-    from django.urls import reverse
-
-    return client.post(reverse("goals:report_form", args=[report.pk]), data)
-
-
-def save_line(report, line, by, *, version=None, **answer):
-    """One line's answer saved by `by` (see `saved`): a reporter's earlier save or, from an
-    older `version`, a colleague's."""
-    return saved(report, by, {line.milestone_id: answer}, version=version)
-
-
-def confirm_submission(client, report, **kwargs):
-    """Press "Bekræft indsendelse" on the summary, for the version saved now."""
-    from django.urls import reverse
-
-    report.refresh_from_db()
-    url = reverse("goals:report_confirm", args=[report.pk])
-    return client.post(url, {"version": report.version, "confirm": "1"}, **kwargs)
-
-
-def snapshot(report):
-    """Everything a reporter can change in a report, to compare before and after."""
-    report.refresh_from_db()
-    return (
-        report.state,
-        report.version,
-        sorted(report.lines.values_list("milestone_id", "status", "comment", "evidence_url")),
-        sorted(report.indicator_values.values_list("indicator_id", "value")),
-    )
-
-
-def pdf_text(data):
-    """A PDF's text, page after page."""
-    from pypdf import PdfReader
-
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def command_error(*args, **options):
-    """The message a management command stops with."""
-    from django.core.management import CommandError
-    from django.core.management import call_command
-
-    with pytest.raises(CommandError) as raised:
-        call_command(*args, **options)
-    return str(raised.value)
-
-
-def goal_post_data(goal, **changes):
-    """The goal change form as the browser would post it, with empty inlines."""
-    data = {
-        "paper": goal.paper_id,
-        "theme": goal.theme_id or "",
-        "parent": goal.parent_id or "",
-        "number": goal.number,
-        "order": goal.order,
-        "title": goal.title,
-        "description": goal.description,
-        "kind": goal.kind,
-        "state": goal.state,
-        "national_goal": goal.national_goal,
-        "replaces": goal.replaces_id or "",
-        **empty_inlines("milestones", "indicators"),
-    }
-    data.update(changes)
-    return data
-
-
-def empty_inlines(*prefixes):
-    """The management forms of the admin inlines `prefixes`, posted with no rows."""
-    return {
-        f"{prefix}-{field}": count
-        for prefix in prefixes
-        for field, count in [
-            ("TOTAL_FORMS", 0),
-            ("INITIAL_FORMS", 0),
-            ("MIN_NUM_FORMS", 0),
-            ("MAX_NUM_FORMS", 1000),
-        ]
-    }
-
-
-# --- building blocks the fixtures above and the behaviours share ------------------------------
-
-
-def add_goal(theme, number, title, *, order=1, milestone="", indicator=None):
-    """A goal under `theme`; with `milestone`, the text of a milestone every municipality
-    answers by the end of 2018, and with `indicator`, the (name, unit) of a figure it reports."""
-    goal = Goal.objects.create(
-        paper=theme.paper, theme=theme, number=number, order=order, title=title
-    )
-    if milestone:
-        Milestone.objects.create(
-            goal=goal,
-            order=1,
-            text=milestone,
-            due=datetime.date(2018, 12, 31),
-            scope=Milestone.Scope.MUNICIPALITY,
-        )
-    if indicator:
-        name, unit = indicator
-        Indicator.objects.create(goal=goal, order=1, name=name, unit=unit)
-    return goal
-
-
-def opened_round(paper, *, by, year=None, opens=None, deadline=None):
-    """A round of `paper` opened by `by`, a draft per municipality: by default this year's,
-    opening today with the deadline in 30 days."""
-    from django.utils import timezone
-
-    from goals import rounds
-    from goals.models import StatusRound
-
-    today = timezone.localdate()
-    status_round = StatusRound.objects.create(
-        paper=paper,
-        year=year or today.year,
-        opens=opens or today,
-        deadline=deadline or today + datetime.timedelta(days=30),
-    )
-    return rounds.open_round(status_round, by=by)
-
-
-def saved(report, user, lines, values=None, *, version=None):
-    """`report` saved by `user` as the report form saves it: `lines` as {milestone id: {field:
-    value}}, `values` as {indicator id: value}, from `version` (default: the report's own)."""
-    from goals import rounds
-
-    return rounds.save_report(
-        report,
-        version=report.version if version is None else version,
-        lines=lines,
-        values=values or {},
-        by=user,
-    )
-
-
-def republish_corrected(status_round, by, comment, kommunekode=219):
-    """The reopened `status_round` with the municipality's answer to milestone 1/1 corrected
-    to `comment` (as the secretariat's admin saves a line), closed and published again."""
-    from goals import rounds
-
-    line = status_round.reports.get(municipality__kommunekode=kommunekode).lines.get(
-        milestone__goal__number="1", milestone__order=1
-    )
-    line.comment = comment
-    line.save()
-    rounds.close_round(status_round, by=by)
-    return publishing.publish_round(status_round, by=by)
-
-
-def with_evidence(report, user, name="bilag.pdf"):
-    """`report` with a small PDF uploaded by `user` as evidence for its first line, and that
-    line."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    upload = SimpleUploadedFile(name, small_pdf())
-    report = saved(report, user, {report.lines.first().milestone_id: {"evidence_file": upload}})
-    return report, report.lines.exclude(evidence_file="").get()
-
-
 @pytest.fixture
 def closed_2018(paper, municipalities):
     """2018, closed with the municipalities' answers and ready to publish: København and
@@ -674,6 +414,17 @@ def closed_2018(paper, municipalities):
 
 
 @pytest.fixture
+def closed_2019(paper, status_history):
+    """2019 after the published history, closed but not published: København's answer holds a
+    comment the public must not read."""
+    from goals.models import StatusRound
+
+    return build_round(
+        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "2", 1, "met", "Hemmelig kladde")]
+    )
+
+
+@pytest.fixture
 def publish(secretariat, django_capture_on_commit_callbacks):
     """Publishes a round as the secretariat does; its papers are rendered when the publishing
     commits, as on a server."""
@@ -687,24 +438,7 @@ def publish(secretariat, django_capture_on_commit_callbacks):
     return publish
 
 
-def public_urls(goal, *, years=(), kommunekoder=()):
-    """The public pages around `goal`: the front page, its region's page, the status pages of
-    `years`, the goal's page and the pages of the municipalities `kommunekoder`."""
-    region = goal.paper.region.slug
-    return [
-        "/",
-        f"/{region}/",
-        *(f"/{region}/status/{year}/" for year in years),
-        f"/{region}/maal/{goal.pk}/",
-        *(f"/{region}/kommuner/{kommunekode}/" for kommunekode in kommunekoder),
-    ]
-
-
-def page_html(client, url):
-    """The HTML of the page at `url`, which must answer 200."""
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
+# --- the real papers --------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -714,14 +448,3 @@ def loaded(db):
     from django.core.management import call_command
 
     call_command("load_kkr_data", stdout=io.StringIO())
-
-
-@pytest.fixture
-def closed_2019(paper, status_history):
-    """2019 after the published history, closed but not published: København's answer holds a
-    comment the public must not read."""
-    from goals.models import StatusRound
-
-    return build_round(
-        paper, 2019, state=StatusRound.State.CLOSED, lines=[(101, "2", 1, "met", "Hemmelig kladde")]
-    )

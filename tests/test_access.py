@@ -1,7 +1,9 @@
 """Who gets in where on the site: anonymous visitors to the login, a reporter to their own
 municipality's reports only, the secretariat to its own region only (and only while it has
 staff status); CSRF on every change, GET changes nothing, the menu offers each user their
-pages, a password can be reset by e-mail."""
+pages, a password can be reset by e-mail. Guessing is cut short: wrong passwords lock one user
+name out from one address (or one IPv6 network) while everyone else still gets in, and reset
+mails to one user are throttled however the address is spelled."""
 
 import re
 from decimal import Decimal
@@ -19,11 +21,12 @@ from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
-from tests.conftest import PASSWORD
-from tests.conftest import make_user
-from tests.conftest import snapshot
-from tests.conftest import submitted
-from tests.conftest import with_evidence
+from tests.builders import PASSWORD
+from tests.builders import filled_in
+from tests.builders import make_user
+from tests.builders import snapshot
+from tests.builders import submitted
+from tests.builders import with_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -309,9 +312,7 @@ def test_a_reporter_cannot_reach_other_lines_by_extra_keys(
     joint = Milestone.objects.get(scope=Milestone.Scope.JOINT)
     foreign_milestone = other_paper.goals.get().milestones.get()
     foreign_indicator = other_paper.goals.get().indicators.get()
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "in_progress"
+    data = filled_in(report)
     for milestone in (joint, foreign_milestone):
         data[f"line-{milestone.pk}-status"] = "met"
         data[f"line-{milestone.pk}-comment"] = "Indsmuglet"
@@ -349,10 +350,7 @@ def test_the_secretariat_cannot_edit_a_report_through_the_reporters_page(
     client.force_login(secretariat)
     url = reverse("goals:report_form", args=[report.pk])
     assert client.get(url).status_code == 404
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "met"
-    assert client.post(url, data).status_code == 404
+    assert client.post(url, filled_in(report, status="met")).status_code == 404
     assert snapshot(report) == before
 
 
@@ -388,9 +386,7 @@ def test_every_state_changing_page_needs_the_csrf_token(
     assert open_status_round.state == before_round
     csrf_client.force_login(reporters[101])
     before = snapshot(report)
-    data = {"version": report.version, "submit": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "met"
+    data = filled_in(report, status="met", button="submit")
     assert csrf_client.post(reverse("goals:report_form", args=[report.pk]), data).status_code == 403
     assert snapshot(report) == before
 
@@ -435,3 +431,72 @@ def test_password_reset_by_email(client, reporters):
     )
     assert "Adgangskoden er skiftet" in done.content.decode()
     assert client.login(username="indberetter-101", password="Ny-sikker-kode-2025")
+
+
+def test_fifty_wrong_passwords_lock_the_user_out_from_that_address(reporters):
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(50):
+        client.post("/konto/login/", {"username": "indberetter-101", "password": "forkert"})
+
+    response = client.post("/konto/login/", {"username": "indberetter-101", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "For mange forkerte forsøg" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # The same user from another address, and a colleague from this one, still get in.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    login = {"username": "indberetter-101", "password": PASSWORD}
+    assert elsewhere.post("/konto/login/", login).status_code == 302
+    colleague = {"username": "indberetter-147", "password": PASSWORD}
+    assert client.post("/konto/login/", colleague).status_code == 302
+
+
+def test_guessing_from_ever_new_addresses_of_one_ipv6_network_is_locked_out(reporters):
+    """An IPv6 connection has a whole /64 network of addresses to choose from; counted per
+    address, each of them would bring five fresh guesses."""
+    for i in range(1, 51):
+        Client(REMOTE_ADDR=f"2001:db8:5:7::{i:x}").post(
+            "/konto/login/", {"username": "indberetter-101", "password": "forkert"}
+        )
+
+    guesser = Client(REMOTE_ADDR="2001:db8:5:7:a:b:c:d")
+    response = guesser.post("/konto/login/", {"username": "indberetter-101", "password": PASSWORD})
+
+    assert response.status_code == 429
+    # Another network (the user at home) still gets in.
+    home = Client(REMOTE_ADDR="2001:db8:9::1")
+    login = {"username": "indberetter-101", "password": PASSWORD}
+    assert home.post("/konto/login/", login).status_code == 302
+
+
+def test_the_lockout_admin_speaks_danish(client, reporters):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.dk", PASSWORD)
+    Client(REMOTE_ADDR="203.0.113.9").post(
+        "/konto/login/", {"username": "indberetter-101", "password": "forkert"}
+    )
+    client.login(username="root", password=PASSWORD)
+    page = client.get("/admin/axes/accessattempt/").content.decode()
+    assert "adgangsforsøg" in page.lower()
+    assert "access attempt" not in page.lower()
+
+
+def test_password_reset_mails_to_one_user_are_throttled(client, reporters):
+    for _ in range(7):
+        response = client.post("/konto/password_reset/", {"email": "indberetter-101@example.dk"})
+        assert response.status_code == 302  # the same answer whether sent or not
+    assert 1 <= len(mail.outbox) <= 3
+
+
+def test_reset_mails_to_one_user_are_throttled_however_the_address_is_spelled(client, reporters):
+    """Django finds the user by the address compared Unicode-caselessly (ſ is s, K is k);
+    each spelling must not get its own allowance of mails."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(username="indberetter-101").update(email="sundhed@example.dk")
+    spellings = ["sundhed@example.dk", "ſundhed@example.dk", "sundhed@example.dk".upper()]
+    for spelling in spellings * 3:
+        client.post("/konto/password_reset/", {"email": spelling})
+
+    assert 1 <= len(mail.outbox) <= 3

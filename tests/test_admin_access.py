@@ -1,6 +1,6 @@
 """Who sees and edits what in the admin: a secretariat its own region's rows only (lists, pages,
 history, choices, autocomplete), reference data for superusers, nobody without a membership;
-odd addresses are a 404, never a server error."""
+odd addresses are a 404 (an odd date filter a wrong filter), never a server error."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,10 +10,10 @@ from goals.models import Goal
 from goals.models import Milestone
 from municipalities.models import Cluster
 from municipalities.models import Membership
-from tests.conftest import PASSWORD
-from tests.conftest import goal_post_data
-from tests.conftest import make_paper
-from tests.conftest import make_user
+from tests.builders import PASSWORD
+from tests.builders import goal_post_data
+from tests.builders import make_paper
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +291,21 @@ def test_a_nonsense_id_is_no_server_error_for_a_superuser_either(superuser_clien
     response = superuser_client.get(path, follow=True)
 
     assert response.status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "submitted_at__year=99999999999",
+        "submitted_at__year=2020&submitted_at__month=99999999999",
+        "submitted_at__year=2020&submitted_at__month=1&submitted_at__day=99999999999",
+    ],
+)
+def test_a_date_hierarchy_value_out_of_range_is_a_wrong_filter_not_a_500(staff, report, query):
+    response = staff.get(f"/admin/goals/statusreport/?{query}")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
 
 
 def test_a_goal_is_offered_its_own_papers_themes_and_a_municipality_its_regions_clusters(

@@ -1,18 +1,25 @@
 """The secretariat keeps papers, goals, milestones and the reference data in the admin: every
-change is in the history with who and what, and every rule the database keeps is a form error
-in Danish, never a crash."""
+change is in the history with who and what, a revert from the history is the live change form
+saved with the old values (the workflow's rows are never reverted), and every rule the
+database keeps is a form error in Danish, never a crash."""
 
 import pytest
 from django.urls import reverse
 
+from goals import rounds
 from goals.models import Goal
 from goals.models import GoalPaper
 from goals.models import Milestone
+from goals.models import StatusReport
+from goals.models import StatusRound
 from municipalities.models import Membership
 from municipalities.models import Municipality
-from tests.conftest import assert_polite
-from tests.conftest import empty_inlines
-from tests.conftest import goal_post_data
+from reports import publishing
+from tests.builders import assert_polite
+from tests.builders import empty_inlines
+from tests.builders import goal_post_data
+from tests.builders import page_form
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +109,57 @@ def test_an_inline_milestone_edit_is_recorded_too(client, secretariat, goal):
     assert latest.prev_record.baseline_count == 1
     page = client.get(f"/admin/goals/milestone/{milestone.pk}/history/").content.decode()
     assert "sekretariat-hovedstaden" in page
+
+
+def test_a_post_to_a_reports_history_page_does_not_put_it_back_to_draft(staff, report, reporters):
+    first_version = report.history.earliest("history_date")
+    report = submitted(report, reporters[101])
+    url = f"/admin/goals/statusreport/{report.pk}/history/{first_version.history_id}/"
+    assert staff.get(url).status_code == 200  # shown, read-only
+
+    response = staff.post(url, {"_save": "1"})
+
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.state == StatusReport.State.SUBMITTED
+    assert report.version == 3
+    assert report.submitted_at is not None
+
+
+def test_a_post_to_a_published_rounds_history_page_does_not_unpublish_it(
+    staff, open_status_round, secretariat
+):
+    open_version = open_status_round.history.latest("history_date")
+    rounds.close_round(open_status_round, by=secretariat)
+    publishing.publish_round(open_status_round, by=secretariat)
+    url = f"/admin/goals/statusround/{open_status_round.pk}/history/{open_version.history_id}/"
+    page = staff.get(url).content.decode()
+    assert 'name="_save"' not in page
+
+    response = staff.post(url, {"_save": "1"})
+
+    assert response.status_code == 403
+    open_status_round.refresh_from_db()
+    assert open_status_round.state == StatusRound.State.PUBLISHED
+
+
+def test_a_goal_is_reverted_through_its_change_form_only(staff, paper, secretariat):
+    """Where the change form is editable, reverting is saving that form with the old values:
+    the goal's title comes back, nothing outside the form does."""
+    goal = paper.goals.get(number="1")
+    old = goal.history.latest("history_date")
+    goal.title = "Ny titel"
+    goal.state = "achieved"
+    goal.save()
+    url = f"/admin/goals/goal/{goal.pk}/history/{old.history_id}/"
+    data = page_form(staff, url)
+    assert data["title"] == "Effektive akuttilbud"
+
+    response = staff.post(url, data)
+
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert goal.title == "Effektive akuttilbud"
 
 
 def test_a_baseline_above_its_total_is_a_form_error_not_a_crash(client, secretariat, goal):

@@ -13,8 +13,8 @@ from goals.models import StatusRound
 from municipalities import tokens
 from municipalities.models import Municipality
 from reports import publishing
-from tests.conftest import build_round
-from tests.conftest import republish_corrected
+from tests.builders import build_round
+from tests.builders import republish_corrected
 
 
 @pytest.fixture

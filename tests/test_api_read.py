@@ -11,7 +11,7 @@ from goals.models import GoalPaper
 from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusRound
-from tests.conftest import build_round
+from tests.builders import build_round
 
 
 @pytest.fixture

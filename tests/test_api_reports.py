@@ -10,8 +10,8 @@ from goals.models import StatusReport
 from kkrmaal.api import goals as goals_api
 from kkrmaal.api.common import TokenRateThrottle
 from municipalities import tokens
-from tests.conftest import make_user
-from tests.conftest import save_line
+from tests.builders import make_user
+from tests.builders import save_line
 
 
 def client_for(user):
@@ -305,7 +305,7 @@ def test_behind_a_proxy_the_forwarded_address_counts_for_the_api_as_for_the_logi
     (what the client itself puts in front of it counts for nothing)."""
     from django.test import Client
 
-    from tests.conftest import PASSWORD
+    from tests.builders import PASSWORD
 
     settings.BEHIND_PROXY = True
     proxy = {"REMOTE_ADDR": "10.0.0.2"}

@@ -20,7 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from municipalities import tokens
-from tests.conftest import submitted
+from tests.builders import submitted
 
 
 @pytest.fixture

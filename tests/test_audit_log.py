@@ -14,9 +14,9 @@ from goals import rounds
 from goals.models import GoalDecision
 from goals.models import StatusReport
 from reports import publishing
-from tests.conftest import opened_round
-from tests.conftest import submitted
-from tests.test_submitting_a_report import form_data
+from tests.builders import filled_in
+from tests.builders import opened_round
+from tests.builders import submitted
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_the_reporting_page_logs_through_the_same_functions(
     reporter, report, audit_lines, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = reporter.post(f"/indberetning/{report.pk}/", form_data(report, save="1"))
+        response = reporter.post(f"/indberetning/{report.pk}/", filled_in(report))
     assert response.status_code == 302
 
     lines = audit_lines()

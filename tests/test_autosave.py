@@ -10,12 +10,12 @@ from django.test import Client
 from django.urls import reverse
 
 from goals.models import StatusRound
-from tests.conftest import first_line
-from tests.conftest import post_report
-from tests.conftest import report_data
-from tests.conftest import save_line
-from tests.conftest import small_pdf
-from tests.conftest import snapshot
+from tests.builders import filled_in
+from tests.builders import first_line
+from tests.builders import post_report
+from tests.builders import save_line
+from tests.builders import small_pdf
+from tests.builders import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def autosave(client, report, data):
 
 
 def test_an_autosave_saves_the_draft_and_answers_the_new_version(reporter, report):
-    response = autosave(reporter, report, report_data(report))
+    response = autosave(reporter, report, filled_in(report))
 
     assert response.status_code == 200
     answer = response.json()
@@ -36,7 +36,7 @@ def test_an_autosave_saves_the_draft_and_answers_the_new_version(reporter, repor
     assert set(report.lines.values_list("comment", flat=True)) == {"Vi er godt i gang"}
 
     # The next save carries the version the autosave answered, and is not refused as stale.
-    again = report_data(report, version=answer["version"])
+    again = filled_in(report, version=answer["version"])
     again[f"line-{first_line(report).milestone_id}-comment"] = "Skrevet videre"
     assert autosave(reporter, report, again).json()["version"] == 3
 
@@ -46,7 +46,7 @@ def test_a_stale_autosave_overwrites_nothing_and_says_so(reporter, report, colle
     save_line(report, line, colleague, version=1, status="met", comment="Kollegaens tekst")
     before = snapshot(report)
 
-    response = autosave(reporter, report, report_data(report, version=1))
+    response = autosave(reporter, report, filled_in(report, version=1))
 
     assert response.status_code == 409
     assert "indberetter-101-b har gemt indberetningen, mens du skrev" in response.json()["error"]
@@ -57,7 +57,7 @@ def test_a_stale_autosave_overwrites_nothing_and_says_so(reporter, report, colle
 
 def test_an_autosave_with_a_bad_field_is_refused_in_words(reporter, report):
     line = first_line(report)
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_url": "ikke et link"})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_url": "ikke et link"})
 
     response = autosave(reporter, report, data)
 
@@ -72,7 +72,7 @@ def test_an_autosave_never_stores_or_removes_a_file(reporter, report):
     post_report(
         reporter,
         report,
-        report_data(
+        filled_in(
             report,
             **{
                 f"line-{line.milestone_id}-evidence_file": SimpleUploadedFile(
@@ -85,7 +85,7 @@ def test_an_autosave_never_stores_or_removes_a_file(reporter, report):
     stored = line.evidence_file.name
     report.refresh_from_db()
 
-    data = report_data(report, **{f"line-{line.milestone_id}-clear_evidence_file": "on"})
+    data = filled_in(report, **{f"line-{line.milestone_id}-clear_evidence_file": "on"})
     assert autosave(reporter, report, data).status_code == 200
 
     line.refresh_from_db()
@@ -97,7 +97,7 @@ def test_an_autosave_after_the_deadline_is_refused(reporter, report):
         opens=datetime.date(2020, 1, 1), deadline=datetime.date(2020, 2, 1)
     )
 
-    response = autosave(reporter, report, report_data(report))
+    response = autosave(reporter, report, filled_in(report))
 
     assert response.status_code == 409
     assert "Fristen 01.02.2020 er overskredet" in response.json()["error"]
@@ -108,9 +108,9 @@ def test_an_autosave_after_the_deadline_is_refused(reporter, report):
 def test_an_autosave_needs_the_csrf_token_and_the_municipalitys_reporter(reporters, report, client):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(reporters[101])
-    assert autosave(browser, report, report_data(report)).status_code == 403
+    assert autosave(browser, report, filled_in(report)).status_code == 403
     client.force_login(reporters[147])
-    assert autosave(client, report, report_data(report)).status_code == 404
+    assert autosave(client, report, filled_in(report)).status_code == 404
     report.refresh_from_db()
     assert report.version == 1
 
@@ -119,13 +119,13 @@ def test_an_autosave_after_the_session_ended_says_so_in_json(client, report):
     # Logged out in another tab, or the session expired: the script must not be sent the
     # login page, nor tell the user to press "Gem kladde", which would lose the typing to the
     # login redirect. It gets a sentence that says what happened, and nothing is saved.
-    response = autosave(client, report, report_data(report))
+    response = autosave(client, report, filled_in(report))
     assert response.status_code == 401
     assert "logget ind" in response.json()["error"]
     report.refresh_from_db()
     assert report.version == 1
     # The page itself still sends an anonymous visitor to the login page.
-    assert post_report(client, report, report_data(report)).status_code == 302
+    assert post_report(client, report, filled_in(report)).status_code == 302
 
 
 def test_a_page_older_than_the_login_is_refused_in_danish_with_how_to_keep_the_text(
@@ -137,7 +137,7 @@ def test_a_page_older_than_the_login_is_refused_in_danish_with_how_to_keep_the_t
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(reporters[101])
     url = reverse("goals:report_form", args=[report.pk])
-    data = {**report_data(report), "csrfmiddlewaretoken": "en-gammel-side"}
+    data = {**filled_in(report), "csrfmiddlewaretoken": "en-gammel-side"}
 
     autosaved = browser.post(url, {**data, "autosave": "1"}, HTTP_ACCEPT="application/json")
     page = browser.post(url, data)

@@ -23,11 +23,11 @@ from goals.models import StatusRound
 from kkrmaal.backup import MADE_BY_MIGRATE
 from kkrmaal.backup import row_counts
 from kkrmaal.backup import stored_files
-from tests.conftest import PASSWORD
-from tests.conftest import build_round
-from tests.conftest import saved
-from tests.conftest import small_pdf
-from tests.conftest import submitted
+from tests.builders import PASSWORD
+from tests.builders import build_round
+from tests.builders import saved
+from tests.builders import small_pdf
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from kkrmaal.celery import app
 from reports.models import Publication
 from reports.models import StoredPaper
 from reports.tasks import schedule_papers
-from tests.conftest import build_round
+from tests.builders import build_round
 
 BROKER = "redis://127.0.0.1:6379/15"
 WAIT_SECONDS = 120
@@ -57,6 +57,7 @@ def _wait_for_states(status_round, expected):
     return states
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_on_redis_renders_the_published_papers(celery_on_redis, paper, municipalities):
     celery_app, queue = celery_on_redis

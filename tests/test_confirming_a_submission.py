@@ -7,12 +7,12 @@ import pytest
 from django.urls import reverse
 
 from goals.models import StatusReport
-from tests.conftest import confirm_submission
-from tests.conftest import first_line
-from tests.conftest import post_report
-from tests.conftest import report_data
-from tests.conftest import save_line
-from tests.conftest import snapshot
+from tests.builders import confirm_submission
+from tests.builders import filled_in
+from tests.builders import first_line
+from tests.builders import post_report
+from tests.builders import save_line
+from tests.builders import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def press_indsend(client, report, data):
 
 
 def test_indsend_saves_the_typing_and_shows_the_summary_with_evaluations(reporter, report):
-    response = press_indsend(reporter, report, report_data(report))
+    response = press_indsend(reporter, report, filled_in(report))
 
     summary_url = reverse("goals:report_confirm", args=[report.pk])
     assert response.status_code == 302 and response["Location"] == summary_url
@@ -46,7 +46,7 @@ def test_indsend_saves_the_typing_and_shows_the_summary_with_evaluations(reporte
 
 def test_the_summary_highlights_blank_lines_and_offers_no_confirmation(reporter, report):
     line = first_line(report)
-    data = report_data(report, **{f"line-{line.milestone_id}-status": ""})
+    data = filled_in(report, **{f"line-{line.milestone_id}-status": ""})
 
     press_indsend(reporter, report, data)
     text = reporter.get(reverse("goals:report_confirm", args=[report.pk])).content.decode()
@@ -63,7 +63,7 @@ def test_the_summary_highlights_blank_lines_and_offers_no_confirmation(reporter,
 
 def test_confirming_a_report_with_a_blank_line_is_refused_with_the_rule(reporter, report):
     line = first_line(report)
-    press_indsend(reporter, report, report_data(report, **{f"line-{line.milestone_id}-status": ""}))
+    press_indsend(reporter, report, filled_in(report, **{f"line-{line.milestone_id}-status": ""}))
 
     response = confirm_submission(reporter, report, follow=True)
 
@@ -75,7 +75,7 @@ def test_confirming_a_report_with_a_blank_line_is_refused_with_the_rule(reporter
 
 
 def test_confirming_submits_what_the_summary_showed(reporter, report, reporters):
-    press_indsend(reporter, report, report_data(report))
+    press_indsend(reporter, report, filled_in(report))
 
     response = confirm_submission(reporter, report, follow=True)
 
@@ -88,7 +88,7 @@ def test_confirming_submits_what_the_summary_showed(reporter, report, reporters)
 
 
 def test_going_back_to_the_form_loses_nothing(reporter, report):
-    press_indsend(reporter, report, report_data(report))
+    press_indsend(reporter, report, filled_in(report))
     summary = reporter.get(reverse("goals:report_confirm", args=[report.pk])).content.decode()
     form_url = reverse("goals:report_form", args=[report.pk])
     assert f'href="{form_url}">Tilbage til formularen' in summary
@@ -104,7 +104,7 @@ def test_going_back_to_the_form_loses_nothing(reporter, report):
 def test_a_colleagues_save_after_the_summary_must_be_seen_before_confirming(
     reporter, report, colleague
 ):
-    press_indsend(reporter, report, report_data(report))
+    press_indsend(reporter, report, filled_in(report))
     seen = report.version + 1
     line = first_line(report)
     save_line(report, line, colleague, version=seen, status="met", comment="Kollegaens rettelse")
@@ -120,7 +120,7 @@ def test_a_colleagues_save_after_the_summary_must_be_seen_before_confirming(
 
 
 def test_a_broken_confirmation_changes_nothing(reporter, report):
-    press_indsend(reporter, report, report_data(report))
+    press_indsend(reporter, report, filled_in(report))
     before = snapshot(report)
     url = reverse("goals:report_confirm", args=[report.pk])
 
@@ -133,7 +133,7 @@ def test_a_broken_confirmation_changes_nothing(reporter, report):
 def test_the_summary_of_a_report_that_cannot_change_goes_back_to_the_form(
     reporter, report, reporters
 ):
-    from tests.conftest import submitted
+    from tests.builders import submitted
 
     submitted(report, reporters[101])
     url = reverse("goals:report_confirm", args=[report.pk])

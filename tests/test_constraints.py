@@ -16,7 +16,7 @@ from goals.models import StatusRound
 from municipalities.models import Cluster
 from municipalities.models import Membership
 from municipalities.models import Municipality
-from tests.conftest import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

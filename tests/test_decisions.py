@@ -1,10 +1,14 @@
 """The secretariat records the joint progress and the yearly decision per goal (achieved,
 continue, revise into a new goal, retire, adopt): on its pages and in the admin, all or
-nothing, with a goal replacing at most one other and only within the region."""
+nothing, with a goal replacing at most one other and only within the region. Two members of
+the secretariat saving the same page lose nothing: a row a colleague saved meanwhile is never
+written back, and a row both changed is refused with what the colleague saved beside what was
+typed."""
 
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +19,11 @@ from goals.models import JointProgress
 from goals.models import Milestone
 from goals.models import StatusRound
 from goals.models import Theme
-from tests.conftest import make_paper
+from tests.builders import make_paper
+from tests.builders import make_user
+from tests.builders import opened_round
+from tests.builders import page_form
+from tests.builders import page_form_from
 
 pytestmark = pytest.mark.django_db
 
@@ -376,3 +384,96 @@ def test_joint_progress_rows_of_another_round_cannot_be_posted(
     assert client.post(foreign, {f"p{foreign_row.pk}-status": "met"}).status_code == 404
     foreign_row.refresh_from_db()
     assert (foreign_row.status, foreign_row.comment) == ("", "")
+
+
+@pytest.fixture
+def staff_colleague(region):
+    """A second secretariat member, in a browser session of their own."""
+    other = Client()
+    other.force_login(make_user("sekretariat-hovedstaden-2", region=region, is_staff=True))
+    return other
+
+
+@pytest.fixture
+def joint_round(paper, municipalities, reporters, secretariat):
+    """The open round with a cluster milestone too: three rows on the joint page."""
+    Milestone.objects.create(
+        goal=paper.goals.get(number="2"),
+        order=2,
+        text="Hver klynge laver et forløb.",
+        due=datetime.date(2018, 12, 31),
+        scope=Milestone.Scope.CLUSTER,
+    )
+    return opened_round(paper, by=secretariat)
+
+
+def save_after_a_colleague(staff, colleague, url, theirs, mine, **options):
+    """The colleague and I open the page at `url`; the colleague saves `theirs` first, then I
+    save `mine` from my page, stale by now. My response."""
+    my_form, their_form = page_form(staff, url), page_form(colleague, url)
+    assert colleague.post(url, {**their_form, **theirs}).status_code == 302
+    return staff.post(url, {**my_form, **mine}, **options)
+
+
+def test_a_stale_joint_progress_page_does_not_put_a_colleagues_row_back(
+    staff, staff_colleague, joint_round
+):
+    open_status_round = joint_round
+    url = f"/sekretariat/runder/{open_status_round.pk}/faelles/"
+    first, second = JointProgress.objects.filter(round=open_status_round).order_by("pk")[:2]
+
+    theirs = {f"p{first.pk}-status": "met", f"p{first.pk}-comment": "Planen er vedtaget."}
+    mine = {f"p{second.pk}-status": "in_progress"}
+    response = save_after_a_colleague(staff, staff_colleague, url, theirs, mine, follow=True)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.comment) == ("met", "Planen er vedtaget.")
+    assert second.status == "in_progress"
+    assert "Den fælles fremdrift er gemt." in response.content.decode()
+
+
+def test_two_colleagues_changing_the_same_joint_row_the_second_is_told(
+    staff, staff_colleague, open_status_round
+):
+    url = f"/sekretariat/runder/{open_status_round.pk}/faelles/"
+    row = JointProgress.objects.filter(round=open_status_round).order_by("pk").first()
+
+    theirs = {f"p{row.pk}-status": "met"}
+    mine = {f"p{row.pk}-status": "not_started", f"p{row.pk}-comment": "Mit udkast"}
+    page = save_after_a_colleague(staff, staff_colleague, url, theirs, mine).content.decode()
+
+    row.refresh_from_db()
+    assert row.status == "met"
+    assert "ændret af sekretariat-hovedstaden-2" in page
+    assert "Gemt nu: Status: opfyldt; Kommentar: –." in page  # what the colleague saved
+    assert "Mit udkast" in page  # nothing typed is lost
+    # Saving again, having seen the change, wins.
+    again = page_form_from(page)
+    assert staff.post(url, again).status_code == 302
+    row.refresh_from_db()
+    assert (row.status, row.comment) == ("not_started", "Mit udkast")
+
+
+def test_a_stale_decisions_page_does_not_overwrite_a_colleagues_decision(
+    staff, staff_colleague, open_status_round, paper
+):
+    url = f"/sekretariat/runder/{open_status_round.pk}/beslutninger/"
+    acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
+    theirs = {f"g{acute.pk}-decision": "continue", f"g{acute.pk}-comment": "Fastholdes."}
+    mine = {f"g{youth.pk}-decision": "achieved"}
+    response = save_after_a_colleague(staff, staff_colleague, url, theirs, mine)
+    assert response.status_code == 302
+    decisions = dict(
+        GoalDecision.objects.filter(round=open_status_round).values_list("goal_id", "comment")
+    )
+    assert decisions == {acute.pk: "Fastholdes.", youth.pk: ""}
+
+    # Both change the same goal's decision: the second is told and keeps their text.
+    theirs = {f"g{acute.pk}-comment": "Fastholdes til 2020."}
+    mine = {f"g{acute.pk}-decision": "retire", f"g{acute.pk}-comment": "Udgår"}
+    page = save_after_a_colleague(staff, staff_colleague, url, theirs, mine).content.decode()
+    assert "ændret af sekretariat-hovedstaden-2" in page
+    assert "Begrundelse: Fastholdes til 2020." in page
+    assert "Udgår" in page
+    assert GoalDecision.objects.get(goal=acute).comment == "Fastholdes til 2020."

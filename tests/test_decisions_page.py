@@ -11,7 +11,7 @@ from django.urls import reverse
 from goals.models import Goal
 from goals.models import GoalDecision
 from reports import publishing
-from tests.conftest import make_paper
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

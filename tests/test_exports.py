@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from goals.models import MilestoneStatus
 from goals.models import StatusRound
 from reports.progress import freeze
-from tests.conftest import submitted
+from tests.builders import submitted
 
 FORMULA = '=HYPERLINK("https://angriber.example","Klik")'
 
@@ -102,7 +102,7 @@ def test_markup_and_control_characters_travel_safely(client, round_2018, municip
 
 
 def test_the_secretariat_downloads_the_round_overview(staff, open_status_round, report, reporters):
-    from tests.conftest import submitted
+    from tests.builders import submitted
 
     submitted(report, reporters[101])
     page = staff.get(f"/sekretariat/runder/{open_status_round.pk}/").content.decode()

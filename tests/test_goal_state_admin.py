@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from goals import rounds
 from goals.models import Goal
-from tests.conftest import goal_post_data
+from tests.builders import goal_post_data
 
 pytestmark = pytest.mark.django_db
 

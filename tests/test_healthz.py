@@ -65,6 +65,7 @@ def test_healthz_says_so_when_media_storage_cannot_be_written(client, settings, 
     assert response.json()["checks"]["database"] == {"status": "ok"}
 
 
+@pytest.mark.redis
 def test_healthz_checks_the_broker_when_one_is_configured(client, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:6379/15")

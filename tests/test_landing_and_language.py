@@ -4,8 +4,8 @@ keeps the reader on the same page; the accessibility statement is one click from
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.conftest import PASSWORD
-from tests.conftest import page_html
+from tests.builders import PASSWORD
+from tests.builders import page_html
 
 
 def log_in(client, username, next_url=None):

@@ -28,9 +28,9 @@ from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports import publishing
-from tests.conftest import make_user
-from tests.conftest import opened_round
-from tests.conftest import submitted
+from tests.builders import make_user
+from tests.builders import opened_round
+from tests.builders import submitted
 from tests.seeds import HOVEDSTADEN_2016
 from tests.seeds import HOVEDSTADEN_2024
 from tests.seeds import MIDTJYLLAND

@@ -4,7 +4,7 @@ its paragraphs, and a revised goal linking to the goal it replaces."""
 import pytest
 
 from goals.models import Goal
-from tests.conftest import submitted
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from goals.models import GoalPaper
 from goals.models import Milestone
 from goals.models import PaperSection
 from municipalities.models import Cluster
-from tests.conftest import page_html
+from tests.builders import page_html
 from tests.seeds import HOVEDSTADEN_2017
 from tests.seeds import HOVEDSTADEN_2024
 from tests.seeds import MIDTJYLLAND

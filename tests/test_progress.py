@@ -17,9 +17,9 @@ from municipalities.models import Municipality
 from municipalities.models import Region
 from reports.models import Publication
 from reports.progress import round_progress
-from tests.conftest import SCRIPT_COMMENT
-from tests.conftest import build_round
-from tests.conftest import make_paper
+from tests.builders import SCRIPT_COMMENT
+from tests.builders import build_round
+from tests.builders import make_paper
 
 
 def _goal(progress, number):

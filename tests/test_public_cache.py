@@ -1,6 +1,7 @@
 """The public pages come from the cache once a round is published: the second visitor costs
-no query, a browser that holds the page gets a 304, and publishing, reopening or editing what
-a page shows brings the new content at once. The secretariat's and reporters' own parts of a
+no query, a browser that holds the page gets a 304 (and one that holds a status paper's PDF
+asks again each time, and gets the new one after a republish), and publishing, reopening or
+editing what a page shows brings the new content at once. The secretariat's and reporters' own parts of a
 page (their name in the menu) are never shared."""
 
 import uuid
@@ -12,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from goals import rounds
 from goals.models import StatusRound
 from reports import publishing
-from tests.conftest import build_round
-from tests.conftest import republish_corrected
-from tests.conftest import small_pdf
-from tests.conftest import submitted
+from tests.builders import build_round
+from tests.builders import republish_corrected
+from tests.builders import small_pdf
+from tests.builders import submitted
 
 
 def _urls(paper):
@@ -218,6 +219,37 @@ def test_behind_a_proxy_the_proxy_sends_the_stored_paper(client, settings, store
     assert response["X-Accel-Redirect"] == "/protected-media/" + stored_2018.file.name
     assert 'filename="KKR-Hovedstaden-status-2018.pdf"' in response["Content-Disposition"]
     assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_public_pdf_is_revalidated_and_changes_with_a_republish(client, status_history):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.models import Publication
+    from reports.models import StoredPaper
+
+    status_round = status_history[2018]
+    stored = StoredPaper.objects.create(
+        round=status_round,
+        publication=Publication.objects.latest_for(status_round),
+        state=StoredPaper.State.DONE,
+        rendered_at=timezone.now(),
+    )
+    stored.file.save("status.pdf", ContentFile(b"%PDF-1.7 first"), save=True)
+    url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
+
+    first = client.get(url)
+    assert "no-cache" in first["Cache-Control"]
+    assert "max-age=300" not in first["Cache-Control"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    # Republished: the paper is rendered again, and the old copy no longer validates.
+    stored.file.save("status.pdf", ContentFile(b"%PDF-1.7 second"), save=False)
+    stored.rendered_at = timezone.now()
+    stored.save()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert b"".join(again.streaming_content) == b"%PDF-1.7 second"
 
 
 def test_a_publication_made_by_another_app_process_shows_within_a_second(

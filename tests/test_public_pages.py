@@ -18,11 +18,11 @@ from goals.models import StatusReport
 from municipalities.models import Municipality
 from reports.papers import render_status_paper as render_paper
 from reports.progress import freeze
-from tests.conftest import MARKUP
-from tests.conftest import build_round
-from tests.conftest import make_paper
-from tests.conftest import pdf_text
-from tests.conftest import public_urls
+from tests.builders import MARKUP
+from tests.builders import build_round
+from tests.builders import make_paper
+from tests.builders import pdf_text
+from tests.builders import public_urls
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from goals.models import StatusRound
 from reports.models import Publication
 from reports.models import public_rounds
 from reports.progress import latest_published_round
-from tests.conftest import build_round
-from tests.conftest import make_paper
-from tests.conftest import page_html
+from tests.builders import build_round
+from tests.builders import make_paper
+from tests.builders import page_html
 
 pytestmark = pytest.mark.django_db
 

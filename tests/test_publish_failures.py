@@ -1,7 +1,8 @@
 """Publishing never leaves a half-published round behind: the round and its stored papers
 commit together, a paper that cannot be rendered, stored or queued is marked failed (never
 left pending for ever, never with an outdated file), the secretariat sees it in the admin
-and retries it without republishing."""
+and retries it without republishing. Papers a stopped web process left pending are handed out
+again by the next visit, never while a live process holds them."""
 
 import html
 import re
@@ -195,3 +196,38 @@ def test_a_paper_that_cannot_be_queued_is_failed_not_pending_for_ever(
             {"action": "retry", "_selected_action": [p.pk for p in rows]},
         )
     assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.DONE}
+
+
+def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client, status_history):
+    """Without a broker the papers render in a thread of the web process; were it restarted
+    half-way, nothing would ever finish them and the public page would say "renderes…" for
+    good. The next visitor hands them out again; not while a live process holds them."""
+    from django.core.cache import cache
+
+    from reports import tasks
+    from reports.models import Publication
+    from reports.models import StoredPaper
+
+    status_round = status_history[2018]
+    stored = StoredPaper.objects.create(
+        round=status_round,
+        publication=Publication.objects.latest_for(status_round),
+        state=StoredPaper.State.PENDING,
+    )
+    url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
+    # A live process holds a lease on what it renders: left alone.
+    cache.set(tasks._lease(stored.pk), True)
+    assert client.get(url).status_code == 503
+    stored.refresh_from_db()
+    assert stored.state == StoredPaper.State.PENDING
+
+    cache.clear()  # the process stopped, its cache with it
+    client.get(f"/hovedstaden/status/{status_round.year}/")
+
+    stored.refresh_from_db()
+    assert stored.state == StoredPaper.State.DONE
+    assert stored.attempts == 1
+    assert client.get(url).status_code == 200
+    assert (
+        "renderes…" not in client.get(f"/hovedstaden/status/{status_round.year}/").content.decode()
+    )

@@ -29,10 +29,10 @@ from reports.models import Publication
 from reports.models import StoredPaper
 from reports.progress import published_progress
 from reports.progress import round_progress
-from tests.conftest import build_round
-from tests.conftest import opened_round
-from tests.conftest import public_urls
-from tests.conftest import submitted
+from tests.builders import build_round
+from tests.builders import opened_round
+from tests.builders import public_urls
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from goals.models import Reminder
 from goals.models import StatusRound
-from tests.conftest import submitted
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 

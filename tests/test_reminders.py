@@ -14,7 +14,7 @@ from goals import rounds
 from goals.models import Reminder
 from goals.models import StatusReport
 from goals.models import StatusRound
-from tests.conftest import command_error
+from tests.builders import command_error
 
 pytestmark = pytest.mark.django_db
 

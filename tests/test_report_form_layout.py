@@ -9,8 +9,8 @@ from django.urls import reverse
 from goals.models import Goal
 from goals.models import Milestone
 from goals.models import StatusReport
-from tests.conftest import first_line
-from tests.conftest import save_line
+from tests.builders import first_line
+from tests.builders import save_line
 
 pytestmark = pytest.mark.django_db
 

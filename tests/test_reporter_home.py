@@ -12,9 +12,9 @@ from django.utils import timezone
 from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Membership
-from tests.conftest import first_line
-from tests.conftest import opened_round
-from tests.conftest import save_line
+from tests.builders import first_line
+from tests.builders import opened_round
+from tests.builders import save_line
 
 pytestmark = pytest.mark.django_db
 

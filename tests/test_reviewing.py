@@ -13,8 +13,8 @@ from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
 from reports import publishing
-from tests.conftest import MARKUP
-from tests.conftest import submitted
+from tests.builders import MARKUP
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from goals import rounds
 from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Municipality
-from tests.conftest import submitted
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from goals import rounds
 from goals.models import StatusRound
-from tests.conftest import submitted
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 

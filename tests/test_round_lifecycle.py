@@ -23,8 +23,8 @@ from goals.models import StatusRound
 from reports import publishing
 from reports.models import Publication
 from reports.models import StoredPaper
-from tests.conftest import assert_polite
-from tests.conftest import make_paper
+from tests.builders import assert_polite
+from tests.builders import make_paper
 
 pytestmark = pytest.mark.django_db
 

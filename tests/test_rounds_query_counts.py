@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from goals.models import StatusReport
 from municipalities.models import Municipality
-from tests.conftest import confirm_submission
-from tests.conftest import make_user
-from tests.conftest import opened_round
-from tests.conftest import submitted
+from tests.builders import confirm_submission
+from tests.builders import filled_in
+from tests.builders import make_user
+from tests.builders import opened_round
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +98,7 @@ def test_submitting_a_whole_report_is_flat(
     report = StatusReport.objects.get(round=status_round, municipality__kommunekode=101)
     milestones = list(report.lines.values_list("milestone_id", flat=True))
     assert len(milestones) >= 2 + extra_milestones
-    data = {"version": report.version, "submit": "1"}
-    for milestone in milestones:
-        data[f"line-{milestone}-status"] = "met"
-        data[f"line-{milestone}-comment"] = "Opfyldt i år."
+    data = filled_in(report, status="met", comment="Opfyldt i år.", button="submit")
     client.force_login(reporters[101])
 
     # "Indsend" saves what is typed, then the summary's "Bekræft indsendelse" submits it.

@@ -16,9 +16,9 @@ from goals import rounds
 from goals.models import StatusRound
 from kkrmaal.backup import row_counts
 from reports import publishing
-from tests.conftest import build_round
-from tests.conftest import small_pdf
-from tests.test_evidence import post_file
+from tests.builders import build_round
+from tests.builders import post_file
+from tests.builders import small_pdf
 from tests.test_settings import manage
 
 BUCKET = "kkrmaal-media"

@@ -13,9 +13,9 @@ from goals.models import StatusRound
 from municipalities.models import Municipality
 from reports.progress import published_progress
 from reports.progress import round_progress
-from tests.conftest import build_round
-from tests.conftest import command_error
-from tests.conftest import public_urls
+from tests.builders import build_round
+from tests.builders import command_error
+from tests.builders import public_urls
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from municipalities.models import LOGO_MAX_BYTES
 from municipalities.models import Region
 from reports.papers import render_status_paper
 from reports.papers import status_paper_html
-from tests.conftest import make_user
+from tests.builders import make_user
 
 
 def _pages(pdf):

@@ -14,10 +14,10 @@ from goals.models import StatusRound
 from reports.papers import render_status_paper
 from reports.papers import render_status_paper as render_paper
 from reports.papers import status_paper_html
-from tests.conftest import SCRIPT_COMMENT
-from tests.conftest import build_round
-from tests.conftest import command_error
-from tests.conftest import pdf_text
+from tests.builders import SCRIPT_COMMENT
+from tests.builders import build_round
+from tests.builders import command_error
+from tests.builders import pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,18 @@
 """Publishing a round renders the region's paper and every municipality's PDF once and
-stores them; downloads serve the stored file and never render. The admin shows pending,
-done and failed renders, retries a failed one and previews any round (drafts too)."""
+stores them; without a broker it answers at once and renders after the response. Downloads
+serve the stored file and never render. The admin shows pending, done and failed renders,
+retries a failed one and previews any round (drafts too), rendered once per version of the
+round, saying so while it renders or when it failed."""
 
 import os
+
+import pytest
 
 from goals import rounds
 from reports import papers
 from reports.models import StoredPaper
-from tests.conftest import build_round
+from tests.builders import build_round
+from tests.builders import submitted
 
 
 def _refuse_rendering(monkeypatch):
@@ -176,3 +181,109 @@ def test_other_region_staff_cannot_fetch_stored_files(
     assert client.get(f"/admin/reports/storedpaper/{stored.pk}/fil/").status_code == 404
     client.force_login(secretariat)
     assert client.get(f"/admin/reports/storedpaper/{stored.pk}/fil/").status_code == 200
+
+
+@pytest.fixture
+def slow_render(monkeypatch):
+    """Rendering that takes until the test lets it finish (5 s at most)."""
+    import threading
+
+    from reports import papers
+
+    release, calls = threading.Event(), []
+    render = papers.render_status_paper
+
+    def slow(status_round, municipality=None, **options):
+        calls.append(municipality)
+        release.wait(timeout=5)
+        return render(status_round, municipality, **options)
+
+    monkeypatch.setattr(papers, "render_status_paper", slow)
+    return release, calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_without_a_broker_answers_at_once_and_renders_after(
+    client, open_status_round, secretariat, slow_render, settings
+):
+    from reports import background
+    from reports.models import StoredPaper
+
+    settings.RENDER_IN_BACKGROUND = True
+    assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker
+    release, _calls = slow_render
+    rounds.close_round(open_status_round, by=secretariat)
+    client.force_login(secretariat)
+
+    response = client.post(
+        f"/sekretariat/runder/{open_status_round.pk}/handling/", {"action": "publish"}
+    )
+
+    assert response.status_code == 302
+    assert StoredPaper.objects.filter(state=StoredPaper.State.DONE).count() == 0
+    year = open_status_round.year
+    assert "PDF'erne renderes…" in client.get(f"/hovedstaden/status/{year}/").content.decode()
+    assert "renderes…" in client.get("/admin/reports/paperpreview/").content.decode()
+    release.set()
+    background.wait()
+    assert set(StoredPaper.objects.values_list("state", flat=True)) == {StoredPaper.State.DONE}
+    assert "renderes…" not in client.get(f"/hovedstaden/status/{year}/").content.decode()
+
+
+def test_the_admin_preview_renders_once_per_version_of_the_round(
+    staff, report, reporters, monkeypatch
+):
+    from django.core.cache import cache
+
+    from reports import papers
+    from reports import previews
+
+    calls = []
+    render = papers.render_status_paper
+
+    def counted(status_round, municipality=None):
+        calls.append(municipality)
+        return render(status_round, municipality)
+
+    monkeypatch.setattr(papers, "render_status_paper", counted)
+    url = f"/admin/reports/paperpreview/{report.round_id}/pdf/"
+
+    first, second = staff.get(url), staff.get(url)
+
+    assert first.status_code == second.status_code == 200
+    assert b"".join(second.streaming_content).startswith(b"%PDF-")
+    assert len(calls) == 1
+    submitted(report, reporters[101])  # the round changed: a new version to render
+    assert staff.get(url).status_code == 200
+    assert len(calls) == 2
+    # While a render is under way the page says so and looks again by itself.
+    submitted_again = report.round.reports.exclude(pk=report.pk).first()
+    submitted(submitted_again, reporters[submitted_again.municipality.kommunekode])
+    cache.add(f"preview-rendering:{previews.preview_name(report.round)}", True)
+    pending = staff.get(url)
+    assert pending.status_code == 202
+    assert "renderes…" in pending.content.decode()
+    assert 'http-equiv="refresh"' in pending.content.decode()
+
+
+def test_a_preview_whose_render_fails_says_so_and_is_not_rendered_again_on_every_look(
+    staff, report, monkeypatch
+):
+    from reports import papers
+
+    calls = []
+
+    def broken(status_round, municipality=None):
+        calls.append(municipality)
+        raise ValueError("skrifttypen mangler")
+
+    monkeypatch.setattr(papers, "render_status_paper", broken)
+    url = f"/admin/reports/paperpreview/{report.round_id}/pdf/"
+
+    pages = [staff.get(url) for _ in range(3)]
+
+    assert len(calls) == 1
+    page = pages[-1].content.decode()
+    assert "kunne ikke renderes" in page
+    assert "skrifttypen mangler" in page
+    assert 'http-equiv="refresh"' not in page

@@ -14,13 +14,13 @@ from goals import rounds
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
-from tests.conftest import confirm_submission
-from tests.conftest import first_line
-from tests.conftest import post_report
-from tests.conftest import report_data
-from tests.conftest import small_pdf
-from tests.conftest import snapshot
-from tests.conftest import submitted
+from tests.builders import confirm_submission
+from tests.builders import filled_in
+from tests.builders import first_line
+from tests.builders import post_report
+from tests.builders import small_pdf
+from tests.builders import snapshot
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -29,27 +29,8 @@ def report_of(status_round, municipalities, code=101):
     return StatusReport.objects.get(round=status_round, municipality=municipalities[code])
 
 
-def form_data(report, status="met", comment="Det går godt", **extra):
-    data = {"version": report.version}
-    for line in report.lines.all():
-        key = f"line-{line.milestone_id}"
-        data[f"{key}-status"] = status
-        data[f"{key}-comment"] = comment
-        data[f"{key}-evidence_url"] = ""
-    for value in report.indicator_values.all():
-        data[f"value-{value.indicator_id}"] = "12,5"
-    data.update(extra)
-    return data
-
-
-@pytest.fixture
-def logged_in(client, reporters):
-    client.force_login(reporters[101])
-    return client
-
-
 def test_form_shows_each_milestone_with_its_facts_and_last_rounds_answer(
-    logged_in, paper, municipalities, reporters, secretariat, open_status_round
+    reporter, paper, municipalities, reporters, secretariat, open_status_round
 ):
     previous = StatusRound.objects.create(
         paper=paper,
@@ -65,7 +46,7 @@ def test_form_shows_each_milestone_with_its_facts_and_last_rounds_answer(
     )
     report = report_of(open_status_round, municipalities)
 
-    page = logged_in.get(reverse("goals:report_form", args=[report.pk]))
+    page = reporter.get(reverse("goals:report_form", args=[report.pk]))
 
     assert page.status_code == 200
     text = page.content.decode()
@@ -82,13 +63,13 @@ def test_form_shows_each_milestone_with_its_facts_and_last_rounds_answer(
     assert "Kommunerne udarbejder en fælles plan" not in text
 
 
-def test_saving_a_draft_keeps_every_answer(logged_in, municipalities, open_status_round):
+def test_saving_a_draft_keeps_every_answer(reporter, municipalities, open_status_round):
     report = report_of(open_status_round, municipalities)
     url = reverse("goals:report_form", args=[report.pk])
 
-    response = logged_in.post(
+    response = reporter.post(
         url,
-        form_data(report, status="in_progress", comment="Vi er i gang", save="1"),
+        filled_in(report, status="in_progress", comment="Vi er i gang", value="12,5"),
         follow=True,
     )
 
@@ -101,16 +82,16 @@ def test_saving_a_draft_keeps_every_answer(logged_in, municipalities, open_statu
 
 
 def test_a_bad_link_and_a_bad_number_are_refused_in_danish(
-    logged_in, municipalities, open_status_round
+    reporter, municipalities, open_status_round
 ):
     report = report_of(open_status_round, municipalities)
     line = report.lines.first()
     indicator = report.indicator_values.get()
-    data = form_data(report, save="1")
+    data = filled_in(report)
     data[f"line-{line.milestone_id}-evidence_url"] = "ikke et link"
     data[f"value-{indicator.indicator_id}"] = "mange"
 
-    text = logged_in.post(reverse("goals:report_form", args=[report.pk]), data).content.decode()
+    text = reporter.post(reverse("goals:report_form", args=[report.pk]), data).content.decode()
 
     assert "Indtast en gyldig URL." in text
     assert "Indtast et tal." in text
@@ -118,14 +99,14 @@ def test_a_bad_link_and_a_bad_number_are_refused_in_danish(
 
 
 def test_submitting_sends_the_report_and_makes_the_form_read_only(
-    logged_in, municipalities, reporters, open_status_round
+    reporter, municipalities, reporters, open_status_round
 ):
     report = report_of(open_status_round, municipalities)
     url = reverse("goals:report_form", args=[report.pk])
 
-    summary = logged_in.post(url, form_data(report, submit="1"), follow=True)
+    summary = reporter.post(url, filled_in(report, button="submit"), follow=True)
     assert "Bekræft indsendelse" in summary.content.decode()
-    response = confirm_submission(logged_in, report, follow=True)
+    response = confirm_submission(reporter, report, follow=True)
 
     text = response.content.decode()
     assert "Indberetningen er indsendt til sekretariatet" in text
@@ -136,13 +117,13 @@ def test_submitting_sends_the_report_and_makes_the_form_read_only(
     assert report.submitted_by == reporters[101]
     assert report.history.first().history_user == reporters[101]
 
-    again = logged_in.post(url, form_data(report, comment="Ændret bagefter", save="1"), follow=True)
+    again = reporter.post(url, filled_in(report, comment="Ændret bagefter"), follow=True)
     assert "afventer sekretariatets behandling" in again.content.decode()
     assert not report.lines.filter(comment="Ændret bagefter").exists()
 
 
 def test_a_returned_report_shows_the_comment_and_can_be_sent_again(
-    logged_in, municipalities, reporters, secretariat, open_status_round
+    reporter, municipalities, reporters, secretariat, open_status_round
 ):
     report = report_of(open_status_round, municipalities)
     report = rounds.save_report(
@@ -157,13 +138,13 @@ def test_a_returned_report_shows_the_comment_and_can_be_sent_again(
     report.refresh_from_db()
     url = reverse("goals:report_form", args=[report.pk])
 
-    text = logged_in.get(url).content.decode()
+    text = reporter.get(url).content.decode()
     assert "Sekretariatet har sendt indberetningen retur" in text
     assert "Tilføj venligst dokumentation for 1." in text
     assert "Indsend" in text
 
-    logged_in.post(url, form_data(report, submit="1"))
-    confirm_submission(logged_in, report)
+    reporter.post(url, filled_in(report, button="submit"))
+    confirm_submission(reporter, report)
     report.refresh_from_db()
     assert report.state == StatusReport.State.SUBMITTED
 
@@ -182,7 +163,7 @@ def test_a_report_returned_after_the_deadline_can_still_be_corrected_and_sent_ag
 
     text = reporter.get(reverse("goals:report_form", args=[report.pk])).content.decode()
     assert "er overskredet" not in text
-    response = post_report(reporter, report, report_data(report, submit="1"))
+    response = post_report(reporter, report, filled_in(report, button="submit"))
     assert response.status_code == 302
     confirm_submission(reporter, report)
     report.refresh_from_db()
@@ -191,7 +172,7 @@ def test_a_report_returned_after_the_deadline_can_still_be_corrected_and_sent_ag
 
 @pytest.mark.parametrize("why", ["deadline", "closed"])
 def test_after_the_deadline_or_closing_the_form_is_read_only(
-    logged_in, municipalities, secretariat, open_status_round, why
+    reporter, municipalities, secretariat, open_status_round, why
 ):
     report = report_of(open_status_round, municipalities)
     if why == "deadline":
@@ -204,30 +185,30 @@ def test_after_the_deadline_or_closing_the_form_is_read_only(
         expected = "Runden er lukket"
     url = reverse("goals:report_form", args=[report.pk])
 
-    page = logged_in.get(url).content.decode()
+    page = reporter.get(url).content.decode()
     assert "Kun visning." in page and expected in page
     assert "Gem kladde" not in page
     assert "disabled" in page
 
-    response = logged_in.post(url, form_data(report, save="1"), follow=True)
+    response = reporter.post(url, filled_in(report), follow=True)
     assert expected in response.content.decode()
     report.refresh_from_db()
     assert report.version == 1
     assert not report.lines.exclude(status="").exists()
 
 
-def test_what_a_user_types_is_escaped(logged_in, municipalities, open_status_round):
+def test_what_a_user_types_is_escaped(reporter, municipalities, open_status_round):
     report = report_of(open_status_round, municipalities)
     url = reverse("goals:report_form", args=[report.pk])
-    logged_in.post(url, form_data(report, comment="<script>alert(1)</script>", save="1"))
+    reporter.post(url, filled_in(report, comment="<script>alert(1)</script>"))
 
-    text = logged_in.get(url).content.decode()
+    text = reporter.get(url).content.decode()
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
-def test_the_reporter_home_lists_open_and_past_rounds(logged_in, municipalities, open_status_round):
-    text = logged_in.get(reverse("goals:reporter_home")).content.decode()
+def test_the_reporter_home_lists_open_and_past_rounds(reporter, municipalities, open_status_round):
+    text = reporter.get(reverse("goals:reporter_home")).content.decode()
     assert "Åbne statusrunder" in text
     assert "Du indberetter for København." in text
     assert str(open_status_round.year) in text
@@ -254,7 +235,7 @@ def value_field(report):
     ],
 )
 def test_numbers_are_read_as_danes_type_them(reporter, report, typed, saved):
-    post_report(reporter, report, report_data(report, **{value_field(report): typed}))
+    post_report(reporter, report, filled_in(report, **{value_field(report): typed}))
 
     assert report.indicator_values.get().value == Decimal(saved)
 
@@ -264,7 +245,7 @@ def test_a_percentage_above_100_is_refused(reporter, report):
     indicator.unit = "%"
     indicator.save()
 
-    response = post_report(reporter, report, report_data(report, **{value_field(report): "101"}))
+    response = post_report(reporter, report, filled_in(report, **{value_field(report): "101"}))
 
     assert "En procentdel kan højst være 100." in response.content.decode()
     assert report.indicator_values.get().value is None
@@ -282,7 +263,7 @@ def test_a_percentage_above_100_is_refused(reporter, report):
     ],
 )
 def test_a_bad_number_is_refused_in_danish_and_the_input_is_kept(reporter, report, typed, message):
-    data = report_data(report, **{value_field(report): typed})
+    data = filled_in(report, **{value_field(report): typed})
 
     response = post_report(reporter, report, data)
 
@@ -297,7 +278,7 @@ def test_a_bad_number_is_refused_in_danish_and_the_input_is_kept(reporter, repor
 
 def test_a_very_long_comment_is_refused_and_kept(reporter, report):
     line = first_line(report)
-    data = report_data(report, **{f"line-{line.milestone_id}-comment": "x" * 100_000})
+    data = filled_in(report, **{f"line-{line.milestone_id}-comment": "x" * 100_000})
 
     response = post_report(reporter, report, data)
 
@@ -321,7 +302,7 @@ def test_a_very_long_comment_is_refused_and_kept(reporter, report):
 def test_only_web_links_are_accepted_as_evidence(reporter, report, url):
     """The secretariat clicks the link on the review page; only web addresses are kept."""
     line = first_line(report)
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_url": url})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_url": url})
 
     response = post_report(reporter, report, data)
 
@@ -335,7 +316,7 @@ def test_only_web_links_are_accepted_as_evidence(reporter, report, url):
 
 def test_a_link_without_scheme_gets_https(reporter, report):
     line = first_line(report)
-    data = report_data(report, **{f"line-{line.milestone_id}-evidence_url": "www.kommune.dk/plan"})
+    data = filled_in(report, **{f"line-{line.milestone_id}-evidence_url": "www.kommune.dk/plan"})
 
     post_report(reporter, report, data)
 
@@ -345,7 +326,7 @@ def test_a_link_without_scheme_gets_https(reporter, report):
 
 @pytest.mark.parametrize("version", [None, "", "abc", "-1", "0", "99999999999999999999"])
 def test_a_missing_or_broken_version_says_reload_and_keeps_the_input(reporter, report, version):
-    data = report_data(report)
+    data = filled_in(report)
     if version is None:
         del data["version"]
     else:
@@ -367,7 +348,7 @@ def test_a_post_after_the_deadline_is_refused_and_nothing_is_saved(reporter, rep
         opens=datetime.date(2020, 1, 1), deadline=datetime.date(2020, 2, 1)
     )
 
-    response = post_report(reporter, report, report_data(report))
+    response = post_report(reporter, report, filled_in(report))
 
     assert response.status_code == 200  # the read-only page, with the input kept to copy
     page = response.content.decode()
@@ -379,7 +360,7 @@ def test_a_post_after_the_deadline_is_refused_and_nothing_is_saved(reporter, rep
 def test_a_post_in_a_closed_round_is_refused_and_nothing_is_saved(reporter, report, secretariat):
     rounds.close_round(report.round, by=secretariat)
 
-    response = post_report(reporter, report, report_data(report))
+    response = post_report(reporter, report, filled_in(report))
 
     page = response.content.decode()
     assert "Runden er lukket, så indberetningen kan ikke længere ændres." in page
@@ -391,23 +372,15 @@ def test_a_read_only_report_ignores_posted_values(client, reporters, report):
     """Disabled fields of a submitted report: a crafted POST changes nothing."""
     report = submitted(report, reporters[101])
     before = snapshot(report)
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = "not_started"
-        data[f"line-{line.milestone_id}-comment"] = "Ændret bagefter"
+    data = filled_in(report, status="not_started", comment="Ændret bagefter")
     client.force_login(reporters[101])
     client.post(reverse("goals:report_form", args=[report.pk]), data)
     assert snapshot(report) == before
 
 
-def blank(report, version):
-    data = {"version": version, "save": "1"}
-    for line in report.lines.all():
-        for name in ("status", "comment", "evidence_url"):
-            data[f"line-{line.milestone_id}-{name}"] = ""
-    for value in report.indicator_values.all():
-        data[f"value-{value.indicator_id}"] = ""
-    return data
+def nothing_typed(report, *, version):
+    """The report form as a page made from `version` posts it before anything is typed."""
+    return filled_in(report, status="", comment="", value="", version=version)
 
 
 def test_each_line_keeps_its_own_answer_and_a_cleared_number_is_empty_again(report, reporters):
@@ -495,12 +468,12 @@ def test_the_second_editor_keeps_their_input_and_gets_the_other_changes(
     first, second = report.lines.order_by("milestone__goal__order")
     assert alice.get(url).status_code == bob.get(url).status_code == 200
 
-    mine = blank(report, 1)
+    mine = nothing_typed(report, version=1)
     mine[f"line-{first.milestone_id}-status"] = "met"
     mine[f"line-{first.milestone_id}-comment"] = "Akutfunktionen er på plads"
     alice.post(url, mine)
 
-    theirs = blank(report, 1)
+    theirs = nothing_typed(report, version=1)
     theirs[f"line-{second.milestone_id}-status"] = "in_progress"
     theirs[f"line-{second.milestone_id}-comment"] = "Strategien er i høring"
     response = bob.post(url, theirs)
@@ -516,7 +489,7 @@ def test_the_second_editor_keeps_their_input_and_gets_the_other_changes(
     assert second.comment == ""  # nothing of Bob's was saved
 
     # Saving the page as it now stands keeps both people's work.
-    again = blank(report, 2)
+    again = nothing_typed(report, version=2)
     again.update(
         {
             f"line-{first.milestone_id}-status": "met",
@@ -539,10 +512,10 @@ def test_when_both_change_the_same_field_the_clash_is_flagged(report, reporters,
     url = reverse("goals:report_form", args=[report.pk])
     first = report.lines.order_by("milestone__goal__order").first()
 
-    mine = blank(report, 1)
+    mine = nothing_typed(report, version=1)
     mine[f"line-{first.milestone_id}-comment"] = "Alices tekst"
     alice.post(url, mine)
-    theirs = blank(report, 1)
+    theirs = nothing_typed(report, version=1)
     theirs[f"line-{first.milestone_id}-comment"] = "Bobs tekst"
     text = bob.post(url, theirs).content.decode()
 
@@ -553,19 +526,6 @@ def test_when_both_change_the_same_field_the_clash_is_flagged(report, reporters,
     assert first.comment == "Alices tekst"
 
 
-def typed(report, comment, status="met", **extra):
-    """What a reporter types into every line and indicator of the form."""
-    data = {"version": report.version, "save": "1"}
-    for line in report.lines.all():
-        data[f"line-{line.milestone_id}-status"] = status
-        data[f"line-{line.milestone_id}-comment"] = comment
-        data[f"line-{line.milestone_id}-evidence_url"] = ""
-    for value in report.indicator_values.all():
-        data[f"value-{value.indicator_id}"] = "12,5"
-    data.update(extra)
-    return data
-
-
 def test_after_a_conflict_the_page_asks_for_the_file_again_and_keeps_the_rest(
     report, reporters, colleague
 ):
@@ -574,9 +534,9 @@ def test_after_a_conflict_the_page_asks_for_the_file_again_and_keeps_the_rest(
     bob.force_login(colleague)
     url = reverse("goals:report_form", args=[report.pk])
     line = report.lines.order_by("milestone__goal__order").first()
-    alice.post(url, typed(report, "Alices tekst"))
+    alice.post(url, filled_in(report, comment="Alices tekst"))
 
-    data = typed(report, "Bobs tekst om akutplanen")
+    data = filled_in(report, comment="Bobs tekst om akutplanen")
     data[f"line-{line.milestone_id}-evidence_file"] = SimpleUploadedFile(
         "akutplan.pdf", small_pdf(), content_type="application/pdf"
     )
@@ -596,9 +556,9 @@ def test_after_a_conflict_without_a_file_no_file_is_asked_for(report, reporters,
     alice.force_login(reporters[101])
     bob.force_login(colleague)
     url = reverse("goals:report_form", args=[report.pk])
-    alice.post(url, typed(report, "Alices tekst"))
+    alice.post(url, filled_in(report, comment="Alices tekst"))
 
-    text = bob.post(url, typed(report, "Bobs tekst")).content.decode()
+    text = bob.post(url, filled_in(report, comment="Bobs tekst")).content.decode()
 
     assert "Nogen har gemt indberetningen" in text
     assert "Vælg eventuelle nye filer igen" not in text
@@ -620,7 +580,7 @@ def test_input_refused_after_closing_stays_on_the_read_only_page(
 
     response = reporter.post(
         reverse("goals:report_form", args=[report.pk]),
-        typed(report, "Akutteamet er bemandet <b>døgnet rundt</b>"),
+        filled_in(report, comment="Akutteamet er bemandet <b>døgnet rundt</b>", value="12,5"),
     )
 
     assert response.status_code == 200
@@ -650,7 +610,8 @@ def test_a_round_closed_between_the_check_and_the_save_keeps_the_input(
     monkeypatch.setattr(rounds, "save_report", closed_just_before)
 
     response = reporter.post(
-        reverse("goals:report_form", args=[report.pk]), typed(report, "Skrevet lige før lukning")
+        reverse("goals:report_form", args=[report.pk]),
+        filled_in(report, comment="Skrevet lige før lukning"),
     )
 
     assert response.status_code == 200

@@ -14,7 +14,7 @@ from goals.models import StatusRound
 from reports import papers
 from reports.models import Publication
 from reports.models import StoredPaper
-from tests.conftest import build_round
+from tests.builders import build_round
 
 pytestmark = pytest.mark.django_db
 

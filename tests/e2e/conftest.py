@@ -55,7 +55,7 @@ def page(browser):
 @pytest.fixture
 def login(live_server):
     """Log `page` in as `username` through the real login form."""
-    from tests.conftest import PASSWORD
+    from tests.builders import PASSWORD
 
     def log_in(page, username):
         page.goto(f"{live_server.url}/konto/login/")

@@ -7,8 +7,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from goals.models import PaperSection
 from goals.models import StatusReport
-from tests.conftest import save_line
-from tests.conftest import submitted
+from tests.builders import save_line
+from tests.builders import submitted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

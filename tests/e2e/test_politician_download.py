@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from reports import publishing
-from tests.conftest import build_round
+from tests.builders import build_round
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

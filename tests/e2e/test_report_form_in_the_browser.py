@@ -15,9 +15,9 @@ from django.core.management import call_command
 from goals.models import GoalPaper
 from goals.models import StatusReport
 from municipalities.models import Municipality
-from tests.conftest import make_user
-from tests.conftest import opened_round
-from tests.conftest import save_line
+from tests.builders import make_user
+from tests.builders import opened_round
+from tests.builders import save_line
 from tests.seeds import MIDTJYLLAND
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

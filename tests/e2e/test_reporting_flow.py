@@ -7,7 +7,7 @@ import re
 import pytest
 
 from goals.models import StatusReport
-from tests.conftest import small_pdf
+from tests.builders import small_pdf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
