@@ -103,7 +103,7 @@ def secretariat_home(request):
     )
     return render(
         request,
-        "goals/secretariat_home.html",
+        "secretariat/secretariat_home.html",
         {"regions": regions, "rounds": status_rounds, "form": form},
     )
 
@@ -243,7 +243,7 @@ def round_overview(request, pk):
     states = StatusReport.State.choices
     return render(
         request,
-        "goals/round_overview.html",
+        "secretariat/round_overview.html",
         {
             "round": status_round,
             "reports": _cockpit_rows(reports.order_by(*fields), status_round, today),
@@ -395,7 +395,7 @@ def round_action(request, pk):
         return redirect("secretariat:round_overview", pk=status_round.pk)
     return render(
         request,
-        "goals/round_confirm.html",
+        "secretariat/round_confirm.html",
         {
             "round": status_round,
             "action": action,
@@ -436,7 +436,7 @@ def review_report(request, pk):
         value.previous = previous_values.get(value.indicator_id)
     return render(
         request,
-        "goals/review.html",
+        "secretariat/review.html",
         {
             "report": report,
             "round": report.round,

@@ -102,7 +102,7 @@ class SharedRowsPage:
 class JointProgressPage(SharedRowsPage):
     """The secretariat's answers to the joint and cluster milestones of a round."""
 
-    template = "goals/joint_progress.html"
+    template = "secretariat/joint_progress.html"
     saved_message = gettext_lazy("Den fælles fremdrift er gemt.")
     invalid_message = gettext_lazy("Fremdriften er ikke gemt. Ret venligst fejlene herunder.")
     refused_message = gettext_lazy(
@@ -135,7 +135,7 @@ class JointProgressPage(SharedRowsPage):
 class DecisionsPage(SharedRowsPage):
     """The round's decision on each goal of its paper, beside the goal's figures."""
 
-    template = "goals/decisions.html"
+    template = "secretariat/decisions.html"
     rows_name = "goals"
     saved_message = gettext_lazy("Beslutningerne er gemt.")
     invalid_message = gettext_lazy("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")
