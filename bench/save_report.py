@@ -19,7 +19,6 @@ and the ratio library / hand-written.
 
 import argparse
 import datetime
-import functools
 import os
 import statistics
 import sys
@@ -52,42 +51,6 @@ def _database(postgres):
     admin.close()
     os.environ["DATABASE_URL"] = f"{server}/{POSTGRES_DATABASE}"
     return f"PostgreSQL ({POSTGRES_DATABASE})"
-
-
-def hand_written(objs, model, fields, by):
-    """A copy of goals/rounds.py's `_update_with_history` (issue 18 kept it), so the two
-    ways are compared whatever rounds.py holds."""
-    from django.db import connections
-    from django.db import router
-
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    pk = quote(model._meta.pk.column)
-    for start in range(0, len(objs), 100):
-        batch = objs[start : start + 100]
-        assignments, params = [], []
-        for name in fields:
-            model_field = model._meta.get_field(name)
-            case = f"CASE {pk} {' '.join(['WHEN %s THEN %s'] * len(batch))} END"
-            if connection.features.requires_casted_case_in_updates:
-                case = f"CAST({case} AS {model_field.cast_db_type(connection)})"
-            assignments.append(f"{quote(model_field.column)} = {case}")
-            for obj in batch:
-                value = model_field.get_db_prep_save(getattr(obj, model_field.attname), connection)
-                params += [obj.pk, value]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
-                f"WHERE {pk} IN ({', '.join(['%s'] * len(batch))})",
-                params + [obj.pk for obj in batch],
-            )
-    _history(model).bulk_history_create(objs, update=True, default_user=by)
-
-
-@functools.cache
-def _history(model):
-    # simple_history makes a new manager class on each access to `Model.history`.
-    return model.history
 
 
 def library(objs, model, fields, by):
@@ -176,7 +139,8 @@ def main():
         f"{len(indicators)} indicator values, every one changed on each save"
     )
 
-    ways = {"hand-written": hand_written, "library": library}
+    # goals/rounds.py's own function (issue 18 kept it) against the library's.
+    ways = {"hand-written": rounds._update_with_history, "library": library}
     whole = {name: [] for name in ways}
     writes = {name: [] for name in ways}
     turn = 0
