@@ -1,6 +1,8 @@
-"""Every state change of the workflow is one JSON line on stdout: who did what to which
-object, whichever page or command made it, and only once it has committed."""
+"""Every state change of the workflow is one JSON line on stdout: who did what to which object,
+when, from which address in which request, whichever page or command made it, and only once
+it has committed."""
 
+import datetime
 import json
 import logging
 import logging.config
@@ -8,14 +10,17 @@ import logging.config
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from goals import rounds
 from goals.models import GoalDecision
 from goals.models import StatusReport
 from reports import publishing
+from tests.conftest import confirm_submission
 from tests.conftest import opened_round
 from tests.conftest import submitted
+from tests.log_capture import captured_log_lines
 from tests.test_submitting_a_report import form_data
 
 
@@ -123,6 +128,7 @@ def test_the_line_is_printed_on_stdout_as_bare_json(
     audit_only = {
         "version": 1,
         "disable_existing_loggers": False,
+        "filters": settings.LOGGING["filters"],
         "formatters": settings.LOGGING["formatters"],
         "handlers": {"audit": settings.LOGGING["handlers"]["audit"]},
         "loggers": {"kkrmaal.audit": settings.LOGGING["loggers"]["kkrmaal.audit"]},
@@ -140,3 +146,49 @@ def test_the_line_is_printed_on_stdout_as_bare_json(
     (line,) = out.splitlines()
     assert json.loads(line)["event"] == "report.saved"
     assert json.loads(line)["user"] == "indberetter-101"
+
+
+@pytest.fixture
+def log_lines():
+    with captured_log_lines() as lines:
+        yield lines
+
+
+def audit_events(log_lines, event):
+    return [
+        line for line in log_lines() if line["logger"] == "kkrmaal.audit" and line["event"] == event
+    ]
+
+
+def test_a_submission_says_when_from_which_address_and_in_which_request(
+    reporter, reporters, report, log_lines, django_capture_on_commit_callbacks
+):
+    url = reverse("goals:report_form", args=[report.pk])
+    reporter.post(url, form_data(report, submit="1"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm_submission(
+            reporter, report, REMOTE_ADDR="203.0.113.7", HTTP_X_REQUEST_ID="submit-7f3a"
+        )
+
+    assert response.status_code == 302
+    assert response["X-Request-ID"] == "submit-7f3a"
+    [line] = audit_events(log_lines, "report.submitted")
+    assert line["request_id"] == "submit-7f3a"
+    assert line["client_address"] == "203.0.113.7"
+    time = datetime.datetime.fromisoformat(line["time"])
+    assert time.utcoffset() == datetime.timedelta(0)
+    assert abs(datetime.datetime.now(datetime.UTC) - time) < datetime.timedelta(minutes=1)
+    assert line["user"] == reporters[101].username and line["object_id"] == report.pk
+    assert line["state"] == "submitted"
+
+
+def test_a_change_outside_a_request_has_no_request(
+    report, reporters, log_lines, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.save_report(report, version=report.version, lines={}, values={}, by=reporters[101])
+
+    [line] = audit_events(log_lines, "report.saved")
+    assert line["request_id"] is None and line["client_address"] is None
+    assert line["time"]
