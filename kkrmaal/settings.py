@@ -143,9 +143,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every request gets its id (X-Request-ID) and its context for the log lines,
-    # whatever the middleware below answers (kkrmaal/logs.py).
+    # First: every request gets its id (X-Request-ID) and its context for the log lines, and
+    # is counted for /metrics, whatever the middleware below answers (kkrmaal/logs.py,
+    # kkrmaal/metrics.py).
     "kkrmaal.logs.RequestLogMiddleware",
+    "kkrmaal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -481,3 +483,12 @@ LOGGING = {
         "kkrmaal.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }
+
+# Metrics (docs/operations.md, "Metrics").
+# /metrics answers the machine itself (loopback) without a token, anyone else only with
+# `Authorization: Bearer <METRICS_TOKEN>`; unset, only the machine itself. Not redirected to
+# HTTPS: Prometheus may scrape each app server's gunicorn directly in the internal network.
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client; deploy/gunicorn.conf.py sets it) adds
+# up the counts of all gunicorn workers (kkrmaal/metrics.py).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
