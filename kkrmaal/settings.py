@@ -484,7 +484,7 @@ LOGGING = {
     },
 }
 
-# Metrics (docs/operations.md, "Metrics").
+# Metrics and error reporting (docs/operations.md, "Metrics" and "Errors").
 # /metrics answers the machine itself (loopback) without a token, anyone else only with
 # `Authorization: Bearer <METRICS_TOKEN>`; unset, only the machine itself. Not redirected to
 # HTTPS: Prometheus may scrape each app server's gunicorn directly in the internal network.
@@ -492,3 +492,14 @@ LOGGING = {
 # up the counts of all gunicorn workers (kkrmaal/metrics.py).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+# Errors go to Sentry when SENTRY_DSN is set, without personal data (kkrmaal/error_reporting.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from kkrmaal import error_reporting
+
+    error_reporting.init(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT")
+        or ("production" if PRODUCTION else "local"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+    )
