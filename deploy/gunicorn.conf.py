@@ -7,6 +7,9 @@ listens on GUNICORN_BIND (127.0.0.1:8000 unless set, `unix:/path` for a socket).
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 wsgi_app = "kkrmaal.wsgi:application"
 bind = [os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"]
@@ -32,6 +35,35 @@ access_log_format = (
     '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}i)s'
 )
 errorlog = "-"
+# /metrics (kkrmaal/metrics.py): each worker keeps its counts in files of one folder and a
+# scrape, whichever worker answers it, adds them all up (prometheus_client's multiprocess
+# mode). PROMETHEUS_MULTIPROC_DIR names the folder, emptied when gunicorn starts; unset, a
+# new one in /tmp (the service's own, PrivateTmp=), removed when gunicorn stops. Set here,
+# before any worker loads the app, so that every worker inherits it.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kkrmaal-metrics-")
+    os.environ["KKRMAAL_METRICS_DIR_MADE"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def on_starting(server):
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for counts in folder.glob("*.db"):
+        counts.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    made = os.environ.get("KKRMAAL_METRICS_DIR_MADE")
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+
+
 # No runtime control socket (gunicornc): systemctl reload/stop do what is needed, and its
 # default place is the user's home, which the service cannot write.
 control_socket_disable = True

@@ -3,14 +3,24 @@
 `goals/rounds.py` calls `log_change` from each transition (round opened, closed, published,
 reopened; report saved, submitted, returned, approved; joint progress; decisions), so the
 line says who did what to which object, whatever page, admin action, API call or command
-made the change. The logger `kkrmaal.audit` writes the bare JSON to stdout (see LOGGING in
-settings), where an operator's log collector picks it up; the history tables keep the full
-record in the database.
+made the change; `log_admin_entry` does the same for every add, change and delete in the
+admin (the project connects it to the admin's LogEntry). The logger `kkrmaal.audit` writes
+the JSON to stdout (see LOGGING in settings), where an operator's log collector picks it up;
+the history tables keep the full record in the database.
+
+Each line is written once the change has committed, but in the context of the code that made
+it: the logging filter configured in settings then adds the time, the request's id and the
+client's address (nothing here knows about requests).
 """
 
+import contextvars
 import json
 import logging
 
+from django.contrib.admin.models import ADDITION
+from django.contrib.admin.models import CHANGE
+from django.contrib.admin.models import DELETION
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from goals.models import GoalDecision
@@ -43,5 +53,49 @@ def log_change(event, obj, by, **details):
         **{name: getattr(obj, name) for name in CONTEXT.get(type(obj), ())},
         **details,
     }
+    log_on_commit(line)
+
+
+def log_on_commit(line):
+    """Log `line` once the surrounding transaction has committed, in the context of the
+    caller (so the request's id and address are still those of the request that made the
+    change). The message is the line as JSON text; the fields go along as `audit` for the
+    JSON formatter to put at the top level."""
     text = json.dumps(line, ensure_ascii=False, default=str)
-    transaction.on_commit(lambda: logger.info(text))
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(logger.info, text, extra={"audit": line}))
+
+
+ADMIN_EVENTS = {ADDITION: "admin.added", CHANGE: "admin.changed", DELETION: "admin.deleted"}
+
+
+def log_admin_entry(entry, by):
+    """Log the admin's record `entry` (a LogEntry: one object added, changed or deleted in
+    the admin) by user `by`: which object, and what changed as the admin recorded it (its
+    change message, e.g. `[{"changed": {"fields": ["Titel"]}}]`)."""
+    content_type = (
+        ContentType.objects.get_for_id(entry.content_type_id) if entry.content_type_id else None
+    )
+    model = content_type.model_class() if content_type else None
+    if model is not None:
+        label = model._meta.label
+    else:
+        label = f"{content_type.app_label}.{content_type.model}" if content_type else None
+    object_id = entry.object_id  # text in the table (an int before a bulk_create reads it)
+    if object_id is not None and str(object_id).isdigit():
+        object_id = int(object_id)
+    try:
+        changes = json.loads(entry.change_message) if entry.change_message else []
+    except ValueError:  # an old entry's free text
+        changes = entry.change_message
+    log_on_commit(
+        {
+            "event": ADMIN_EVENTS.get(entry.action_flag, "admin.logged"),
+            "user": getattr(by, "username", None),
+            "user_id": entry.user_id,
+            "object": label,
+            "object_id": object_id,
+            "object_repr": entry.object_repr,
+            "changes": changes,
+        }
+    )

@@ -143,6 +143,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id (X-Request-ID) and its context for the log lines, and
+    # is counted for /metrics, whatever the middleware below answers (kkrmaal/logs.py,
+    # kkrmaal/metrics.py).
+    "kkrmaal.logs.RequestLogMiddleware",
+    "kkrmaal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -435,23 +440,66 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs (docs/operations.md, "Logs"): everything on the console, one JSON object a line
+# (kkrmaal/logs.py) with the time in UTC, level, logger, message, and the request's id, user,
+# client address, method and path, a traceback inside its record. LOG_FORMAT=text gives
+# plain lines for reading in a terminal instead; it is the default with DEBUG. The audit
+# trail (goals/audit.py) is JSON either way, on stdout.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise environment_error(f"LOG_FORMAT={LOG_FORMAT} is not a log format: use json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"bare": {"format": "%(message)s"}},
+    "filters": {"request": {"()": "kkrmaal.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "kkrmaal.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "audit": {"()": "kkrmaal.logs.AuditFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        # The audit trail (goals/audit.py): one bare JSON line per state change, on stdout.
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        },
+        # The audit trail: one JSON line per state change or admin edit, on stdout.
         "audit": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "bare",
+            "formatter": "audit",
+            "filters": ["request"],
         },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own lines go through the console handler above like every other (not its
+        # default handlers, which print plain text with DEBUG and mail ADMINS, unset here).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's access lines: RequestLogMiddleware writes one per request already.
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
         # django-axes reports every failed login at INFO; its lockouts come at WARNING.
         "axes": {"level": "WARNING"},
         "kkrmaal.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }
+
+# Metrics and error reporting (docs/operations.md, "Metrics" and "Errors").
+# /metrics answers the machine itself (loopback) without a token, anyone else only with
+# `Authorization: Bearer <METRICS_TOKEN>`; unset, only the machine itself. Not redirected to
+# HTTPS: Prometheus may scrape each app server's gunicorn directly in the internal network.
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client; deploy/gunicorn.conf.py sets it) adds
+# up the counts of all gunicorn workers (kkrmaal/metrics.py).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+# Errors go to Sentry when SENTRY_DSN is set, without personal data (kkrmaal/error_reporting.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from kkrmaal import error_reporting
+
+    error_reporting.init(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT")
+        or ("production" if PRODUCTION else "local"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+    )

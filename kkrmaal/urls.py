@@ -7,10 +7,13 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kkrmaal import accounts
+from kkrmaal import metrics
 from kkrmaal import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Prometheus (kkrmaal/metrics.py): loopback, or a bearer token (METRICS_TOKEN).
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path(
         "konto/password_reset/",

@@ -1,6 +1,8 @@
-"""Every state change of the workflow is one JSON line on stdout: who did what to which
-object, whichever page or command made it, and only once it has committed."""
+"""Every state change of the workflow, and every add, change and delete in the admin, is one
+JSON line on stdout: who did what to which object, when, from which address in which request,
+whichever page or command made it, and only once it has committed."""
 
+import datetime
 import json
 import logging
 import logging.config
@@ -8,15 +10,20 @@ import logging.config
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from goals import rounds
+from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import StatusReport
 from reports import publishing
+from tests.builders import confirm_submission
 from tests.builders import filled_in
+from tests.builders import goal_post_data
 from tests.builders import opened_round
 from tests.builders import submitted
+from tests.log_capture import captured_log_lines
 
 
 @pytest.fixture
@@ -123,6 +130,7 @@ def test_the_line_is_printed_on_stdout_as_bare_json(
     audit_only = {
         "version": 1,
         "disable_existing_loggers": False,
+        "filters": settings.LOGGING["filters"],
         "formatters": settings.LOGGING["formatters"],
         "handlers": {"audit": settings.LOGGING["handlers"]["audit"]},
         "loggers": {"kkrmaal.audit": settings.LOGGING["loggers"]["kkrmaal.audit"]},
@@ -140,3 +148,96 @@ def test_the_line_is_printed_on_stdout_as_bare_json(
     (line,) = out.splitlines()
     assert json.loads(line)["event"] == "report.saved"
     assert json.loads(line)["user"] == "indberetter-101"
+
+
+@pytest.fixture
+def log_lines():
+    with captured_log_lines() as lines:
+        yield lines
+
+
+def audit_events(log_lines, event):
+    return [
+        line for line in log_lines() if line["logger"] == "kkrmaal.audit" and line["event"] == event
+    ]
+
+
+def test_a_submission_says_when_from_which_address_and_in_which_request(
+    reporter, reporters, report, log_lines, django_capture_on_commit_callbacks
+):
+    url = reverse("goals:report_form", args=[report.pk])
+    reporter.post(
+        url, filled_in(report, status="met", comment="Det går godt", value="12,5", button="submit")
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm_submission(
+            reporter, report, REMOTE_ADDR="203.0.113.7", HTTP_X_REQUEST_ID="submit-7f3a"
+        )
+
+    assert response.status_code == 302
+    assert response["X-Request-ID"] == "submit-7f3a"
+    [line] = audit_events(log_lines, "report.submitted")
+    assert line["request_id"] == "submit-7f3a"
+    assert line["client_address"] == "203.0.113.7"
+    time = datetime.datetime.fromisoformat(line["time"])
+    assert time.utcoffset() == datetime.timedelta(0)
+    assert abs(datetime.datetime.now(datetime.UTC) - time) < datetime.timedelta(minutes=1)
+    assert line["user"] == reporters[101].username and line["object_id"] == report.pk
+    assert line["state"] == "submitted"
+
+
+def test_a_change_outside_a_request_has_no_request(
+    report, reporters, log_lines, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rounds.save_report(report, version=report.version, lines={}, values={}, by=reporters[101])
+
+    [line] = audit_events(log_lines, "report.saved")
+    assert line["request_id"] is None and line["client_address"] is None
+    assert line["time"]
+
+
+def test_an_admin_edit_of_a_goal_names_the_goal_the_user_and_the_changed_fields(
+    staff, secretariat, paper, log_lines, django_capture_on_commit_callbacks
+):
+    goal = paper.goals.get(number="1")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            f"/admin/goals/goal/{goal.pk}/change/",
+            goal_post_data(goal, title="Effektive akuttilbud til alle borgere", kind="development"),
+            HTTP_X_REQUEST_ID="admin-edit-1",
+        )
+
+    assert response.status_code == 302
+    [line] = audit_events(log_lines, "admin.changed")
+    assert line["object"] == "goals.Goal" and line["object_id"] == goal.pk
+    assert line["object_repr"] == str(Goal.objects.get(pk=goal.pk))
+    assert line["user"] == secretariat.username and line["user_id"] == secretariat.pk
+    [change] = line["changes"]
+    assert sorted(change["changed"]["fields"]) == ["Titel", "Type"]
+    assert line["request_id"] == "admin-edit-1" and line["client_address"] == "127.0.0.1"
+
+
+def test_deleting_several_at_once_in_the_admin_is_one_line_each(
+    staff, paper, log_lines, django_capture_on_commit_callbacks
+):
+    # Django saves the log entries of "Slet valgte" in one bulk_create, which sends no signal.
+    goals = [
+        Goal.objects.create(paper=paper, number=f"9.{i}", order=90 + i, title=f"Mål {i}")
+        for i in range(2)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            "/admin/goals/goal/",
+            {"action": "delete_selected", "_selected_action": [g.pk for g in goals], "post": "yes"},
+        )
+
+    assert response.status_code == 302
+    assert not Goal.objects.filter(pk__in=[g.pk for g in goals]).exists()
+    deleted = audit_events(log_lines, "admin.deleted")
+    assert sorted(line["object_id"] for line in deleted) == [g.pk for g in goals]
+    assert [line["object"] for line in deleted] == ["goals.Goal", "goals.Goal"]
+    assert {line["object_repr"] for line in deleted} == {str(g) for g in goals}

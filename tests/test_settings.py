@@ -96,6 +96,7 @@ def test_a_yes_no_value_it_cannot_read_stops_check_with_one_clear_line():
         ({"SECURE_HSTS_SECONDS": "1y"}, "SECURE_HSTS_SECONDS=1y is not a whole number of 0 or"),
         ({"CONN_MAX_AGE": "-1"}, "CONN_MAX_AGE=-1 is not a whole number of 0 or more"),
         ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT=0 is not a whole number of 1 or"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT=xml is not a log format: use json or text"),
         (
             {"ALLOWED_HOSTS": "kkr.example.dk www.kkr.example.dk"},
             "'kkr.example.dk www.kkr.example.dk' holds a space; separate the values with commas",
