@@ -35,5 +35,6 @@ urlpatterns += i18n_patterns(
 # MEDIA_ROOT is never served as such, not even with DEBUG: evidence files and stored papers go
 # through views that check who may read them.
 
-# A database outage outside a view still gets the friendly 503 page, not a plain 500.
+# An error gets the portal's own page (templates/500.html), a database outage outside a view
+# the friendly 503 page: never Django's bare "Server Error (500)".
 handler500 = "kkrmaal.views.server_error"

@@ -1,5 +1,5 @@
-"""Project-wide views: the health check for the load balancer, the error pages of a
-database outage, where a login lands, the accessibility statement."""
+"""Project-wide views: the health check for the load balancer, the error pages, where a login
+lands, the accessibility statement."""
 
 import logging
 import sys
@@ -13,12 +13,12 @@ from django.db import InterfaceError
 from django.db import OperationalError
 from django.db import connection
 from django.http import HttpResponse
+from django.http import HttpResponseServerError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -46,10 +46,21 @@ def database_unavailable(request):
 
 
 def server_error(request):
-    """handler500: a database outage outside a view still gets the friendly 503."""
+    """handler500: "something went wrong" in Danish (English under /en/), rendered without
+    the request, so nothing on the page needs the database or a session; a database outage
+    outside a view still gets the friendly 503. Should even that page fail, a line of plain
+    text says the same."""
     if is_database_outage(sys.exc_info()[1]):
         return database_unavailable(request)
-    return defaults.server_error(request)
+    try:
+        page = render_to_string("500.html")
+    except Exception:
+        log.exception("The error page itself could not be rendered")
+        page = _("Der skete en fejl hos os. Prøv igen om lidt.")
+        return HttpResponseServerError(page, content_type="text/plain; charset=utf-8")
+    response = HttpResponseServerError(page)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def csrf_failure(request, reason=""):
