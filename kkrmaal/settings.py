@@ -203,7 +203,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # throttle and the preview locks. Redis when given, so every app server sees a publication at
 # once; otherwise files in the project folder, which the processes of one machine share (a
 # per-process memory cache would keep old pages). The keys carry the database's name, so two
-# databases never share a cache by accident.
+# databases never share a cache by accident. Redis may fail: the portal then works on without
+# the cache, slower (kkrmaal/cache_backend.py: misses, short timeouts, a circuit breaker).
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "kkrmaal-{}".format(
     hashlib.md5(
@@ -213,7 +214,7 @@ CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "kkrmaal-{}".format(
 )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "kkrmaal.cache_backend.ResilientRedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
