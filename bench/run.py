@@ -243,7 +243,7 @@ def serve(env):
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
+            urllib.request.urlopen(f"{BASE}/healthz/live", timeout=1)
             return process
         except OSError:
             time.sleep(0.2)

@@ -13,6 +13,13 @@ rate from the API's settings) and keep each key's request times as a list they r
 back unlocked, so two app servers answering at once may both send. `_spend` counts with
 `cache.add` and `cache.incr`, which Redis does atomically, in a fixed window: a dozen lines,
 less than a new dependency for it (django-ratelimit) would bring. Kept as it is.
+
+While Redis cannot be reached the throttle fails open: the cache keeps no count (`incr` finds
+no key, kkrmaal/cache_backend.py), so every request is its window's first and its mail is
+sent. On purpose: the throttle only keeps mailboxes and the mail server from being flooded; a
+reset mail goes to the account's own address and the login lockout (django-axes) counts in
+the database, so no account is easier to take over. Failing closed would tell a user locked
+out at a deadline "a mail is on its way" and send none.
 """
 
 import unicodedata

@@ -208,7 +208,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # throttle and the preview locks. Redis when given, so every app server sees a publication at
 # once; otherwise files in the project folder, which the processes of one machine share (a
 # per-process memory cache would keep old pages). The keys carry the database's name, so two
-# databases never share a cache by accident.
+# databases never share a cache by accident. Redis may fail: the portal then works on without
+# the cache, slower (kkrmaal/cache_backend.py: misses, short timeouts, a circuit breaker).
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "kkrmaal-{}".format(
     hashlib.md5(
@@ -218,7 +219,7 @@ CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "kkrmaal-{}".format(
 )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": "kkrmaal.cache_backend.ResilientRedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -414,8 +415,9 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
-# The load balancer asks over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The load balancer asks for health, and Prometheus may scrape each app server's /metrics,
+# over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
@@ -486,12 +488,10 @@ LOGGING = {
 
 # Metrics and error reporting (docs/operations.md, "Metrics" and "Errors").
 # /metrics answers the machine itself (loopback) without a token, anyone else only with
-# `Authorization: Bearer <METRICS_TOKEN>`; unset, only the machine itself. Not redirected to
-# HTTPS: Prometheus may scrape each app server's gunicorn directly in the internal network.
+# `Authorization: Bearer <METRICS_TOKEN>`; unset, only the machine itself.
 # PROMETHEUS_MULTIPROC_DIR (read by prometheus_client; deploy/gunicorn.conf.py sets it) adds
 # up the counts of all gunicorn workers (kkrmaal/metrics.py).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
-SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
 # Errors go to Sentry when SENTRY_DSN is set, without personal data (kkrmaal/error_reporting.py).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:

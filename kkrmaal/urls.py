@@ -11,7 +11,11 @@ from kkrmaal import metrics
 from kkrmaal import views
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.live, name="healthz_live"),
+    path("healthz/ready", views.ready, name="healthz_ready"),
+    # The combined check of earlier releases, answering as /healthz/ready for one more release
+    # while load balancers move over (docs/operations.md, Health checks); then removed.
+    path("healthz", views.ready, name="healthz"),
     # Prometheus (kkrmaal/metrics.py): loopback, or a bearer token (METRICS_TOKEN).
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
@@ -38,5 +42,6 @@ urlpatterns += i18n_patterns(
 # MEDIA_ROOT is never served as such, not even with DEBUG: evidence files and stored papers go
 # through views that check who may read them.
 
-# A database outage outside a view still gets the friendly 503 page, not a plain 500.
+# An error gets the portal's own page (templates/500.html), a database outage outside a view
+# the friendly 503 page: never Django's bare "Server Error (500)".
 handler500 = "kkrmaal.views.server_error"

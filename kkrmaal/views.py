@@ -1,30 +1,33 @@
-"""Project-wide views: the health check for the load balancer, the error pages of a
-database outage, where a login lands, the accessibility statement."""
+"""Project-wide views: the health checks (liveness, and readiness for the load balancer), the
+error pages, where a login lands, the accessibility statement."""
 
 import logging
 import sys
 import uuid
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import InterfaceError
 from django.db import OperationalError
 from django.db import connection
+from django.db.models import Count
+from django.db.models import Min
 from django.http import HttpResponse
+from django.http import HttpResponseServerError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from kkrmaal.celery import app
 from municipalities.models import Municipality
 from municipalities.models import Region
+from reports.models import StoredPaper
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
@@ -46,10 +49,21 @@ def database_unavailable(request):
 
 
 def server_error(request):
-    """handler500: a database outage outside a view still gets the friendly 503."""
+    """handler500: "something went wrong" in Danish (English under /en/), rendered without
+    the request, so nothing on the page needs the database or a session; a database outage
+    outside a view still gets the friendly 503. Should even that page fail, a line of plain
+    text says the same."""
     if is_database_outage(sys.exc_info()[1]):
         return database_unavailable(request)
-    return defaults.server_error(request)
+    try:
+        page = render_to_string("500.html")
+    except Exception:
+        log.exception("The error page itself could not be rendered")
+        page = _("Der skete en fejl hos os. Prøv igen om lidt.")
+        return HttpResponseServerError(page, content_type="text/plain; charset=utf-8")
+    response = HttpResponseServerError(page)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def csrf_failure(request, reason=""):
@@ -66,12 +80,38 @@ def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", {"message": message}, status=403)
 
 
-# Health check ---------------------------------------------------------------------------------
+# Health checks ----------------------------------------------------------------------------------
+#
+# /healthz/live: the process answers (for a supervisor that restarts a stuck one). Nothing else
+# is touched, not even the database: an outage elsewhere is no reason to restart every process.
+# /healthz/ready: the load balancer's question, "send this server requests?". Only the
+# database makes the answer no (503): without it no page works, on any server. The cache, the
+# media storage and the queue of PDFs are reported, and a failing one is "degraded" with a 200:
+# the portal works without them (slower, or with papers late), and they are shared by every app
+# server, so failing readiness would take them all out of the load balancer at once.
+
+QUEUE_DEGRADED_SECONDS = 600  # a paper pending longer than this: the job worker is not working
+
+
+class CacheUnavailable(Exception):
+    """The cache did not keep a value (kkrmaal/cache_backend.py answers as empty while Redis
+    cannot be reached)."""
 
 
 def _check_database():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+
+
+def _check_cache():
+    key = f"healthz:{uuid.uuid4().hex}"
+    probe = uuid.uuid4().hex
+    cache.set(key, probe, 30)
+    try:
+        if cache.get(key) != probe:
+            raise CacheUnavailable("the cache did not keep a value")
+    finally:
+        cache.delete(key)
 
 
 def _check_storage():
@@ -87,36 +127,54 @@ def _check_storage():
         default_storage.delete(name)
 
 
-def _check_broker():
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+def _check_queue():
+    """The PDFs waiting to be rendered: how many, and how long the oldest has waited (since it
+    was requested; a retried paper counts from its first request)."""
+    pending = StoredPaper.objects.filter(state=StoredPaper.State.PENDING).aggregate(
+        count=Count("pk"), oldest=Min("requested_at")
+    )
+    waited = (timezone.now() - pending["oldest"]).total_seconds() if pending["oldest"] else 0
+    return {
+        "status": "degraded" if waited > QUEUE_DEGRADED_SECONDS else "ok",
+        "pending": pending["count"],
+        "oldest_seconds": int(waited),
+    }
 
 
-def _checks():
-    checks = {"database": _check_database, "storage": _check_storage}
-    # Without a broker PDFs are rendered inline: nothing to check.
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        checks["broker"] = _check_broker
-    return checks
+def _run(check, failing):
+    """The check's entry: {"status": "ok"} (or what it says), or `failing` with the error."""
+    try:
+        extra = check()
+    except Exception as error:  # noqa: BLE001 - whatever fails, the part is unusable
+        # Redis away is logged by the cache itself, once a minute, not once a probe.
+        if not isinstance(error, CacheUnavailable):
+            name = check.__name__.removeprefix("_check_")
+            log.warning("Health check %s failed: %s", name, error)
+        return {"status": failing, "error": error.__class__.__name__}
+    return extra or {"status": "ok"}
 
 
 @never_cache
-def healthz(request):
-    """200 when every part the portal needs answers, 503 otherwise, with one entry per check:
-    `{"status": "ok", "checks": {"database": {"status": "ok"}, …}}`."""
-    results = {}
-    for name, check in _checks().items():
-        try:
-            check()
-        except Exception as error:  # noqa: BLE001 - whatever fails, the part is unusable
-            log.warning("Health check %s failed: %s", name, error)
-            results[name] = {"status": "error", "error": error.__class__.__name__}
-        else:
-            results[name] = {"status": "ok"}
-    healthy = all(result["status"] == "ok" for result in results.values())
+def live(request):
+    """200 while the process answers requests; touches nothing else."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def ready(request):
+    """200 while the database answers, 503 when it does not; one entry per part:
+    `{"status": "degraded", "checks": {"database": {"status": "ok"}, "cache": {"status":
+    "degraded", "error": "CacheUnavailable"}, "storage": …, "queue": {"status": "ok",
+    "pending": 0, "oldest_seconds": 0}}}`."""
+    checks = {"database": _run(_check_database, "error")}
+    checks["cache"] = _run(_check_cache, "degraded")
+    checks["storage"] = _run(_check_storage, "degraded")
+    if checks["database"]["status"] == "ok":  # the queue is a table
+        checks["queue"] = _run(_check_queue, "degraded")
+    statuses = {check["status"] for check in checks.values()}
+    status = "error" if "error" in statuses else "degraded" if "degraded" in statuses else "ok"
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": results},
-        status=200 if healthy else 503,
+        {"status": status, "checks": checks}, status=503 if status == "error" else 200
     )
 
 

@@ -119,9 +119,13 @@ def _versioned(region, key):
         found = cache.get_many([*keys, key] if key else keys)
         for token_key in keys:
             if token_key not in found:
-                # First use, or the cache lost it: a new token is a new version (safe).
-                cache.add(token_key, f"{time.time_ns():x}", TOKEN_TIMEOUT)
-                found[token_key] = cache.get(token_key)
+                # First use, or the cache lost it: a new token is a new version (safe). Another
+                # process may have added one meanwhile; a cache that keeps nothing (Redis
+                # down) keeps neither, and this request's own token stands for it.
+                token = f"{time.time_ns():x}"
+                if not cache.add(token_key, token, TOKEN_TIMEOUT):
+                    token = cache.get(token_key) or token
+                found[token_key] = token
         version = ".".join(found[token_key] for token_key in keys)
         if len(_local_versions) >= LOCAL_ENTRIES:
             _local_versions.clear()  # any slug can be asked for; memory stays bounded

@@ -73,7 +73,7 @@ def portal(postgres, tmp_path):
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
-            if get(base + "/healthz")[0] == 200:
+            if get(base + "/healthz/ready")[0] == 200:
                 break
         except OSError:
             time.sleep(0.5)
@@ -104,7 +104,7 @@ def test_a_database_outage_shows_a_friendly_page_and_heals_by_itself(postgres, p
     assert headers["Retry-After"] == "30"
     status, body, _ = get(portal + "/en/hovedstaden/")
     assert status == 503 and "temporarily unavailable" in body
-    status, body, _ = get(portal + "/healthz")
+    status, body, _ = get(portal + "/healthz/ready")
     assert status == 503
     assert '"database": {"status": "error"' in body
 
@@ -114,16 +114,16 @@ def test_a_database_outage_shows_a_friendly_page_and_heals_by_itself(postgres, p
     # database on every request; this database has no regions loaded).
     status, body, _ = get(portal + "/api/v1/regions/")
     assert status == 200 and '"count":0' in body.replace(" ", "")
-    assert get(portal + "/healthz")[0] == 200
+    assert get(portal + "/healthz/ready")[0] == 200
 
 
 def test_a_restart_nobody_noticed_does_not_break_the_next_request(postgres, portal):
-    assert get(portal + "/healthz")[0] == 200  # the worker now keeps a connection
+    assert get(portal + "/healthz/ready")[0] == 200  # the worker now keeps a connection
 
     postgres.restart()  # that connection is dead, and no request saw the outage
 
     # The kept connection is checked before it is reused (CONN_HEALTH_CHECKS).
-    assert get(portal + "/healthz")[0] == 200
+    assert get(portal + "/healthz/ready")[0] == 200
 
 
 # The page itself, in process ----------------------------------------------------------------

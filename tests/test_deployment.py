@@ -283,7 +283,10 @@ def stack(tmp_path_factory, request):
     )
     # The first connection starts gunicorn, as systemd's socket does.
     wait_for(
-        lambda: to_gunicorn(stack, "/healthz").status == 200, gunicorn, gunicorn_log, "gunicorn"
+        lambda: to_gunicorn(stack, "/healthz/ready").status == 200,
+        gunicorn,
+        gunicorn_log,
+        "gunicorn",
     )
 
     (tmp / "kkrmaal.conf").write_text(nginx_site(tmp, ports))
@@ -529,12 +532,12 @@ def test_static_files_are_sent_by_nginx_with_long_cache_headers(stack):
 
 
 def test_tls_refuses_a_key_exchange_without_forward_secrecy(stack):
-    assert https(stack, "/healthz").status == 200
+    assert https(stack, "/healthz/ready").status == 200
 
     context = tls_context(stack, maximum_version=ssl.TLSVersion.TLSv1_2)
     context.set_ciphers("AES128-GCM-SHA256:AES256-GCM-SHA384")  # RSA key exchange
     with pytest.raises(ssl.SSLError):
-        https(stack, "/healthz", context=context)
+        https(stack, "/healthz/ready", context=context)
 
 
 def test_the_site_fits_into_debians_own_nginx_conf(stack):
@@ -575,7 +578,7 @@ def test_a_reload_starts_new_workers_and_the_portal_keeps_answering(stack):
         time.sleep(0.1)
 
     assert workers_booted() == before + 1, stack.gunicorn_log.read_text()[-2000:]
-    assert https(stack, "/healthz").status == 200
+    assert https(stack, "/healthz/ready").status == 200
     assert stack.gunicorn.poll() is None
 
 

@@ -104,7 +104,7 @@ def test_published_papers_are_stored_in_the_bucket_and_downloaded(
 
 
 def test_health_check_writes_to_the_bucket(bucket, client, db):
-    response = client.get("/healthz")
+    response = client.get("/healthz/ready")
 
     assert response.json()["checks"]["storage"] == {"status": "ok"}
     assert keys(bucket) == []
