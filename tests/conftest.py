@@ -275,12 +275,16 @@ def submitted(report, user):
     return rounds.submit_report(report, by=user)
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
-def _render_in_the_caller(settings):
-    """Papers are rendered in the test's own thread: a background thread's database
-    connection could not see the test's uncommitted rows (tests/test_attacks.py checks the
-    background thread on a committed database)."""
-    settings.RENDER_IN_BACKGROUND = False
+def _tasks_run_at_once(settings):
+    """Queued jobs run at once, in the test's own thread (django-tasks' ImmediateBackend):
+    a worker's database connection could not see the test's uncommitted rows. The papers of
+    a publishing are still queued after its commit (`publish` below runs the commit's
+    callbacks); tests/test_jobs.py and tests/test_worker_crash.py use the real queue."""
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture(autouse=True)

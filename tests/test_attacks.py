@@ -527,53 +527,6 @@ def test_a_date_hierarchy_value_out_of_range_is_a_wrong_filter_not_a_500(staff, 
     assert response["Location"].endswith("?e=1")
 
 
-@pytest.fixture
-def slow_render(monkeypatch):
-    """Rendering that takes until the test lets it finish (5 s at most)."""
-    import threading
-
-    from reports import papers
-
-    release, calls = threading.Event(), []
-    render = papers.render_status_paper
-
-    def slow(status_round, municipality=None, **options):
-        calls.append(municipality)
-        release.wait(timeout=5)
-        return render(status_round, municipality, **options)
-
-    monkeypatch.setattr(papers, "render_status_paper", slow)
-    return release, calls
-
-
-@pytest.mark.django_db(transaction=True)
-def test_publishing_without_a_broker_answers_at_once_and_renders_after(
-    client, open_status_round, secretariat, slow_render, settings
-):
-    from reports import background
-    from reports.models import StoredPaper
-
-    settings.RENDER_IN_BACKGROUND = True
-    assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker
-    release, _calls = slow_render
-    rounds.close_round(open_status_round, by=secretariat)
-    client.force_login(secretariat)
-
-    response = client.post(
-        f"/sekretariat/runder/{open_status_round.pk}/handling/", {"action": "publish"}
-    )
-
-    assert response.status_code == 302
-    assert StoredPaper.objects.filter(state=StoredPaper.State.DONE).count() == 0
-    year = open_status_round.year
-    assert "PDF'erne renderes…" in client.get(f"/hovedstaden/status/{year}/").content.decode()
-    assert "renderes…" in client.get("/admin/reports/paperpreview/").content.decode()
-    release.set()
-    background.wait()
-    assert set(StoredPaper.objects.values_list("state", flat=True)) == {StoredPaper.State.DONE}
-    assert "renderes…" not in client.get(f"/hovedstaden/status/{year}/").content.decode()
-
-
 def test_the_admin_preview_renders_once_per_version_of_the_round(
     staff, report, reporters, monkeypatch
 ):
@@ -763,38 +716,3 @@ def test_guessing_from_ever_new_addresses_of_one_ipv6_network_is_locked_out(repo
     home = Client(REMOTE_ADDR="2001:db8:9::1")
     login = {"username": "indberetter-101", "password": PASSWORD}
     assert home.post("/konto/login/", login).status_code == 302
-
-
-def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client, status_history):
-    """Without a broker the papers render in a thread of the web process; were it restarted
-    half-way, nothing would ever finish them and the public page would say "renderes…" for
-    good. The next visitor hands them out again; not while a live process holds them."""
-    from django.core.cache import cache
-
-    from reports import tasks
-    from reports.models import Publication
-    from reports.models import StoredPaper
-
-    status_round = status_history[2018]
-    stored = StoredPaper.objects.create(
-        round=status_round,
-        publication=Publication.objects.latest_for(status_round),
-        state=StoredPaper.State.PENDING,
-    )
-    url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
-    # A live process holds a lease on what it renders: left alone.
-    cache.set(tasks._lease(stored.pk), True)
-    assert client.get(url).status_code == 503
-    stored.refresh_from_db()
-    assert stored.state == StoredPaper.State.PENDING
-
-    cache.clear()  # the process stopped, its cache with it
-    client.get(f"/hovedstaden/status/{status_round.year}/")
-
-    stored.refresh_from_db()
-    assert stored.state == StoredPaper.State.DONE
-    assert stored.attempts == 1
-    assert client.get(url).status_code == 200
-    assert (
-        "renderes…" not in client.get(f"/hovedstaden/status/{status_round.year}/").content.decode()
-    )

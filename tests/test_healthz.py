@@ -1,11 +1,9 @@
 """The load balancer's health check: anonymous, JSON, never cached, one entry per part the
-portal needs (database, media storage, and the broker when one is configured)."""
+portal needs (database and media storage)."""
 
 import pytest
 from django.db import OperationalError
 from django.db import connection
-
-from kkrmaal.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -63,19 +61,3 @@ def test_healthz_says_so_when_media_storage_cannot_be_written(client, settings, 
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["status"] == "error"
     assert response.json()["checks"]["database"] == {"status": "ok"}
-
-
-def test_healthz_checks_the_broker_when_one_is_configured(client, settings, monkeypatch):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:6379/15")
-
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.json()["checks"]["broker"] == {"status": "ok"}
-
-    monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens
-    response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["broker"]["status"] == "error"
