@@ -457,9 +457,13 @@ def test_the_reminders_job_sends_the_reminders_command_would(open_status_round, 
 
 
 def test_run_scheduler_once(queue):
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
     call_command("run_scheduler", "--once", stdout=io.StringIO())
 
     assert jobs(tasks.sweep, "READY").count() == 1
+    # Its stop handlers do not outlive it in a process that goes on.
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
 
 
 def test_run_scheduler_stops_cleanly_on_sigterm(tmp_path):

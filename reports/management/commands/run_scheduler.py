@@ -39,10 +39,20 @@ class Command(BaseCommand):
             log.info("Received %s: the scheduler stops", signal.strsignal(signum))
             stop.set()
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        previous = {
+            number: signal.signal(number, request_stop)
+            for number in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            self.run(stop, once, options["verbosity"])
+        finally:
+            # Called in a process that goes on (call_command): its own handlers again.
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    def run(self, stop, once, verbosity):
         interval = settings.SCHEDULER_INTERVAL_SECONDS
-        if options["verbosity"] >= 1:
+        if verbosity >= 1:
             self.stdout.write(f"Planlæggeren kører (hvert {interval}. sekund).")
         reminded_on = None
         while not stop.is_set():
