@@ -23,10 +23,17 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test browser
 
-## Serve the demo portal on http://$(HOST) with SQLite, the papers and demo users loaded.
+## Serve the demo portal on http://$(HOST) with SQLite, the papers and demo users loaded. The
+## job worker (it renders the PDFs the demo queued) and the scheduler run beside runserver,
+## and stop with it (Ctrl-C): no server beyond the database. They run in sessions of their
+## own, so Ctrl-C reaches runserver only and the worker gets one TERM: it finishes the paper
+## it is rendering, then stops.
 run: install
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@trap 'kill $$worker $$scheduler 2>/dev/null; wait' EXIT; trap 'exit 130' INT TERM; \
+	setsid $(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	setsid $(BIN)/python manage.py run_scheduler --verbosity 0 & scheduler=$$!; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 ## Lint, check migrations, then the whole suite on SQLite and on PostgreSQL.

@@ -57,7 +57,7 @@ def main():
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["CACHE_DIR"] = str(workdir / "cache")
-    for name in ("CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL", "CACHE_KEY_PREFIX"):
+    for name in ("CACHE_URL", "REDIS_URL", "CACHE_KEY_PREFIX"):
         os.environ.pop(name, None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kkrmaal.settings")
 

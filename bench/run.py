@@ -86,7 +86,6 @@ def environment():
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     os.environ.update(env)
-    os.environ.pop("CELERY_BROKER_URL", None)
     return env
 
 

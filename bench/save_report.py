@@ -70,7 +70,7 @@ def main():
 
     where = _database(args.postgres)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    for name in ("CELERY_BROKER_URL", "CACHE_URL", "REDIS_URL", "CACHE_KEY_PREFIX"):
+    for name in ("CACHE_URL", "REDIS_URL", "CACHE_KEY_PREFIX"):
         os.environ.pop(name, None)
     os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="kkrmaal-bench-save-cache-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kkrmaal.settings")

@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "kkrmaal",
     "municipalities",
     "goals",
@@ -337,15 +339,19 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KKR-mål <noreply@kkrmaal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Background rendering of PDFs: through Celery when a broker is configured, otherwise in a
-# thread of the web process after the response (RENDER_IN_BACKGROUND).
-# Without a broker, Celery's in-memory transport stands in, so nothing tries to reach one.
-CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://localhost/"
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TIMEZONE = TIME_ZONE
-# Without a broker, rendering runs in a thread after the response (reports/background.py).
-RENDER_IN_BACKGROUND = env_bool("RENDER_IN_BACKGROUND", True)
+# Background work (reports/tasks.py): one engine, django-tasks' database backend. Jobs are rows
+# in the same database as the data (no broker to lose), run by `manage.py db_worker` and queued
+# every minute and day by `manage.py run_scheduler`. A paper is claimed with a lease before it
+# renders; the sweep queues again what a dead worker held, or what nobody picked up, and gives
+# up on a paper after PAPER_MAX_ATTEMPTS tries (docs/operations.md, "Background work").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+PAPER_LEASE_SECONDS = env_int("PAPER_LEASE_SECONDS", 600, minimum=1)
+PAPER_REQUEUE_SECONDS = env_int("PAPER_REQUEUE_SECONDS", 600, minimum=1)
+PAPER_MAX_ATTEMPTS = env_int("PAPER_MAX_ATTEMPTS", 3, minimum=1)
+TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 3600, minimum=1)
+SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 60, minimum=1)
+# The local hour (0-23) from which run_scheduler queues the day's reminders, once a day.
+REMINDERS_HOUR = env_int("REMINDERS_HOUR", 7, maximum=23)
 
 # The API under /api/v1/ (kkrmaal/api/common.py holds what its apps share). Reading is public;
 # writing takes a token (`Authorization: Token <key>`), stored hashed by django-rest-knox.

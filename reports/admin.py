@@ -36,11 +36,11 @@ from reports.models import StoredPaper
 
 
 def pdf_preview_response(request, status_round, municipality=None):
-    """The round's paper as it is now, rendered once per version (reports/previews.py); a
-    page that refreshes itself while it renders."""
+    """The round's paper as it is now, rendered once per version by the job worker
+    (reports/previews.py); a page that refreshes itself while it renders."""
     context = {"round": status_round, "municipality": municipality}
     try:
-        stored = previews.ready_preview(status_round, municipality)
+        stored = tasks.ready_preview(status_round, municipality)
     except previews.PreviewFailed as failed:
         context.update(title=_("Forhåndsvisningen kunne ikke renderes"), failed=failed.reason)
         stored = None
@@ -115,6 +115,9 @@ class StoredPaperAdmin(PdfViewMixin, RegionScopedAdmin):
         "error",
         "attempts",
         "requested_at",
+        "queued_at",
+        "claimed_at",
+        "lease_until",
         "rendered_at",
     ]
     actions = ["retry"]

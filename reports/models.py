@@ -151,6 +151,18 @@ class StoredPaper(models.Model):
         DONE = "done", _("færdig")
         FAILED = "failed", _("fejlet")
 
+    # The first word of the error of a paper the job queue's sweep gave up on.
+    INTERRUPTED = "Afbrudt"
+    # Errors of the file storage (the disk, the bucket) rather than of the rendering.
+    STORAGE_ERRORS = (
+        "OSError",
+        "PermissionError",
+        "FileNotFoundError",
+        "ClientError",
+        "EndpointConnectionError",
+        "NoCredentialsError",
+    )
+
     round = models.ForeignKey(
         StatusRound, on_delete=models.CASCADE, related_name="stored_papers", verbose_name=_("runde")
     )
@@ -180,6 +192,13 @@ class StoredPaper(models.Model):
     attempts = models.PositiveSmallIntegerField(_("forsøg"), default=0)
     requested_at = models.DateTimeField(_("bestilt"), auto_now_add=True)
     rendered_at = models.DateTimeField(_("dannet"), null=True, blank=True)
+    # The job queue's side (reports/tasks.py): when a job for it was last queued, and the
+    # worker's claim on it: taken with one UPDATE, held until `lease_until`. A pending paper
+    # whose lease ran out (its worker died) or that nobody picked up is queued again by the
+    # sweep.
+    queued_at = models.DateTimeField(_("sat i kø"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("påbegyndt"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("forbeholdt til"), null=True, blank=True)
 
     objects = StoredPaperQuerySet.as_manager()
 
@@ -187,6 +206,7 @@ class StoredPaper(models.Model):
         ordering = ["round", "municipality__name"]
         verbose_name = _("gemt statuspapir")
         verbose_name_plural = _("gemte statuspapirer")
+        indexes = [models.Index(fields=["state"], name="stored_paper_state")]
         constraints = [
             models.UniqueConstraint(
                 fields=["publication"],
@@ -203,6 +223,18 @@ class StoredPaper(models.Model):
     def __str__(self):
         what = self.municipality.name if self.municipality_id else _("statuspapir")
         return f"{self.round.paper.region.name} {self.round.year}: {what}"
+
+    @property
+    def problem(self):
+        """The error in one short Danish sentence for the secretariat; the whole text, with
+        the traceback, is in `error` (the admin shows it)."""
+        first = self.error.partition("\n")[0]
+        kind, _sep, rest = first.partition(": ")
+        if kind == self.INTERRUPTED:  # the job queue's sweep gave up (reports/tasks.py)
+            return rest
+        if kind in self.STORAGE_ERRORS:
+            return _("PDF'en blev dannet, men kunne ikke gemmes i fillageret.")
+        return _("PDF'en kunne ikke dannes, fordi programmet stødte på en fejl.")
 
 
 class PaperPreview(StatusRound):

@@ -8,7 +8,7 @@ unpublished round renders today's data with an "UDKAST" watermark.
 
 Publishing a round stores every paper of that publication once: one `StoredPaper` row per
 document (`reports.tasks.schedule_papers`), rendered by `render_stored` here in the job that
-reports/tasks.py queues. Downloads serve the stored file and never render; every version's
+reports/tasks.py queues and a worker runs. Downloads serve the stored file and never render; every version's
 files stay.
 """
 
@@ -262,9 +262,11 @@ def render_status_paper(status_round, municipality=None, *, progress=None):
 
 def render_stored(stored):
     """Render one stored paper and save its file; a failure is recorded on the row (and
-    shown in the admin, where it can be retried) instead of raised. Either way the row and
-    the storage agree: a done paper has its new file, a failed one has none."""
-    stored.attempts += 1
+    shown on the round's cockpit and in the admin, where it can be retried) instead of
+    raised. Either way the row and the storage agree: a done paper has its new file, a failed
+    one has none. The job queue claims the paper first (reports/tasks.py); its lease ends
+    here."""
+    stored.lease_until = None
     try:
         progress = (
             published_progress(stored.round, stored.publication.version)
@@ -282,12 +284,12 @@ def render_stored(stored):
         _remove_file(stored)
         stored.state = StoredPaper.State.FAILED
         stored.error = f"{error.__class__.__name__}: {error}\n\n{traceback.format_exc()}"
-        stored.save(update_fields=["file", "state", "error", "attempts"])
+        stored.save(update_fields=["file", "state", "error", "lease_until"])
         return stored
     stored.state = StoredPaper.State.DONE
     stored.error = ""
     stored.rendered_at = timezone.now()
-    stored.save(update_fields=["file", "state", "error", "rendered_at", "attempts"])
+    stored.save(update_fields=["file", "state", "error", "rendered_at", "lease_until"])
     return stored
 
 

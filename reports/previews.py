@@ -1,9 +1,11 @@
 """The admin's preview of a round's papers (drafts with the "UDKAST" watermark): rendered once
-per version of the round, after the response (reports/background.py), and kept in storage
-until something the paper shows changes. Rendering takes seconds; a page that asks
-meanwhile is told "renderes…" and looks again by itself. A render that fails is reported
-with its reason and not tried again for a while (RENDERING_SECONDS) unless the round changes:
-otherwise every look of the refreshing page would start another doomed render.
+per version of the round by the job worker (`reports.tasks.render_preview`, queued by
+`reports.tasks.ready_preview`), and kept in storage until something the paper shows changes.
+Rendering takes seconds; a page that asks meanwhile is told "renderes…" and looks again by
+itself. A render that fails is reported with its reason and not tried again for a while
+(RENDERING_SECONDS) unless the round changes: otherwise every look of the refreshing page
+would queue another doomed render. The same holds for a job that never ran (no worker): it
+is queued again after RENDERING_SECONDS.
 """
 
 import hashlib
@@ -24,7 +26,6 @@ from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
-from reports import background
 from reports import papers
 
 log = logging.getLogger(__name__)
@@ -81,28 +82,38 @@ class PreviewFailed(Exception):
         self.reason = reason
 
 
-def ready_preview(status_round, municipality=None):
-    """The stored preview of the round as it is now, or None while it renders (started here
-    when nobody has started it yet); PreviewFailed when its render failed lately."""
-    name = preview_name(status_round, municipality)
+def stored_preview(name):
+    """`name` (a `preview_name`) when that preview is stored, None while it is not;
+    PreviewFailed when its render failed lately."""
     if default_storage.exists(name):
         return name
     failed = cache.get(f"preview-failed:{name}")
     if failed is not None:
         raise PreviewFailed(failed)
-    if cache.add(f"preview-rendering:{name}", True, RENDERING_SECONDS):
-        background.run_after_response(_render, status_round.pk, getattr(municipality, "pk", None))
-    return name if default_storage.exists(name) else None
+    return None
 
 
-def _render(round_pk, municipality_pk):
-    status_round = StatusRound.objects.select_related("paper__region").get(pk=round_pk)
+def start_rendering(name):
+    """True for the one caller that should queue the render of the preview `name` (nobody
+    has in the last RENDERING_SECONDS)."""
+    return cache.add(f"preview-rendering:{name}", True, RENDERING_SECONDS)
+
+
+def render(round_pk, municipality_pk=None):
+    """Render and store the preview of the round (of one municipality's paper) as it is now
+    (the job `reports.tasks.render_preview`); a failure is remembered for RENDERING_SECONDS."""
+    status_round = StatusRound.objects.select_related("paper__region").filter(pk=round_pk).first()
+    if status_round is None:  # deleted meanwhile
+        return
     municipality = (
         status_round.paper.region.municipalities.get(pk=municipality_pk)
         if municipality_pk
         else None
     )
     name = preview_name(status_round, municipality)
+    if default_storage.exists(name):  # queued twice: rendered already
+        cache.delete(f"preview-rendering:{name}")
+        return
     try:
         pdf = papers.render_status_paper(status_round, municipality)
     except Exception as error:

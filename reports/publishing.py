@@ -3,9 +3,10 @@
 The round's state changes in `goals.rounds` (`mark_published`); what the public then sees is
 this app's: the round's next `Publication` (the frozen record, `reports.progress.freeze`; a
 republish after a reopen is the next version, with the reopen's reason) and its stored PDF
-papers (`reports.tasks.schedule_papers`, rendered after the commit). All in one transaction,
-so a round is never public without its record and papers. The secretariat's confirmation
-page, the admin's action and the demo call `publish_round`; nothing below this layer does.
+papers (`reports.tasks.schedule_papers`, queued for the job worker after the commit). All in
+one transaction, so a round is never public without its record and papers. The secretariat's
+confirmation page, the admin's action and the demo call `publish_round`; nothing below this
+layer does.
 """
 
 from django.db import transaction

@@ -31,10 +31,10 @@ from goals.models import Theme
 from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
-from reports import background
 from reports.models import Publication
 from reports.models import public_rounds
 from reports.progress import freeze
+from reports.tasks import render_now
 from reports.tasks import schedule_papers
 
 # slug, name, code, number of municipalities: as the reference fixture has them.
@@ -382,11 +382,7 @@ def store_latest_papers(regions=None):
         )
         if latest is None:
             continue
-        rows = schedule_papers(Publication.objects.latest_for(latest))
-        # Without a Celery broker they render in a thread of this process: wait for it. With
-        # one, the worker renders them and they are counted as they are done.
-        background.wait(timeout=600)
-        for row in rows:
-            row.refresh_from_db()
-            stored += row.state == row.State.DONE
+        # Rendered here, claimed as the job worker would claim them, rather than queued.
+        rows = schedule_papers(Publication.objects.latest_for(latest), queue=False)
+        stored += render_now(rows)[0]
     return stored

@@ -44,6 +44,8 @@ from municipalities.models import Region
 from reports import exports
 from reports import publishing
 from reports import shared_pages
+from reports import tasks
+from reports.models import StoredPaper
 
 # --- access helpers ------------------------------------------------------------------------
 
@@ -267,15 +269,29 @@ def round_overview(request, pk):
             **chosen,
             "states": states,
             "past_deadline": status_round.is_past_deadline(today),
-            # The PDF papers rendered at publishing that failed (reports.StoredPaper), so the
-            # secretariat sees it where it published, not only in the admin.
-            "failed_papers": (
-                status_round.stored_papers.filter(state="failed").count()
-                if status_round.state == StatusRound.State.PUBLISHED
-                else 0
-            ),
+            **_unfinished_papers(status_round),
         },
     )
+
+
+def _unfinished_papers(status_round):
+    """The round's PDF papers not done yet (reports.StoredPaper), of every version and
+    whatever the round's state (a reopened round's public PDFs may have failed too), so the
+    secretariat sees them where it published: the failed ones with their error in a short
+    sentence and "Prøv igen", the pending ones with whether a worker has them."""
+    unfinished = list(
+        status_round.stored_papers.exclude(state=StoredPaper.State.DONE)
+        .select_related("municipality", "publication")
+        .order_by("-publication__version", "municipality__name")
+    )
+    now = timezone.now()
+    for stored in unfinished:
+        stored.being_rendered = bool(stored.lease_until and stored.lease_until > now)
+    failed = [stored for stored in unfinished if stored.state == StoredPaper.State.FAILED]
+    return {
+        "failed_papers": failed,
+        "pending_papers": [s for s in unfinished if s.state == StoredPaper.State.PENDING],
+    }
 
 
 @login_required
@@ -334,6 +350,33 @@ def round_remind(request, pk):
             request,
             _("Der er ingen kommuner over fristen med en indberetter, der kan få en påmindelse."),
         )
+    return redirect("secretariat:round_overview", pk=status_round.pk)
+
+
+@login_required  # first, so anonymous visitors go to login rather than get a 405
+@require_POST
+def round_retry_papers(request, pk):
+    """ "Prøv igen": queue the round's failed PDF papers again (one, `paper`, or all)."""
+    status_round = _get_round_for_staff(request, pk)
+    failed = status_round.stored_papers.filter(state=StoredPaper.State.FAILED)
+    wanted = request.POST.get("paper", "")
+    if wanted:
+        # Matched as text against the round's own failed papers: any other value (not a
+        # number, another round's paper, one done meanwhile) queues nothing.
+        failed = [stored for stored in failed if str(stored.pk) == wanted]
+    count = tasks.retry(failed)
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "PDF-filen er sat til at blive dannet igen. Siden viser, når den er klar.",
+                "%(count)d PDF-filer er sat til at blive dannet igen. Siden viser, når de er klar.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("Der er ingen fejlede PDF-filer at danne igen."))
     return redirect("secretariat:round_overview", pk=status_round.pk)
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("sekretariat/runder/<int:pk>/handling/", secretariat.round_action, name="round_action"),
     path("sekretariat/runder/<int:pk>/paamind/", secretariat.round_remind, name="round_remind"),
+    path(
+        "sekretariat/runder/<int:pk>/pdf-igen/",
+        secretariat.round_retry_papers,
+        name="round_retry_papers",
+    ),
     path("sekretariat/runder/<int:pk>/faelles/", secretariat.joint_progress, name="joint_progress"),
     path("sekretariat/runder/<int:pk>/beslutninger/", secretariat.decisions, name="decisions"),
     path("sekretariat/indberetninger/<int:pk>/", secretariat.review_report, name="review_report"),

@@ -31,7 +31,6 @@ from reports.papers import download_filename
 from reports.progress import latest_published_round
 from reports.progress import municipality_history
 from reports.progress import published_decisions
-from reports.tasks import resume_abandoned
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 
@@ -60,6 +59,12 @@ def _get_published_progress(status_round, version=None):
     if progress is None:
         raise Http404("Ingen sådan version.")
     return progress
+
+
+def _papers_rendering(status_round):
+    """Whether papers of the round are still waiting for the job worker. Only says so: a
+    public page never starts rendering (the worker and its sweep do, reports/tasks.py)."""
+    return StoredPaper.objects.filter(round=status_round, state=StoredPaper.State.PENDING).exists()
 
 
 def _published_years(region):
@@ -115,7 +120,7 @@ def region_page(request, region):
             "municipalities": municipalities,
             "years": _published_years(region),
             "legend": legend(),
-            "papers_rendering": status_round and resume_abandoned(status_round),
+            "papers_rendering": status_round and _papers_rendering(status_round),
         },
     )
 
@@ -191,7 +196,7 @@ def status_page(request, region, year, version=None):
             "versions": Publication.objects.of_round(status_round).defer("payload"),
             "years": _published_years(region),
             "legend": legend(),
-            "papers_rendering": resume_abandoned(status_round),
+            "papers_rendering": _papers_rendering(status_round),
         },
     )
 
@@ -227,10 +232,10 @@ def _serve(request, region, year, kommunekode=None, version=None):
         lambda: _stored_file(region, year, kommunekode, version),
     )
     if stored is None:
-        # Published but still rendering (or failed: the secretariat sees it in the admin).
+        # Published but still rendering by the job worker (or failed: the secretariat sees
+        # it on the round's cockpit). Never rendered here.
         status_round = _get_published_round(_get_region(region), year)
         municipality = kommunekode and Municipality.objects.filter(kommunekode=kommunekode).first()
-        resume_abandoned(status_round)
         response = render(
             request,
             "reports/paper_pending.html",

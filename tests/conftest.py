@@ -68,14 +68,16 @@ def _danish():
     translation.deactivate()
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
-def _render_in_the_caller(settings):
-    """Papers and previews are rendered in the test's own thread. Without a broker the portal
-    renders them in a thread of its own (reports/background.py), also from a plain page view
-    that finds papers left pending: such a thread could outlive the test, and its database
-    connection could not see the test's uncommitted rows. tests/test_stored_papers.py turns it
-    back on to check the thread, on a committed database."""
-    settings.RENDER_IN_BACKGROUND = False
+def _tasks_run_at_once(settings):
+    """Queued jobs run at once, in the test's own thread (django-tasks' ImmediateBackend):
+    a worker's database connection could not see the test's uncommitted rows. The papers of
+    a publishing are still queued after its commit (`publish` below runs the commit's
+    callbacks); tests/test_jobs.py and tests/test_worker_crash.py use the real queue."""
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture(autouse=True)

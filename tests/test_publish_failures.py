@@ -1,9 +1,10 @@
 """Publishing never leaves a half-published round behind: the round and its stored papers
-commit together, a paper that cannot be rendered, stored or queued is marked failed (never
-left pending for ever, never with an outdated file), the secretariat sees it in the admin
-and retries it without republishing. Papers a stopped web process left pending are handed out
-again by the next visit, never while a live process holds them."""
+commit together, a paper that cannot be rendered or stored is marked failed (never with an
+outdated file), one whose job could not be queued is queued again by the sweep (never left
+pending for ever), and the secretariat sees a failure on the round's cockpit and in the admin
+and retries it without republishing."""
 
+import datetime
 import html
 import re
 
@@ -18,7 +19,6 @@ from reports import papers
 from reports import publishing
 from reports.models import Publication
 from reports.models import StoredPaper
-from reports.tasks import render_stored_paper
 
 
 def stored_files(status_round):
@@ -157,77 +157,29 @@ def test_when_storing_the_papers_fails_the_round_is_not_published(
     assert closed_2018.state == StatusRound.State.PUBLISHED
 
 
-@pytest.fixture
-def broker_down():
-    """A broker is configured, but nothing answers at its address. The app's producer pool
-    is dropped before and after, so no other test gets (or gives) a connection to it."""
-    app = render_stored_paper.app
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-
-    def forget_connections():
-        app._pool = None
-        app.__dict__.pop("amqp", None)
-
-    app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/0")
-    forget_connections()
-    yield
-    app.conf.update(saved)
-    forget_connections()
-
-
-def test_a_paper_that_cannot_be_queued_is_failed_not_pending_for_ever(
-    client, closed_2018, publish, secretariat, django_capture_on_commit_callbacks, broker_down
+def test_a_paper_whose_job_could_not_be_queued_is_queued_again_by_the_sweep(
+    client, closed_2018, publish, settings, monkeypatch
 ):
+    """The database went away between the publishing's commit and queueing its jobs: the
+    papers stay pending (never failed for it), and the sweep queues them once nobody picked
+    them up within PAPER_REQUEUE_SECONDS."""
+    from django.utils import timezone
+    from django_tasks.backends.immediate import ImmediateBackend
 
+    from reports import tasks
+
+    def database_gone(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ImmediateBackend, "enqueue", database_gone)
     publish(closed_2018)
+    monkeypatch.undo()
 
     assert closed_2018.state == StatusRound.State.PUBLISHED
     rows = StoredPaper.objects.filter(round=closed_2018)
-    assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.FAILED}
-    assert "Kunne ikke sættes i kø" in rows.first().error
-    assert "OperationalError" in rows.first().error
-
-    # The broker is back (here: no broker, rendered by the web process).
-    render_stored_paper.app.conf.update(task_always_eager=True)
-    client.force_login(secretariat)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            "/admin/reports/storedpaper/",
-            {"action": "retry", "_selected_action": [p.pk for p in rows]},
-        )
+    assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.PENDING}
+    assert tasks.sweep_now()["requeued"] == []  # not yet: a queue may just be long
+    later = timezone.now() + datetime.timedelta(seconds=settings.PAPER_REQUEUE_SECONDS + 1)
+    assert sorted(tasks.sweep_now(now=later)["requeued"]) == sorted(p.pk for p in rows)
     assert set(rows.values_list("state", flat=True)) == {StoredPaper.State.DONE}
-
-
-def test_papers_left_pending_by_a_stopped_web_process_are_rendered_again(client, status_history):
-    """Without a broker the papers render in a thread of the web process; were it restarted
-    half-way, nothing would ever finish them and the public page would say "renderes…" for
-    good. The next visitor hands them out again; not while a live process holds them."""
-    from django.core.cache import cache
-
-    from reports import tasks
-    from reports.models import Publication
-    from reports.models import StoredPaper
-
-    status_round = status_history[2018]
-    stored = StoredPaper.objects.create(
-        round=status_round,
-        publication=Publication.objects.latest_for(status_round),
-        state=StoredPaper.State.PENDING,
-    )
-    url = f"/rapporter/hovedstaden/{status_round.year}/statuspapir.pdf"
-    # A live process holds a lease on what it renders: left alone.
-    cache.set(tasks._lease(stored.pk), True)
-    assert client.get(url).status_code == 503
-    stored.refresh_from_db()
-    assert stored.state == StoredPaper.State.PENDING
-
-    cache.clear()  # the process stopped, its cache with it
-    client.get(f"/hovedstaden/status/{status_round.year}/")
-
-    stored.refresh_from_db()
-    assert stored.state == StoredPaper.State.DONE
-    assert stored.attempts == 1
-    assert client.get(url).status_code == 200
-    assert (
-        "renderes…" not in client.get(f"/hovedstaden/status/{status_round.year}/").content.decode()
-    )
+    assert client.get("/rapporter/hovedstaden/2018/statuspapir.pdf").status_code == 200

@@ -6,8 +6,6 @@ round, saying so while it renders or when it failed."""
 
 import os
 
-import pytest
-
 from goals import rounds
 from reports import papers
 from reports.models import StoredPaper
@@ -181,53 +179,6 @@ def test_other_region_staff_cannot_fetch_stored_files(
     assert client.get(f"/admin/reports/storedpaper/{stored.pk}/fil/").status_code == 404
     client.force_login(secretariat)
     assert client.get(f"/admin/reports/storedpaper/{stored.pk}/fil/").status_code == 200
-
-
-@pytest.fixture
-def slow_render(monkeypatch):
-    """Rendering that takes until the test lets it finish (5 s at most)."""
-    import threading
-
-    from reports import papers
-
-    release, calls = threading.Event(), []
-    render = papers.render_status_paper
-
-    def slow(status_round, municipality=None, **options):
-        calls.append(municipality)
-        release.wait(timeout=5)
-        return render(status_round, municipality, **options)
-
-    monkeypatch.setattr(papers, "render_status_paper", slow)
-    return release, calls
-
-
-@pytest.mark.django_db(transaction=True)
-def test_publishing_without_a_broker_answers_at_once_and_renders_after(
-    client, open_status_round, secretariat, slow_render, settings
-):
-    from reports import background
-    from reports.models import StoredPaper
-
-    settings.RENDER_IN_BACKGROUND = True
-    assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker
-    release, _calls = slow_render
-    rounds.close_round(open_status_round, by=secretariat)
-    client.force_login(secretariat)
-
-    response = client.post(
-        f"/sekretariat/runder/{open_status_round.pk}/handling/", {"action": "publish"}
-    )
-
-    assert response.status_code == 302
-    assert StoredPaper.objects.filter(state=StoredPaper.State.DONE).count() == 0
-    year = open_status_round.year
-    assert "PDF'erne renderes…" in client.get(f"/hovedstaden/status/{year}/").content.decode()
-    assert "renderes…" in client.get("/admin/reports/paperpreview/").content.decode()
-    release.set()
-    background.wait()
-    assert set(StoredPaper.objects.values_list("state", flat=True)) == {StoredPaper.State.DONE}
-    assert "renderes…" not in client.get(f"/hovedstaden/status/{year}/").content.decode()
 
 
 def test_the_admin_preview_renders_once_per_version_of_the_round(

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from reports import background
 from reports import demo
 
 
@@ -25,20 +24,22 @@ class Command(BaseCommand):
     def handle(self, *args, password=None, **options):
         verbosity = options["verbosity"]
         if verbosity < 2:
-            # Publishing the demo rounds renders every PDF paper inline; the renderer's
-            # progress lines, and the audit line of every state change the demo plays, would
-            # bury the login details printed at the end.
-            for name in ("weasyprint", "celery.app.trace", "kkrmaal.audit"):
-                logging.getLogger(name).setLevel(logging.WARNING)
+            # The audit line of every state change the demo plays would bury the login
+            # details printed at the end.
+            logging.getLogger("kkrmaal.audit").setLevel(logging.WARNING)
         call_command("migrate", verbosity=max(verbosity - 1, 0), interactive=False)
         call_command("load_kkr_data", verbosity=verbosity, stdout=self.stdout)
         password = password or demo.new_password()
         users = demo.create_demo_users(password)
-        with background.inline():
-            created = demo.build_demo_history(users)
+        # Publishing the demo rounds queues their PDF papers: the job worker renders them
+        # once the portal runs (`make run` starts it beside runserver).
+        created = demo.build_demo_history(users)
 
         if created:
             self.stdout.write(f"Demohistorik: {len(created)} statusrunder oprettet.")
+            self.stdout.write(
+                "PDF'erne dannes af jobkøen (manage.py db_worker), når portalen kører."
+            )
         else:
             self.stdout.write("Demohistorikken findes allerede.")
         site = settings.SITE_URL
