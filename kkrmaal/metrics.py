@@ -35,7 +35,6 @@ import ipaddress
 import os
 import time
 
-from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count
@@ -46,6 +45,7 @@ from django.http import HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_tasks_db.models import DBTaskResult
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client import REGISTRY
 from prometheus_client import CollectorRegistry
@@ -147,12 +147,9 @@ class DatabaseCollector:
         )
         backlog.add_metric(["papers"], papers["pending"])
         oldest.add_metric(["papers"], seconds_since(papers["oldest"], now))
-        if apps.is_installed("django_tasks_db"):
-            results = apps.get_model("django_tasks_db", "DBTaskResult").objects
-            ready = results.ready() if hasattr(results, "ready") else results.filter(status="READY")
-            tasks = ready.aggregate(count=Count("pk"), oldest=Min("enqueued_at"))
-            backlog.add_metric(["tasks"], tasks["count"])
-            oldest.add_metric(["tasks"], seconds_since(tasks["oldest"], now))
+        tasks = DBTaskResult.objects.ready().aggregate(count=Count("pk"), oldest=Min("enqueued_at"))
+        backlog.add_metric(["tasks"], tasks["count"])
+        oldest.add_metric(["tasks"], seconds_since(tasks["oldest"], now))
         yield backlog
         yield oldest
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from reports import tasks
 from reports.models import StoredPaper
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,17 @@ def test_a_scrape_sets_no_cookie_and_is_never_cached(client):
 
     assert not response.cookies
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_jobs_waiting_in_the_queue_are_counted(client, settings):
+    """The job queue's own backlog (django-tasks' rows), beside the papers': a worker that
+    stopped shows as jobs piling up."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert value(scrape(client), "kkrmaal_job_queue_backlog", queue="tasks") == 0
+
+    tasks.sweep.enqueue()
+    tasks.send_reminders.enqueue()
+
+    text = scrape(client)
+    assert value(text, "kkrmaal_job_queue_backlog", queue="tasks") == 2
+    assert value(text, "kkrmaal_job_queue_oldest_seconds", queue="tasks") < 60
