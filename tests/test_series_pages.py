@@ -3,58 +3,19 @@ municipality page and in the PDF papers, with its source named (issue 25); the A
 spreadsheets carry the same figures."""
 
 import csv
-import datetime
 import io
 import subprocess
-from decimal import Decimal
 
 import pytest
 
 from goals.models import GoalPaper
 from goals.models import Indicator
-from goals.models import IndicatorObservation
-from goals.models import IndicatorSeries
 from municipalities.models import Municipality
 from reports.papers import render_status_paper
 from tests.builders import MARKUP
+from tests.builders import make_series
 
 pytestmark = pytest.mark.django_db
-
-YEARS = range(2015, 2021)
-
-
-def make_series(
-    indicator, municipalities, *, source="Danmarks Statistik, Statistikbanken", table="UNGE1"
-):
-    """A series of the indicator: each municipality's, the region's and the country's value
-    for 2015–2020 (København 12,5 in 2015, one less each year)."""
-    series = IndicatorSeries.objects.create(
-        indicator=indicator,
-        source_name=source,
-        source_url="https://www.statistikbanken.dk/UNGE1",
-        table_id=table,
-        title="Unge i forløb efter område og tid",
-        unit="pct.",
-        fetched_on=datetime.date(2024, 4, 2),
-    )
-    rows = []
-    for offset, municipality in enumerate(municipalities):
-        for i, year in enumerate(YEARS):
-            value = Decimal("12.5") - i + offset * 3
-            rows.append(
-                IndicatorObservation(
-                    series=series, municipality=municipality, year=year, value=value
-                )
-            )
-    region = municipalities[0].region
-    for i, year in enumerate(YEARS):
-        rows.append(
-            IndicatorObservation(series=series, region=region, year=year, value=Decimal(15 - i))
-        )
-        rows.append(IndicatorObservation(series=series, year=year, value=Decimal(16 - i)))
-    IndicatorObservation.objects.bulk_create(rows)
-    series.save()  # as store_series: the public pages are told
-    return series
 
 
 @pytest.fixture
