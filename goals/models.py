@@ -23,6 +23,11 @@ views, admin, notifications and the read side ask instead of re-deciding:
   decisions page offers those that `can_revise(goal)`);
 - the years a person can mean (`YearField`) and the database constraints for what must never
   happen, each with the message a form shows for it.
+
+An indicator's figures from a public source (Statistikbanken, eSundhed) are kept apart from
+what the municipalities report: `IndicatorSeries` (the source, the table, when fetched) and
+its `IndicatorObservation`s (a municipality's, the region's or the whole country's value in a
+year), imported by `goals/series_import.py`.
 """
 
 from django import forms
@@ -569,6 +574,155 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class IndicatorSeriesQuerySet(models.QuerySet):
+    def in_region(self, region):
+        return self.filter(indicator__goal__paper__region=region)
+
+    def public(self):
+        """The series of the public papers' indicators (`GoalPaperQuerySet.public`)."""
+        return self.filter(indicator__goal__paper__state__in=GoalPaper.PUBLIC_STATES)
+
+
+class IndicatorSeries(models.Model):
+    """A published statistic mapped to an indicator: a value per municipality (and for the
+    region and the whole country, when the publication has them) per year, from a file the
+    secretariat downloaded from Statistikbanken, eSundhed or the like (`goals.series_import`).
+    The source is named wherever the values are shown. Importing the same source and table
+    for the indicator again replaces its values: publications revise earlier years."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="series", verbose_name=_("indikator")
+    )
+    title = models.CharField(
+        _("titel i kilden"), max_length=250, blank=True, help_text=_("Tabellens overskrift.")
+    )
+    unit = models.CharField(_("enhed i kilden"), max_length=120, blank=True)
+    source_name = models.CharField(
+        _("kilde"), max_length=200, help_text=_("Fx “Danmarks Statistik, Statistikbanken”.")
+    )
+    source_url = models.URLField(_("kildens adresse"), max_length=500, blank=True)
+    table_id = models.CharField(
+        _("tabel"), max_length=80, blank=True, help_text=_("Tabellens id i kilden, fx INDL05.")
+    )
+    fetched_on = models.DateField(_("hentet"), help_text=_("Den dag tallene blev hentet."))
+    file_name = models.CharField(_("fil"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("importeret"), auto_now=True)
+    imported_by = _done_by(_("importeret af"))
+
+    objects = IndicatorSeriesQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "source_name", "table_id"]
+        verbose_name = _("indikatorserie")
+        verbose_name_plural = _("indikatorserier")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "source_name", "table_id"], name="series_unique_source"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name}: {self.source_name}"
+
+    @property
+    def source_label(self):
+        """The source as the pages name it: "Kilde, tabel X, hentet 2.4.2024"."""
+        parts = [self.source_name]
+        if self.table_id:
+            parts.append(gettext("tabel %(table)s") % {"table": self.table_id})
+        parts.append(gettext("hentet %(date)s") % {"date": self.fetched_on.strftime("%d.%m.%Y")})
+        return ", ".join(parts)
+
+
+class IndicatorObservation(models.Model):
+    """One value of a series: a municipality's in a year, or the region's (municipality
+    empty) or the whole country's (both empty)."""
+
+    class Level(models.TextChoices):
+        MUNICIPALITY = "municipality", _("kommune")
+        REGION = "region", _("region")
+        NATIONAL = "national", _("hele landet")
+
+    series = models.ForeignKey(
+        IndicatorSeries,
+        on_delete=models.CASCADE,
+        related_name="observations",
+        verbose_name=_("serie"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kommune"),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    year = YearField(_("år"))
+    value = models.DecimalField(_("værdi"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        ordering = ["series", "municipality", "region", "year"]
+        verbose_name = _("indikatorværdi fra kilde")
+        verbose_name_plural = _("indikatorværdier fra kilder")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(municipality__isnull=True) | Q(region__isnull=True),
+                name="observation_one_area",
+                violation_error_message=_(
+                    "En værdi gælder en kommune eller en region, ikke begge."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=FIRST_YEAR, year__lte=LAST_YEAR),
+                name="observation_year_in_range",
+                violation_error_message=YEAR_MESSAGE,
+            ),
+            models.UniqueConstraint(
+                fields=["series", "municipality", "year"],
+                condition=Q(municipality__isnull=False),
+                name="observation_unique_municipality_year",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "region", "year"],
+                condition=Q(region__isnull=False),
+                name="observation_unique_region_year",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "year"],
+                condition=Q(municipality__isnull=True, region__isnull=True),
+                name="observation_unique_national_year",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.series}: {self.area_name} {self.year} = {self.value}"
+
+    @property
+    def level(self):
+        if self.municipality_id:
+            return self.Level.MUNICIPALITY
+        if self.region_id:
+            return self.Level.REGION
+        return self.Level.NATIONAL
+
+    @property
+    def area_name(self):
+        if self.municipality_id:
+            return self.municipality.name
+        if self.region_id:
+            return gettext("Region %(name)s") % {"name": self.region.name}
+        return gettext("Hele landet")
 
 
 class StatusRoundQuerySet(models.QuerySet):

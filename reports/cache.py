@@ -11,8 +11,9 @@ pages show changes:
   its stored papers becoming ready: the round's region (and the home page, which lists every
   region's rounds);
 - an edit to a region, cluster, municipality, paper, theme, goal, milestone, indicator,
-  decision or joint progress: the whole site, since these are rare secretariat edits and
-  finding their region would cost a query on every save.
+  decision or joint progress, or an indicator series imported (its values are stored with
+  it, `goals.series_import.store_series`): the whole site, since these are rare secretariat
+  edits and finding their region would cost a query on every save.
 
 A municipality's report lines are not watched: the public pages show published rounds only,
 and a published round takes no more reports or reviews until it is reopened (which replaces
@@ -58,6 +59,7 @@ from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import GoalPaper
 from goals.models import Indicator
+from goals.models import IndicatorSeries
 from goals.models import JointProgress
 from goals.models import Milestone
 from goals.models import StatusRound
@@ -322,6 +324,7 @@ def connect_signals():
         Goal,
         Milestone,
         Indicator,
+        IndicatorSeries,
         GoalDecision,
         JointProgress,
     )

@@ -6,6 +6,8 @@ Every segment carries its number and symbol beside its colour, so the chart read
 and white and for the colour-blind.
 """
 
+import itertools
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -116,3 +118,205 @@ def _describe(points):
         % {"year": p.year, "met": p.tally["met"], "total": p.tally.total}
         for p in points
     )
+
+
+# --- an indicator's series: the source's figures over the years ------------------------------
+
+SERIES_INK = "#1f4e79"  # the municipality's own line
+SERIES_REFERENCE = "#6b7684"  # the region's (dashed) and the whole country's (dotted)
+SERIES_BASELINE = "#b3261e"
+
+
+def series_scale(view):
+    """(low, high) of the value axis: every value of the series shown, with some air, so
+    that the small charts of a goal's municipalities share one scale and compare."""
+    values = [float(v) for line in view.lines for v in line.values.values()]
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    # At least a fifth of the largest value from bottom to top: a change of a few tenths
+    # must not fill the chart and look like a leap.
+    least = max(abs(low), abs(high)) * 0.2
+    if high - low < least:
+        middle = (high + low) / 2
+        low, high = middle - least / 2, middle + least / 2
+    air = (high - low) * 0.08 or 1.0
+    return low - air, high + air
+
+
+def _series_path(points):
+    """An SVG path through (x, y) points, broken where a year has no value (None)."""
+    parts, pen_down = [], False
+    for point in points:
+        if point is None:
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{point[0]:.1f},{point[1]:.1f}")
+        pen_down = True
+    return " ".join(parts)
+
+
+def series_chart(view, line, *, scale, small=False):
+    """A line chart of `line` (a municipality's values; None for the references only)
+    against the region's (dashed) and the whole country's (dotted), with the baseline year
+    marked: one of a goal's small charts (`small`), or the municipality page's and paper's
+    chart. Inline SVG, its text alternative in <title> and <desc>; the pages put the figures
+    in a table beside it."""
+    years = view.years
+    if small:
+        width, height, left, right, top, bottom = 200, 104, 30, 8, 8, 18
+    else:
+        width, height, left, right, top, bottom = 640, 230, 52, 150, 18, 28
+    low, high = scale
+    plot_w, plot_h = width - left - right, height - top - bottom
+    span = (years[-1] - years[0]) or 1
+
+    def x(year):
+        return left + plot_w * (year - years[0]) / span if len(years) > 1 else left + plot_w / 2
+
+    def y(value):
+        return top + plot_h * (1 - (float(value) - low) / ((high - low) or 1))
+
+    def points(values):
+        return [(x(year), y(values[year])) if year in values else None for year in years]
+
+    name = line.label if line else view.indicator.name
+    title = _("%(name)s: %(indicator)s, %(first)s–%(last)s") % {
+        "name": name,
+        "indicator": view.indicator.name,
+        "first": years[0],
+        "last": years[-1],
+    }
+    font = 9 if small else 11
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="series-chart{" small" if small else ""}" '
+            f'role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'font-family="DejaVu Sans, sans-serif" font-size="{font}">'
+        ),
+        f"<title>{escape(title)}</title>",
+        f"<desc>{escape(_describe_series(view, line))}</desc>",
+        # The value axis: its lowest and highest figure, and the frame of the plot.
+        (
+            f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+            f'stroke="#c5ccd3"/>'
+        ),
+    ]
+    for value in (low, high) if small else (low, (low + high) / 2, high):
+        parts.append(
+            f'<text x="{left - 4}" y="{y(value) + 3:.1f}" text-anchor="end" fill="#5b6673">'
+            f"{escape(view.number(round(value, view.decimals)))}</text>"
+        )
+        if not small:
+            parts.append(
+                f'<line x1="{left}" y1="{y(value):.1f}" x2="{left + plot_w}" y2="{y(value):.1f}" '
+                f'stroke="#e6eaee"/>'
+            )
+    shown_years = [years[0], years[-1]] if small else years
+    for year in shown_years:
+        # The small chart's two years stand inside its edges, not across them.
+        anchor = "middle"
+        if small and len(years) > 1:
+            anchor = "start" if year == years[0] else "end"
+        parts.append(
+            f'<text x="{x(year):.1f}" y="{height - 4}" text-anchor="{anchor}" fill="#5b6673">'
+            f"{year}</text>"
+        )
+    baseline = view.baseline_year
+    if baseline is not None and years[0] <= baseline <= years[-1]:
+        bx = x(baseline)
+        parts.append(
+            f'<line x1="{bx:.1f}" y1="{top - 2}" x2="{bx:.1f}" y2="{top + plot_h}" '
+            f'stroke="{SERIES_BASELINE}" stroke-width="1" stroke-dasharray="2 2"/>'
+        )
+        label = str(baseline) if small else _("Udgangspunkt %(year)s") % {"year": baseline}
+        anchor = "start" if bx < left + plot_w * 0.7 else "end"
+        shift = 3 if anchor == "start" else -3
+        parts.append(
+            f'<text x="{bx + shift:.1f}" y="{top + (6 if small else 8)}" text-anchor="{anchor}" '
+            f'fill="{SERIES_BASELINE}">{escape(label)}</text>'
+        )
+    ends = []
+    for reference, dash in ((view.national, "1 3"), (view.region, "5 3")):
+        if reference is None:
+            continue
+        parts.append(
+            f'<path d="{_series_path(points(reference.values))}" fill="none" '
+            f'stroke="{SERIES_REFERENCE}" stroke-width="{1.2 if small else 1.6}" '
+            f'stroke-dasharray="{dash}"/>'
+        )
+        ends.append((reference, SERIES_REFERENCE))
+    if line is not None:
+        own = points(line.values)
+        parts.append(
+            f'<path d="{_series_path(own)}" fill="none" stroke="{SERIES_INK}" '
+            f'stroke-width="{2 if small else 2.5}"/>'
+        )
+        for point in own:
+            if point is not None:
+                parts.append(
+                    f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="{1.8 if small else 3}" '
+                    f'fill="{SERIES_INK}"/>'
+                )
+        ends.append((line, SERIES_INK))
+    if not small:
+        parts.extend(_end_labels(ends, x, y, view))
+    elif line is not None and line.last_year is not None:
+        # The latest figure beside the line's end, for reading the small chart at a glance.
+        last = line.last_year
+        parts.append(
+            f'<text x="{x(last) - 2:.1f}" y="{y(line.values[last]) - 5:.1f}" text-anchor="end" '
+            f'fill="{SERIES_INK}" font-weight="bold">{escape(view.number(line.values[last]))}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def _end_labels(ends, x, y, view):
+    """Each line's name and latest figure to the right of its end, pushed apart so that
+    they do not overlap."""
+    labels = []
+    for line, colour in ends:
+        last = line.last_year
+        if last is None:
+            continue
+        labels.append(
+            [
+                y(line.values[last]),
+                x(last),
+                f"{line.label} {view.number(line.values[last])}",
+                colour,
+            ]
+        )
+    labels.sort()
+    for above, below in itertools.pairwise(labels):
+        if below[0] - above[0] < 13:
+            below[0] = above[0] + 13
+    return [
+        f'<text x="{lx + 6:.1f}" y="{ly + 4:.1f}" fill="{colour}">{escape(text)}</text>'
+        for ly, lx, text, colour in labels
+    ]
+
+
+def _describe_series(view, line):
+    """The chart in words: each line's first and latest figure, and the baseline year's."""
+    sentences = []
+    for shown in [line, view.region, view.national]:
+        if shown is None or not shown.values:
+            continue
+        first, last = shown.first_year, shown.last_year
+        text = _("%(name)s: %(first_year)s %(first)s, %(last_year)s %(last)s") % {
+            "name": shown.label,
+            "first_year": first,
+            "first": view.number(shown.values[first]),
+            "last_year": last,
+            "last": view.number(shown.values[last]),
+        }
+        baseline = view.baseline_year
+        if baseline in shown.values and baseline not in (first, last):
+            text += _(" (udgangspunkt %(year)s: %(value)s)") % {
+                "year": baseline,
+                "value": view.number(shown.values[baseline]),
+            }
+        sentences.append(text)
+    return ". ".join(sentences) + "."

@@ -16,18 +16,25 @@ from dataclasses import field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from goals import rounds
+from goals.loading import FIXTURES_DIR
+from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import GoalPaper
+from goals.models import Indicator
 from goals.models import JointProgress
 from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
 from goals.models import StatusRound
+from goals.series_import import read_series
+from goals.series_import import store_series
+from goals.sheets import read_sheet
 from municipalities.models import Membership
 from municipalities.models import Municipality
 from municipalities.models import Region
@@ -479,3 +486,66 @@ def _play_round(story, today, *, past):
             )
             story.play_open(status_round)
     return status_round
+
+
+# The sample series of fixtures/series/ (illustrative figures, not official ones: see its
+# README), each on an indicator of Midtjylland's goal 1 ("forebygge uhensigtsmæssige
+# indlæggelser og genindlæggelser"): (region, paper source, goal number, indicator, unit,
+# file, the column of its value when the table has several).
+DEMO_SERIES = [
+    (
+        "midtjylland",
+        "002_73cf8f81b5b917b6.txt",
+        "1.2",
+        "Forebyggelige indlæggelser blandt ældre",
+        "pr. 1.000 borgere 65+",
+        "forebyggelige-indlaeggelser-midtjylland.csv",
+        "",
+    ),
+    (
+        "midtjylland",
+        "002_73cf8f81b5b917b6.txt",
+        "1.3",
+        "Akutte genindlæggelser inden for 30 dage",
+        "pct.",
+        "genindlaeggelser-midtjylland.xlsx",
+        "Andel genindlagt (pct.)",
+    ),
+]
+DEMO_INDICATOR_NOTE = (
+    "Demoens eksempel: papiret nævner indlæggelser og genindlæggelser, men fastsætter ingen "
+    "indikator. Serien er eksempeldata, ikke officielle tal."
+)
+
+
+def import_demo_series(by=None, fixtures_dir=FIXTURES_DIR):
+    """The sample series of `fixtures/series/`, each imported (`goals.series_import`, as the
+    admin and `manage.py import_series` do) onto a demo indicator of its goal, made when
+    missing. Importing again replaces the values: running the demo again changes nothing.
+    Returns the series stored."""
+    stored = []
+    for slug, source, number, name, unit, file_name, column in DEMO_SERIES:
+        goal = Goal.objects.filter(
+            paper__region__slug=slug, paper__source=source, number=number
+        ).first()
+        if goal is None:
+            continue
+        indicator = Indicator.objects.filter(goal=goal, name=name).first()
+        if indicator is None:
+            indicator = Indicator.objects.create(
+                goal=goal,
+                order=goal.indicators.count() + 1,
+                name=name,
+                unit=unit,
+                direction=Indicator.Direction.LOWER,
+                description=DEMO_INDICATOR_NOTE,
+            )
+        path = fixtures_dir / "series" / file_name
+        with open(path, "rb") as handle:
+            sheet = read_sheet(File(handle, name=file_name))
+        plan = read_series(sheet, indicator, value_column=column)
+        if plan.errors:
+            raise ValueError(f"{file_name}: " + "; ".join(str(e) for e in plan.errors))
+        series, _replaced = store_series(plan, by=by, file_name=file_name)
+        stored.append(series)
+    return stored

@@ -1,11 +1,13 @@
-"""Spreadsheet exports: a published round's lines (one row per municipality × milestone) and
-the secretariat's overview of a round, as CSV or Excel (.xlsx).
+"""Spreadsheet exports: a published round's lines (one row per municipality × milestone),
+the secretariat's overview of a round, an indicator's series from its source (one row per area
+and year, `/api/v1/series/<id>/observations/?format=csv`) and a goal paper in the import
+template's columns (`reports/sheet_downloads.py`), as CSV or Excel (.xlsx).
 
 The public status page links here through the API (`/api/v1/rounds/<id>/lines/?format=csv`),
 and `/sekretariat/` offers the overview. Both formats open right in Danish Excel:
 
 - CSV is UTF-8 with a byte order mark (so Excel reads æ ø å) and semicolons between fields
-  (Danish Excel reads the comma as the decimal sign);
+  (Danish Excel reads the comma as the decimal sign, so decimal numbers have one);
 - text that begins with =, +, -, @, a tab or a carriage return is never read as a formula:
   in CSV it gets a leading apostrophe (OWASP's advice), in .xlsx it is stored as text with
   Excel's own "quote prefix", so it shows exactly as written.
@@ -14,6 +16,7 @@ and `/sekretariat/` offers the overview. Both formats open right in Danish Excel
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -21,6 +24,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+
+from goals.models import IndicatorObservation
 
 CSV_SEPARATOR = ";"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -163,13 +168,20 @@ def _plain(value):
     return value
 
 
+def _csv_plain(value):
+    """A CSV cell: a decimal number with a decimal comma, as Danish Excel reads it."""
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    return _plain(value)
+
+
 def csv_response(filename, columns, rows):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # the BOM tells Excel the file is UTF-8
     writer = csv.writer(buffer, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
     writer.writerow([neutralise(str(header)) for _key, header in columns])
     for row in rows:
-        writer.writerow([neutralise(_plain(row[key])) for key, _header in columns])
+        writer.writerow([neutralise(_csv_plain(row[key])) for key, _header in columns])
     return _attachment(buffer.getvalue().encode("utf-8"), CSV_TYPE, filename)
 
 
@@ -207,3 +219,58 @@ def export_response(fmt, name, sheet_title, columns, rows):
     if fmt == "xlsx":
         return xlsx_response(f"{name}.xlsx", sheet_title, columns, rows)
     return csv_response(f"{name}.csv", columns, rows)
+
+
+# --- an indicator's series (issue 25): one row per area and year ---------------------------
+
+
+def series_rows(series):
+    """The values of an `IndicatorSeries` as rows, the whole country and the region first,
+    then the municipalities by name, each year by year; every row names the source."""
+    indicator = series.indicator
+    goal = indicator.goal
+    observations = IndicatorObservation.objects.filter(series=series).select_related(
+        "municipality", "region"
+    )
+    level_order = {"national": 0, "region": 1, "municipality": 2}
+    rows = []
+    for o in sorted(observations, key=lambda o: (level_order[o.level], o.area_name, o.year)):
+        rows.append(
+            {
+                "region": goal.paper.region.slug,
+                "goal_number": goal.number,
+                "indicator": indicator.pk,
+                "indicator_name": indicator.name,
+                "level": o.level,
+                "kommunekode": o.municipality.kommunekode if o.municipality_id else "",
+                "area": o.area_name,
+                "year": o.year,
+                "value": o.value.normalize(),
+                "unit": series.unit or indicator.unit,
+                "source": series.source_name,
+                "source_url": series.source_url,
+                "table": series.table_id,
+                "fetched_on": series.fetched_on,
+            }
+        )
+    return rows
+
+
+def series_columns():
+    """(key, header) of a series export's columns, headers in the active language."""
+    return [
+        ("region", _("Region")),
+        ("goal_number", _("Mål nr.")),
+        ("indicator", _("Indikator id")),
+        ("indicator_name", _("Indikator")),
+        ("level", _("Niveau")),
+        ("kommunekode", _("Kommunekode")),
+        ("area", _("Område")),
+        ("year", _("År")),
+        ("value", _("Værdi")),
+        ("unit", _("Enhed")),
+        ("source", _("Kilde")),
+        ("source_url", _("Kildens adresse")),
+        ("table", _("Tabel")),
+        ("fetched_on", _("Hentet")),
+    ]

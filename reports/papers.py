@@ -33,6 +33,8 @@ from reports import charts
 from reports.models import StoredPaper
 from reports.progress import published_progress
 from reports.progress import round_progress
+from reports.series import municipality_series
+from reports.series import paper_series
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a paper is not news.
@@ -171,9 +173,14 @@ def status_paper_html(status_round, *, progress=None):
     """The region's status paper as HTML, ready for WeasyPrint."""
     progress = progress or progress_for(status_round)
     with translation.override("da"):
+        # The sources' figures up to the round's year (reports/series.py).
+        series = paper_series(
+            progress.paper, progress.region, progress.municipalities, until=progress.round.year
+        )
         for goal in progress.goals:
             goal.chart = charts.trend_chart(goal)
             goal.show_due = _has_due(goal.milestones)
+            goal.series = series.get(goal.goal.pk, [])
         region, paper = progress.region, progress.paper
         title = _("%(kkr)s – Status %(year)s: %(paper)s") % {
             "kkr": region.kkr_name,
@@ -230,6 +237,9 @@ def municipality_paper_html(status_round, municipality, *, progress=None):
                 ),
                 "lines": progress.municipality_lines(municipality),
                 "indicators": progress.indicator_rows(municipality),
+                "series": municipality_series(
+                    region, municipality, papers=[progress.paper], until=progress.round.year
+                ),
                 "draft": not progress.published,
                 "title": title,
                 "author": _author(region),

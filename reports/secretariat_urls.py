@@ -3,6 +3,7 @@
 from django.urls import path
 
 from reports import secretariat
+from reports import sheet_downloads
 
 app_name = "secretariat"
 urlpatterns = [
@@ -23,4 +24,23 @@ urlpatterns = [
     path("sekretariat/runder/<int:pk>/faelles/", secretariat.joint_progress, name="joint_progress"),
     path("sekretariat/runder/<int:pk>/beslutninger/", secretariat.decisions, name="decisions"),
     path("sekretariat/indberetninger/<int:pk>/", secretariat.review_report, name="review_report"),
+    # The goal paper as a spreadsheet: the import template, and a paper to import back.
+    *(
+        path(
+            f"sekretariat/maalpapirer/skabelon.{fmt}",
+            sheet_downloads.paper_template,
+            {"fmt": fmt},
+            name=f"paper_template_{fmt}",
+        )
+        for fmt in ("xlsx", "csv")
+    ),
+    *(
+        path(
+            f"sekretariat/maalpapirer/<int:pk>/regneark.{fmt}",
+            sheet_downloads.paper_sheet,
+            {"fmt": fmt},
+            name=f"paper_sheet_{fmt}",
+        )
+        for fmt in ("xlsx", "csv")
+    ),
 ]

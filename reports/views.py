@@ -31,6 +31,8 @@ from reports.papers import download_filename
 from reports.progress import latest_published_round
 from reports.progress import municipality_history
 from reports.progress import published_decisions
+from reports.series import goal_series
+from reports.series import municipality_series
 
 PUBLIC_PAPER_STATES = GoalPaper.PUBLIC_STATES
 
@@ -154,6 +156,7 @@ def goal_page(request, region, pk):
             "g": goal_progress,
             "decisions": decisions,
             "legend": legend(),
+            "series": goal_series(goal),
         },
     )
 
@@ -167,7 +170,12 @@ def municipality_page(request, region, kommunekode):
     )
     status_round = latest_published_round(region)
     progress = cached_progress(status_round, region.slug) if status_round else None
-    context = {"region": region, "municipality": municipality, "progress": progress}
+    context = {
+        "region": region,
+        "municipality": municipality,
+        "progress": progress,
+        "series": municipality_series(region, municipality),
+    }
     if progress:
         history = municipality_history(progress, municipality)
         context["lines"] = [

@@ -6,6 +6,7 @@ imports the ones it uses from here."""
 
 import datetime
 import io
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -15,6 +16,8 @@ from pypdf import PdfWriter
 from goals.models import Goal
 from goals.models import GoalPaper
 from goals.models import Indicator
+from goals.models import IndicatorObservation
+from goals.models import IndicatorSeries
 from goals.models import Milestone
 from municipalities.models import Membership
 from reports import publishing
@@ -223,6 +226,40 @@ def with_evidence(report, user, name="bilag.pdf"):
     upload = SimpleUploadedFile(name, small_pdf())
     report = saved(report, user, {report.lines.first().milestone_id: {"evidence_file": upload}})
     return report, report.lines.exclude(evidence_file="").get()
+
+
+def make_series(
+    indicator, municipalities, *, source="Danmarks Statistik, Statistikbanken", table="UNGE1"
+):
+    """A series of the indicator: each municipality's, the region's and the country's value
+    for 2015–2020 (København 12,5 in 2015, one less each year)."""
+    series = IndicatorSeries.objects.create(
+        indicator=indicator,
+        source_name=source,
+        source_url="https://www.statistikbanken.dk/UNGE1",
+        table_id=table,
+        title="Unge i forløb efter område og tid",
+        unit="pct.",
+        fetched_on=datetime.date(2024, 4, 2),
+    )
+    rows = []
+    for offset, municipality in enumerate(municipalities):
+        for i, year in enumerate(range(2015, 2021)):
+            value = Decimal("12.5") - i + offset * 3
+            rows.append(
+                IndicatorObservation(
+                    series=series, municipality=municipality, year=year, value=value
+                )
+            )
+    region = municipalities[0].region
+    for i, year in enumerate(range(2015, 2021)):
+        rows.append(
+            IndicatorObservation(series=series, region=region, year=year, value=Decimal(15 - i))
+        )
+        rows.append(IndicatorObservation(series=series, year=year, value=Decimal(16 - i)))
+    IndicatorObservation.objects.bulk_create(rows)
+    series.save()  # as store_series: the public pages are told
+    return series
 
 
 # --- what a browser posts ---------------------------------------------------------------------

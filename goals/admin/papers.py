@@ -7,11 +7,13 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.urls import path
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from goals.admin.imports import paper_import_view
 from goals.models import Goal
 from goals.models import Indicator
 from goals.models import Milestone
@@ -150,6 +152,11 @@ class GoalPaperAdmin(RegionScopedHistoryAdmin):
     ]
     readonly_fields = ["provenance"]
     inlines = [ThemeInline, GoalInline, PaperSectionInline]
+
+    def get_urls(self):
+        # "Importér målpapir": a paper from a spreadsheet, as a draft (goals/admin/imports.py).
+        view = self.admin_site.admin_view(lambda request: paper_import_view(self, request))
+        return [path("import/", view, name="goals_goalpaper_import"), *super().get_urls()]
 
     def get_queryset(self, request):
         # A GROUP BY drops the model's default ordering; autocomplete pages need one.

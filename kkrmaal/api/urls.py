@@ -17,6 +17,7 @@ from kkrmaal.api.places import ClusterViewSet
 from kkrmaal.api.places import MunicipalityViewSet
 from kkrmaal.api.places import RegionViewSet
 from kkrmaal.api.rounds import RoundViewSet
+from kkrmaal.api.series import SeriesViewSet
 
 app_name = "api"
 
@@ -29,6 +30,7 @@ router.register("goals", GoalViewSet, basename="goal")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("rounds", RoundViewSet, basename="round")
 router.register("reports", ReportViewSet, basename="report")
+router.register("series", SeriesViewSet, basename="series")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),

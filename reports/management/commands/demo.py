@@ -12,7 +12,8 @@ from reports import demo
 class Command(BaseCommand):
     help = (
         "Migrerer databasen, indlæser regioner, kommuner og målpapirer, opretter demobrugere "
-        "for alle roller og en demohistorik med statusrunder. Kan køres igen."
+        "for alle roller, en demohistorik med statusrunder og eksempler på indikatorserier. "
+        "Kan køres igen."
     )
 
     def add_arguments(self, parser):
@@ -42,6 +43,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demohistorikken findes allerede.")
+        series = demo.import_demo_series(by=users.admin)
+        self.stdout.write(
+            f"Indikatorserier: {len(series)} indlæst fra fixtures/series/ "
+            "(eksempeldata, ikke officielle tal)."
+        )
         site = settings.SITE_URL
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demoportalen er klar."))
