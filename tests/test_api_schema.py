@@ -117,7 +117,7 @@ def _descriptions(document):
     return found
 
 
-def test_every_field_is_described_in_danish_and_english(client):
+def test_every_field_is_described_in_danish_and_english(client, db):
     danish = dict(_descriptions(client.get("/api/v1/schema/?format=json").json()))
     english = dict(_descriptions(client.get("/api/v1/schema/?format=json&lang=en").json()))
     assert len(danish) > 150
@@ -132,7 +132,7 @@ def test_every_field_is_described_in_danish_and_english(client):
     assert untranslated == []
 
 
-def test_the_schema_is_valid_openapi_without_warnings():
+def test_the_schema_is_valid_openapi_without_warnings(db):
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     assert "Authorization" in out.getvalue()  # the token scheme
