@@ -82,6 +82,7 @@ class DataPackageView(ApiViewMixin, APIView):
 
     @extend_schema(
         operation_id="datapackage",
+        tags=["datapackage"],
         description=DESCRIPTION,
         responses={
             (200, ZIP_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description=DESCRIPTION),
@@ -97,6 +98,7 @@ class RegionDataPackageView(DataPackageView):
 
     @extend_schema(
         operation_id="region_datapackage",
+        tags=["datapackage"],
         description=DESCRIPTION,
         parameters=[
             OpenApiParameter(

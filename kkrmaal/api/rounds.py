@@ -436,13 +436,15 @@ FILE_RESPONSES = {
 
 def _file_schema(fmt, operation_id):
     media_type, description = FILE_RESPONSES[fmt]
+    # CSV is text (a generated client hands it over as a string); the workbook is bytes.
+    kind = OpenApiTypes.STR if fmt == "csv" else OpenApiTypes.BINARY
     return extend_schema(
         operation_id=operation_id,
         parameters=[
             OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("Statusrundens id."))
         ],
         responses={
-            (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description),
+            (200, media_type): OpenApiResponse(kind, description=description),
             **errors(404, 429),
         },
     )
