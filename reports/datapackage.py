@@ -54,7 +54,7 @@ from reports.exports import Column
 from reports.exports import round_line_columns
 from reports.exports import round_lines
 from reports.models import public_rounds
-from reports.progress import published_progress
+from reports.progress import published_progress_of
 
 # The data's licence, stated here once: in the package, the API's schema and the home page.
 LICENCE = {
@@ -342,8 +342,9 @@ def _reference_tables(region):
 
 def _published_tables(rounds):
     round_rows, lines, goal_rows, shared, values = [], [], [], [], []
+    published = published_progress_of(rounds)
     for status_round in rounds:
-        progress = published_progress(status_round)
+        progress = published.get(status_round.pk)
         if progress is None:  # unpublished since the list was read
             continue
         round_rows.append(

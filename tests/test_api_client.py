@@ -21,6 +21,7 @@ package_name_override: kkr_maal_client
 content_type_overrides:
   application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
   application/zip: application/octet-stream
+post_hooks: []  # or keep ruff's formatting, with ruff installed
 """
 
 
@@ -51,8 +52,8 @@ def generated(live_server, tmp_path, status_history, report):
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    # Every operation made it into the client: none skipped for a schema it cannot read.
-    assert "Unable to parse" not in done.stdout + done.stderr, done.stdout + done.stderr
+    # Every operation made it into the client: the generator warns of nothing it skipped.
+    assert "Warning" not in done.stdout + done.stderr, done.stdout + done.stderr
     sys.path.insert(0, str(tmp_path))
     try:
         yield importlib.import_module("kkr_maal_client")

@@ -207,3 +207,15 @@ def test_goals_and_milestones_keep_their_ids_and_keys_across_reloads():
 
     assert {g.key: g.pk for g in Goal.objects.select_related("paper")} == goals
     assert {m.key: m.pk for m in Milestone.objects.select_related("goal__paper")} == milestones
+
+
+def test_building_the_package_takes_as_many_queries_for_many_rounds(
+    api, paper, status_history, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        assert api.get("/api/v1/datapackage.zip").status_code == 200
+    for year in (2019, 2020, 2021):
+        build_round(paper, year, lines=[(101, "1", 1, "met", ""), (147, "2", 1, "met", "")])
+    with django_assert_max_num_queries(12):
+        _descriptor, tables = _package(api.get("/api/v1/datapackage.zip"))
+    assert len(tables["rounds"]) == 5

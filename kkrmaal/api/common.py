@@ -649,6 +649,7 @@ def errors(*codes):
         403: _("Nøglens bruger må ikke dette."),
         404: _("Findes ikke, eller er ikke din."),
         405: _("Metoden kan ikke bruges her."),
+        406: _("Svaret findes ikke i det format, Accept-headeren beder om."),
         409: _("Indberetningens eller rundens tilstand tillader det ikke."),
         412: _(
             "If-Match passer ikke: indberetningen er ændret siden din version (stale), eller "

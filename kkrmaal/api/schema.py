@@ -12,6 +12,7 @@ schema module is itself being imported).
 """
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from drf_spectacular import openapi
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -27,12 +28,13 @@ from reports.datapackage import LICENCE
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, with the errors any operation can answer documented on all
-    of them: 401 (a wrong or expired token), 429 (throttled), and for reads 400 (a parameter
-    or its value) and 404 (no such object, or no such page)."""
+    of them: 401 (a wrong or expired token), 406 (an Accept it cannot answer), 429
+    (throttled), and for reads 400 (a parameter or its value) and 404 (no such object, or no
+    such page)."""
 
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)
-        codes = [401, 429] + ([400, 404] if self.method == "GET" else [])
+        codes = [401, 406, 429] + ([400, 404] if self.method == "GET" else [])
         for (code, media_type), response in errors(*codes).items():
             if str(code) not in bodies:
                 bodies[str(code)] = self._get_response_for_code(
@@ -228,8 +230,13 @@ def _not_modified(names):
 def _regions():
     """The regions' short names as an enum: a closed list (Denmark has five regions), and a
     filter or address with another is a 400 or 404."""
-    names = dict(Region.objects.order_by("slug").values_list("slug", "name"))
-    if not names:  # before the reference data is loaded: no region, and an enum needs one
+    try:
+        names = dict(Region.objects.order_by("slug").values_list("slug", "name"))
+    except DatabaseError:
+        # drf-spectacular's system check makes the schema too, also where there is no
+        # database yet (`check --deploy` before `migrate`).
+        names = {}
+    if not names:  # and before the reference data is loaded: an enum needs a value
         return {"type": "string", "pattern": "^[-a-z0-9_]+$"}
     return {
         "type": "string",
