@@ -193,6 +193,12 @@ class GoalPaper(models.Model):
         return None
 
     @property
+    def key(self):
+        """The paper's identity across installations: its source document's name without the
+        extension ("001_b6c4e8802b7d46aa"), which the loader finds it by (see `Goal.key`)."""
+        return self.source.rsplit(".", 1)[0]
+
+    @property
     def period(self):
         if self.first_year == self.last_year:
             return str(self.first_year)
@@ -372,6 +378,14 @@ class Goal(models.Model):
         return self.paper.region
 
     @property
+    def key(self):
+        """The goal's identity across installations and reloads: its paper's key and its number
+        ("001_b6c4e8802b7d46aa:1.1 a"), the natural key `goals.loading` finds it by. The id is
+        stable within one installation (the loader never remakes a row it finds); the key also
+        across a fresh load elsewhere. Needs the paper loaded."""
+        return f"{self.paper.key}:{self.number}"
+
+    @property
     def is_commitment(self):
         return self.kind == self.Kind.COMMITMENT
 
@@ -539,6 +553,13 @@ class Milestone(models.Model):
 
     def __str__(self):
         return f"{self.goal.number}: {self.text[:80]}"
+
+    @property
+    def key(self):
+        """The milestone's identity across installations: its goal's key and its place under
+        the goal ("001_b6c4e8802b7d46aa:1:2"), the loader's natural key (see `Goal.key`).
+        Needs the goal and its paper loaded."""
+        return f"{self.goal.key}:{self.order}"
 
     @property
     def baseline(self):

@@ -406,6 +406,29 @@ def _history(model):
     return model.history
 
 
+def _changed_fields(line, answer):
+    """The fields of LINE_FIELDS that `answer` (as `save_report` takes it) changes in `line`."""
+    return {
+        name
+        for name in LINE_FIELDS
+        if name in answer and (answer[name] or "") != getattr(line, name)
+    }
+
+
+def would_change(lines_now, values_now, lines, values):
+    """Whether `save_report` with `lines` and `values` would change any answer, given what is
+    saved: `lines_now` {milestone id: MilestoneStatus}, `values_now` {indicator id:
+    IndicatorValue}. The API answers a save that changes nothing without one, so the version
+    stays and a colleague's next save is not refused for nothing."""
+    for milestone_id, answer in lines.items():
+        line = lines_now[milestone_id]
+        if _changed_fields(line, answer) or answer.get("evidence_file"):
+            return True
+        if answer.get("clear_evidence_file") and line.evidence_file:
+            return True
+    return any(values_now[indicator_id].value != new for indicator_id, new in values.items())
+
+
 @transaction.atomic
 def save_report(report, *, version, lines, values, by):
     """Save the municipality's answers as a draft.
@@ -438,11 +461,9 @@ def save_report(report, *, version, lines, values, by):
     changed_lines, changed_fields = [], set()
     for milestone_id, answer in lines.items():
         line = current_lines[milestone_id]
-        changed = set()
-        for name in LINE_FIELDS:
-            if name in answer and (answer[name] or "") != getattr(line, name):
-                setattr(line, name, answer[name] or "")
-                changed.add(name)
+        changed = _changed_fields(line, answer)
+        for name in changed:
+            setattr(line, name, answer[name] or "")
         if answer.get("evidence_file"):
             replaced.append(line.evidence_file.name)
             # Only save() stores an uploaded file.

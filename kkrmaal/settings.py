@@ -155,7 +155,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "kkrmaal.api.common.language_middleware",
+    "kkrmaal.api.common.api_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -368,6 +368,8 @@ REST_FRAMEWORK = {
         "kkrmaal.api.common.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "kkrmaal.api.schema.AutoSchema",
+    # Every error in one shape, {"code", "detail"}, in the request's language (kkrmaal/api/errors.py).
+    "EXCEPTION_HANDLER": "kkrmaal.api.errors.exception_handler",
     # Per token for integrations, per address for everybody else (counted in Django's cache).
     # The address is the login lockout's (kkrmaal/clients.py: the proxy's X-Forwarded-For
     # behind BEHIND_PROXY, an IPv6 network as one), so DRF's NUM_PROXIES is not set.
@@ -392,10 +394,24 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "KKR-mål API",
     "DESCRIPTION": _(
         "Regioner, kommuner, målpapirer, mål og de offentliggjorte statusrunder, frit til "
-        "læsning. En kommunes indberetning kan hentes, gemmes og indsendes med en API-nøgle: "
-        "`Authorization: Token <nøgle>`. Svar på engelsk med `Accept-Language: en`."
+        "læsning, og hele det offentliggjorte materiale i én Frictionless Data Package "
+        "(`/api/v1/datapackage.zip`). En kommunes indberetning kan hentes, gemmes og "
+        "indsendes med en API-nøgle: `Authorization: Token <nøgle>` (ikke Bearer). Svar på "
+        "engelsk med `Accept-Language: en`. Data må genbruges efter licensen CC BY 4.0; "
+        'kreditér "KKR-mål". Versionspolitik og ændringslog: docs/api.md.'
     ),
-    "VERSION": "1",
+    # The contract's version within /api/v1/ (docs/api.md: versioning policy and changelog).
+    # The data's licence is stated by kkrmaal/api/schema.py from reports.datapackage.LICENCE.
+    "VERSION": "1.1",
+    "CONTACT": {
+        "name": os.environ.get("API_CONTACT_NAME", "KKR-mål"),
+        "url": SITE_URL + "/",
+        **(
+            {"email": os.environ["API_CONTACT_EMAIL"]}
+            if os.environ.get("API_CONTACT_EMAIL")
+            else {}
+        ),
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -403,14 +419,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "PaperKindEnum": "goals.models.GoalPaper.Kind",
-        "PaperStateEnum": "goals.models.GoalPaper.State",
-        "GoalKindEnum": "goals.models.Goal.Kind",
-        "GoalStateEnum": "goals.models.Goal.State",
-        "RoundStateEnum": "goals.models.StatusRound.State",
-        "ReportStateEnum": "goals.models.StatusReport.State",
-    },
+    # The enums are named components of their own (kkrmaal/api/enums.py), added with the
+    # servers, headers and examples by the API's hook after drf-spectacular's own.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kkrmaal.api.schema.postprocess",
+    ],
 }
 
 # In production (PRODUCTION above) the portal answers only over HTTPS (redirect, HSTS, secure

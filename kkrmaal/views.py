@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from kkrmaal.api.errors import error_response
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports.models import StoredPaper
@@ -41,8 +42,12 @@ def is_database_outage(exception):
 
 def database_unavailable(request):
     """503 "try again in a moment", in the visitor's language, without touching the database
-    (no session, no user: the page is rendered without the request's context processors)."""
-    response = HttpResponse(render_to_string("503.html"), status=503)
+    (no session, no user: the page is rendered without the request's context processors).
+    Under /api/ the API's JSON error instead."""
+    if request.path_info.startswith("/api/"):
+        response = error_response("unavailable", 503)
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
@@ -55,6 +60,8 @@ def server_error(request):
     text says the same."""
     if is_database_outage(sys.exc_info()[1]):
         return database_unavailable(request)
+    if request.path_info.startswith("/api/"):
+        return error_response("server_error", 500)  # the API answers JSON, even now
     try:
         page = render_to_string("500.html")
     except Exception:

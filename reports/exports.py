@@ -1,31 +1,44 @@
 """Spreadsheet exports: a published round's lines (one row per municipality × milestone),
 the secretariat's overview of a round, an indicator's series from its source (one row per area
-and year, `/api/v1/series/<id>/observations/?format=csv`) and a goal paper in the import
+and year, `/api/v1/series/<id>/observations.csv`) and a goal paper in the import
 template's columns (`reports/sheet_downloads.py`), as CSV or Excel (.xlsx).
 
-The public status page links here through the API (`/api/v1/rounds/<id>/lines/?format=csv`),
-and `/sekretariat/` offers the overview. Both formats open right in Danish Excel:
+The public status page links here through the API (`/api/v1/rounds/<id>/lines.csv` and
+`lines.xlsx`), and `/sekretariat/` offers the overview. Both formats open right in Danish
+Excel:
 
 - CSV is UTF-8 with a byte order mark (so Excel reads æ ø å) and semicolons between fields
   (Danish Excel reads the comma as the decimal sign, so decimal numbers have one);
 - text that begins with =, +, -, @, a tab or a carriage return is never read as a formula:
   in CSV it gets a leading apostrophe (OWASP's advice), in .xlsx it is stored as text with
   Excel's own "quote prefix", so it shows exactly as written.
+
+A round's lines are open data too: their columns (`ROUND_LINE_COLUMNS`) have fixed machine
+names, the same in every language and in the API's JSON, and one type each in every region
+(a goal's number is text, "1" as well as "1.1 a"). The header row holds the names; the
+titles and descriptions in the reader's language are in the workbook's second sheet and in
+the Table Schema of the data package (reports/datapackage.py), which has the same table.
 """
 
 import csv
 import datetime
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from goals.evaluation import EVALUATIONS
 from goals.models import IndicatorObservation
+from goals.models import MilestoneStatus
+from goals.models import StatusReport
 
 CSV_SEPARATOR = ";"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -42,29 +55,157 @@ def neutralise(value):
     return "'" + value if is_formula_like(value) else value
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column of an open-data table: its machine name (fixed, in every language), its type
+    as Table Schema names it (string, integer, number, boolean, date, datetime), its title and
+    description (translated when read), and for a code the values it takes."""
+
+    name: str
+    type: str
+    title: str
+    description: str = ""
+    values: tuple = ()
+
+
+def _codes(choices):
+    return tuple(value for value, _label in choices if value)
+
+
+def round_line_columns():
+    """The columns of a round's lines, in the order of the files."""
+    return [
+        Column(
+            "round",
+            "integer",
+            gettext_lazy("Runde id"),
+            gettext_lazy("Statusrundens id (/api/v1/rounds/)."),
+        ),
+        Column("region", "string", gettext_lazy("Region"), gettext_lazy("Regionens korte navn.")),
+        Column("year", "integer", gettext_lazy("År"), gettext_lazy("Året, der gøres status for.")),
+        Column(
+            "kommunekode",
+            "integer",
+            gettext_lazy("Kommunekode"),
+            gettext_lazy("Den officielle kommunekode."),
+        ),
+        Column("municipality", "string", gettext_lazy("Kommune"), gettext_lazy("Kommunens navn.")),
+        Column(
+            "cluster",
+            "integer",
+            gettext_lazy("Klynge id"),
+            gettext_lazy("Sundhedsklyngens id, eller tom."),
+        ),
+        Column(
+            "cluster_name",
+            "string",
+            gettext_lazy("Klynge"),
+            gettext_lazy("Sundhedsklyngens navn, eller tom."),
+        ),
+        Column("goal", "integer", gettext_lazy("Mål id"), gettext_lazy("Målets id.")),
+        Column(
+            "goal_key",
+            "string",
+            gettext_lazy("Målnøgle"),
+            gettext_lazy("Målets faste nøgle (papir:nummer)."),
+        ),
+        Column(
+            "goal_number",
+            "string",
+            gettext_lazy("Mål nr."),
+            gettext_lazy("Målets nummer som trykt; altid tekst."),
+        ),
+        Column("goal_title", "string", gettext_lazy("Mål"), gettext_lazy("Målets titel.")),
+        Column("milestone", "integer", gettext_lazy("Milepæl id"), gettext_lazy("Milepælens id.")),
+        Column(
+            "milestone_key",
+            "string",
+            gettext_lazy("Milepælsnøgle"),
+            gettext_lazy("Milepælens faste nøgle (papir:nummer:plads)."),
+        ),
+        Column(
+            "milestone_text",
+            "string",
+            gettext_lazy("Milepæl"),
+            gettext_lazy("Milepælen som trykt."),
+        ),
+        Column("due", "date", gettext_lazy("Frist"), gettext_lazy("Milepælens frist, eller tom.")),
+        Column(
+            "report_state",
+            "string",
+            gettext_lazy("Indberetningens tilstand"),
+            gettext_lazy(
+                "Kommunens indberetning: kun submitted og approved tæller; tom uden indberetning."
+            ),
+            _codes(StatusReport.State.choices),
+        ),
+        Column(
+            "status",
+            "string",
+            gettext_lazy("Status (kode)"),
+            gettext_lazy("Kommunens status; tom, når linjen ikke er besvaret."),
+            _codes(MilestoneStatus.Status.choices),
+        ),
+        Column(
+            "status_label",
+            "string",
+            gettext_lazy("Kommunens status"),
+            gettext_lazy("Kommunens status i ord."),
+        ),
+        Column(
+            "evaluation",
+            "string",
+            gettext_lazy("Vurdering (kode)"),
+            gettext_lazy("Portalens vurdering af svaret."),
+            tuple(EVALUATIONS),
+        ),
+        Column(
+            "evaluation_label",
+            "string",
+            gettext_lazy("Vurdering"),
+            gettext_lazy("Vurderingen i ord."),
+        ),
+        Column(
+            "comment", "string", gettext_lazy("Kommentar"), gettext_lazy("Kommunens kommentar.")
+        ),
+        Column(
+            "evidence_url",
+            "string",
+            gettext_lazy("Link til dokumentation"),
+            gettext_lazy("Link, eller tom."),
+        ),
+    ]
+
+
 def round_lines(progress):
     """One dict per municipality × milestone the municipalities answer in the round, in the
-    order of the status paper: municipalities by name, goals and milestones as printed."""
+    order of the status paper: municipalities by name, goals and milestones as printed. Its
+    keys are `round_line_columns()`'s names."""
     region, status_round = progress.region, progress.round
     rows = []
     for municipality in progress.municipalities:
         report = progress.reports.get(municipality.pk) or {}
         cluster = municipality.cluster
         for line in progress.municipality_lines(municipality):
-            milestone, cell = line.milestone.milestone, line.cell
+            milestone, cell, goal = line.milestone.milestone, line.cell, line.goal.goal
             rows.append(
                 {
+                    "round": status_round.pk,
                     "region": region.slug,
                     "year": status_round.year,
                     "kommunekode": municipality.kommunekode,
                     "municipality": municipality.name,
-                    "cluster": cluster.name if cluster else "",
-                    "goal_number": line.goal.goal.number,
-                    "goal": line.goal.goal.title,
+                    "cluster": cluster.pk if cluster else None,
+                    "cluster_name": cluster.name if cluster else "",
+                    "goal": goal.pk,
+                    "goal_key": goal.key,
+                    "goal_number": goal.number,
+                    "goal_title": goal.title,
                     "milestone": milestone.pk,
+                    "milestone_key": milestone.key,
                     "milestone_text": milestone.text,
                     "due": milestone.due,
-                    "report_state": report.get("state", ""),
+                    "report_state": report.get("state") or None,
                     "status": cell.status,
                     "status_label": str(cell.status_label),
                     "evaluation": cell.evaluation,
@@ -76,25 +217,28 @@ def round_lines(progress):
     return rows
 
 
-def round_lines_columns():
-    """(key, header) of the round export's columns, headers in the active language."""
+def column_sheet_rows(columns):
+    """The columns described, one row each (name, title, type, description, codes), for the
+    workbook's second sheet."""
     return [
-        ("region", _("Region")),
-        ("year", _("År")),
-        ("kommunekode", _("Kommunekode")),
-        ("municipality", _("Kommune")),
-        ("cluster", _("Klynge")),
-        ("goal_number", _("Mål nr.")),
-        ("goal", _("Mål")),
-        ("milestone", _("Milepæl id")),
-        ("milestone_text", _("Milepæl")),
-        ("due", _("Frist")),
-        ("status_label", _("Kommunens status")),
-        ("evaluation_label", _("Vurdering")),
-        ("comment", _("Kommentar")),
-        ("evidence_url", _("Link til dokumentation")),
-        ("status", _("Status (kode)")),
-        ("evaluation", _("Vurdering (kode)")),
+        {
+            "name": column.name,
+            "title": str(column.title),
+            "type": column.type,
+            "description": str(column.description),
+            "values": ", ".join(column.values),
+        }
+        for column in columns
+    ]
+
+
+def column_sheet_columns():
+    return [
+        ("name", _("Kolonne")),
+        ("title", _("Titel")),
+        ("type", _("Type")),
+        ("description", _("Beskrivelse")),
+        ("values", _("Koder")),
     ]
 
 
@@ -176,6 +320,7 @@ def _csv_plain(value):
 
 
 def csv_response(filename, columns, rows):
+    """`rows` as CSV for Danish Excel; `columns` as (key, header) pairs."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # the BOM tells Excel the file is UTF-8
     writer = csv.writer(buffer, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
@@ -185,10 +330,7 @@ def csv_response(filename, columns, rows):
     return _attachment(buffer.getvalue().encode("utf-8"), CSV_TYPE, filename)
 
 
-def xlsx_response(filename, sheet_title, columns, rows):
-    book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_title[:31]  # Excel's limit for a sheet name
+def _sheet(sheet, columns, rows):
     sheet.append([str(header) for _key, header in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -203,6 +345,19 @@ def xlsx_response(filename, sheet_title, columns, rows):
                 cell.data_type = "s"
                 cell.quotePrefix = True
     sheet.freeze_panes = "A2"
+
+
+def xlsx_response(filename, sheet_title, columns, rows, described=None):
+    """`rows` as an .xlsx workbook; `columns` as (key, header) pairs. With `described` (a
+    list of `Column`), a second sheet describes the columns."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title[:31]  # Excel's limit for a sheet name
+    _sheet(sheet, columns, rows)
+    if described:
+        _sheet(
+            book.create_sheet(_("Kolonner")), column_sheet_columns(), column_sheet_rows(described)
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return _attachment(buffer.getvalue(), XLSX_TYPE, filename)
@@ -210,12 +365,14 @@ def xlsx_response(filename, sheet_title, columns, rows):
 
 def _attachment(content, content_type, filename):
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # ASCII as it is; anything else as RFC 6266's filename*, never raw bytes in a header.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
 def export_response(fmt, name, sheet_title, columns, rows):
-    """The rows as a CSV or .xlsx download named `name`.csv / `name`.xlsx."""
+    """The rows as a CSV or .xlsx download named `name`.csv / `name`.xlsx; `columns` as
+    (key, header) pairs."""
     if fmt == "xlsx":
         return xlsx_response(f"{name}.xlsx", sheet_title, columns, rows)
     return csv_response(f"{name}.csv", columns, rows)
@@ -274,3 +431,16 @@ def series_columns():
         ("table", _("Tabel")),
         ("fetched_on", _("Hentet")),
     ]
+
+
+def round_lines_response(fmt, progress):
+    """A published round's lines as open data: CSV or .xlsx with the columns' machine names
+    in the header row (and, in the workbook, a sheet describing them)."""
+    columns = round_line_columns()
+    named = [(column.name, column.name) for column in columns]
+    rows = round_lines(progress)
+    name = f"status-{progress.region.slug}-{progress.round.year}"
+    if fmt == "xlsx":
+        title = _("Status %(year)s") % {"year": progress.round.year}
+        return xlsx_response(f"{name}.xlsx", title, named, rows, described=columns)
+    return csv_response(f"{name}.csv", named, rows)

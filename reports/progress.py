@@ -48,6 +48,8 @@ from dataclasses import field
 
 from django.db import models
 from django.db.models import Count
+from django.db.models import OuterRef
+from django.db.models import Subquery
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
@@ -903,6 +905,17 @@ def published_progress(status_round, version=None):
     if publication is None:
         return None
     return _assemble(publication.payload, publication.round, publication)
+
+
+def published_progress_of(rounds):
+    """{round id: the round as published}, each from its latest publication, rebuilt from the
+    stored records in one query however many rounds there are (the data package reads every
+    public round)."""
+    latest = Publication.objects.filter(round=OuterRef("round")).order_by("-version")
+    publications = Publication.objects.filter(
+        round__in=rounds, version=Subquery(latest.values("version")[:1])
+    ).select_related("round__paper__region")
+    return {p.round_id: _assemble(p.payload, p.round, p) for p in publications}
 
 
 def latest_published_round(region, paper=None):

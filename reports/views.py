@@ -24,6 +24,7 @@ from reports.cache import cached
 from reports.cache import cached_progress
 from reports.cache import public_page
 from reports.cache import serve_stored_file
+from reports.datapackage import LICENCE
 from reports.models import Publication
 from reports.models import StoredPaper
 from reports.models import public_rounds
@@ -93,7 +94,7 @@ def home(request):
             to_attr="public_papers",
         ),
     )
-    return render(request, "reports/home.html", {"regions": regions})
+    return render(request, "reports/home.html", {"regions": regions, "licence": LICENCE})
 
 
 @require_safe

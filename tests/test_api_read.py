@@ -50,7 +50,7 @@ def test_regions_clusters_and_municipalities(api, municipalities, other_municipa
     assert api.get("/api/v1/municipalities/999/").status_code == 404
 
 
-def test_papers_and_goals_with_their_milestones_and_indicators(api, paper, region):
+def test_papers_and_goals_with_their_milestones_and_indicators(api, paper, region, other_region):
     GoalPaper.objects.create(
         region=region,
         title="Udkast til nye mål",
@@ -77,6 +77,10 @@ def test_papers_and_goals_with_their_milestones_and_indicators(api, paper, regio
     assert [g["number"] for g in results(api.get("/api/v1/goals/", {"state": "achieved"}))] == ["2"]
     assert results(api.get("/api/v1/goals/", {"kind": "development"})) == []
     assert results(api.get("/api/v1/goals/", {"region": "syddanmark"})) == []
+    # A region nobody has is no empty list but a mistake, and the answer says which.
+    atlantis = api.get("/api/v1/goals/", {"region": "atlantis"})
+    assert atlantis.status_code == 400
+    assert atlantis.json()["fields"] == {"region": ["atlantis findes ikke."]}
 
     joint = results(api.get("/api/v1/milestones/", {"scope": "joint"}))
     assert [m["text"] for m in joint] == ["Kommunerne udarbejder en fælles plan."]
@@ -90,8 +94,8 @@ def test_only_published_rounds_exist(api, paper, status_history, secretariat):
     listed = results(api.get("/api/v1/rounds/"))
     assert [r["year"] for r in listed] == [2018, 2017]
     for hidden in (closed, open_round):
-        for path in ("", "progress/", "lines/", "lines/?format=csv", "lines/?format=xlsx"):
-            assert api.get(f"/api/v1/rounds/{hidden.pk}/{path}").status_code == 404
+        for path in ("/", "/progress/", "/lines/", "/lines.csv", "/lines.xlsx"):
+            assert api.get(f"/api/v1/rounds/{hidden.pk}{path}").status_code == 404
     assert results(api.get("/api/v1/rounds/", {"year": 2019})) == []
 
 
@@ -126,7 +130,8 @@ def test_round_links_and_progress(api, status_history):
     second = status_history[2018]
     detail = api.get(f"/api/v1/rounds/{second.pk}/").json()
     assert detail["region"] == "hovedstaden"
-    assert detail["links"]["csv"].endswith(f"/api/v1/rounds/{second.pk}/lines/?format=csv")
+    assert detail["links"]["csv"].endswith(f"/api/v1/rounds/{second.pk}/lines.csv")
+    assert detail["links"]["datapackage"].endswith("/api/v1/regions/hovedstaden/datapackage.zip")
     assert detail["links"]["paper_pdf"].endswith("/rapporter/hovedstaden/2018/statuspapir.pdf")
 
     document = api.get(f"/api/v1/rounds/{second.pk}/progress/").json()
@@ -148,13 +153,17 @@ def test_round_links_and_progress(api, status_history):
     assert joint["answers"] == [
         {
             "cluster": None,
+            "cluster_name": "",
             "status": "met",
             "evaluation": "met",
             "evaluation_label": "Opfyldt",
             "comment": "",
         }
     ]
-    assert {c["name"]: c["tally"]["met"] for c in acute["clusters"]} == {"Byen": 2, "Nord": 0}
+    assert {c["cluster_name"]: c["tally"]["met"] for c in acute["clusters"]} == {
+        "Byen": 2,
+        "Nord": 0,
+    }
     assert youth["decision"]["decision"] == "achieved"
     assert youth["verdict"] == "met"
     hillerod = next(m for m in document["municipalities"] if m["kommunekode"] == 219)
@@ -220,6 +229,6 @@ def test_round_endpoints_query_count_does_not_grow_with_the_round(
     api, status_history, django_assert_max_num_queries
 ):
     second = status_history[2018]
-    for path in ("progress/", "lines/?page_size=500", "lines/?format=xlsx"):
+    for path in ("progress/", "lines/?page_size=500", "lines.xlsx"):
         with django_assert_max_num_queries(16):
             assert api.get(f"/api/v1/rounds/{second.pk}/{path}").status_code == 200

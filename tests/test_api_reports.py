@@ -182,7 +182,8 @@ def test_the_web_forms_rules_and_messages_per_field(kobenhavn, report, lines):
         version=1,
     )
     assert response.status_code == 400
-    errors = response.json()
+    assert response.json()["code"] == "invalid"
+    errors = response.json()["fields"]
     assert errors["lines"][str(lines[0])]["evidence_url"]
     assert errors["lines"][str(lines[1])]["comment"]
     assert errors["values"][str(indicator)] == ["Tallet må ikke være negativt."]
@@ -197,15 +198,16 @@ def test_the_web_forms_rules_and_messages_per_field(kobenhavn, report, lines):
         version=1,
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert english.json()["values"][str(indicator)] == ["The number cannot be negative."]
+    assert english.json()["fields"]["values"][str(indicator)] == ["The number cannot be negative."]
+    assert english.json()["detail"] == "Invalid data: fields has a message per field."
 
     unknown = patch(kobenhavn, report, {"lines": [{"milestone": 999999, "status": "met"}]}, 1)
     assert unknown.status_code == 400
-    assert "999999" in unknown.json()["lines"]
+    assert "999999" in unknown.json()["fields"]["lines"]
 
     wrong_status = patch(kobenhavn, report, {"lines": [{"milestone": lines[0], "status": "ja"}]}, 1)
     assert wrong_status.status_code == 400
-    assert wrong_status.json()["lines"][str(lines[0])]["status"] == [
+    assert wrong_status.json()["fields"]["lines"][str(lines[0])]["status"] == [
         "Marker en gyldig valgmulighed. ja er ikke en af de tilgængelige valgmuligheder."
     ]
 
@@ -214,7 +216,7 @@ def test_submitting_needs_a_status_on_every_line(kobenhavn, report, lines):
     assert patch(kobenhavn, report, {"lines": [{"milestone": lines[0], "status": "met"}]}, 1)
     response = kobenhavn.post(f"/api/v1/reports/{report.pk}/submit/")
     assert response.status_code == 400
-    assert response.json()["lines"] == {
+    assert response.json()["fields"]["lines"] == {
         str(lines[1]): {"status": ["Vælg en status, før du indsender."]}
     }
     report.refresh_from_db()

@@ -117,7 +117,7 @@ def _descriptions(document):
     return found
 
 
-def test_every_field_is_described_in_danish_and_english(client):
+def test_every_field_is_described_in_danish_and_english(client, db):
     danish = dict(_descriptions(client.get("/api/v1/schema/?format=json").json()))
     english = dict(_descriptions(client.get("/api/v1/schema/?format=json&lang=en").json()))
     assert len(danish) > 150
@@ -132,7 +132,168 @@ def test_every_field_is_described_in_danish_and_english(client):
     assert untranslated == []
 
 
-def test_the_schema_is_valid_openapi_without_warnings():
+def test_the_schema_is_valid_openapi_without_warnings(db):
     out = io.StringIO()
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
     assert "Authorization" in out.getvalue()  # the token scheme
+
+
+# --- what the schema says, besides the fields -----------------------------------------------
+
+
+@pytest.fixture
+def schemas(client, region):
+    """The schema in Danish and in English."""
+    return (
+        client.get("/api/v1/schema/?format=json").json(),
+        client.get("/api/v1/schema/?format=json&lang=en").json(),
+    )
+
+
+def _operations(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def _resolve(document, node):
+    while "$ref" in node:
+        section, name = node["$ref"].split("/")[-2:]
+        node = document["components"][section][name]
+    return node
+
+
+def test_a_generated_client_gets_the_same_class_names_in_either_language(schemas):
+    danish, english = schemas
+    assert set(danish["components"]["schemas"]) == set(english["components"]["schemas"])
+    names = set(danish["components"]["schemas"])
+    # One enum per concept, named in English; no BlankEnum beside a status enum.
+    assert {
+        "LineStatusEnum",
+        "ReportStateEnum",
+        "EvaluationEnum",
+        "VerdictEnum",
+        "GoalStateEnum",
+        "MilestoneScopeEnum",
+        "RegionEnum",
+    } <= names
+    assert not [name for name in names if name in ("BlankEnum", "NullEnum")]
+    assert "" in danish["components"]["schemas"]["LineStatusEnum"]["enum"]
+    # A client generator names an inline enum after its title, which is translated: none has.
+    for document in schemas:
+        for path, _method, operation in _operations(document):
+            for parameter in operation.get("parameters", []):
+                assert "title" not in parameter["schema"], (path, parameter["name"])
+
+
+def test_fields_are_typed_and_ids_are_ids(schemas):
+    danish, _english = schemas
+    components = danish["components"]["schemas"]
+
+    def refers(component, field):
+        spec = components[component]["properties"][field]
+        return spec.get("$ref") or spec["allOf"][0]["$ref"]
+
+    assert refers("Line", "status").endswith("/LineStatusEnum")
+    assert refers("Line", "report_state").endswith("/ReportStateEnum")
+    assert refers("Line", "evaluation").endswith("/EvaluationEnum")
+    assert refers("ReportLine", "status").endswith("/LineStatusEnum")
+    assert refers("LineInputRequest", "status").endswith("/LineStatusEnum")
+    assert refers("GoalProgress", "verdict").endswith("/VerdictEnum")
+    assert refers("Round", "links").endswith("/RoundLinks")
+    # "cluster" is an id wherever it appears; its name is "cluster_name".
+    for name, component in components.items():
+        cluster = component.get("properties", {}).get("cluster")
+        if cluster:
+            assert cluster["type"] == "integer", name
+    assert components["Line"]["properties"]["goal_number"]["type"] == "string"
+
+
+def test_operation_ids_read_well_in_a_generated_client(schemas):
+    danish, _english = schemas
+    ids = {operation["operationId"] for _path, _method, operation in _operations(danish)}
+    assert {
+        "reports_submit",
+        "round_lines_list",
+        "round_lines_csv",
+        "round_lines_xlsx",
+        "round_progress",
+        "datapackage",
+        "region_datapackage",
+    } <= ids
+    assert not [name for name in ids if name.endswith("_create") or "lines_retrieve" in name]
+
+
+def test_headers_304_and_preconditions_are_declared(schemas):
+    danish, _english = schemas
+    for path, method, operation in _operations(danish):
+        responses = operation["responses"]
+        for code, response in responses.items():
+            assert {"Vary", "RateLimit", "RateLimit-Policy"} <= set(response["headers"]), (
+                path,
+                code,
+            )
+        assert "Retry-After" in responses["429"]["headers"], path
+        if method == "get" and operation["operationId"] != "reports_list":
+            assert "304" in responses, path
+            assert {"ETag", "Cache-Control"} <= set(responses["200"]["headers"]), path
+    report = danish["paths"]["/api/v1/reports/{id}/"]["patch"]
+    assert {"412", "428"} <= set(report["responses"])
+    if_match = next(p for p in report["parameters"] if p["name"] == "If-Match")
+    assert if_match["required"] and if_match["schema"]["pattern"] == '^"[0-9]+"$'
+    lines = danish["paths"]["/api/v1/rounds/{id}/lines.csv"]["get"]["responses"]["200"]
+    disposition = _resolve(danish, lines["headers"]["Content-Disposition"])
+    assert re.fullmatch(disposition["schema"]["pattern"], 'attachment; filename="a-b.csv"')
+
+
+def test_every_paging_parameter_has_its_range(schemas):
+    danish, _english = schemas
+    found = 0
+    for path, _method, operation in _operations(danish):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] in ("page", "page_size"):
+                found += 1
+                assert parameter["schema"]["minimum"] == 1, path
+                assert parameter["schema"]["maximum"] >= 500, path
+    assert found >= 18  # nine lists
+
+
+def test_servers_licence_contact_and_the_token_scheme(schemas, client):
+    danish, _english = schemas
+    assert danish["servers"] == [{"url": "http://testserver", "description": "Denne portal."}]
+    assert danish["info"]["license"]["name"] == "CC BY 4.0"
+    assert danish["info"]["contact"]["name"]
+    token = danish["components"]["securitySchemes"]["knoxApiToken"]
+    assert (token["in"], token["name"]) == ("header", "Authorization")
+    assert "Token <nøgle>" in token["description"]
+    # The schema's own download has a file name any HTTP client can read.
+    disposition = client.get("/api/v1/schema/")["Content-Disposition"]
+    assert disposition == 'inline; filename="kkr-maal-api.yaml"'
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` as a null alternative."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _json_schema(value) for key, value in node.items() if key != "example"}
+    if node.pop("nullable", False):
+        return {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def test_the_examples_are_true(schemas):
+    import jsonschema
+
+    danish, _english = schemas
+    components = _json_schema(danish["components"]["schemas"])
+    examples = {
+        name: spec["example"]
+        for name, spec in danish["components"]["schemas"].items()
+        if "example" in spec
+    }
+    assert {"Region", "Goal", "Round", "Progress", "Line", "Report", "Error"} <= set(examples)
+    for name, example in examples.items():
+        schema = {**components[name], "components": {"schemas": components}}
+        jsonschema.validate(example, schema)

@@ -34,12 +34,15 @@ def round_2018(status_history, municipalities):
 
 def test_the_status_page_links_to_both_spreadsheets(client, round_2018):
     page = client.get("/hovedstaden/status/2018/").content.decode()
-    assert f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx" in page
-    assert f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv" in page
+    assert f"/api/v1/rounds/{round_2018.pk}/lines.xlsx" in page
+    assert f"/api/v1/rounds/{round_2018.pk}/lines.csv" in page
+    # Links made before lead to the same files.
+    old = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv")
+    assert (old.status_code, old["Location"]) == (301, f"/api/v1/rounds/{round_2018.pk}/lines.csv")
 
 
 def test_csv_opens_in_danish_excel(client, round_2018):
-    response = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv")
+    response = client.get(f"/api/v1/rounds/{round_2018.pk}/lines.csv")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="status-hovedstaden-2018.csv"' in response["Content-Disposition"]
@@ -48,35 +51,51 @@ def test_csv_opens_in_danish_excel(client, round_2018):
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["Region", "År", "Kommunekode", "Kommune", "Klynge"]
+    # The columns' machine names, the same in every language (titles: the data package).
+    assert header[:7] == [
+        "round",
+        "region",
+        "year",
+        "kommunekode",
+        "municipality",
+        "cluster",
+        "cluster_name",
+    ]
     assert len(body) == 6
-    by_code = {(row[2], row[7]): dict(zip(header, row, strict=True)) for row in body}
+    by_code = {(row[3], row[11]): dict(zip(header, row, strict=True)) for row in body}
     kobenhavn = next(r for (code, _m), r in by_code.items() if code == "101")
-    assert kobenhavn["Kommune"] == "København"
-    assert kobenhavn["Kommentar"] == "'" + FORMULA  # shown as text, never calculated
+    assert kobenhavn["municipality"] == "København"
+    assert kobenhavn["comment"] == "'" + FORMULA  # shown as text, never calculated
     frederiksberg = next(
-        r for (code, _m), r in by_code.items() if code == "147" and r["Mål nr."] == "1"
+        r for (code, _m), r in by_code.items() if code == "147" and r["goal_number"] == "1"
     )
-    assert frederiksberg["Kommentar"] == "Sundhedsplejersker på skoler i Østerbro og Ærø-færgen"
-    assert frederiksberg["Link til dokumentation"] == "https://frederiksberg.dk/sundhed"
-    assert frederiksberg["Vurdering"] == "Opfyldt"
-    assert frederiksberg["Klynge"] == "Byen"
+    assert frederiksberg["comment"] == "Sundhedsplejersker på skoler i Østerbro og Ærø-færgen"
+    assert frederiksberg["evidence_url"] == "https://frederiksberg.dk/sundhed"
+    assert frederiksberg["evaluation_label"] == "Opfyldt"
+    assert frederiksberg["cluster_name"] == "Byen"
+    assert frederiksberg["round"] == str(round_2018.pk)
+    english = client.get(
+        f"/api/v1/rounds/{round_2018.pk}/lines.csv", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode("utf-8-sig")
+    assert english.splitlines()[0] == ";".join(header)
     # No cell of the file starts a formula.
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
 
 
 def test_xlsx_keeps_text_as_text(client, round_2018):
-    response = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx")
+    response = client.get(f"/api/v1/rounds/{round_2018.pk}/lines.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
     assert sheet.title == "Status 2018"
     rows = list(sheet.iter_rows())
     header = [cell.value for cell in rows[0]]
-    comment = header.index("Kommentar")
-    cells = {row[3].value: row for row in rows[1:] if row[5].value == "1"}
+    comment = header.index("comment")
+    number = header.index("goal_number")
+    cells = {row[4].value: row for row in rows[1:] if row[number].value == "1"}
     formula_cell = cells["København"][comment]
     assert formula_cell.value == FORMULA
     assert formula_cell.data_type == "s"  # a string, not a formula
@@ -85,6 +104,10 @@ def test_xlsx_keeps_text_as_text(client, round_2018):
         "Sundhedsplejersker på skoler i Østerbro og Ærø-færgen"
     )
     assert not [cell for row in rows for cell in row if cell.data_type == "f"]
+    # The second sheet says what each column is, in the reader's language.
+    described = {row[0]: row for row in book["Kolonner"].iter_rows(min_row=2, values_only=True)}
+    assert described["goal_number"][1:3] == ("Mål nr.", "string")
+    assert set(described) == set(header)
 
 
 def test_markup_and_control_characters_travel_safely(client, round_2018, municipalities):
@@ -92,9 +115,9 @@ def test_markup_and_control_characters_travel_safely(client, round_2018, municip
         report__round=round_2018, report__municipality=municipalities[219]
     ).update(comment="-2 sygeplejersker\x0b\ttil <b>Hillerød</b>")
     freeze(round_2018)
-    csv_text = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=csv").content.decode()
+    csv_text = client.get(f"/api/v1/rounds/{round_2018.pk}/lines.csv").content.decode()
     assert "'-2 sygeplejersker\ttil <b>Hillerød</b>" in csv_text
-    workbook = client.get(f"/api/v1/rounds/{round_2018.pk}/lines/?format=xlsx").content
+    workbook = client.get(f"/api/v1/rounds/{round_2018.pk}/lines.xlsx").content
     values = [
         c.value for row in load_workbook(io.BytesIO(workbook)).active.iter_rows() for c in row
     ]

@@ -46,7 +46,7 @@ def test_the_goal_page_shows_a_chart_per_municipality_and_the_source(
     assert "København: 2015 12,5, 2020 7,5 (udgangspunkt 2017: 10,5)." in page
     assert '<th scope="col" class="num baseline-year">2017' in page
     assert '<td class="num">12,5</td>' in page and "Region Hovedstaden" in page
-    assert f"/api/v1/series/{series.pk}/observations/?format=csv" in page
+    assert f"/api/v1/series/{series.pk}/observations.csv" in page
 
 
 def test_the_municipality_page_shows_its_own_line_against_the_region(
@@ -165,12 +165,12 @@ def test_the_api_lists_the_series_and_its_values(client, status_history, series)
         "value": 16.0,
     } in values
 
-    response = client.get(f"/api/v1/series/{series.pk}/observations/?format=csv")
+    response = client.get(f"/api/v1/series/{series.pk}/observations.csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     kbh = next(r for r in rows if r["Kommunekode"] == "101" and r["År"] == "2015")
     assert kbh["Værdi"] == "12,5" and kbh["Kilde"] == "Danmarks Statistik, Statistikbanken"
     assert kbh["Hentet"] == "2024-04-02" and kbh["Område"] == "København"
-    assert client.get(f"/api/v1/series/{series.pk}/observations/?format=xlsx").status_code == 200
+    assert client.get(f"/api/v1/series/{series.pk}/observations.xlsx").status_code == 200
 
 
 def test_a_draft_papers_series_is_not_public(client, region, municipalities):

@@ -1,45 +1,61 @@
-"""What every endpoint under /api/v1/ shares: the language of the answers, pagination, stable
-ordering, strict id filters, throttling per token, the HTTP errors DRF has no class for
-(409, 412, 428) and a JSON 404 for unknown addresses, conditional GETs on published data, the
-public lists served from the cache (`cached_answer`), and the error bodies the schema documents.
+"""What every endpoint under /api/v1/ shares: the language of the answers and the headers every
+answer carries (`api_middleware`: one Vary, the RateLimit headers), the checks every view
+makes of its query (`ApiViewMixin`: a parameter the operation does not read is a 400),
+pagination, strict ordering and filters (a value nobody has is a 400 that says so), throttling
+per token, conditional GETs on published data, and the public lists and details served from
+the cache (`cached_answer`).
 
-The serializers and viewsets are beside it (`places.py`, `goals.py`, `rounds.py`); `urls.py`
-routes them.
+The errors, one shape for all, are in `errors.py`; the vocabularies in `enums.py`; the
+serializers and viewsets beside them (`places.py`, `goals.py`, `rounds.py`, `datapackage.py`);
+`urls.py` routes them.
 """
 
 import hashlib
+import math
 import re
 
 import django_filters
 import knox.auth
 from django import forms
 from django.http import HttpResponse
-from django.http import JsonResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
-from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.utils.http import parse_http_date
 from django.utils.http import quote_etag
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
-from rest_framework import status
 from rest_framework import throttling
-from rest_framework.exceptions import APIException
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from kkrmaal.api.errors import CODES
+from kkrmaal.api.errors import InvalidParameter
+from kkrmaal.api.errors import PageNotFound
+from kkrmaal.api.errors import UnknownParameter
+from kkrmaal.api.errors import error_response
 from kkrmaal.clients import client_address
+from municipalities.models import Region
 from reports import cache as public_cache
+
+# Every answer under /api/ varies with these, and says so the same way: the format (Accept),
+# the language (Accept-Language) and the caller (Authorization: a token's caller may get
+# answers of its own).
+VARY = "Accept, Accept-Language, Authorization"
 
 
 class TokenAuthentication(knox.auth.TokenAuthentication):
@@ -54,16 +70,24 @@ class TokenAuthentication(knox.auth.TokenAuthentication):
         return super().authenticate_credentials(token)
 
 
-def language_middleware(get_response):
-    """The API answers in the language the client asks for (`Accept-Language: en`); the
-    site's pages take theirs from the address (/en/), which the API has none of."""
+def api_middleware(get_response):
+    """Under /api/: the answer is in the language the client asks for (`Accept-Language:
+    en`; the site's pages take theirs from the address, /en/, which the API has none of), and
+    every answer, error or not, carries the same Vary and the caller's RateLimit headers."""
 
     def middleware(request):
-        if request.path_info.startswith("/api/"):
-            language = translation.get_language_from_request(request)
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return get_response(request)
+        if not request.path_info.startswith("/api/"):
+            return get_response(request)
+        language = translation.get_language_from_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = get_response(request)
+        response["Vary"] = VARY
+        limit = getattr(request, "rate_limit", None)
+        if limit is not None:
+            response["RateLimit-Policy"] = limit.policy
+            response["RateLimit"] = limit.state
+        return response
 
     return middleware
 
@@ -83,28 +107,133 @@ def text_or_null(source, help_text):
     )
 
 
+class StrictSerializer(serializers.Serializer):
+    """A request body: a field the serializer does not have is an error, not quietly
+    ignored (a misspelt "statuss" would otherwise save nothing and answer 200)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise ValidationError({name: [_("Ukendt felt.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+# --- the query: parameters, filters, paging, ordering ----------------------------------------
+
+
+def known_parameters(view):
+    """The query parameters the view's operation reads, as the schema lists them: an action
+    declares its own (`@action(query_parameters=…)`); a list reads paging, ordering and its
+    filters; anything else reads none."""
+    if view.query_parameters is not None:
+        return set(view.query_parameters)
+    if getattr(view, "action", None) != "list":
+        return set()
+    known = set()
+    if view.pagination_class is not None:
+        known.update(("page", "page_size"))
+    backends = getattr(view, "filter_backends", ())
+    if any(issubclass(b, OrderingFilter) for b in backends) and getattr(
+        view, "ordering_fields", None
+    ):
+        known.add(OrderingFilter.ordering_param)
+    if any(issubclass(b, DjangoFilterBackend) for b in backends):
+        filterset = getattr(view, "filterset_class", None)
+        known.update(filterset.base_filters if filterset else getattr(view, "filterset_fields", []))
+    return known
+
+
+class FileNegotiation(DefaultContentNegotiation):
+    """A download answers its one format whatever Accept says (a client that asks for JSON
+    by habit still gets the file)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class ApiViewMixin:
+    """What every view of the API does besides its own work: it refuses a query parameter
+    its operation does not read (400 `unknown_parameter`, before anything else), and answers
+    every error as JSON, also where the operation's answer is a file."""
+
+    # The query parameters of an action (None: see `known_parameters`); DRF's @action and
+    # as_view() set it per operation.
+    query_parameters = None
+
+    def initial(self, request, *args, **kwargs):
+        unknown = sorted(set(request.query_params) - known_parameters(self))
+        if unknown:
+            allowed = ", ".join(sorted(known_parameters(self))) or "-"
+            raise UnknownParameter(
+                {
+                    name: [
+                        _("Ukendt parameter; her kan bruges: %(allowed)s.") % {"allowed": allowed}
+                    ]
+                    for name in unknown
+                }
+            )
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 400
+            and renderer is not None
+            and renderer.media_type != JSONRenderer.media_type
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 class FilterSet(django_filters.FilterSet):
     """django-filter's FilterSet, except that a filter sent without a value (`?kind=`) is a
-    400 rather than quietly no filter: the schema says what a value must be."""
+    400 rather than quietly no filter, and so is a value outside the filter's vocabulary
+    (`?region=atlantis`: a filter with `exists` says which values it has)."""
 
     def is_valid(self):
         valid = super().is_valid()
-        for name in self.filters:
-            if name in self.data and self.data.get(name) == "":
+        for name, filter_ in self.filters.items():
+            if name not in self.data:
+                continue
+            value = self.form.cleaned_data.get(name)
+            if self.data.get(name) == "":
                 self.form.add_error(name, _("Angiv en værdi, eller udelad filteret."))
                 valid = False
+            elif name not in self.form.errors and value not in (None, ""):
+                exists = getattr(filter_, "exists", None)
+                if exists is not None and not exists(value):
+                    self.form.add_error(name, _("%(value)s findes ikke.") % {"value": value})
+                    valid = False
         return valid
 
 
 class FilterBackend(DjangoFilterBackend):
     filterset_base = FilterSet
 
+    def filter_queryset(self, request, queryset, view):
+        try:
+            return super().filter_queryset(request, queryset, view)
+        except ValidationError as error:
+            raise InvalidParameter(error.detail) from error
+
 
 MAX_ID = 2**31 - 1
 
 
+def region_slugs():
+    """The slugs of the regions, read once per version of the public data."""
+    return public_cache.cached(
+        None, "api:region-slugs", lambda: set(Region.objects.values_list("slug", flat=True))
+    )
+
+
 class RegionFilter(django_filters.CharFilter):
-    """A filter on a region's short name (slug): letters, digits, - and _, else a 400."""
+    """A filter on a region's short name (slug): one of the regions' (`/regions/`; the
+    schema lists them, see `kkrmaal.api.schema`), else a 400 that says so."""
 
     field_class = forms.SlugField
 
@@ -112,15 +241,12 @@ class RegionFilter(django_filters.CharFilter):
         # Not stripped: "\x1d" is no region, not "no filter".
         super().__init__(field_name=field_name, help_text=help_text, strip=False)
         extend_schema_field(
-            {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "description": help_text}
+            {"type": "string", "pattern": "^[-a-z0-9_]+$", "description": help_text}
         )(self)
 
-
-def region_filterset(model, field_name, help_text, **filters):
-    """A FilterSet of `model`: `?region=<slug>` through `field_name`, plus `filters`."""
-    declared = {"region": RegionFilter(field_name=field_name, help_text=help_text), **filters}
-    meta = type("Meta", (), {"model": model, "fields": list(declared)})
-    return type(f"{model.__name__}Filter", (FilterSet,), {**declared, "Meta": meta})
+    @staticmethod
+    def exists(slug):
+        return slug in region_slugs()
 
 
 class WholeNumberField(forms.IntegerField):
@@ -134,7 +260,8 @@ class WholeNumberField(forms.IntegerField):
 
 class IdFilter(django_filters.NumberFilter):
     """A filter on an id, a year or a code: a whole number in range, else a 400 that says
-    so (django-filter's NumberFilter would take 0.5, and the database chokes on 10**30)."""
+    so (django-filter's NumberFilter would take 0.5, and the database chokes on 10**30). An
+    id in range that nothing has gives an empty list, as any filter that matches nothing."""
 
     field_class = WholeNumberField
 
@@ -147,30 +274,48 @@ class IdFilter(django_filters.NumberFilter):
         extend_schema_field(
             {
                 "type": "integer",
-                "minimum": 1,
-                "maximum": MAX_ID,
+                "minimum": kwargs["min_value"],
+                "maximum": kwargs["max_value"],
                 "description": self.extra.get("help_text", ""),
             }
         )(self)
+
+
+def region_filterset(model, field_name, help_text, **filters):
+    """A FilterSet of `model`: `?region=<slug>` through `field_name`, plus `filters`."""
+    declared = {"region": RegionFilter(field_name=field_name, help_text=help_text), **filters}
+    meta = type("Meta", (), {"model": model, "fields": list(declared)})
+    return type(f"{model.__name__}Filter", (FilterSet,), {**declared, "Meta": meta})
 
 
 @csrf_exempt  # it changes nothing; a PATCH gets the 404 too, not the CSRF page
 def not_found(request, *args, **kwargs):
     """Any other address under /api/v1/ (e.g. `/api/v1/goals/abc/`): a JSON 404, as the API
     answers everywhere, not the site's HTML page."""
-    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return error_response("not_found", 404)
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as error:
+            raise PageNotFound(
+                _("Side %(page)s findes ikke.")
+                % {"page": request.query_params.get(self.page_query_param)}
+            ) from error
+
     def get_page_number(self, request, paginator):
         # DRF reads "page=" as page 1; a page that is not a number is the client's mistake
         # (one past the last is a 404, as in DRF).
         asked = request.query_params.get(self.page_query_param)
-        if asked is not None and not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
-            raise ValidationError({self.page_query_param: [_("Angiv et sidenummer fra 1.")]})
+        if asked is not None and not (
+            asked.isascii() and asked.isdigit() and 1 <= int(asked) <= MAX_ID
+        ):
+            raise InvalidParameter({self.page_query_param: [_("Angiv et sidenummer fra 1.")]})
         return super().get_page_number(request, paginator)
 
     def get_page_size(self, request):
@@ -179,7 +324,7 @@ class Pagination(PageNumberPagination):
         if asked is None:
             return self.page_size
         if not asked.isascii() or not asked.isdigit() or not 1 <= int(asked) <= self.max_page_size:
-            raise ValidationError(
+            raise InvalidParameter(
                 {
                     self.page_size_query_param: [
                         _("Angiv et helt tal mellem 1 og %(max)s.") % {"max": self.max_page_size}
@@ -201,17 +346,45 @@ class Pagination(PageNumberPagination):
         return paginated
 
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["maximum"] = self.max_page_size
-        return parameters
+        return paging_parameters()
+
+
+def paging_parameters():
+    """The paging parameters as the schema states them, with their ranges."""
+    return [
+        {
+            "name": "page",
+            "required": False,
+            "in": "query",
+            "description": _("Sidenummer, fra 1."),
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        },
+        {
+            "name": "page_size",
+            "required": False,
+            "in": "query",
+            "description": _("Rækker pr. side, 1 til 500 (standard 100)."),
+            "schema": {"type": "integer", "minimum": 1, "maximum": Pagination.max_page_size},
+        },
+    ]
+
+
+def paging_openapi_parameters():
+    """`paging_parameters` for `extend_schema`, on an action that pages."""
+    return [
+        OpenApiParameter(
+            found["name"],
+            found["schema"],
+            OpenApiParameter.QUERY,
+            description=found["description"],
+        )
+        for found in paging_parameters()
+    ]
 
 
 class StableOrderingFilter(OrderingFilter):
-    """Any ordering the client asks for, then the primary key: rows that tie never swap
-    places between two pages."""
+    """The ordering the client asks for (one of the list's `ordering_fields`, else a 400),
+    then the primary key: rows that tie never swap places between two pages."""
 
     def get_ordering(self, request, queryset, view):
         ordering = list(super().get_ordering(request, queryset, view) or [])
@@ -219,14 +392,69 @@ class StableOrderingFilter(OrderingFilter):
             ordering.append("pk")
         return ordering
 
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        if len(valid) != len(fields):
+            raise InvalidParameter(
+                {
+                    self.ordering_param: [
+                        _("Kan ordnes efter: %(fields)s (med - foran: faldende).")
+                        % {"fields": ", ".join(view.ordering_fields)}
+                    ]
+                }
+            )
+        return valid
+
+    def get_schema_operation_parameters(self, view):
+        names = "|".join(re.escape(name) for name in view.ordering_fields)
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": str(
+                    _("Ordning: %(fields)s; med - foran faldende, flere adskilt af komma.")
+                    % {"fields": ", ".join(view.ordering_fields)}
+                ),
+                "schema": {"type": "string", "pattern": f"^-?({names})(,-?({names}))*$"},
+            }
+        ]
+
+
+# --- throttling ----------------------------------------------------------------------------
+
+
+class RateLimit:
+    """What the caller's limit allows now, as the IETF draft's RateLimit headers say it
+    (draft-ietf-httpapi-ratelimit-headers): the policy ("anon";q=1000;w=3600: so many
+    requests a window of so many seconds) and what is left of it ("anon";r=997;t=3412:
+    requests left, seconds until the oldest one counted leaves the window)."""
+
+    def __init__(self, scope, limit, window, remaining, reset):
+        self.policy = f'"{scope}";q={limit};w={window}'
+        self.state = f'"{scope}";r={remaining};t={reset}'
+
 
 class ClientAddressThrottle(SimpleRateThrottle):
     """A DRF throttle that knows a client by the portal's one rule (`client_address`: the
     proxy's address behind BEHIND_PROXY, an IPv6 network as one), as the login lockout and
-    the reset-mail throttle do, not by DRF's own `get_ident` (NUM_PROXIES, no /64)."""
+    the reset-mail throttle do, not by DRF's own `get_ident` (NUM_PROXIES, no /64). It
+    leaves what the caller has left on the request, for the RateLimit headers
+    (`api_middleware`)."""
 
     def get_ident(self, request):
         return client_address(request) or "unknown"
+
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if self.rate is not None and getattr(self, "key", None) is not None:
+            oldest = self.history[-1] if self.history else self.now
+            reset = max(math.ceil(self.duration - (self.now - oldest)), 0)
+            remaining = max(self.num_requests - len(self.history), 0)
+            request._request.rate_limit = RateLimit(
+                self.scope, self.num_requests, self.duration, remaining, reset
+            )
+        return allowed
 
 
 class TokenRateThrottle(ClientAddressThrottle):
@@ -247,26 +475,7 @@ class AnonymousRateThrottle(ClientAddressThrottle, throttling.AnonRateThrottle):
     """DRF's limit on anonymous requests (scope "anon"), per client address."""
 
 
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("Handlingen passer ikke til indberetningens eller rundens tilstand.")
-    default_code = "conflict"
-
-
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = _(
-        "Indberetningen er ændret siden den version, du sendte i If-Match. Hent den igen."
-    )
-    default_code = "stale"
-
-
-class PreconditionRequired(APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = _(
-        "Send indberetningens version (dens ETag) i headeren If-Match, så intet overskrives."
-    )
-    default_code = "if_match_required"
+# --- conditional answers -------------------------------------------------------------------
 
 
 def conditional(request, *, etag, last_modified):
@@ -287,32 +496,17 @@ def with_validators(response, *, etag, last_modified=None, public=True):
     return response
 
 
-# --- the public lists from the cache ----------------------------------------------------------
+# --- the public answers from the cache --------------------------------------------------------
 
-# What a stored answer keeps besides its body; the rest (Allow, security headers) every answer
-# gets on its way out. Vary is kept: DRF adds its "Accept" (a view with several formats) only
-# to the first response it finalizes, which is the one made for the cache.
+# What a stored answer keeps besides its body; the rest (Allow, Vary, security headers) every
+# answer gets on its way out.
 STORED_HEADERS = (
     "Content-Type",
     "Content-Disposition",
     "ETag",
     "Last-Modified",
     "Cache-Control",
-    "Vary",
 )
-
-
-def _known_parameters(view):
-    """The query parameters the view reads: only answers to these are kept, so a made-up
-    parameter cannot fill the cache (it is answered, just not kept)."""
-    known = {"format"}
-    if view.pagination_class is not None:
-        known.update(("page", "page_size"))
-    if view.filter_backends:
-        known.add(OrderingFilter.ordering_param)
-        filterset = getattr(view, "filterset_class", None)
-        known.update(filterset.base_filters if filterset else getattr(view, "filterset_fields", []))
-    return known
 
 
 def _kept(view, parameters):
@@ -320,7 +514,7 @@ def _kept(view, parameters):
     publication, so only the few spellings a real client sends are: each parameter once, in
     lower case, a number without leading zeros, an ordering the list has. (An answer a
     filter leaves empty is not kept either: see `cached_answer`.)"""
-    if not set(parameters) <= _known_parameters(view):
+    if not set(parameters) <= known_parameters(view):
         return False
     fields = getattr(view, "ordering_fields", None) or ()
     orderings = {*fields, *(f"-{name}" for name in fields)}
@@ -361,14 +555,14 @@ def cached_answer(view, request, make):
             return None
         data = getattr(made, "data", None)
         if parameters and isinstance(data, dict) and data.get("count") == 0:
-            return None  # a filter value nobody has (a made-up region or year)
+            return None  # a filter value nobody has yet (a year without rounds)
         headers = {header: made[header] for header in STORED_HEADERS if header in made}
         return {"content": made.content, "headers": headers}
 
     version, stored = public_cache.cached_with_version(None, name, compute)
     if stored is None:
         return made
-    return _stored_answer(request, stored, name, version)
+    return stored_answer(request, stored, name, version)
 
 
 def _answer_key(request):
@@ -388,13 +582,13 @@ def _answer_key(request):
     return "api:" + hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
 
 
-def _stored_answer(request, stored, name, version):
-    """The answer kept under `name` for `version` of the public data, with its validators
-    (a list's ETag and Last-Modified are the cache's version), or a 304 when the client's
-    copy is current."""
+def stored_answer(request, stored, name, version):
+    """The answer kept under `name` for `version` of the public data ({"content", "headers"}),
+    with its validators (unless it has its own, its ETag and Last-Modified are the version's:
+    Last-Modified is when the public data last changed), or a 304 when the client's copy is
+    current."""
     user = request.user
     headers = dict(stored["headers"])
-    # A round's answers carry their publication's ETag; a list carries the cache's version.
     headers.setdefault(
         "ETag",
         quote_etag(hashlib.md5(f"{name}:{version}".encode(), usedforsecurity=False).hexdigest()),
@@ -410,52 +604,62 @@ def _stored_answer(request, stored, name, version):
         response = HttpResponse(stored["content"])
     else:
         headers.pop("Content-Type", None)
+        headers.pop("Content-Disposition", None)
     for header, value in headers.items():
         response[header] = value
-    # The answer differs with the token (and, as every answer here, the language).
-    patch_vary_headers(response, ("Authorization",))
     return response
 
 
 # --- error bodies, for the schema ----------------------------------------------------------
 
-Detail = inline_serializer(
+Error = inline_serializer(
     "Error",
-    fields={"detail": serializers.CharField(help_text=_("Fejlen i ord."))},
-)
-FieldErrors = inline_serializer(
-    "FieldErrors",
     fields={
-        "lines": serializers.DictField(
-            required=False,
-            help_text=_("Fejl pr. milepæl (nøgle: milepælens id), med en besked pr. felt."),
+        "code": serializers.CharField(
+            help_text=format_lazy(
+                "{} {}.",
+                _(
+                    "Fejlens kode, til programmer: den samme på alle sprog. Nye koder kan komme "
+                    "til; de kendte er"
+                ),
+                ", ".join(code for codes in CODES.values() for code in codes),
+            )
         ),
-        "values": serializers.DictField(
-            required=False,
-            help_text=_("Fejl pr. indikator (nøgle: indikatorens id)."),
+        "detail": serializers.CharField(
+            help_text=_("Fejlen i ord, på dansk eller engelsk efter Accept-Language.")
         ),
-        "non_field_errors": serializers.ListField(
-            child=serializers.CharField(),
+        "fields": serializers.DictField(
             required=False,
-            help_text=_("Fejl, der ikke hører til ét felt."),
+            help_text=_(
+                "Ved 400: en besked pr. felt eller parameter. For en indberetning: lines "
+                "(nøgle: milepælens id, en besked pr. felt), values (nøgle: indikatorens id) "
+                "og non_field_errors."
+            ),
         ),
     },
 )
 
 
 def errors(*codes):
-    """The documented error responses of an endpoint, by status code."""
+    """The documented error responses of an endpoint, by status code: JSON, whatever the
+    operation's own answer is (a file too)."""
     text = {
-        400: (FieldErrors, _("Ugyldige data: en besked pr. felt.")),
-        401: (Detail, _("Mangler eller ugyldig API-nøgle.")),
-        403: (Detail, _("Nøglens bruger må ikke dette.")),
-        404: (Detail, _("Findes ikke, eller er ikke din.")),
-        409: (Detail, _("Indberetningens eller rundens tilstand tillader det ikke.")),
-        412: (Detail, _("Indberetningen er ændret siden din version (If-Match).")),
-        415: (Detail, _("Send JSON (Content-Type: application/json).")),
-        428: (Detail, _("If-Match mangler.")),
-        429: (Detail, _("For mange forespørgsler; prøv igen om lidt.")),
+        400: _("Ugyldige data eller parametre: fields har en besked pr. felt."),
+        401: _("Mangler eller ugyldig API-nøgle."),
+        403: _("Nøglens bruger må ikke dette."),
+        404: _("Findes ikke, eller er ikke din."),
+        405: _("Metoden kan ikke bruges her."),
+        406: _("Svaret findes ikke i det format, Accept-headeren beder om."),
+        409: _("Indberetningens eller rundens tilstand tillader det ikke."),
+        412: _(
+            "If-Match passer ikke: indberetningen er ændret siden din version (stale), eller "
+            "ETag'en er svag (weak_etag)."
+        ),
+        415: _("Send JSON (Content-Type: application/json)."),
+        428: _("If-Match mangler."),
+        429: _("For mange forespørgsler; prøv igen om lidt (se Retry-After)."),
     }
     return {
-        code: OpenApiResponse(response=text[code][0], description=text[code][1]) for code in codes
+        (code, "application/json"): OpenApiResponse(response=Error, description=text[code])
+        for code in codes
     }

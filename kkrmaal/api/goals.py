@@ -4,14 +4,16 @@ own status reports, read and written with a token.
 Writing goes the way of the web form: the answers are checked by the same `ReportForm`
 (same rules, same Danish messages, English with `Accept-Language: en`) and saved by
 `goals.rounds.save_report` / `submit_report`, which keep the state machine and the
-lost-update guard. The report's version is its ETag; a PATCH must send it in `If-Match`.
+lost-update guard. The report's version is its ETag; a PATCH must send it in `If-Match`,
+compared strictly (`_if_match`). A PATCH that changes nothing saves nothing and keeps the
+version. A report is private: `Cache-Control: private, no-store` on every answer about it.
 """
 
-import django_filters
-from django.utils.http import parse_etags
+import re
+
+from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema
@@ -33,14 +35,22 @@ from goals.models import IndicatorValue
 from goals.models import Milestone
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
-from kkrmaal.api.common import Conflict
+from kkrmaal.api.common import ApiViewMixin
+from kkrmaal.api.common import FilterSet
 from kkrmaal.api.common import IdFilter
-from kkrmaal.api.common import PreconditionFailed
-from kkrmaal.api.common import PreconditionRequired
+from kkrmaal.api.common import StrictSerializer
 from kkrmaal.api.common import errors
 from kkrmaal.api.common import region_field
 from kkrmaal.api.common import region_filterset
 from kkrmaal.api.common import text_or_null
+from kkrmaal.api.enums import EnumFilter
+from kkrmaal.api.enums import enum_field
+from kkrmaal.api.enums import ref
+from kkrmaal.api.errors import Conflict
+from kkrmaal.api.errors import InvalidIfMatch
+from kkrmaal.api.errors import PreconditionFailed
+from kkrmaal.api.errors import PreconditionRequired
+from kkrmaal.api.errors import WeakETag
 from kkrmaal.api.viewsets import PublicViewSet
 from municipalities.models import Municipality
 
@@ -49,16 +59,20 @@ from municipalities.models import Municipality
 
 class PaperSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Målpapirets id."))
+    key = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "Papirets faste nøgle: kildedokumentets navn, det samme i enhver installation."
+        ),
+    )
     region = region_field()
     title = serializers.CharField(help_text=_("Målpapirets titel."))
-    kind = serializers.ChoiceField(
-        choices=GoalPaper.Kind.choices, help_text=_("Papirets type, fx kkr_maal.")
-    )
+    kind = enum_field("PaperKindEnum", help_text=_("Papirets type, fx kkr_maal."))
     adopted_year = serializers.IntegerField(help_text=_("Året, papiret blev vedtaget."))
     first_year = serializers.IntegerField(help_text=_("Første år i papirets periode."))
     last_year = serializers.IntegerField(help_text=_("Sidste år i papirets periode."))
-    state = serializers.ChoiceField(
-        choices=GoalPaper.State.choices, help_text=_("Papirets tilstand: vedtaget eller arkiveret.")
+    state = enum_field(
+        "PaperStateEnum", help_text=_("Papirets tilstand: vedtaget eller arkiveret.")
     )
     summary = serializers.CharField(help_text=_("Resumé af papiret."))
     source = serializers.CharField(help_text=_("Kildedokumentets filnavn."))
@@ -67,6 +81,7 @@ class PaperSerializer(serializers.ModelSerializer):
         model = GoalPaper
         fields = [
             "id",
+            "key",
             "region",
             "title",
             "kind",
@@ -81,6 +96,12 @@ class PaperSerializer(serializers.ModelSerializer):
 
 class MilestoneSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Milepælens id."))
+    key = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "Milepælens faste nøgle (papir:målnummer:plads), den samme i enhver installation."
+        ),
+    )
     goal = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målets id."))
     order = serializers.IntegerField(help_text=_("Milepælens plads under målet."))
     text = serializers.CharField(help_text=_("Milepælen, som den står i papiret."))
@@ -89,8 +110,8 @@ class MilestoneSerializer(serializers.ModelSerializer):
         help_text=_("Sand, når papiret kun angiver en omtrentlig frist (fx 'primo 2018').")
     )
     due_text = serializers.CharField(help_text=_("Fristen som trykt i papiret."))
-    scope = serializers.ChoiceField(
-        choices=Milestone.Scope.choices,
+    scope = enum_field(
+        "MilestoneScopeEnum",
         help_text=_("Hvem der svarer: hver kommune, hver klynge eller KKR i fællesskab."),
     )
     lead = serializers.CharField(help_text=_("Tovholder, hvor papiret nævner en."))
@@ -104,7 +125,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Milestone
-        fields = ["id", *Milestone.READING_ORDER]
+        fields = ["id", "key", *Milestone.READING_ORDER]
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -118,8 +139,8 @@ class IndicatorSerializer(serializers.ModelSerializer):
         coerce_to_string=False,
         help_text=_("Målværdien, eller null."),
     )
-    direction = serializers.ChoiceField(
-        choices=Indicator.Direction.choices, help_text=_("Om højere eller lavere er bedre.")
+    direction = enum_field(
+        "IndicatorDirectionEnum", help_text=_("Om højere eller lavere er bedre.")
     )
     description = serializers.CharField(help_text=_("Beskrivelse af indikatoren."))
 
@@ -130,6 +151,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 class GoalSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Målets id."))
+    key = serializers.CharField(
+        read_only=True,
+        help_text=_("Målets faste nøgle (papir:målnummer), den samme i enhver installation."),
+    )
     region = region_field("paper.region")
     paper = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("Målpapirets id."))
     theme = text_or_null("theme.title", _("Temaet, målet hører under, eller null."))
@@ -140,11 +165,9 @@ class GoalSerializer(serializers.ModelSerializer):
     number = serializers.CharField(help_text=_("Målets nummer som trykt, fx 1, 1.1 a eller A."))
     title = serializers.CharField(help_text=_("Målets titel."))
     description = serializers.CharField(help_text=_("Beskrivelse af målet."))
-    kind = serializers.ChoiceField(
-        choices=Goal.Kind.choices, help_text=_("KKR-mål (commitment) eller udviklingsområde.")
-    )
-    state = serializers.ChoiceField(
-        choices=Goal.State.choices,
+    kind = enum_field("GoalKindEnum", help_text=_("KKR-mål (commitment) eller udviklingsområde."))
+    state = enum_field(
+        "GoalStateEnum",
         help_text=_(
             "Målets tilstand: ikke vedtaget endnu (pipeline), aktivt, opfyldt, revideret eller "
             "udgået."
@@ -161,7 +184,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = ["id", "region", *Goal.READING_ORDER, "milestones", "indicators"]
+        fields = ["id", "key", "region", *Goal.READING_ORDER, "milestones", "indicators"]
 
 
 def public_papers():
@@ -177,10 +200,8 @@ GoalFilter = region_filterset(
     _("Kun mål fra regionen (kort navn)."),
     paper=IdFilter(help_text=_("Kun mål fra målpapiret (id).")),
     theme=IdFilter(help_text=_("Kun mål under temaet (id).")),
-    kind=django_filters.ChoiceFilter(choices=Goal.Kind.choices, help_text=_("Kun mål af typen.")),
-    state=django_filters.ChoiceFilter(
-        choices=Goal.State.choices, help_text=_("Kun mål i tilstanden.")
-    ),
+    kind=EnumFilter("GoalKindEnum", help_text=_("Kun mål af typen.")),
+    state=EnumFilter("GoalStateEnum", help_text=_("Kun mål i tilstanden.")),
 )
 MilestoneFilter = region_filterset(
     Milestone,
@@ -188,9 +209,7 @@ MilestoneFilter = region_filterset(
     _("Kun milepæle fra regionen (kort navn)."),
     paper=IdFilter(field_name="goal__paper", help_text=_("Kun milepæle fra målpapiret (id).")),
     goal=IdFilter(help_text=_("Kun milepæle under målet (id).")),
-    scope=django_filters.ChoiceFilter(
-        choices=Milestone.Scope.choices, help_text=_("Kun milepæle med dette omfang.")
-    ),
+    scope=EnumFilter("MilestoneScopeEnum", help_text=_("Kun milepæle med dette omfang.")),
 )
 
 
@@ -221,7 +240,9 @@ class GoalViewSet(PublicViewSet):
 class MilestoneViewSet(PublicViewSet):
     """The milestones of the public papers' goals."""
 
-    queryset = Milestone.objects.filter(goal__paper__in=public_papers())
+    queryset = Milestone.objects.filter(goal__paper__in=public_papers()).select_related(
+        "goal__paper"
+    )
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
     ordering_fields = ["due", "order"]
@@ -230,8 +251,6 @@ class MilestoneViewSet(PublicViewSet):
 
 # --- a municipality's own reports (token) ------------------------------------------------
 
-STATUS_CHOICES = [("", _("ikke besvaret"))] + list(MilestoneStatus.Status.choices)
-
 
 class ReportLineSerializer(serializers.ModelSerializer):
     milestone = serializers.IntegerField(source="milestone_id", help_text=_("Milepælens id."))
@@ -239,12 +258,9 @@ class ReportLineSerializer(serializers.ModelSerializer):
         source="milestone.goal.number", help_text=_("Målets nummer.")
     )
     milestone_text = serializers.CharField(source="milestone.text", help_text=_("Milepælen."))
-    status = serializers.ChoiceField(
-        choices=STATUS_CHOICES,
-        help_text=_(
-            "Kommunens status: not_started (ikke påbegyndt), in_progress (i gang), met "
-            "(opfyldt), not_relevant (ikke relevant), eller tom, når den ikke er besvaret."
-        ),
+    status = enum_field(
+        "LineStatusEnum",
+        help_text=_("Kommunens status; tom, når linjen ikke er besvaret."),
     )
     comment = serializers.CharField(help_text=_("Kommunens kommentar."))
     evidence_url = serializers.CharField(help_text=_("Link til dokumentation."))
@@ -292,9 +308,9 @@ class ReportSummarySerializer(serializers.ModelSerializer):
     paper_title = serializers.CharField(
         source="round.paper.title", help_text=_("Målpapirets titel.")
     )
-    round_state = serializers.ChoiceField(
+    round_state = enum_field(
+        "RoundStateEnum",
         source="round.state",
-        choices=rounds.StatusRound.State.choices,
         help_text=_("Rundens tilstand: planned, open, closed eller published."),
     )
     deadline = serializers.DateField(source="round.deadline", help_text=_("Rundens frist."))
@@ -302,12 +318,14 @@ class ReportSummarySerializer(serializers.ModelSerializer):
         source="municipality.kommunekode", help_text=_("Kommunens kommunekode.")
     )
     municipality = serializers.CharField(source="municipality.name", help_text=_("Kommunens navn."))
-    state = serializers.ChoiceField(
-        choices=StatusReport.State.choices,
+    state = enum_field(
+        "ReportStateEnum",
         help_text=_("Indberetningens tilstand: draft, submitted, returned eller approved."),
     )
     version = serializers.IntegerField(
-        help_text=_("Versionsnummer; send det i If-Match, når du gemmer (det er også ETag).")
+        help_text=_(
+            'Versionsnummer; send det i If-Match i anførselstegn, som ETag har det, fx "3".'
+        )
     )
     refusal = serializers.SerializerMethodField(
         help_text=_("Hvorfor indberetningen ikke kan ændres nu, eller null, når den kan.")
@@ -354,18 +372,18 @@ class ReportSerializer(ReportSummarySerializer):
         fields = ReportSummarySerializer.Meta.fields + ["lines", "values"]
 
 
-@extend_schema_field({"type": "string", "enum": [value for value, _label in STATUS_CHOICES]})
+@extend_schema_field(ref("LineStatusEnum"))
 class StatusField(serializers.CharField):
     """A status as the web form's field checks it (with its message), documented as the
-    choices it accepts."""
+    line status enum it accepts."""
 
 
-class LineInputSerializer(serializers.Serializer):
+class LineInputSerializer(StrictSerializer):
     milestone = serializers.IntegerField(help_text=_("Milepælens id (fra indberetningens linjer)."))
     status = StatusField(
         required=False,
         allow_blank=True,
-        help_text=_("Ny status; udelades for at beholde den gemte."),
+        help_text=_("Ny status (tom: ikke besvaret); udelades for at beholde den gemte."),
     )
     comment = serializers.CharField(
         required=False,
@@ -380,7 +398,7 @@ class LineInputSerializer(serializers.Serializer):
     )
 
 
-class ValueInputSerializer(serializers.Serializer):
+class ValueInputSerializer(StrictSerializer):
     indicator = serializers.IntegerField(help_text=_("Indikatorens id."))
     value = serializers.DecimalField(
         max_digits=None,
@@ -391,7 +409,7 @@ class ValueInputSerializer(serializers.Serializer):
     )
 
 
-class ReportPatchSerializer(serializers.Serializer):
+class ReportPatchSerializer(StrictSerializer):
     lines = LineInputSerializer(
         many=True, required=False, help_text=_("De linjer, der ændres; resten bevares.")
     )
@@ -402,6 +420,7 @@ class ReportPatchSerializer(serializers.Serializer):
 
 class IsReporter(permissions.IsAuthenticated):
     message = _("Nøglens bruger er ikke indberetter for nogen kommune.")
+    code = "not_a_reporter"
 
     def has_permission(self, request, view):
         return super().has_permission(request, view) and (
@@ -413,16 +432,26 @@ def _etag(report):
     return quote_etag(str(report.version))
 
 
+STRONG_VERSION = re.compile(r'"([0-9]{1,9})"')
+WEAK_TAG = re.compile(r'W/"[^"]*"')
+
+
 def _if_match(request, report, *, required):
-    """The version the client edits, from If-Match: 428 when it is missing (and required),
-    412 when it is not the report's current version."""
+    """The version the client edits, from If-Match, compared strictly (RFC 9110: strong
+    comparison): missing (or `*`, which names no version) is 428 when required, else None;
+    a weak tag (W/"3") never matches, 412 `weak_etag`; anything but one quoted version is
+    400; another version than the report's is 412 `stale`."""
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         if required:
             raise PreconditionRequired
-        return report.version
-    versions = {tag.removeprefix("W/").strip('"') for tag in parse_etags(header)}
-    if str(report.version) not in versions:
+        return None
+    if WEAK_TAG.fullmatch(header):
+        raise WeakETag
+    match = STRONG_VERSION.fullmatch(header)
+    if match is None:
+        raise InvalidIfMatch
+    if int(match[1]) != report.version:
         raise PreconditionFailed
     return report.version
 
@@ -485,34 +514,62 @@ def _valid(form):
     return form
 
 
+def _changes_anything(form):
+    """Whether saving the valid form would change an answer (`goals.rounds.would_change`)."""
+    return rounds.would_change(
+        {line_form.line.milestone_id: line_form.line for line_form in form.line_forms},
+        {value.indicator_id: value for value in form.values},
+        form.lines_payload(),
+        form.values_payload(),
+    )
+
+
 def _with_lines(reports):
     return reports.prefetch_related("lines__milestone__goal", "indicator_values__indicator")
 
 
+IF_MATCH_SCHEMA = {"type": "string", "pattern": '^"[0-9]+"$', "example": '"3"'}
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    IF_MATCH_SCHEMA,
     OpenApiParameter.HEADER,
     required=True,
-    description=_('Indberetningens version som ETag, fx "7".'),
+    description=_(
+        'Indberetningens version, som ETag sendte den: i anførselstegn, fx "3". Sammenlignes '
+        'strengt: en anden version giver 412 (stale), en svag ETag (W/"3") 412 (weak_etag), '
+        "noget andet 400; uden If-Match (eller med *) svares 428."
+    ),
 )
 IF_MATCH_OPTIONAL = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    IF_MATCH_SCHEMA,
     OpenApiParameter.HEADER,
-    description=_("Valgfri: indberetningens version som ETag; sendes den, skal den passe."),
+    description=_(
+        'Valgfri: indberetningens version, som ETag sendte den, fx "3"; sendes den, skal den '
+        "passe (sammenlignes som ved PATCH)."
+    ),
 )
 
 
+class ReportFilter(FilterSet):
+    state = EnumFilter("ReportStateEnum", help_text=_("Kun indberetninger i tilstanden."))
+
+    class Meta:
+        model = StatusReport
+        fields = ["state"]
+
+
 @extend_schema(tags=["reports"])
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReportViewSet(
+    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The status reports of the municipalities the token's user reports for: this year's
     and the earlier ones. Changed with PATCH only: a PUT would have to send every line to
-    change one."""
+    change one. Every answer is private to the token's user: `private, no-store`."""
 
     permission_classes = [IsReporter]
     http_method_names = ["get", "patch", "post", "head", "options"]
-    filterset_fields = ["state"]
+    filterset_class = ReportFilter
     ordering_fields = ["updated_at"]
     ordering = ["-round__year", "round__paper__title", "municipality__name"]
 
@@ -527,6 +584,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_serializer_class(self):
         return ReportSummarySerializer if self.action == "list" else ReportSerializer
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     def _answer(self, report, *, reload=True):
         if reload:
             report = _with_lines(self.get_queryset()).get(pk=report.pk)
@@ -536,7 +598,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(responses={200: ReportSerializer, **errors(401, 403, 404, 429)})
     def retrieve(self, request, *args, **kwargs):
-        return self._answer(self.get_object(), reload=False)
+        report = self.get_object()
+        # The version is the ETag of every representation (the language changes only the
+        # refusal's words), as If-Match needs it.
+        not_modified = get_conditional_response(request, etag=_etag(report))
+        if not_modified is not None:
+            return not_modified
+        return self._answer(report, reload=False)
 
     @extend_schema(
         request=ReportPatchSerializer,
@@ -546,8 +614,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             **errors(400, 401, 403, 404, 409, 412, 415, 428, 429),
         },
         description=_(
-            "Gem kommunens svar som kladde. Send kun det, der ændres. Kræver If-Match med "
-            "den version, du har hentet; er indberetningen ændret siden, svares 412."
+            "Gem kommunens svar som kladde. Send kun det, der ændres; et felt, API'et ikke "
+            "kender, giver 400. Kræver If-Match med den version, du har hentet; er "
+            "indberetningen ændret siden, svares 412. Ændrer kroppen intet, gemmes intet, og "
+            "versionen (ETag) er den samme."
         ),
     )
     def partial_update(self, request, *args, **kwargs):
@@ -559,6 +629,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         body = ReportPatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         form = _valid(_form(report, body.validated_data))
+        if not _changes_anything(form):
+            return self._answer(report)
         try:
             report = rounds.save_report(
                 report,
@@ -574,6 +646,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._answer(report)
 
     @extend_schema(
+        operation_id="reports_submit",
         request=None,
         parameters=[IF_MATCH_OPTIONAL],
         responses={
@@ -596,11 +669,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         try:
             # The version is checked again under the report's lock: a save since the check
             # above is not sent in unseen. Without If-Match the client sends what is saved.
-            report = rounds.submit_report(
-                report,
-                by=request.user,
-                version=version if request.headers.get("If-Match", "").strip("* ") else None,
-            )
+            report = rounds.submit_report(report, by=request.user, version=version)
         except rounds.ReportConflict as conflict:
             raise PreconditionFailed from conflict
         except rounds.TransitionError as error:

@@ -67,7 +67,7 @@ MunicipalityFilter = region_filterset(
 )
 
 
-@looked_up_by("slug", str, _("Regionens korte navn."))
+@looked_up_by("slug", str, _("Regionens korte navn."), pattern="^[-a-z0-9_]+$")
 class RegionViewSet(PublicViewSet):
     """The regions (KKR)."""
 
@@ -88,7 +88,9 @@ class ClusterViewSet(PublicViewSet):
     ordering = ["region__name", "order", "name"]
 
 
-@looked_up_by("kommunekode", int, _("Kommunekoden, fx 101."))
+@looked_up_by(
+    "kommunekode", {"type": "integer", "minimum": 0, "maximum": 9999}, _("Kommunekoden, fx 101.")
+)
 class MunicipalityViewSet(PublicViewSet):
     """The 98 municipalities, by kommunekode."""
 

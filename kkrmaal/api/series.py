@@ -5,7 +5,7 @@ secretariat (`goals.series_import`), with its source.
     /api/v1/series/                       the series (filters: region, paper, goal, indicator)
     /api/v1/series/<id>/                  one series, with its source and years
     /api/v1/series/<id>/observations/     its values, one per area and year; also
-                                          ?format=csv / ?format=xlsx (`reports.exports`)
+    /api/v1/series/<id>/observations.csv  the whole series as CSV (and .xlsx), `reports.exports`
 """
 
 from django.db.models import Count
@@ -19,13 +19,14 @@ from drf_spectacular.utils import OpenApiResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 
 from goals.models import IndicatorObservation
 from goals.models import IndicatorSeries
+from kkrmaal.api.common import FileNegotiation
 from kkrmaal.api.common import IdFilter
 from kkrmaal.api.common import cached_answer
 from kkrmaal.api.common import errors
+from kkrmaal.api.common import paging_openapi_parameters
 from kkrmaal.api.common import region_field
 from kkrmaal.api.common import region_filterset
 from kkrmaal.api.rounds import CSVRenderer
@@ -94,8 +95,8 @@ class SeriesSerializer(serializers.ModelSerializer):
 
         return {
             "observations": absolute(url),
-            "csv": absolute(f"{url}?format=csv"),
-            "xlsx": absolute(f"{url}?format=xlsx"),
+            "csv": absolute(reverse("api:series-observations-csv", args=[series.pk])),
+            "xlsx": absolute(reverse("api:series-observations-xlsx", args=[series.pk])),
         }
 
 
@@ -135,16 +136,31 @@ SeriesFilter = region_filterset(
     indicator=IdFilter(help_text=_("Kun serier for indikatoren (id).")),
 )
 
-FORMAT = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    enum=["json", "csv", "xlsx"],
-    description=_(
-        "json (standard, sidevis), csv (UTF-8 med BOM, semikolon mellem felterne, decimalkomma) "
-        "eller xlsx (Excel): hele serien på én gang."
+SERIES_FILES = {
+    "csv": (
+        "text/csv",
+        _(
+            "Hele serien som CSV: UTF-8 med BOM, semikolon mellem felterne, decimalkomma; "
+            "kilden på hver række."
+        ),
     ),
-)
+    "xlsx": (exports.XLSX_TYPE, _("Hele serien som Excel-projektmappe; kilden på hver række.")),
+}
+
+
+def _file_schema(fmt):
+    media_type, description = SERIES_FILES[fmt]
+    kind = OpenApiTypes.STR if fmt == "csv" else OpenApiTypes.BINARY
+    return extend_schema(
+        operation_id=f"series_observations_{fmt}",
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("Seriens id."))
+        ],
+        responses={
+            (200, media_type): OpenApiResponse(kind, description=description),
+            **errors(404, 429),
+        },
+    )
 
 
 class SeriesViewSet(PublicViewSet):
@@ -173,50 +189,51 @@ class SeriesViewSet(PublicViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    def get_renderers(self):
+        action = getattr(self, "action", None)  # not yet set while DRF reads the request
+        if action in ("observations_csv", "observations_xlsx"):
+            return [CSVRenderer() if action == "observations_csv" else XLSXRenderer()]
+        return super().get_renderers()
+
+    def get_content_negotiator(self):
+        if getattr(self, "action", None) in ("observations_csv", "observations_xlsx"):
+            return FileNegotiation()
+        return super().get_content_negotiator()
+
     @extend_schema(
-        parameters=[
-            FORMAT,
-            OpenApiParameter(
-                "page",
-                OpenApiTypes.INT,
-                OpenApiParameter.QUERY,
-                description=_("Sidenummer (kun json)."),
-            ),
-            OpenApiParameter(
-                "page_size",
-                OpenApiTypes.INT,
-                OpenApiParameter.QUERY,
-                description=_("Værdier pr. side, højst 500 (kun json)."),
-            ),
-        ],
-        responses={
-            (200, "application/json"): ObservationPageSerializer,
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
-            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
-            **errors(404, 429),
-        },
+        operation_id="series_observations_list",
+        parameters=[*paging_openapi_parameters()],
+        responses={200: ObservationPageSerializer, **errors(400, 404, 429)},
     )
-    @action(
-        detail=True,
-        filter_backends=[],
-        renderer_classes=[JSONRenderer, CSVRenderer, XLSXRenderer],
-    )
+    @action(detail=True, filter_backends=[], query_parameters=("page", "page_size"))
     def observations(self, request, *args, **kwargs):
         """The series' values: the whole country and the region first, then the
-        municipalities by name, year by year. As JSON page by page, or the whole series as a
-        spreadsheet (`?format=csv` or `?format=xlsx`) with the source on every row."""
-        return cached_answer(self, request, lambda: self._observations(request, self.get_object()))
+        municipalities by name, year by year, page by page. The whole series with its source
+        on every row: `observations.csv` or `observations.xlsx`."""
 
-    def _observations(self, request, series):
-        rows = exports.series_rows(series)
-        fmt = request.accepted_renderer.format
-        if fmt in ("csv", "xlsx"):
+        def make():
+            page = self.paginate_queryset(exports.series_rows(self.get_object()))
+            return self.get_paginated_response(ObservationSerializer(page, many=True).data)
+
+        return cached_answer(self, request, make)
+
+    @_file_schema("csv")
+    def observations_csv(self, request, *args, **kwargs):
+        return self._file(request, "csv")
+
+    @_file_schema("xlsx")
+    def observations_xlsx(self, request, *args, **kwargs):
+        return self._file(request, "xlsx")
+
+    def _file(self, request, fmt):
+        def make():
+            series = self.get_object()
             return exports.export_response(
                 fmt,
                 f"indikator-{series.indicator_id}-serie-{series.pk}",
                 f"Serie {series.pk}",  # a sheet's name takes no : / ? * [ ]
                 exports.series_columns(),
-                rows,
+                exports.series_rows(series),
             )
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ObservationSerializer(page, many=True).data)
+
+        return cached_answer(self, request, make)

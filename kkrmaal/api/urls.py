@@ -1,5 +1,6 @@
-"""The API, version 1: the viewsets of `places.py`, `goals.py` and `rounds.py`, the OpenAPI
-schema and its docs, which Swagger UI shows from the app's own static files (no CDN)."""
+"""The API, version 1: the viewsets of `places.py`, `goals.py` and `rounds.py`, the downloads
+(a round's lines as files, the data package), the OpenAPI schema and its docs, which Swagger
+UI shows from the app's own static files (no CDN)."""
 
 from django.urls import path
 from django.urls import re_path
@@ -9,6 +10,8 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from kkrmaal.api.common import not_found
+from kkrmaal.api.datapackage import DataPackageView
+from kkrmaal.api.datapackage import RegionDataPackageView
 from kkrmaal.api.goals import GoalViewSet
 from kkrmaal.api.goals import MilestoneViewSet
 from kkrmaal.api.goals import PaperViewSet
@@ -20,6 +23,16 @@ from kkrmaal.api.rounds import RoundViewSet
 from kkrmaal.api.series import SeriesViewSet
 
 app_name = "api"
+
+
+class SchemaView(SpectacularAPIView):
+    """drf-spectacular's schema view, with a plain ASCII file name in Content-Disposition (its
+    own is made of the title, "KKR-mål API", raw bytes in a header)."""
+
+    def _get_filename(self, request, version):
+        fmt = self.perform_content_negotiation(request, force=True)[0].format
+        return f"kkr-maal-api.{fmt}"
+
 
 router = SimpleRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -34,8 +47,34 @@ router.register("series", SeriesViewSet, basename="series")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("datapackage.zip", DataPackageView.as_view(), name="datapackage"),
+    path(
+        "regions/<slug:slug>/datapackage.zip",
+        RegionDataPackageView.as_view(),
+        name="region-datapackage",
+    ),
+    path(
+        "rounds/<int:pk>/lines.csv",
+        RoundViewSet.as_view({"get": "lines_csv"}, query_parameters=()),
+        name="round-lines-csv",
+    ),
+    path(
+        "rounds/<int:pk>/lines.xlsx",
+        RoundViewSet.as_view({"get": "lines_xlsx"}, query_parameters=()),
+        name="round-lines-xlsx",
+    ),
+    path(
+        "series/<int:pk>/observations.csv",
+        SeriesViewSet.as_view({"get": "observations_csv"}, query_parameters=()),
+        name="series-observations-csv",
+    ),
+    path(
+        "series/<int:pk>/observations.xlsx",
+        SeriesViewSet.as_view({"get": "observations_xlsx"}, query_parameters=()),
+        name="series-observations-xlsx",
+    ),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]
