@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from reports import invite
 from reports import secretariat
 
 app_name = "secretariat"
@@ -15,6 +16,11 @@ urlpatterns = [
     ),
     path("sekretariat/runder/<int:pk>/handling/", secretariat.round_action, name="round_action"),
     path("sekretariat/runder/<int:pk>/paamind/", secretariat.round_remind, name="round_remind"),
+    path(
+        "sekretariat/runder/<int:pk>/inviter/<int:kommunekode>/",
+        invite.invite_reporter,
+        name="invite_reporter",
+    ),
     path("sekretariat/runder/<int:pk>/faelles/", secretariat.joint_progress, name="joint_progress"),
     path("sekretariat/runder/<int:pk>/beslutninger/", secretariat.decisions, name="decisions"),
     path("sekretariat/indberetninger/<int:pk>/", secretariat.review_report, name="review_report"),
