@@ -257,6 +257,27 @@ def _describe(identity):
     }
 
 
+def _take_back(identity):
+    """The provider vouches for no role any more: what it gave is gone (and with it staff
+    status, unless the portal gave a secretariat role). Returns how many roles went."""
+    link = (
+        ExternalIdentity.objects.select_related("user")
+        .filter(provider=identity.provider, subject=identity.subject)
+        .first()
+    )
+    if link is None:
+        return 0
+    user = link.user
+    with transaction.atomic():
+        lost, _by_model = Membership.objects.filter(user=user, source=identity.provider).delete()
+        if lost and not user.is_superuser:
+            user.is_staff = Membership.objects.filter(
+                user=user, role=Membership.Role.SECRETARIAT
+            ).exists()
+            user.save(update_fields=["is_staff"])
+    return lost
+
+
 def _has_portal_roles(identity):
     """Whether the person has roles the portal gave them (an invitation they accepted, an
     administrator): such a user may log in through the provider without its roles."""
@@ -279,7 +300,8 @@ def sign_in(request, identity):
         raise Refusal("provider_error", why="no subject")
     wanted, reason = memberships_for(identity)
     if reason and not (request.session.get(INVITATION_SESSION_KEY) or _has_portal_roles(identity)):
-        raise Refusal(reason, **_describe(identity))
+        lost = _take_back(identity)
+        raise Refusal(reason, lost=lost, **_describe(identity))
     User = get_user_model()
     with transaction.atomic():
         link = (
