@@ -379,7 +379,7 @@ class OidcProvider:
             urllib.parse.urljoin(page.url, action), data=fields, allow_redirects=False
         )
         for _step in range(10):
-            location = answer.headers.get("Location", "")
+            location = urllib.parse.urljoin(answer.url, answer.headers.get("Location", ""))
             if answer.status_code in (302, 303) and location.startswith(self.issuer):
                 answer = browser.get(location, allow_redirects=False)
             elif answer.status_code in (302, 303):
