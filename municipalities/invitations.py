@@ -107,10 +107,10 @@ def accept(key, user):
     return invitation
 
 
-def pending_by_municipality(municipality_ids):
-    """{municipality_id: the newest invitation still waiting} (one query)."""
+def pending_by_municipality(region):
+    """{municipality_id: the newest invitation still waiting} in `region` (one query)."""
     waiting = {}
-    pending = Invitation.objects.pending().filter(municipality_id__in=municipality_ids)
+    pending = Invitation.objects.pending().filter(municipality__region=region)
     for invitation in pending.order_by("created_at"):
         waiting[invitation.municipality_id] = invitation
     return waiting

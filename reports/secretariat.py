@@ -224,11 +224,9 @@ def _cockpit_rows(reports, status_round, today):
     the deadline (the model's `days_left`, `days_overdue`) and whether it was reminded today."""
     reports = _with_round(reports, status_round)
     # "Ingen indberetter": the invitation sent to the municipality, if one is waiting.
-    waiting = invitations.pending_by_municipality(
-        [r.municipality_id for r in reports if not r.has_reporter]
-    )
+    waiting = invitations.pending_by_municipality(status_round.paper.region_id)
     for report in reports:
-        report.invitation = waiting.get(report.municipality_id)
+        report.invitation = None if report.has_reporter else waiting.get(report.municipality_id)
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
         report.days_over = report.days_overdue(today)

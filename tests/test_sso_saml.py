@@ -313,3 +313,29 @@ def test_the_login_page_offers_the_provider_first(client, saml):
     page = client.get("/konto/login/").content.decode()
 
     assert page.index('href="/saml2/login/') < page.index('name="password"')
+
+
+def test_an_invited_reporter_logs_in_through_the_provider_without_its_role(
+    client, saml, aarhus, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from municipalities import invitations
+
+    odder = aarhus.region.municipalities.get(kommunekode=727)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invite(odder, "uden-rolle@aarhus.dk", by=aarhus.secretariat)
+    link = next(w for w in mail.outbox[-1].body.split() if "/konto/invitation/" in w)
+    path = link.removeprefix(SITE)
+    offer = client.get(path).content.decode()
+    assert f'href="/saml2/login/?next={path}"' in offer
+
+    back = log_in(client, saml, "uden-rolle", next_url=path)  # the provider gives no role
+    assert back["Location"] == path
+    client.post(path, {"accept": "1"})
+
+    user = User.objects.get(external_identities__subject="uden-rolle")
+    assert list(user.memberships.values_list("municipality", "source")) == [(odder.pk, "")]
+    # The next login needs no invitation: the role the portal gave stays.
+    client.logout()
+    assert log_in(client, saml, "uden-rolle").status_code == 302
