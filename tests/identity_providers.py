@@ -322,7 +322,9 @@ class OidcProvider:
         if shutil.which("node") is None:
             missing("node is not installed (Debian's nodejs)")
         if not (OIDC_FOLDER / "node_modules" / "oidc-provider").exists():
-            missing("oidc-provider is not installed: run `npm ci` in tests/oidc (make install-test)")
+            missing(
+                "oidc-provider is not installed: run `npm ci` in tests/oidc (make install-test)"
+            )
         self.folder = folder
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"

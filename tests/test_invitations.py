@@ -36,7 +36,7 @@ def cockpit(client, status_round):
 
 def row_of(page, name):
     body = page.content.decode().split("<tbody>")[1]
-    return next(row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S) if name in row)
+    return next(row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL) if name in row)
 
 
 def invite(client, status_round, kommunekode, email):
@@ -150,7 +150,11 @@ def test_the_link_works_once(client, staff, without_reporter, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         invite(staff, without_reporter, 219, "ny@hillerod.dk")
     link = link_in(mail.outbox[-1])
-    data = {"username": "a", "password1": "en-lang-adgangskode-42", "password2": "en-lang-adgangskode-42"}
+    data = {
+        "username": "a",
+        "password1": "en-lang-adgangskode-42",
+        "password2": "en-lang-adgangskode-42",
+    }
     client.logout()  # `staff` is this client, logged in as the secretariat
     assert client.post(link, data).status_code == 302
     client.logout()
@@ -162,7 +166,9 @@ def test_the_link_works_once(client, staff, without_reporter, django_capture_on_
     assert not Membership.objects.filter(user__username="b").exists()
 
 
-def test_an_expired_link_says_so(client, staff, without_reporter, django_capture_on_commit_callbacks):
+def test_an_expired_link_says_so(
+    client, staff, without_reporter, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         invite(staff, without_reporter, 219, "ny@hillerod.dk")
     Invitation.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))

@@ -178,9 +178,7 @@ def test_the_second_login_is_the_same_user(client, saml):
     assert User.objects.filter(external_identities__subject="aarhus-konsulent").count() == 1
 
 
-def test_the_role_is_lost_when_the_provider_stops_vouching_for_it(
-    client, saml, aarhus, audit_log
-):
+def test_the_role_is_lost_when_the_provider_stops_vouching_for_it(client, saml, aarhus, audit_log):
     log_in(client, saml, "aarhus-konsulent")
     user = User.objects.get(external_identities__subject="aarhus-konsulent")
     report = aarhus.round.reports.get(municipality=aarhus)
@@ -216,7 +214,9 @@ def test_an_unknown_municipality_is_refused_and_nothing_is_made(client, saml, au
 
     response = log_in(client, saml, "ukendt-kommune")
 
-    assert_refused(response, "Din organisation er ikke kendt af portalen", audit_log, "unknown_organisation")
+    assert_refused(
+        response, "Din organisation er ikke kendt af portalen", audit_log, "unknown_organisation"
+    )
     assert User.objects.count() == users_before
     assert not ExternalIdentity.objects.exists()
     [line] = [line for line in audit_log() if line["event"] == "login.refused"]
@@ -256,11 +256,15 @@ def test_an_assertion_is_used_once(client, saml, audit_log):
 
     response = client.post("/saml2/acs/", fields)
 
-    assert_refused(response, "Svaret fra identitetsudbyderen er allerede brugt", audit_log, "replayed")
+    assert_refused(
+        response, "Svaret fra identitetsudbyderen er allerede brugt", audit_log, "replayed"
+    )
     assert not client.session.get("_auth_user_id")
 
 
-def test_a_copied_assertion_is_refused_in_another_browser(client, saml, audit_log, django_user_model):
+def test_a_copied_assertion_is_refused_in_another_browser(
+    client, saml, audit_log, django_user_model
+):
     from django.test import Client
 
     fields = sign_in_at_provider(client, saml, "aarhus-konsulent")
@@ -268,7 +272,9 @@ def test_a_copied_assertion_is_refused_in_another_browser(client, saml, audit_lo
 
     response = Client().post("/saml2/acs/", fields)
 
-    assert_refused(response, "Svaret fra identitetsudbyderen er allerede brugt", audit_log, "replayed")
+    assert_refused(
+        response, "Svaret fra identitetsudbyderen er allerede brugt", audit_log, "replayed"
+    )
 
 
 def test_an_expired_assertion_is_refused(client, saml, settings, audit_log):
