@@ -33,6 +33,7 @@ from django.shortcuts import redirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -83,7 +84,7 @@ class StaffSecondFactorMiddleware:
             and not second_factor_passed(request)
         ):
             target = "mfa_verify" if has_factor(user) else "mfa_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 
@@ -152,7 +153,7 @@ class CodeForm(forms.Form):
 def verify(request):
     """Enter the second factor: a code from the app, a recovery code, or a passkey."""
     if not has_factor(request.user):
-        return redirect(f"{reverse('mfa_setup')}?next={_next(request)}")
+        return redirect(f"{reverse('mfa_setup')}?{urlencode({'next': _next(request)})}")
     if _locked(request.user):
         return _locked_out(request)
     form = CodeForm(request.POST or None)
@@ -195,7 +196,12 @@ def _qr_code(device):
 @login_required
 def setup(request):
     """Set up a second factor: scan the QR code into an authenticator app and enter its code,
-    or add a passkey. The app's key waits in the session until a code proves it works."""
+    or add a passkey. The app's key waits in the session until a code proves it works.
+
+    Someone with a factor already adds another only after passing it: a password alone never
+    adds a factor (django-otp-webauthn's passkey registration has the same rule)."""
+    if has_factor(request.user) and not second_factor_passed(request):
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': _next(request)})}")
     key = request.session.get(SETUP_SESSION_KEY)
     device = TOTPDevice(user=request.user, name=_("Godkendelsesapp"), confirmed=False)
     if key:
@@ -211,7 +217,9 @@ def setup(request):
             request.session.pop(SETUP_SESSION_KEY, None)
             otp_login(request, device)
             audit("mfa.added", request, device="TOTPDevice")
-            return redirect(f"{reverse('mfa_recovery_codes')}?next={_next(request)}")
+            return redirect(
+                f"{reverse('mfa_recovery_codes')}?{urlencode({'next': _next(request)})}"
+            )
         form.add_error(
             "code",
             _(
@@ -238,7 +246,7 @@ def recovery_codes(request):
     """Ten recovery codes, each good once, shown only when they are made: after the first
     factor is set up, and again (new ones, the old ones void) when the user asks."""
     if not has_factor(request.user) or not second_factor_passed(request):
-        return redirect(f"{reverse('mfa_verify')}?next={request.get_full_path()}")
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.get_full_path()})}")
     device, _created = StaticDevice.objects.get_or_create(
         user=request.user, name="recovery", defaults={"confirmed": True}
     )

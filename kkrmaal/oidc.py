@@ -143,10 +143,6 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
             return sso.refused(request, PROVIDER, "replayed")
         return super().get(request)
 
-    def login_success(self):
-        # sso.sign_in has logged the user in already; keep its session as it is.
-        return super().login_success()
-
     def login_failure(self):
         refusal = getattr(self.request, "sso_refusal", None)
         if refusal is None:

@@ -153,3 +153,19 @@ def test_with_the_requirement_off_staff_work_as_before(client, settings, secreta
     log_in_with_password(client, secretariat.username)
 
     assert client.get("/sekretariat/").status_code == 200
+
+
+def test_a_password_alone_never_adds_a_factor_beside_the_existing_one(client, secretariat):
+    log_in_with_password(client, secretariat.username)
+    set_up_app(client)
+    client.logout()
+    log_in_with_password(client, secretariat.username)  # somebody who knows only the password
+
+    setup = client.get("/konto/totrin/opsaet/")
+    passkey = client.post("/konto/totrin/adgangsnoegle/registration/begin/")
+    codes = client.get("/konto/totrin/gendannelseskoder/")
+
+    assert setup.status_code == 302 and setup["Location"].startswith("/konto/totrin/?next=")
+    assert passkey.status_code == 403
+    assert codes.status_code == 302 and codes["Location"].startswith("/konto/totrin/?next=")
+    assert TOTPDevice.objects.filter(user=secretariat).count() == 1
