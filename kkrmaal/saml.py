@@ -150,6 +150,9 @@ def identity_from(session_info):
     attributes = session_info.get("ava") or {}
     name_id = session_info.get("name_id")
     subject = getattr(name_id, "text", None) or str(name_id or "")
+    if getattr(name_id, "format", None) == saml.NAMEID_FORMAT_TRANSIENT:
+        # A new id at every login would make a new user each time: refused (sso.sign_in).
+        subject = ""
     contexts = [info[0] for info in session_info.get("authn_info") or () if info]
     contexts += [f"{NSIS_LOA_ATTRIBUTE}/{v}" for v in attributes.get(NSIS_LOA_ATTRIBUTE) or ()]
     second_factor = next((c for c in contexts if c in settings.SAML_MFA_CONTEXTS), "")
