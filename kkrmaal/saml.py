@@ -210,55 +210,26 @@ class AssertionConsumerServiceView(saml_views.AssertionConsumerServiceView):
         assertion = response.assertion
         lifetime = settings.SAML_CLOCK_SKEW_SECONDS + 3600
         if not cache.add(USED_ASSERTION_KEY.format(assertion.id), 1, lifetime):
-            raise AlreadyUsed(assertion.id)
+            # djangosaml2 reports any error here as one SuspiciousOperation: keep ours.
+            self.replayed = AlreadyUsed(assertion.id)
+            raise self.replayed
 
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
-        # The one place djangosaml2 sends every failure, custom_validation's included.
-        if exception is not None and type(exception).__name__ == "SuspiciousOperation":
-            exception = getattr(self, "_validation_error", exception)
-        return acs_failure(request, exception, status, **kwargs)
+        return acs_failure(request, getattr(self, "replayed", None) or exception, status)
 
     def authenticate_user(
         self, request, session_info, attribute_mapping, create_unknown_user, assertion_info
     ):
-        identity = identity_from(session_info)
-        try:
-            user = sso.sign_in(request, identity)
-        except sso.Refusal as refusal:
-            raise _Refused(refusal) from refusal
+        user = sso.sign_in(request, identity_from(session_info))
         saml_views._set_subject_id(request.saml_session, session_info["name_id"])
         return user
 
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
-        except _Refused as refused:
-            return acs_failure(request, refused.refusal)
+        except sso.Refusal as refusal:  # from sign_in: nobody is logged in
+            return acs_failure(request, refusal)
 
-
-class _Refused(Exception):
-    def __init__(self, refusal):
-        super().__init__(refusal.reason)
-        self.refusal = refusal
-
-
-def _remember_validation_error(view_class):
-    """djangosaml2 turns any error of custom_validation into one SuspiciousOperation; keep
-    ours so the page can say it was a replay."""
-    original = view_class.custom_validation
-
-    def custom_validation(self, response):
-        try:
-            original(self, response)
-        except Exception as error:
-            self._validation_error = error
-            raise
-
-    view_class.custom_validation = custom_validation
-    return view_class
-
-
-_remember_validation_error(AssertionConsumerServiceView)
 
 login = enabled(saml_views.LoginView.as_view())
 acs = enabled(AssertionConsumerServiceView.as_view())
