@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kkrmaal
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-test browser services lint test-sqlite test-postgres messages clean bench
+.PHONY: run test install install-test browser idps services lint test-sqlite test-postgres messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test browser
+install-test: $(VENV)/.installed-test browser idps
 
 ## Serve the demo portal on http://$(HOST) with SQLite, the papers and demo users loaded. The
 ## job worker (it renders the PDFs the demo queued) and the scheduler run beside runserver,
@@ -64,6 +64,26 @@ browser:
 			apt-get install -y -qq nginx || { rm -f /usr/sbin/policy-rc.d; exit 1; }; \
 			rm -f /usr/sbin/policy-rc.d; fi; \
 		systemctl disable --quiet nginx 2>/dev/null || true)
+
+# The identity providers the single sign-on tests start on 127.0.0.1 (tests/identity_providers.py):
+# Debian's SimpleSAMLphp served by PHP's own server (with its DOM and mbstring modules), xmlsec1
+# for pysaml2's signatures (the portal needs it in production too), and the npm package
+# oidc-provider, installed from tests/oidc/package-lock.json and run by Node. No system
+# service is started or enabled by the install (a policy-rc.d refuses it, as for nginx).
+idps:
+	@command -v xmlsec1 >/dev/null && command -v php >/dev/null && \
+		test -f /usr/share/simplesamlphp/www/index.php && php -m | grep -qx dom || (set -e; \
+		apt-get update -qq; \
+		if test -e /usr/sbin/policy-rc.d; then \
+			apt-get install -y -qq xmlsec1 simplesamlphp php-cli php-xml php-mbstring; else \
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+			apt-get install -y -qq xmlsec1 simplesamlphp php-cli php-xml php-mbstring \
+				|| { rm -f /usr/sbin/policy-rc.d; exit 1; }; \
+			rm -f /usr/sbin/policy-rc.d; fi; \
+		systemctl disable --quiet apache2 2>/dev/null || true)
+	@command -v node >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	@test -d tests/oidc/node_modules/oidc-provider || \
+		npm ci --prefix tests/oidc --no-audit --no-fund --ignore-scripts
 
 # PostgreSQL and Redis run on this kind of machine; start them when they are down.
 services:

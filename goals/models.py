@@ -46,6 +46,7 @@ from simple_history.models import HistoricalRecords
 
 from goals import fulltext
 from municipalities.models import Cluster
+from municipalities.models import Membership
 from municipalities.models import Municipality
 from municipalities.models import Region
 
@@ -896,6 +897,21 @@ class StatusReportQuerySet(models.QuerySet):
         return self.annotate(
             lines_total=models.Count("lines", distinct=True),
             lines_filled=models.Count("lines", filter=~Q(lines__status=""), distinct=True),
+        )
+
+    def with_reporter(self):
+        """Each report with `has_reporter`: whether its municipality has a reporter the
+        round's e-mails reach (`Membership.objects.reachable_reporters`); without one the
+        cockpit, its export and the reminders say "Ingen indberetter"."""
+        reporters = Membership.objects.reachable_reporters().filter(
+            municipality=models.OuterRef("municipality_id")
+        )
+        return self.annotate(has_reporter=models.Exists(reporters))
+
+    def without_reporter(self):
+        """Reports whose municipality has no reporter the e-mails reach ("Ingen indberetter")."""
+        return self.exclude(
+            municipality__in=Membership.objects.reachable_reporters().values("municipality")
         )
 
     def with_last_reminder(self):

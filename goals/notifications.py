@@ -5,6 +5,8 @@ the secretariat's "send påmindelse nu" (`remind_now`).
 """
 
 import datetime
+import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -21,6 +23,17 @@ from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Membership
 
+log = logging.getLogger(__name__)
+
+
+class Reminded(NamedTuple):
+    """What "send påmindelse nu" did (`remind_now`)."""
+
+    reminded: list
+    skipped: dict
+    no_reporter: list
+
+
 REMINDER_TEMPLATES = {
     Reminder.Kind.BEFORE_DEADLINE: "email/reminder_before_deadline.txt",
     Reminder.Kind.OVERDUE: "email/reminder_overdue.txt",
@@ -35,11 +48,9 @@ def _link(path):
 def reporter_addresses(municipality_ids):
     """{municipality_id: [e-mail, …]} of the active reporters of the municipalities."""
     addresses = {}
-    memberships = Membership.objects.filter(
-        role=Membership.Role.REPORTER,
-        municipality_id__in=municipality_ids,
-        user__is_active=True,
-    ).exclude(user__email="")
+    memberships = Membership.objects.reachable_reporters().filter(
+        municipality_id__in=municipality_ids
+    )
     for municipality_id, email in memberships.values_list("municipality_id", "user__email"):
         addresses.setdefault(municipality_id, []).append(email)
     return addresses
@@ -114,7 +125,17 @@ def send_reminders(*, days_before=7, today=None):
     for report in reports:
         kind = Reminder.Kind.OVERDUE if report.is_overdue(today) else Reminder.Kind.BEFORE_DEADLINE
         recipients = addresses.get(report.municipality_id)
-        if (report.pk, kind) in sent_before or not recipients:
+        if (report.pk, kind) in sent_before:
+            continue
+        if not recipients:
+            # "Ingen indberetter": said on the log (and in the cockpit), never skipped silently.
+            log.warning(
+                "No reminder for %s (round %s): the municipality has no reporter with an "
+                "e-mail address",
+                report.municipality.name,
+                report.round_id,
+            )
+            audit.log_change("report.not_reminded", report, None, reason="no_reporter")
             continue
         try:
             with transaction.atomic():
@@ -131,17 +152,20 @@ def remind_now(reports, *, by, today=None):
     "manual", with who sent it) and logged (`report.reminded`) in the transaction that sends
     it; the report's row is locked first, so two clicks at once send one e-mail.
 
-    Returns (reminded, skipped): the reports reminded now, and {report: when} for those
-    already reminded today (nothing is sent for them). A report that is not overdue, or whose
-    municipality has no reporter with an e-mail address, is in neither.
+    Returns (reminded, skipped, no_reporter): the reports reminded now, {report: when} for
+    those already reminded today (nothing is sent for them), and those whose municipality has
+    no reporter the e-mail reaches ("Ingen indberetter": never skipped without a word; each
+    is on the audit log too). A report that is not overdue is in none of them.
     """
     today = today or timezone.localdate()
     reports = [r for r in reports if r.is_overdue(today)]
     addresses = reporter_addresses({r.municipality_id for r in reports})
-    reminded, skipped = [], {}
+    reminded, skipped, no_reporter = [], {}, []
     for report in reports:
         recipients = addresses.get(report.municipality_id)
         if not recipients:
+            no_reporter.append(report)
+            audit.log_change("report.not_reminded", report, by, reason="no_reporter")
             continue
         with transaction.atomic():
             locked = (
@@ -163,4 +187,4 @@ def remind_now(reports, *, by, today=None):
             )
             audit.log_change("report.reminded", report, by, recipients=len(recipients))
         reminded.append(report)
-    return reminded, skipped
+    return Reminded(reminded, skipped, no_reporter)

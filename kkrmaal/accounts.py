@@ -84,3 +84,13 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         ):
             return super().form_valid(form)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, offering the identity providers that are switched on (SAML,
+    OIDC: kkrmaal/sso.py) above the password form; with none, the password form alone."""
+
+    def get_context_data(self, **kwargs):
+        from kkrmaal.sso import providers
+
+        return {**super().get_context_data(**kwargs), "sso_providers": providers()}

@@ -24,6 +24,7 @@ import datetime
 import hashlib
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -138,6 +139,14 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    # Second factors (kkrmaal/mfa.py): TOTP apps, recovery codes and passkeys.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    # Single sign-on (kkrmaal/sso.py): SAML 2.0 and OpenID Connect.
+    "djangosaml2",
+    "mozilla_django_oidc",
     "kkrmaal",
     "municipalities",
     "goals",
@@ -154,12 +163,18 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The SAML login's own cookie (SameSite=None), which the identity provider's POST back
+    # to /saml2/acs/ carries (kkrmaal/saml.py).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "kkrmaal.api.common.api_middleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Whether this session passed a second factor; staff must have (kkrmaal/mfa.py).
+    "django_otp.middleware.OTPMiddleware",
+    "kkrmaal.mfa.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # After the rest, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -247,6 +262,8 @@ AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out user name and address before the password is even checked.
     "kkrmaal.accounts.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # OpenID Connect's callback (kkrmaal/oidc.py); does nothing while OIDC_ISSUER is unset.
+    "kkrmaal.oidc.Backend",
 ]
 # Brute force: five wrong passwords for one user name from one address lock that pair out
 # for 15 minutes (kkrmaal/accounts.py); a right password resets the count.
@@ -259,6 +276,95 @@ AXES_CLIENT_IP_CALLABLE = "kkrmaal.clients.client_address"
 # Successful logins are not logged as rows (the failures are what the lockout needs).
 AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
+
+# --- single sign-on (kkrmaal/sso.py; how to register the portal: docs/sso.md) ----------------
+# Unset, the login page is the password form alone, as for a small installation.
+# SAML 2.0 (KOMBIT's Context Handler, or any SAML IdP): the identity provider's metadata (a
+# file, or an https:// URL read at start and every hour), the service provider's certificate
+# and key (PEM files) that sign the requests and decrypt the assertions.
+SAML_IDP_METADATA = os.environ.get("SAML_IDP_METADATA", "").strip()
+SAML_ENABLED = bool(SAML_IDP_METADATA)
+SAML_SP_CERT = os.environ.get("SAML_SP_CERT", "").strip()
+SAML_SP_KEY = os.environ.get("SAML_SP_KEY", "").strip()
+if SAML_ENABLED and not (SAML_SP_CERT and SAML_SP_KEY):
+    raise environment_error(
+        "SAML_IDP_METADATA needs SAML_SP_CERT and SAML_SP_KEY: the files of the portal's own "
+        "certificate and key (docs/sso.md says how to make them)"
+    )
+SAML_ENTITY_ID = os.environ.get("SAML_ENTITY_ID") or f"{SITE_URL}/saml2/metadata/"
+SAML_PROVIDER_NAME = os.environ.get("SAML_PROVIDER_NAME") or "Kommunens login (KOMBIT)"
+# Which attribute holds the roles (the Context Handler's privilege list, or a plain attribute
+# with one role value each) and which the organisation (its CVR number).
+SAML_ROLE_ATTRIBUTE = (
+    os.environ.get("SAML_ROLE_ATTRIBUTE") or "dk:gov:saml:attribute:Privileges_intermediate"
+)
+SAML_ORGANISATION_ATTRIBUTE = (
+    os.environ.get("SAML_ORGANISATION_ATTRIBUTE") or "dk:gov:saml:attribute:CvrNumberIdentifier"
+)
+# The authentication contexts (or NSIS levels) that mean the provider checked a second factor.
+SAML_MFA_CONTEXTS = env_list(
+    "SAML_MFA_CONTEXTS",
+    "https://data.gov.dk/concept/core/nsis/loa/Substantial,"
+    "https://data.gov.dk/concept/core/nsis/loa/High,"
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract,"
+    "http://schemas.microsoft.com/claims/multipleauthn",
+)
+# How far the provider's clock may be off ours when an assertion's times are checked.
+SAML_CLOCK_SKEW_SECONDS = 60
+SAML_CONFIG_LOADER = "kkrmaal.saml.config_loader"
+SAML_SESSION_COOKIE_NAME = "kkrmaal_saml"
+SAML_ACS_FAILURE_RESPONSE_FUNCTION = "kkrmaal.saml.acs_failure"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_IGNORE_LOGOUT_ERRORS = True
+SAML_CSP_HANDLER = ""
+
+# OpenID Connect (Entra ID of a region or KL): the issuer (its discovery document says the
+# rest), the portal's client id and secret there.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+if OIDC_ENABLED and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise environment_error("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME") or "Regionens login (Entra ID)"
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM") or "roles"
+OIDC_ORGANISATION_CLAIM = os.environ.get("OIDC_ORGANISATION_CLAIM") or "tid"
+# The `amr` values that mean the provider checked a second factor (RFC 8176).
+OIDC_MFA_AMR = env_list("OIDC_MFA_AMR", "mfa,hwk,otp,fido")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_CALLBACK_CLASS = "kkrmaal.oidc.CallbackView"
+OIDC_AUTHENTICATE_CLASS = "kkrmaal.oidc.AuthenticationRequestView"
+# Filled in from the issuer's discovery document (kkrmaal/oidc.py).
+OIDC_OP_AUTHORIZATION_ENDPOINT = OIDC_OP_TOKEN_ENDPOINT = OIDC_OP_USER_ENDPOINT = ""
+OIDC_OP_JWKS_ENDPOINT = ""
+
+# --- second factor (kkrmaal/mfa.py) -----------------------------------------------------------
+# Staff (the secretariat and the administrators) pass a second factor (an authenticator app,
+# a passkey, or a recovery code) before any page of theirs; on by default in production.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", PRODUCTION)
+OTP_TOTP_ISSUER = "KKR-mål"
+# The portal counts wrong codes itself (kkrmaal/mfa.py); django-otp's own growing wait would
+# refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_WEBAUTHN_RP_NAME = "KKR-mål"
+# A passkey belongs to the portal's host name (an address cannot be one: "localhost" then).
+OTP_WEBAUTHN_RP_ID = urllib.parse.urlsplit(SITE_URL).hostname or "localhost"
+if OTP_WEBAUTHN_RP_ID.replace(".", "").isdigit() or ":" in OTP_WEBAUTHN_RP_ID:
+    OTP_WEBAUTHN_RP_ID = "localhost"
+# Browsers allow passkeys over HTTPS, and over plain HTTP on localhost only (a local run at
+# 127.0.0.1:8000 uses them at http://localhost:8000).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    SITE_URL
+    if SITE_URL.startswith(("https://", "http://localhost"))
+    else f"http://localhost:{urllib.parse.urlsplit(SITE_URL).port or 80}"
+]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+
+# The secretariat's invitation of a reporter: how many days its link works.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1, maximum=90)
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "reports:home"
 
@@ -502,6 +608,9 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
         # django-axes reports every failed login at INFO; its lockouts come at WARNING.
         "axes": {"level": "WARNING"},
+        # pysaml2 and its XML schemas say much at INFO; a refused login is on the audit log.
+        "saml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
         "kkrmaal.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }

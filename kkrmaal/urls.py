@@ -7,7 +7,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kkrmaal import accounts
+from kkrmaal import invitations
 from kkrmaal import metrics
+from kkrmaal import mfa
+from kkrmaal import saml
 from kkrmaal import views
 
 urlpatterns = [
@@ -24,7 +27,22 @@ urlpatterns = [
         accounts.ThrottledPasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("konto/login/", accounts.LoginView.as_view(), name="login"),
     path("konto/start/", views.start, name="start"),
+    # Two-factor (kkrmaal/mfa.py) and the secretariat's invitations (kkrmaal/invitations.py).
+    path("konto/totrin/", mfa.verify, name="mfa_verify"),
+    path("konto/totrin/opsaet/", mfa.setup, name="mfa_setup"),
+    path("konto/totrin/gendannelseskoder/", mfa.recovery_codes, name="mfa_recovery_codes"),
+    path("konto/totrin/adgangsnoegle/", include("django_otp_webauthn.urls")),
+    path("konto/invitation/<str:key>/", invitations.accept, name="accept_invitation"),
+    # Single sign-on (kkrmaal/saml.py, kkrmaal/oidc.py); 404 while not configured.
+    path("saml2/login/", saml.login, name="saml2_login"),
+    path("saml2/acs/", saml.acs, name="saml2_acs"),
+    path("saml2/logout/", saml.logout, name="saml2_logout"),
+    path("saml2/ls/", saml.logout_service, name="saml2_ls"),
+    path("saml2/ls/post/", saml.logout_service_post, name="saml2_ls_post"),
+    path("saml2/metadata/", saml.metadata, name="saml2_metadata"),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("konto/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("kkrmaal.api.urls")),

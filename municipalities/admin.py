@@ -13,12 +13,17 @@ from knox.models import AuthToken
 from municipalities import tokens
 from municipalities.models import ApiToken
 from municipalities.models import Cluster
+from municipalities.models import ExternalIdentity
+from municipalities.models import Invitation
 from municipalities.models import Membership
 from municipalities.models import Municipality
 from municipalities.models import Region
+from municipalities.models import SsoOrganisation
+from municipalities.models import SsoRole
 from municipalities.scoping import ReadOnlyForStaffMixin
 from municipalities.scoping import RegionScopedAdmin
 from municipalities.scoping import RegionScopedInline
+from municipalities.scoping import ViewOnlyMixin
 
 admin.site.site_header = _("KKR-mål – administration")
 admin.site.site_title = _("KKR-mål – administration")
@@ -139,8 +144,8 @@ class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
     """Superusers manage who works for which region or municipality; secretariat staff see
     their region's people (their colleagues and the region's reporters)."""
 
-    list_display = ["user", "role", "region", "municipality"]
-    list_filter = ["role", ("region", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["user", "role", "region", "municipality", "source"]
+    list_filter = ["role", "source", ("region", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "region", "municipality"]
     search_fields = [
         "user__username",
@@ -159,8 +164,21 @@ class MembershipAdmin(ReadOnlyForStaffMixin, RegionScopedAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["role", "region", "municipality"]
+    fields = ["role", "region", "municipality", "source"]
+    readonly_fields = ["source"]
     autocomplete_fields = ["municipality"]
+
+
+class ExternalIdentityInline(admin.TabularInline):
+    """How the user logs in through an identity provider (made by the login itself)."""
+
+    model = ExternalIdentity
+    extra = 0
+    fields = readonly_fields = ["provider", "subject", "created_at", "last_login_at"]
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 User = get_user_model()
@@ -172,7 +190,7 @@ class UserAdmin(auth_admin.UserAdmin):
     """Django's user admin (superusers only, by Django's permissions) with the user's roles
     inline, so a new reporter or secretariat member is set up on one page."""
 
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, ExternalIdentityInline]
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "roles"]
 
     def get_queryset(self, request):
@@ -243,3 +261,59 @@ class ApiTokenAdmin(RegionScopedAdmin):
             _("Ny API-nøgle til %(user)s: %(key)s — den vises kun denne ene gang.")
             % {"user": obj.user, "key": key},
         )
+
+
+# --- single sign-on and invitations (kkrmaal/sso.py, municipalities/invitations.py) -----------
+
+
+class SsoOrganisationForm(forms.ModelForm):
+    class Meta:
+        model = SsoOrganisation
+        fields = ["identifier", "municipality", "region"]
+
+
+@admin.register(SsoOrganisation)
+class SsoOrganisationAdmin(RegionScopedAdmin):
+    """Which municipality or region an organisation at the identity provider is (its CVR
+    number): the secretariat keeps its own region's, as it keeps its municipalities."""
+
+    form = SsoOrganisationForm
+    list_display = ["identifier", "municipality", "region"]
+    list_select_related = ["municipality", "region"]
+    search_fields = ["identifier", "municipality__name", "=municipality__kommunekode"]
+    autocomplete_fields = ["municipality"]
+
+    def region_filter(self, request):
+        ids = [r.pk for r in self.user_regions(request)]
+        return Q(region__in=ids) | Q(municipality__region__in=ids)
+
+
+@admin.register(SsoRole)
+class SsoRoleAdmin(admin.ModelAdmin):
+    """Which value of the provider's role attribute gives which role: one table for the whole
+    portal, so a superuser's (Django's permissions: secretariat staff do not see it)."""
+
+    list_display = ["value", "role"]
+    list_filter = ["role"]
+    search_fields = ["value"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ViewOnlyMixin, RegionScopedAdmin):
+    """The invitations the secretariat sent from the round's cockpit: to whom, by whom, and
+    whether they were used. Only their hash of the link is kept; nothing to change here."""
+
+    region_path = "municipality__region"
+    list_display = ["email", "municipality", "created_by", "created_at", "expires_at", "used_at"]
+    list_filter = [("municipality__region", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["municipality", "created_by"]
+    search_fields = ["email", "municipality__name"]
+    fields = readonly_fields = [
+        "email",
+        "municipality",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "used_by",
+    ]

@@ -169,12 +169,30 @@ class Municipality(models.Model):
             raise ValidationError({"cluster": _("Klyngen hører til en anden region end kommunen.")})
 
 
+class MembershipQuerySet(models.QuerySet):
+    def reachable_reporters(self):
+        """Reporter memberships the round's e-mails reach: an active user with an e-mail
+        address. A municipality without one has "Ingen indberetter" in the cockpit."""
+        return self.filter(role=Membership.Role.REPORTER, user__is_active=True).exclude(
+            user__email=""
+        )
+
+
 class Membership(models.Model):
     """A user's role: secretariat staff of a region, or reporter for a municipality."""
 
     class Role(models.TextChoices):
         SECRETARIAT = "secretariat", _("sekretariat")
         REPORTER = "reporter", _("indberetter")
+
+    class Source(models.TextChoices):
+        """Who gave the role: the portal (an administrator, or the secretariat's invitation)
+        or an identity provider at login, which takes it back the day it stops vouching for
+        it (kkrmaal/sso.py)."""
+
+        PORTAL = "", _("portalen")
+        SAML = "saml", _("login via SAML")
+        OIDC = "oidc", _("login via OIDC")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -199,6 +217,19 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("kommune"),
     )
+    source = models.CharField(
+        _("givet af"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=Source.choices,
+        help_text=_(
+            "Et medlemskab fra et login via kommunens eller regionens identitetsudbyder "
+            "forsvinder igen, når udbyderen ikke længere giver rollen."
+        ),
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("medlemskab")
@@ -255,3 +286,166 @@ class ApiToken(AuthToken):
 
     def __str__(self):
         return f"{self.user} ({self.token_key}…)"
+
+
+# --- single sign-on and invitations ------------------------------------------------------------
+
+
+class SsoOrganisation(models.Model):
+    """Which municipality or region an organisation at the identity provider is: its CVR
+    number (KOMBIT's Context Handler sends it, as the scope of each privilege) or another
+    value of the organisation attribute (a tenant or group of Entra ID). A login from an
+    organisation not in this table is refused (kkrmaal/sso.py)."""
+
+    identifier = models.CharField(
+        _("CVR-nummer eller værdi"),
+        max_length=200,
+        unique=True,
+        help_text=_(
+            "Organisationens CVR-nummer (8 cifre), som identitetsudbyderen sender det, eller "
+            "en anden værdi af organisationsattributten."
+        ),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sso_organisations",
+        verbose_name=_("kommune"),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sso_organisations",
+        verbose_name=_("region"),
+    )
+
+    class Meta:
+        ordering = ["identifier"]
+        verbose_name = _("organisation ved login")
+        verbose_name_plural = _("organisationer ved login")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(municipality__isnull=False, region__isnull=True)
+                | Q(municipality__isnull=True, region__isnull=False),
+                name="ssoorganisation_one_place",
+                violation_error_message=_(
+                    "Vælg enten en kommune eller en region (ikke begge): organisationen er den "
+                    "ene af dem."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} → {self.municipality or self.region}"
+
+    def clean(self):
+        self.identifier = self.identifier.strip()
+
+
+class SsoRole(models.Model):
+    """Which value of the role attribute (a privilege of KOMBIT's Context Handler, a group or
+    app role of Entra ID) gives which role in the portal."""
+
+    value = models.CharField(
+        _("værdi fra identitetsudbyderen"),
+        max_length=255,
+        unique=True,
+        help_text=_(
+            "Fx http://kkrmaal.dk/roles/usersystemrole/indberetter/1 fra Context Handler, "
+            "eller navnet på en app-rolle i Entra ID."
+        ),
+    )
+    role = models.CharField(_("rolle"), max_length=20, choices=Membership.Role.choices)
+
+    class Meta:
+        ordering = ["role", "value"]
+        verbose_name = _("rolle ved login")
+        verbose_name_plural = _("roller ved login")
+
+    def __str__(self):
+        return f"{self.value} → {self.get_role_display()}"
+
+    def clean(self):
+        self.value = self.value.strip()
+
+
+class ExternalIdentity(models.Model):
+    """A user as an identity provider knows them (SAML's NameID, OIDC's `sub`): the login
+    finds the user by this, never by a user name the provider could choose."""
+
+    provider = models.CharField(_("udbyder"), max_length=10, choices=Membership.Source.choices)
+    subject = models.CharField(_("id hos udbyderen"), max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="external_identities",
+        verbose_name=_("bruger"),
+    )
+    created_at = models.DateTimeField(_("oprettet"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("seneste login"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login via identitetsudbyder")
+        verbose_name_plural = _("logins via identitetsudbyder")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="externalidentity_unique_subject"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_provider_display()}: {self.subject}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        from django.utils import timezone
+
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """The secretariat's invitation of a municipality's reporter by e-mail: a link that works
+    once, until `expires_at` (municipalities/invitations.py). Only a hash of the link's key is
+    kept, so the table does not hold working links."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("kommune"),
+    )
+    email = models.EmailField(_("e-mail"))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("inviteret af"),
+    )
+    created_at = models.DateTimeField(_("sendt"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("udløber"))
+    used_at = models.DateTimeField(_("brugt"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("brugt af"),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitationer")
+
+    def __str__(self):
+        return f"{self.email} – {self.municipality}"

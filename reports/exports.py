@@ -244,7 +244,8 @@ def column_sheet_columns():
 
 def round_overview(status_round, reports, today=None):
     """The secretariat's cockpit of a round as rows, one dict per municipality's report, with
-    the cockpit's columns: state (and whether nobody has started), lines filled, last activity,
+    the cockpit's columns: state (and whether nobody has started), "Ingen indberetter" where
+    the municipality has no reporter (`with_reporter()`), lines filled, last activity,
     days left or overdue, the last reminder sent by hand. `reports` as the cockpit loads them
     (`StatusReportQuerySet.with_lines_filled()` and `with_last_reminder()`, municipality,
     cluster and users loaded)."""
@@ -260,6 +261,7 @@ def round_overview(status_round, reports, today=None):
                 "cluster": report.municipality.cluster.name if report.municipality.cluster else "",
                 "state": str(report.get_state_display()),
                 "untouched": _("ja") if untouched else "",
+                "reporter": "" if report.has_reporter else _("Ingen indberetter"),
                 "lines_filled": report.lines_filled,
                 "lines_total": report.lines_total,
                 "updated_at": None if untouched else report.updated_at,
@@ -283,6 +285,7 @@ def round_overview_columns():
         ("cluster", _("Klynge")),
         ("state", _("Tilstand")),
         ("untouched", _("Ikke påbegyndt")),
+        ("reporter", _("Indberetter")),
         ("lines_filled", _("Linjer udfyldt")),
         ("lines_total", _("Linjer i alt")),
         ("updated_at", _("Senest aktiv")),

@@ -40,6 +40,7 @@ from goals.models import GoalPaper
 from goals.models import StatusReport
 from goals.models import StatusRound
 from goals.views import REPORT_RELATED
+from municipalities import invitations
 from municipalities.models import Region
 from reports import exports
 from reports import publishing
@@ -136,6 +137,7 @@ def _cockpit_reports(status_round):
     reports = (
         status_round.reports.with_lines_filled()
         .with_last_reminder()
+        .with_reporter()
         .select_related("municipality__cluster", "updated_by", "submitted_by", "reviewed_by")
         .annotate(
             workflow_step=Case(
@@ -181,6 +183,7 @@ def _cockpit_tally(status_round, today):
         reported=everything.reported(),
         overdue=everything.overdue(today),
         remindable=everything.remindable(today),
+        no_reporter=everything.without_reporter(),
     )
 
 
@@ -222,7 +225,10 @@ def _cockpit_rows(reports, status_round, today):
     """The rows as the cockpit shows them: each overdue or not, with its days left or past
     the deadline (the model's `days_left`, `days_overdue`) and whether it was reminded today."""
     reports = _with_round(reports, status_round)
+    # "Ingen indberetter": the invitation sent to the municipality, if one is waiting.
+    waiting = invitations.pending_by_municipality(status_round.paper.region_id)
     for report in reports:
+        report.invitation = None if report.has_reporter else waiting.get(report.municipality_id)
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
         report.days_over = report.days_overdue(today)
@@ -270,6 +276,8 @@ def round_overview(request, pk):
             "states": states,
             "past_deadline": status_round.is_past_deadline(today),
             **_unfinished_papers(status_round),
+            # "Ingen indberetter": municipalities the round's e-mails reach nobody in.
+            "no_reporter_count": tally["no_reporter"],
         },
     )
 
@@ -322,7 +330,7 @@ def round_remind(request, pk):
         # Matched as text against the round's own overdue reports: any other value (not a
         # number, too large for the database, another round's report) reminds nobody.
         reports = [report for report in reports if str(report.pk) == wanted[0]]
-    reminded, skipped = notifications.remind_now(reports, by=request.user)
+    reminded, skipped, no_reporter = notifications.remind_now(reports, by=request.user)
     if reminded:
         messages.success(
             request,
@@ -345,10 +353,25 @@ def round_remind(request, pk):
                 "time": formats.time_format(timezone.localtime(sent_at), "H:i"),
             },
         )
-    if not reminded and not skipped:
+    if no_reporter:
+        messages.warning(
+            request,
+            ngettext(
+                "%(names)s har ingen indberetter, så der er ikke sendt nogen påmindelse. "
+                "Invitér en indberetter fra kommunens række i oversigten.",
+                "%(count)d kommuner har ingen indberetter, så der er ikke sendt påmindelser "
+                "til dem: %(names)s. Invitér en indberetter fra kommunens række i oversigten.",
+                len(no_reporter),
+            )
+            % {
+                "count": len(no_reporter),
+                "names": ", ".join(r.municipality.name for r in no_reporter),
+            },
+        )
+    if not reminded and not skipped and not no_reporter:
         messages.error(
             request,
-            _("Der er ingen kommuner over fristen med en indberetter, der kan få en påmindelse."),
+            _("Der er ingen kommuner over fristen, der kan få en påmindelse."),
         )
     return redirect("secretariat:round_overview", pk=status_round.pk)
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from reports import invite
 from reports import secretariat
 from reports import sheet_downloads
 
@@ -20,6 +21,11 @@ urlpatterns = [
         "sekretariat/runder/<int:pk>/pdf-igen/",
         secretariat.round_retry_papers,
         name="round_retry_papers",
+    ),
+    path(
+        "sekretariat/runder/<int:pk>/inviter/<int:kommunekode>/",
+        invite.invite_reporter,
+        name="invite_reporter",
     ),
     path("sekretariat/runder/<int:pk>/faelles/", secretariat.joint_progress, name="joint_progress"),
     path("sekretariat/runder/<int:pk>/beslutninger/", secretariat.decisions, name="decisions"),

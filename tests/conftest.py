@@ -450,3 +450,49 @@ def loaded(db):
     from django.core.management import call_command
 
     call_command("load_kkr_data", stdout=io.StringIO())
+
+
+# --- single sign-on: Aarhus in Midtjylland, as the identity providers know it (issue 24) ------
+
+AARHUS_CVR = "55133018"
+MIDTJYLLAND_CVR = "29190925"
+REPORTER_PRIVILEGE = "http://kkrmaal.dk/roles/usersystemrole/indberetter/1"
+SECRETARIAT_PRIVILEGE = "http://kkrmaal.dk/roles/usersystemrole/sekretariat/1"
+
+
+@pytest.fixture
+def aarhus(db):
+    """Aarhus (751) in Midtjylland with an open round, and the mapping the secretariat keeps
+    in the admin: Aarhus's and the region's CVR numbers, and the two roles' privileges."""
+    from municipalities.models import Membership
+    from municipalities.models import SsoOrganisation
+    from municipalities.models import SsoRole
+
+    midtjylland = Region.objects.create(name="Midtjylland", slug="midtjylland", code=1082)
+    aarhus = Municipality.objects.create(kommunekode=751, name="Aarhus", region=midtjylland)
+    Municipality.objects.create(kommunekode=727, name="Odder", region=midtjylland)
+    SsoOrganisation.objects.create(identifier=AARHUS_CVR, municipality=aarhus)
+    SsoOrganisation.objects.create(identifier=MIDTJYLLAND_CVR, region=midtjylland)
+    SsoRole.objects.create(value=REPORTER_PRIVILEGE, role=Membership.Role.REPORTER)
+    SsoRole.objects.create(value=SECRETARIAT_PRIVILEGE, role=Membership.Role.SECRETARIAT)
+    paper = make_paper(midtjylland, "midt-paper.txt", title="Sundhedsaftale Midt")
+    theme = Theme.objects.create(paper=paper, order=1, title="Forebyggelse")
+    add_goal(theme, "1", "Røgfri fremtid", milestone="Røgfri skoletid i alle kommuner.")
+    secretariat = make_user("sekretariat-midt", region=midtjylland, is_staff=True)
+    aarhus.round = opened_round(paper, by=secretariat)
+    aarhus.secretariat = secretariat
+    return aarhus
+
+
+@pytest.fixture
+def audit_log(caplog):
+    """The audit logger's lines so far, parsed (it does not propagate to the root logger)."""
+    import json
+    import logging
+
+    logger = logging.getLogger("kkrmaal.audit")
+    logger.addHandler(caplog.handler)
+    yield lambda: [
+        json.loads(record.getMessage()) for record in caplog.records if record.name == logger.name
+    ]
+    logger.removeHandler(caplog.handler)

@@ -156,9 +156,9 @@ def test_a_report_sent_in_since_it_was_read_is_not_reminded(late, reports, secre
 
     stale = StatusReport.objects.select_related("round", "municipality").get(pk=reports[147].pk)
     StatusReport.objects.filter(pk=stale.pk).update(state=StatusReport.State.SUBMITTED)
-    assert notifications.remind_now([stale], by=secretariat) == ([], {})
+    assert notifications.remind_now([stale], by=secretariat) == ([], {}, [])
 
     stale = StatusReport.objects.select_related("round", "municipality").get(pk=reports[219].pk)
     StatusRound.objects.filter(pk=late.pk).update(state=StatusRound.State.CLOSED)
-    assert notifications.remind_now([stale], by=secretariat) == ([], {})
+    assert notifications.remind_now([stale], by=secretariat) == ([], {}, [])
     assert not mail.outbox and not Reminder.objects.exists()

@@ -1,0 +1,270 @@
+"""The second factor of the secretariat and the admin (django-otp): an authenticator app
+(TOTP), a passkey (django-otp-webauthn) and ten recovery codes for the day the phone is lost.
+
+With STAFF_MFA_REQUIRED (on by default in production), a staff user's session must have
+passed a second factor before any page under /admin/ or /sekretariat/: publishing a round,
+the admin's actions, everything the secretariat does. A staff user without a factor yet is
+sent to set one up, one with a factor to enter it. A login through an identity provider that
+checked a second factor itself (kkrmaal/sso.py) counts: nobody is asked twice.
+
+Why django-otp and not django-allauth's MFA (issue 24): the portal keeps its own login form
+(with django-axes' lockout) and Django's admin. django-otp adds a factor to whatever logged
+the user in, through one middleware (`request.user.is_verified()`), and has the three kinds
+of factor as plugins; allauth's MFA works inside allauth's own login flow and account pages,
+and would bring a second login and a second SAML/OIDC stack beside djangosaml2 and
+mozilla-django-oidc.
+
+A wrong code counts against the user; after LOGIN_FAILURE_LIMIT wrong ones (5) the session is
+logged out and the factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with
+a Danish page and an audit line.
+"""
+
+import base64
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import auth
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import transaction
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
+
+from kkrmaal.sso import PROVIDER_MFA_SESSION_KEY
+from kkrmaal.sso import audit
+
+PROTECTED_PREFIXES = ("/admin/", "/sekretariat/")
+RECOVERY_CODES = 10
+SETUP_SESSION_KEY = "kkrmaal_mfa_setup"
+FAILURES_KEY = "mfa-failures:{}"
+
+
+def second_factor_passed(request):
+    """Whether this session passed a second factor: here, or at the identity provider."""
+    user = request.user
+    return bool(
+        (hasattr(user, "is_verified") and user.is_verified())
+        or request.session.get(PROVIDER_MFA_SESSION_KEY)
+    )
+
+
+def has_factor(user):
+    return any(device.confirmed for device in devices_for_user(user, confirmed=None))
+
+
+class StaffSecondFactorMiddleware:
+    """Sends a staff session without a second factor to enter (or set up) one before any
+    page of the admin or the secretariat."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            settings.STAFF_MFA_REQUIRED
+            and user.is_authenticated
+            and user.is_staff
+            and request.path.startswith(PROTECTED_PREFIXES)
+            and not second_factor_passed(request)
+        ):
+            target = "mfa_verify" if has_factor(user) else "mfa_setup"
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+def _next(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("start")
+
+
+# --- counting wrong codes ------------------------------------------------------------------
+
+
+def _failures(user):
+    return cache.get(FAILURES_KEY.format(user.pk), 0)
+
+
+def _locked(user):
+    return _failures(user) >= settings.AXES_FAILURE_LIMIT
+
+
+def _count_failure(request):
+    key = FAILURES_KEY.format(request.user.pk)
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    cache.add(key, 0, seconds)
+    try:
+        failures = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, seconds)
+        failures = 1
+    audit("mfa.failed", request, failures=failures)
+    return failures
+
+
+def _locked_out(request):
+    audit("mfa.locked", request, limit=settings.AXES_FAILURE_LIMIT)
+    auth.logout(request)
+    return render(
+        request,
+        "registration/mfa_locked.html",
+        {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        status=429,
+    )
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Kode"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+
+
+@never_cache
+@login_required
+def verify(request):
+    """Enter the second factor: a code from the app, a recovery code, or a passkey."""
+    if not has_factor(request.user):
+        return redirect(f"{reverse('mfa_setup')}?{urlencode({'next': _next(request)})}")
+    if _locked(request.user):
+        return _locked_out(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            cache.delete(FAILURES_KEY.format(request.user.pk))
+            audit("mfa.verified", request, device=type(device).__name__)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(
+                    request,
+                    _(
+                        "Du har brugt en gendannelseskode; der er %(left)d tilbage. Lav nye "
+                        "under »Totrinsbekræftelse«, hvis du har mistet din telefon."
+                    )
+                    % {"left": left},
+                )
+            return redirect(_next(request))
+        if _count_failure(request) >= settings.AXES_FAILURE_LIMIT:
+            return _locked_out(request)
+        form.add_error(
+            "code",
+            _("Koden er forkert eller for gammel. Prøv igen med den kode, appen viser nu."),
+        )
+    has_passkey = WebAuthnCredential.objects.filter(user=request.user, confirmed=True).exists()
+    return render(
+        request,
+        "registration/mfa_verify.html",
+        {"form": form, "next": _next(request), "has_passkey": has_passkey},
+    )
+
+
+def _qr_code(device):
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
+
+
+@never_cache
+@login_required
+def setup(request):
+    """Set up a second factor: scan the QR code into an authenticator app and enter its code,
+    or add a passkey. The app's key waits in the session until a code proves it works.
+
+    Someone with a factor already adds another only after passing it: a password alone never
+    adds a factor (django-otp-webauthn's passkey registration has the same rule)."""
+    if has_factor(request.user) and not second_factor_passed(request):
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': _next(request)})}")
+    key = request.session.get(SETUP_SESSION_KEY)
+    device = TOTPDevice(user=request.user, name=_("Godkendelsesapp"), confirmed=False)
+    if key:
+        device.key = key
+    else:
+        request.session[SETUP_SESSION_KEY] = device.key
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            with transaction.atomic():
+                device.save()
+            request.session.pop(SETUP_SESSION_KEY, None)
+            otp_login(request, device)
+            audit("mfa.added", request, device="TOTPDevice")
+            return redirect(
+                f"{reverse('mfa_recovery_codes')}?{urlencode({'next': _next(request)})}"
+            )
+        form.add_error(
+            "code",
+            _(
+                "Koden passer ikke. Tjek, at telefonens ur går rigtigt, og skriv den kode, "
+                "appen viser nu."
+            ),
+        )
+    return render(
+        request,
+        "registration/mfa_setup.html",
+        {
+            "form": form,
+            "qr_code": _qr_code(device),
+            "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
+            "next": _next(request),
+            "required": settings.STAFF_MFA_REQUIRED and request.user.is_staff,
+        },
+    )
+
+
+@never_cache
+@login_required
+def recovery_codes(request):
+    """Ten recovery codes, each good once, shown only when they are made: after the first
+    factor is set up, and again (new ones, the old ones void) when the user asks."""
+    if not has_factor(request.user) or not second_factor_passed(request):
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': request.get_full_path()})}")
+    device, _created = StaticDevice.objects.get_or_create(
+        user=request.user, name="recovery", defaults={"confirmed": True}
+    )
+    codes = []
+    if request.method == "POST" or not device.token_set.exists():
+        with transaction.atomic():
+            device.token_set.all().delete()
+            for _n in range(RECOVERY_CODES):
+                token = StaticToken.random_token()
+                device.token_set.create(token=token)
+                codes.append(token)
+        audit("mfa.recovery_codes", request, count=len(codes))
+    return render(
+        request,
+        "registration/mfa_recovery_codes.html",
+        {
+            "codes": [f"{c[:4]}-{c[4:]}" for c in codes],
+            "left": device.token_set.count(),
+            "next": _next(request),
+        },
+    )

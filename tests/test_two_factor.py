@@ -1,0 +1,171 @@
+"""The second factor of the secretariat and the admin (kkrmaal/mfa.py): with
+STAFF_MFA_REQUIRED (on by default in production) an officer cannot publish, nor use the
+admin, before entering a code from an authenticator app (or a recovery code); five wrong
+codes log the session out with a Danish page and an audit line. Reporters are not asked."""
+
+import re
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from goals.models import StatusRound
+from tests.builders import PASSWORD
+from tests.test_settings import KEY
+from tests.test_settings import shown
+
+
+@pytest.fixture(autouse=True)
+def _required(settings):
+    settings.STAFF_MFA_REQUIRED = True
+
+
+def code_for(key_hex, offset=0):
+    return f"{totp(bytes.fromhex(key_hex), step=30, t0=0, digits=6, drift=offset):06d}"
+
+
+def log_in_with_password(client, username):
+    response = client.post("/konto/login/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.content[:500]
+    return response
+
+
+def set_up_app(client):
+    """The officer scans the QR code and types the app's code: returns the device's key."""
+    page = client.get("/konto/totrin/opsaet/?next=/sekretariat/")
+    assert page.status_code == 200
+    key = client.session["kkrmaal_mfa_setup"]
+    done = client.post("/konto/totrin/opsaet/", {"code": code_for(key), "next": "/sekretariat/"})
+    assert done.status_code == 302 and done["Location"].startswith("/konto/totrin/gendannelses")
+    return key
+
+
+def test_the_default_is_on_in_production_and_off_for_a_local_run():
+    assert shown("STAFF_MFA_REQUIRED", **KEY, PRODUCTION="true") == {"STAFF_MFA_REQUIRED": True}
+    assert shown("STAFF_MFA_REQUIRED") == {"STAFF_MFA_REQUIRED": False}
+    assert shown("STAFF_MFA_REQUIRED", **KEY, PRODUCTION="true", STAFF_MFA_REQUIRED="0") == {
+        "STAFF_MFA_REQUIRED": False
+    }
+
+
+def test_an_officer_cannot_publish_without_a_second_factor(client, secretariat, closed_2018):
+    log_in_with_password(client, secretariat.username)
+    url = f"/sekretariat/runder/{closed_2018.pk}/handling/"
+
+    confirmation = client.get(url, {"action": "publish"})
+    publish = client.post(url, {"action": "publish"})
+    admin = client.post(
+        "/admin/goals/statusround/",
+        {"action": "publish_rounds", "_selected_action": [closed_2018.pk], "post": "yes"},
+    )
+
+    for response in (confirmation, publish, admin):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/konto/totrin/opsaet/?next=")
+    closed_2018.refresh_from_db()
+    assert closed_2018.state == StatusRound.State.CLOSED
+
+
+def test_after_setting_up_the_app_the_officer_publishes(
+    client, secretariat, closed_2018, audit_log, django_capture_on_commit_callbacks
+):
+    log_in_with_password(client, secretariat.username)
+    set_up_app(client)
+    codes_page = client.get("/konto/totrin/gendannelseskoder/?next=/sekretariat/").content.decode()
+    codes = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", codes_page)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/sekretariat/runder/{closed_2018.pk}/handling/", {"action": "publish"})
+
+    closed_2018.refresh_from_db()
+    assert closed_2018.state == StatusRound.State.PUBLISHED
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert TOTPDevice.objects.get(user=secretariat).confirmed
+    assert [line["event"] for line in audit_log() if line["event"].startswith("mfa.")] == [
+        "mfa.added",
+        "mfa.recovery_codes",
+    ]
+
+
+def test_the_next_login_asks_for_the_app_s_code(client, secretariat, open_status_round):
+    log_in_with_password(client, secretariat.username)
+    key = set_up_app(client)
+    client.logout()
+    log_in_with_password(client, secretariat.username)
+    cockpit = f"/sekretariat/runder/{open_status_round.pk}/"
+
+    asked = client.get(cockpit)
+    assert asked.status_code == 302 and asked["Location"].startswith("/konto/totrin/?next=")
+    # The next 30-second step's code: the one used at setup is never taken twice.
+    verified = client.post("/konto/totrin/", {"code": code_for(key, 1), "next": cockpit})
+
+    assert verified.status_code == 302 and verified["Location"] == cockpit
+    assert client.get(cockpit).status_code == 200
+
+
+def test_a_recovery_code_works_once(client, secretariat, open_status_round):
+    log_in_with_password(client, secretariat.username)
+    set_up_app(client)
+    page = client.get("/konto/totrin/gendannelseskoder/").content.decode()
+    recovery = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", page)[0]
+    for _attempt in range(2):
+        client.logout()
+        log_in_with_password(client, secretariat.username)
+        answer = client.post("/konto/totrin/", {"code": recovery, "next": "/sekretariat/"})
+        if _attempt == 0:
+            assert answer.status_code == 302
+    assert answer.status_code == 200
+    assert "Koden er forkert" in answer.content.decode()
+    assert StaticDevice.objects.get(user=secretariat).token_set.count() == 9
+
+
+def test_a_second_factor_wrong_five_times_logs_out_with_a_danish_page(
+    client, secretariat, audit_log
+):
+    log_in_with_password(client, secretariat.username)
+    key = set_up_app(client)
+    client.logout()
+    log_in_with_password(client, secretariat.username)
+    right = {code_for(key, offset) for offset in (-1, 0, 1)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+
+    answers = [client.post("/konto/totrin/", {"code": wrong}) for _attempt in range(5)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    page = answers[-1].content.decode()
+    assert "For mange forkerte koder" in page and "logget ud" in page
+    assert "_auth_user_id" not in client.session
+    lines = [line for line in audit_log() if line["event"] in ("mfa.failed", "mfa.locked")]
+    assert [line["event"] for line in lines] == ["mfa.failed"] * 5 + ["mfa.locked"]
+    assert lines[-1]["user"] == secretariat.username
+    # Locked for a while, even with the right code.
+    log_in_with_password(client, secretariat.username)
+    assert client.post("/konto/totrin/", {"code": code_for(key, 1)}).status_code == 429
+
+
+def test_a_reporter_is_not_asked(reporter, report):
+    assert reporter.get(f"/indberetning/{report.pk}/").status_code == 200
+
+
+def test_with_the_requirement_off_staff_work_as_before(client, settings, secretariat):
+    settings.STAFF_MFA_REQUIRED = False
+    log_in_with_password(client, secretariat.username)
+
+    assert client.get("/sekretariat/").status_code == 200
+
+
+def test_a_password_alone_never_adds_a_factor_beside_the_existing_one(client, secretariat):
+    log_in_with_password(client, secretariat.username)
+    set_up_app(client)
+    client.logout()
+    log_in_with_password(client, secretariat.username)  # somebody who knows only the password
+
+    setup = client.get("/konto/totrin/opsaet/")
+    passkey = client.post("/konto/totrin/adgangsnoegle/registration/begin/")
+    codes = client.get("/konto/totrin/gendannelseskoder/")
+
+    assert setup.status_code == 302 and setup["Location"].startswith("/konto/totrin/?next=")
+    assert passkey.status_code == 403
+    assert codes.status_code == 302 and codes["Location"].startswith("/konto/totrin/?next=")
+    assert TOTPDevice.objects.filter(user=secretariat).count() == 1
