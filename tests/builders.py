@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth import get_user_model
 from pypdf import PdfWriter
+from rest_framework.test import APIClient
 
 from goals.models import Goal
 from goals.models import GoalPaper
@@ -19,6 +20,7 @@ from goals.models import Indicator
 from goals.models import IndicatorObservation
 from goals.models import IndicatorSeries
 from goals.models import Milestone
+from municipalities import tokens
 from municipalities.models import Membership
 from reports import publishing
 
@@ -448,3 +450,11 @@ def command_error(*args, **options):
 def assert_polite(text):
     for word in TECHNICAL:
         assert word not in text, word
+
+
+def api_client_for(user):
+    """An API client that sends a new token of `user` (`Authorization: Token <key>`)."""
+    _token, key = tokens.issue_token(user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return api

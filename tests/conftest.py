@@ -23,6 +23,7 @@ from municipalities.models import Region
 from reports import publishing
 from tests.builders import SCRIPT_COMMENT
 from tests.builders import add_goal
+from tests.builders import api_client_for
 from tests.builders import build_round
 from tests.builders import make_paper
 from tests.builders import make_user
@@ -496,3 +497,9 @@ def audit_log(caplog):
         json.loads(record.getMessage()) for record in caplog.records if record.name == logger.name
     ]
     logger.removeHandler(caplog.handler)
+
+
+@pytest.fixture
+def kobenhavn(reporters):
+    """The API as København's reporter, with a token of their own."""
+    return api_client_for(reporters[101])

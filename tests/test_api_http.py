@@ -16,19 +16,8 @@ from kkrmaal.api.common import VARY
 from kkrmaal.api.common import TokenRateThrottle
 from kkrmaal.api.errors import CODES
 from municipalities import tokens
+from tests.builders import api_client_for as client_for
 from tests.builders import submitted
-
-
-def client_for(user):
-    _token, key = tokens.issue_token(user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return api
-
-
-@pytest.fixture
-def kobenhavn(reporters):
-    return client_for(reporters[101])
 
 
 def _error(response, status, code):

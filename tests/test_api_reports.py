@@ -10,20 +10,9 @@ from goals.models import StatusReport
 from kkrmaal.api import goals as goals_api
 from kkrmaal.api.common import TokenRateThrottle
 from municipalities import tokens
+from tests.builders import api_client_for as client_for
 from tests.builders import make_user
 from tests.builders import save_line
-
-
-def client_for(user):
-    _token, key = tokens.issue_token(user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return api
-
-
-@pytest.fixture
-def kobenhavn(reporters):
-    return client_for(reporters[101])
 
 
 @pytest.fixture
