@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from municipalities import tokens
 from tests.builders import submitted
@@ -57,11 +58,18 @@ def _check(operation, mode, key):
         database=None,
     )
     def check(case):
-        case.call_and_validate()
+        # A write's If-Match is checked against the report's version now: a well-formed
+        # version that is not the current one is a 412 however valid the request (the
+        # generated ids reach real reports on some databases), so that check alone is left
+        # out for writes; every other check holds.
+        excluded = [positive_data_acceptance] if case.method.upper() == "PATCH" else []
+        case.call_and_validate(excluded_checks=excluded)
         if mode == GenerationMode.POSITIVE:
             # With the reporter's token too. (A negative case may be negative by its missing
             # Authorization header: adding the token would make it a valid request.)
-            case.call_and_validate(headers={"Authorization": f"Token {key}"})
+            case.call_and_validate(
+                headers={"Authorization": f"Token {key}"}, excluded_checks=excluded
+            )
 
     try:
         check()
