@@ -502,7 +502,7 @@ SPECTACULAR_SETTINGS = {
         "Regioner, kommuner, målpapirer, mål og de offentliggjorte statusrunder, frit til "
         "læsning, og hele det offentliggjorte materiale i én Frictionless Data Package "
         "(`/api/v1/datapackage.zip`). En kommunes indberetning kan hentes, gemmes og "
-        "indsendes med en API-nøgle: `Authorization: Token <nøgle>` (ikke Bearer). Svar på "
+        "indsendes med en API-nøgle: `Authorization: Token <nøgle>` (eller Bearer). Svar på "
         "engelsk med `Accept-Language: en`. Data må genbruges efter licensen CC BY 4.0; "
         'kreditér "KKR-mål". Versionspolitik og ændringslog: docs/api.md.'
     ),

@@ -24,7 +24,8 @@ own parts go (the menu with their name, their messages), stored, and filled in p
 so a signed-in secretariat member never sees a page cached for somebody else. Anonymous
 visitors also get an ETag and Last-Modified and a 304 when they already hold the page.
 `cached_progress` keeps a round's progress with its charts for all of the region's pages, and
-`cached` anything else per version (the stored PDFs' file names, the API's public lists:
+`cached` anything else per version (the stored PDFs' file names), and `cached_with_change`
+with the time the value last changed (the API's public answers:
 `kkrmaal.api.common.cached_answer`, under the site's version, since a list spans the regions).
 
 Each process also remembers a version for LOCAL_SECONDS and the entries it served, so a warm
@@ -176,6 +177,31 @@ def cached_with_version(region, name, compute):
             cache.set(key, (version, value), PAGE_TIMEOUT)
             _remember(key, (version, value))
     return version, value
+
+
+def cached_with_change(region, name, compute):
+    """(value, changed) of `cached`, where `changed` is when the value last changed: the
+    time of the version that first made it as it is. A later version that makes the same
+    value again (an edit the value does not show: another region's goal, say) keeps the
+    time, so a client's copy stays current for If-Modified-Since; a value made anew after
+    the old one was lost (evicted, or the cache emptied) takes its version's time, which is
+    later than the change, so never a wrong 304. No query is made for it: the old value is
+    compared with the new one as it is made, once per version."""
+    key = f"public-data:{region}:{name}"
+
+    def remake():
+        value = compute()
+        if value is None:
+            return None
+        old = cache.get(key)  # the entry of an older version, if the cache still has it
+        if old is not None and isinstance(old[1], dict) and old[1].get("value") == value:
+            return old[1]
+        return {"value": value, "changed": version_time(public_version(region))}
+
+    entry = cached(region, name, remake)
+    if entry is None:
+        return None, None
+    return entry["value"], entry["changed"]
 
 
 def cached_progress(status_round, region, version=None):

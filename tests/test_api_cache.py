@@ -3,12 +3,17 @@ no query (a token caller only the token's check), a client that holds the answer
 and publishing, reopening or editing what a list shows brings the new answer at once. Each
 language, format, page, filter and caller has an answer of its own."""
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.http import parse_http_date
 from rest_framework.test import APIClient
 
 from goals import rounds
+from goals.models import Goal
+from goals.models import Milestone
 from goals.models import StatusRound
 from municipalities import tokens
 from municipalities.models import Municipality
@@ -173,10 +178,12 @@ def test_reopening_and_republishing_a_round_change_its_answers_at_once(
 
     rounds.reopen_round(latest, reason="Hillerød retter sit svar.", by=secretariat)
 
-    # Reopened, the round keeps its last publication: the same content under a new version.
+    # Reopened, the round keeps its last publication: the same answer, so the same
+    # validators (a client holding it is not made to fetch it again).
     listed = _get(api, "/api/v1/rounds/")
-    assert listed["ETag"] != before["/api/v1/rounds/"]["ETag"]
     assert listed.json() == before["/api/v1/rounds/"].json()
+    assert listed["ETag"] == before["/api/v1/rounds/"]["ETag"]
+    assert listed["Last-Modified"] == before["/api/v1/rounds/"]["Last-Modified"]
 
     republish_corrected(latest, secretariat, "Rettet svar fra Hillerød")
 
@@ -196,6 +203,59 @@ def test_editing_what_a_list_shows_changes_it_at_once(api, status_history):
     kobenhavn.save()
 
     assert "Københavns Kommune" in _get(api, url).content.decode()
+
+
+def _changed(answer):
+    return parse_http_date(answer["Last-Modified"])
+
+
+def test_last_modified_is_when_what_the_answer_shows_last_changed(
+    api, status_history, other_paper, django_assert_num_queries
+):
+    # HTTP dates count whole seconds: each edit comes a second after the answer before it.
+    scoped, everywhere, region = (
+        "/api/v1/goals/?region=hovedstaden",
+        "/api/v1/goals/",
+        "/api/v1/regions/hovedstaden/",
+    )
+    before = {url: _get(api, url) for url in (scoped, everywhere, region)}
+    time.sleep(1.1)
+
+    # Another region's goal: the lists that show it change, Hovedstaden's do not.
+    other = Goal.objects.get(paper=other_paper)
+    other.title = "Klar opgavedeling i hele Syddanmark"
+    other.save()
+    after = {url: _get(api, url) for url in (scoped, everywhere, region)}
+    assert _changed(after[everywhere]) > _changed(before[everywhere])
+    assert after[everywhere]["ETag"] != before[everywhere]["ETag"]
+    for url in (scoped, region):
+        assert after[url]["Last-Modified"] == before[url]["Last-Modified"], url
+        assert after[url]["ETag"] == before[url]["ETag"], url
+        with django_assert_num_queries(0):
+            held = api.get(url, HTTP_IF_MODIFIED_SINCE=before[url]["Last-Modified"])
+        assert held.status_code == 304, url
+    time.sleep(1.1)
+
+    # Hovedstaden's goal (a milestone of it, shown inside it, too): its list moves.
+    goal = Goal.objects.filter(paper__region__slug="hovedstaden").first()
+    goal.title = "Et nyt navn"
+    goal.save()
+    edited = _get(api, scoped)
+    assert _changed(edited) > _changed(before[scoped])
+    assert edited["ETag"] != before[scoped]["ETag"]
+    assert (
+        api.get(scoped, HTTP_IF_MODIFIED_SINCE=before[scoped]["Last-Modified"]).status_code == 200
+    )
+    assert api.get(scoped, HTTP_IF_MODIFIED_SINCE=edited["Last-Modified"]).status_code == 304
+    assert (
+        api.get(region, HTTP_IF_MODIFIED_SINCE=before[region]["Last-Modified"]).status_code == 304
+    )
+    time.sleep(1.1)
+
+    milestone = Milestone.objects.filter(goal=goal).first()
+    milestone.text = "En ny milepæl"
+    milestone.save()
+    assert _changed(_get(api, scoped)) > _changed(edited)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/goals/?page_size=1", "progress/"])

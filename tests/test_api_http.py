@@ -87,13 +87,27 @@ def test_every_error_has_a_code_and_a_sentence_in_the_callers_language(
     _both(kobenhavn, "patch", url, 412, "stale", data={}, format="json", HTTP_IF_MATCH='"7"')
 
 
-def test_a_client_that_sends_bearer_is_told_to_send_token(reporters):
+@pytest.mark.parametrize("keyword", ["Token", "Bearer", "token", "bearer"])
+def test_a_key_is_read_after_token_or_bearer(reporters, report, keyword):
     _token, key = tokens.issue_token(reporters[101])
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    api.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")
+    answer = api.get(f"/api/v1/reports/{report.pk}/")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["id"] == report.pk
+
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION=f"{keyword} {'0' * 64}")
+    _both(wrong, "get", "/api/v1/reports/", 401, "authentication_failed")
+
+
+def test_a_client_that_sends_another_scheme_is_told_to_send_token_or_bearer(reporters):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Basic a2tyOm1hYWw=")
     body = _error(api.get("/api/v1/reports/"), 401, "not_authenticated")
     assert body["detail"] == (
-        "Authorization skal have formen 'Token <nøgle>'; skemaet Bearer kendes ikke her."
+        "Authorization skal have formen 'Token <nøgle>' eller 'Bearer <nøgle>'; skemaet Basic "
+        "kendes ikke her."
     )
 
 

@@ -33,6 +33,7 @@ from drf_spectacular.utils import extend_schema_field
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework import throttling
+from rest_framework.authentication import get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError
@@ -59,8 +60,20 @@ VARY = "Accept, Accept-Language, Authorization"
 
 
 class TokenAuthentication(knox.auth.TokenAuthentication):
-    """django-rest-knox's token check (`Authorization: Token <key>`), with a key that is not
-    even UTF-8 refused like any wrong key: knox itself fails on it with a server error."""
+    """django-rest-knox's token check, with the key sent as `Authorization: Token <key>` or
+    `Authorization: Bearer <key>` (what generated clients send by default; knox reads only
+    Token), and a key that is not even UTF-8 refused like any wrong key: knox itself fails on
+    it with a server error."""
+
+    keywords = (b"token", b"bearer")
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() not in self.keywords:
+            return None  # no key, or another scheme: the 401 says which to use
+        if len(header) != 2:
+            raise AuthenticationFailed(_("Ugyldig API-nøgle."))
+        return self.authenticate_credentials(header[1])
 
     def authenticate_credentials(self, token):
         try:
@@ -534,10 +547,12 @@ def _kept(view, parameters):
 def cached_answer(view, request, make):
     """The answer `make()` gives to this GET, made once per version of the public data
     (`reports.cache`: a publication, a reopening or an edit of what the API shows makes a new
-    one) and then served from the cache without a query, with an ETag and a 304 when the
-    client's copy is current. The key is the whole address with its query string (paging,
-    filters, ordering, format), the language, the format DRF chose and the caller (anonymous
-    or the token's user), so no answer ever reaches another language, format or user.
+    one) and then served from the cache without a query, with an ETag and Last-Modified that
+    move only when the answer itself changed (`reports.cache.cached_with_change`: an edit
+    elsewhere makes a new version but the same answer) and a 304 when the client's copy is
+    current. The key is the whole address with its query string (paging, filters,
+    ordering, format), the language, the format DRF chose and the caller (anonymous or the
+    token's user), so no answer ever reaches another language, format or user.
 
     Only 200 answers are kept; an error or a 304 of `make()` itself is passed on as it is."""
     parameters = request.query_params
@@ -559,10 +574,10 @@ def cached_answer(view, request, make):
         headers = {header: made[header] for header in STORED_HEADERS if header in made}
         return {"content": made.content, "headers": headers}
 
-    version, stored = public_cache.cached_with_version(None, name, compute)
+    stored, changed = public_cache.cached_with_change(None, name, compute)
     if stored is None:
         return made
-    return stored_answer(request, stored, name, version)
+    return stored_answer(request, stored, name, changed)
 
 
 def _answer_key(request):
@@ -579,21 +594,23 @@ def _answer_key(request):
             f"user-{user.pk}" if user.is_authenticated else "anonymous",
         ]
     )
-    return "api:" + hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
+    return "api-answer:" + hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
 
 
-def stored_answer(request, stored, name, version):
-    """The answer kept under `name` for `version` of the public data ({"content", "headers"}),
-    with its validators (unless it has its own, its ETag and Last-Modified are the version's:
-    Last-Modified is when the public data last changed), or a 304 when the client's copy is
+def stored_answer(request, stored, name, changed):
+    """The answer kept under `name` ({"content", "headers"}), with its validators (unless it
+    has its own: a round's are its publication's): Last-Modified is `changed`, when the
+    answer last changed, and the ETag is made of the two, or a 304 when the client's copy is
     current."""
     user = request.user
     headers = dict(stored["headers"])
     headers.setdefault(
         "ETag",
-        quote_etag(hashlib.md5(f"{name}:{version}".encode(), usedforsecurity=False).hexdigest()),
+        quote_etag(
+            hashlib.md5(f"{name}:{changed.isoformat()}".encode(), usedforsecurity=False).hexdigest()
+        ),
     )
-    headers.setdefault("Last-Modified", http_date(public_cache.version_time(version).timestamp()))
+    headers.setdefault("Last-Modified", http_date(changed.timestamp()))
     headers.setdefault(
         "Cache-Control", "private, no-cache" if user.is_authenticated else "public, no-cache"
     )

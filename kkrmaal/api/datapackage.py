@@ -62,7 +62,8 @@ def package_answer(request, slug=None):
         }
 
     version, stored = public_cache.cached_with_version(slug, name, build)
-    return stored_answer(request, stored, name, version)
+    # Each build is new (the package says when it was created): its version's time.
+    return stored_answer(request, stored, name, public_cache.version_time(version))
 
 
 DESCRIPTION = _(

@@ -196,9 +196,9 @@ def _stock_text(exc, code, request):
         return STOCK_TEXTS[code] % {"method": request.method if request else ""}
     if code == "not_authenticated" and request is not None:
         scheme = request.headers.get("Authorization", "").split(" ", 1)[0]
-        if scheme and scheme.lower() != "token":
+        if scheme and scheme.lower() not in ("token", "bearer"):
             return gettext(
-                "Authorization skal have formen 'Token <nøgle>'; skemaet %(scheme)s kendes "
-                "ikke her."
+                "Authorization skal have formen 'Token <nøgle>' eller 'Bearer <nøgle>'; "
+                "skemaet %(scheme)s kendes ikke her."
             ) % {"scheme": scheme[:20]}
     return STOCK_TEXTS[code]

@@ -44,20 +44,35 @@ class AutoSchema(openapi.AutoSchema):
 
 
 class TokenScheme(KnoxTokenScheme):
-    """The token header in the schema (and the docs' "Authorize" button), as for knox's own
-    authentication class: `Authorization: Token <key>`."""
+    """The token header in the schema (and the docs' "Authorize" button), as
+    `kkrmaal.api.common.TokenAuthentication` reads it: `Authorization: Token <key>` or
+    `Authorization: Bearer <key>`, two schemes of which a client sends either."""
 
     target_class = "kkrmaal.api.common.TokenAuthentication"
+    name = ["knoxApiToken", "bearerAuth"]
 
     def get_security_definition(self, auto_schema):
-        return {
-            **super().get_security_definition(auto_schema),
-            "description": _(
-                "Send nøglen som `Authorization: Token <nøgle>`: ordet Token, et mellemrum og "
-                "nøglen (ikke Bearer; en klient, der sender Bearer, får 401). I Authorize-"
-                "feltet her: Token <nøgle>."
-            ),
-        }
+        return [
+            {
+                **super().get_security_definition(auto_schema),
+                "description": _(
+                    "Send nøglen som `Authorization: Token <nøgle>`: ordet Token, et mellemrum "
+                    "og nøglen. I Authorize-feltet her: Token <nøgle>."
+                ),
+            },
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": _(
+                    "Eller som `Authorization: Bearer <nøgle>`, som genererede klienter sender "
+                    "den. I Authorize-feltet her: kun nøglen."
+                ),
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        # Either one (a list of requirements is OR; one requirement naming both is AND).
+        return [{name: []} for name in self.name]
 
 
 # --- the hook ----------------------------------------------------------------------------------
@@ -168,7 +183,10 @@ def _headers():
                 "example": 'attachment; filename="status-hovedstaden-2018.csv"',
             },
         ),
-        "WWW-Authenticate": (_("Godkendelsens skema: Token."), {"type": "string"}),
+        "WWW-Authenticate": (
+            _("Godkendelsens skema: Token (Bearer kan også bruges)."),
+            {"type": "string"},
+        ),
     }
     return {
         name: {"description": description, "schema": schema}
