@@ -2,9 +2,10 @@
 one CSV per table, each described by a Table Schema: its columns' types, titles, codes,
 primary key and references), for all regions or one (`build(region)`).
 
-Tables: regions, clusters, municipalities, papers, goals, milestones, indicators (what the
-portal holds today, as the API shows it) and, from each public round's latest publication
-(`reports.models.public_rounds`, `reports.progress.published_progress`, so the download
+Tables: regions, clusters, municipalities, papers, goals, milestones, indicators and
+indicator-series (what the portal holds today, as the API shows it; a series' values in the
+columns of its CSV file, `reports.exports.series_columns`) and, from each public round's
+latest publication (`reports.models.public_rounds`, `reports.progress.published_progress`, so the download
 says what the pages, PDFs and API say): rounds, lines (one per municipality × milestone,
 the same table as a round's CSV, `reports.exports.round_line_columns`), goal-progress (a
 goal's counts, verdict and decision per round) and shared-answers (the answers for cluster
@@ -33,6 +34,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from dataclasses import field
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -45,6 +47,7 @@ from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import GoalPaper
 from goals.models import Indicator
+from goals.models import IndicatorSeries
 from goals.models import Milestone
 from goals.models import MilestoneStatus
 from municipalities.models import Cluster
@@ -53,6 +56,8 @@ from municipalities.models import Region
 from reports.exports import Column
 from reports.exports import round_line_columns
 from reports.exports import round_lines
+from reports.exports import series_columns
+from reports.exports import series_rows
 from reports.models import public_rounds
 from reports.progress import published_progress_of
 
@@ -334,6 +339,25 @@ def _reference_tables(region):
             ],
         ),
     ]
+    series = (
+        IndicatorSeries.objects.public()
+        .filter(indicator__goal__paper__in=paper_ids)
+        .order_by("indicator__goal__paper__region__name", "indicator__goal__order", "pk")
+    )
+    tables.append(
+        Table(
+            "indicator-series",
+            _("Indikatorserier"),
+            _(
+                "Kildernes tal for indikatorerne (fx Statistikbanken) pr. kommune, region og "
+                "hele landet og år, med kilden på hver række: de samme kolonner som seriens "
+                "CSV-fil (/api/v1/series/<id>/observations.csv)."
+            ),
+            series_columns(),
+            references=[("indicator", "indicators", "id"), ("goal", "goals", "id")],
+            rows=series_rows(*series),
+        )
+    )
     return tables, rounds
 
 
@@ -568,6 +592,8 @@ def _cell(value):
         return timezone.localtime(value).isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")  # 20, not str()'s 2E+1 for a normalized 20
     return str(value)
 
 
@@ -621,8 +647,9 @@ def descriptor(tables, region=None):
         "description": str(
             _(
                 "Kommunernes fælles sundhedsmål og de offentliggjorte statusrunder: regioner, "
-                "kommuner, målpapirer, mål, milepæle, runder, kommunernes svar, fremdrift pr. "
-                "mål og svarene for fælles milepæle og klyngemilepæle. Id'er er API'ets "
+                "kommuner, målpapirer, mål, milepæle, indikatorserier fra kilderne, runder, "
+                "kommunernes svar, fremdrift pr. mål og svarene for fælles milepæle og "
+                "klyngemilepæle. Id'er er API'ets "
                 "(/api/v1/); nøgler (key) er de samme i enhver installation."
             )
         ),

@@ -384,66 +384,149 @@ def export_response(fmt, name, sheet_title, columns, rows):
 # --- an indicator's series (issue 25): one row per area and year ---------------------------
 
 
-def series_rows(series):
-    """The values of an `IndicatorSeries` as rows, the whole country and the region first,
-    then the municipalities by name, each year by year; every row names the source."""
-    indicator = series.indicator
-    goal = indicator.goal
-    observations = IndicatorObservation.objects.filter(series=series).select_related(
-        "municipality", "region"
+def series_rows(*series):
+    """The values of one or more `IndicatorSeries` as rows (one query), series by series; in
+    each the whole country and the region first, then the municipalities by name, each year
+    by year; every row names the source. Its keys are `series_columns()`'s names."""
+    observations = IndicatorObservation.objects.filter(series__in=series).select_related(
+        "municipality", "region", "series__indicator__goal__paper__region"
     )
+    place = {s.pk: place for place, s in enumerate(series)}
     level_order = {"national": 0, "region": 1, "municipality": 2}
+    ordered = sorted(
+        observations,
+        key=lambda o: (place[o.series_id], level_order[o.level], o.area_name, o.year),
+    )
     rows = []
-    for o in sorted(observations, key=lambda o: (level_order[o.level], o.area_name, o.year)):
+    for o in ordered:
+        found, indicator = o.series, o.series.indicator
+        goal = indicator.goal
         rows.append(
             {
+                "series": found.pk,
                 "region": goal.paper.region.slug,
+                "goal": goal.pk,
+                "goal_key": goal.key,
                 "goal_number": goal.number,
                 "indicator": indicator.pk,
                 "indicator_name": indicator.name,
                 "level": o.level,
-                "kommunekode": o.municipality.kommunekode if o.municipality_id else "",
+                "kommunekode": o.municipality.kommunekode if o.municipality_id else None,
                 "area": o.area_name,
                 "year": o.year,
                 "value": o.value.normalize(),
-                "unit": series.unit or indicator.unit,
-                "source": series.source_name,
-                "source_url": series.source_url,
-                "table": series.table_id,
-                "fetched_on": series.fetched_on,
+                "unit": found.unit or indicator.unit,
+                "source": found.source_name,
+                "source_url": found.source_url,
+                "table": found.table_id,
+                "fetched_on": found.fetched_on,
             }
         )
     return rows
 
 
 def series_columns():
-    """(key, header) of a series export's columns, headers in the active language."""
+    """The columns of an indicator series' values, in the order of the files (and the data
+    package's table indicator-series)."""
     return [
-        ("region", _("Region")),
-        ("goal_number", _("Mål nr.")),
-        ("indicator", _("Indikator id")),
-        ("indicator_name", _("Indikator")),
-        ("level", _("Niveau")),
-        ("kommunekode", _("Kommunekode")),
-        ("area", _("Område")),
-        ("year", _("År")),
-        ("value", _("Værdi")),
-        ("unit", _("Enhed")),
-        ("source", _("Kilde")),
-        ("source_url", _("Kildens adresse")),
-        ("table", _("Tabel")),
-        ("fetched_on", _("Hentet")),
+        Column("series", "integer", gettext_lazy("Serie id"), gettext_lazy("Seriens id.")),
+        Column("region", "string", gettext_lazy("Region"), gettext_lazy("Regionens korte navn.")),
+        Column("goal", "integer", gettext_lazy("Mål id"), gettext_lazy("Målets id.")),
+        Column(
+            "goal_key",
+            "string",
+            gettext_lazy("Målets nøgle"),
+            gettext_lazy("Målets faste nøgle (papir:målnummer)."),
+        ),
+        Column(
+            "goal_number",
+            "string",
+            gettext_lazy("Mål nr."),
+            gettext_lazy("Målets nummer som trykt; altid tekst."),
+        ),
+        Column(
+            "indicator", "integer", gettext_lazy("Indikator id"), gettext_lazy("Indikatorens id.")
+        ),
+        Column(
+            "indicator_name",
+            "string",
+            gettext_lazy("Indikator"),
+            gettext_lazy("Indikatorens navn."),
+        ),
+        Column(
+            "level",
+            "string",
+            gettext_lazy("Niveau"),
+            gettext_lazy(
+                "municipality (en kommune), region (regionen) eller national (hele landet)."
+            ),
+            _codes(IndicatorObservation.Level.choices),
+        ),
+        Column(
+            "kommunekode",
+            "integer",
+            gettext_lazy("Kommunekode"),
+            gettext_lazy("Kommunens kode; tom for regionen og hele landet."),
+        ),
+        Column(
+            "area", "string", gettext_lazy("Område"), gettext_lazy("Kommunens eller områdets navn.")
+        ),
+        Column("year", "integer", gettext_lazy("År"), gettext_lazy("Året.")),
+        Column(
+            "value",
+            "number",
+            gettext_lazy("Værdi"),
+            gettext_lazy("Værdien (i CSV-filen med decimalkomma, som dansk Excel læser den)."),
+        ),
+        Column(
+            "unit",
+            "string",
+            gettext_lazy("Enhed"),
+            gettext_lazy("Enheden, som kilden angiver den."),
+        ),
+        Column(
+            "source",
+            "string",
+            gettext_lazy("Kilde"),
+            gettext_lazy("Kilden, fx Danmarks Statistik."),
+        ),
+        Column(
+            "source_url",
+            "string",
+            gettext_lazy("Kildens adresse"),
+            gettext_lazy("Kildens webadresse, eller tom."),
+        ),
+        Column(
+            "table",
+            "string",
+            gettext_lazy("Tabel"),
+            gettext_lazy("Tabellens id i kilden, eller tom."),
+        ),
+        Column(
+            "fetched_on",
+            "date",
+            gettext_lazy("Hentet"),
+            gettext_lazy("Den dag tallene blev hentet fra kilden."),
+        ),
     ]
 
 
-def round_lines_response(fmt, progress):
-    """A published round's lines as open data: CSV or .xlsx with the columns' machine names
-    in the header row (and, in the workbook, a sheet describing them)."""
-    columns = round_line_columns()
+def table_response(fmt, name, sheet_title, columns, rows):
+    """Rows of an open-data table (`columns`: a list of `Column`) as CSV or .xlsx named
+    `name`.csv / `name`.xlsx: the columns' machine names in the header row, the same in every
+    language, and in the workbook a second sheet that describes them in the reader's."""
     named = [(column.name, column.name) for column in columns]
-    rows = round_lines(progress)
-    name = f"status-{progress.region.slug}-{progress.round.year}"
     if fmt == "xlsx":
-        title = _("Status %(year)s") % {"year": progress.round.year}
-        return xlsx_response(f"{name}.xlsx", title, named, rows, described=columns)
+        return xlsx_response(f"{name}.xlsx", sheet_title, named, rows, described=columns)
     return csv_response(f"{name}.csv", named, rows)
+
+
+def round_lines_response(fmt, progress):
+    """A published round's lines as open data (`table_response`)."""
+    return table_response(
+        fmt,
+        f"status-{progress.region.slug}-{progress.round.year}",
+        _("Status %(year)s") % {"year": progress.round.year},
+        round_line_columns(),
+        round_lines(progress),
+    )

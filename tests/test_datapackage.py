@@ -18,10 +18,13 @@ from rest_framework.test import APIClient
 from goals.loading import load_kkr_data
 from goals.loading import paper_files
 from goals.models import Goal
+from goals.models import Indicator
 from goals.models import Milestone
 from goals.models import StatusRound
 from reports import publishing
+from reports.exports import series_columns
 from tests.builders import build_round
+from tests.builders import make_series
 
 TABLES = {
     "regions",
@@ -36,6 +39,7 @@ TABLES = {
     "goal-progress",
     "shared-answers",
     "indicator-values",
+    "indicator-series",
 }
 
 
@@ -46,8 +50,10 @@ def api():
 
 @pytest.fixture
 def two_regions(status_history, other_paper, other_municipality):
-    """Hovedstaden's 2017 and 2018 (goals numbered 1 and 2) and Syddanmark's 2018 (goal A)."""
+    """Hovedstaden's 2017 and 2018 (goals numbered 1 and 2) and Syddanmark's 2018 (goal A),
+    with a series from Statistikbanken for Syddanmark's indicator."""
     other = build_round(other_paper, 2018, lines=[(461, "A", 1, "met", "Røgfri skoletid.")])
+    make_series(Indicator.objects.get(goal__paper=other_paper), [other_municipality])
     return {**status_history, "syddanmark": other}
 
 
@@ -103,6 +109,13 @@ def test_the_whole_record_is_one_valid_data_package(api, two_regions, tmp_path):
         if row["goal_number"] == "2" and row["round"] == str(two_regions[2018].pk)
     )
     assert (youth_2018["verdict"], youth_2018["decision"]) == ("met", "achieved")
+    # The series' values, in the columns of the series' own CSV file, with a decimal point.
+    values = tables["indicator-series"]
+    assert list(values[0]) == [column.name for column in series_columns()]
+    assert len(values) == 6 * 3  # the municipality, the region and the country, 2015–2020
+    assert {row["region"] for row in values} == {"syddanmark"}
+    assert "12.5" in {row["value"] for row in values}
+    assert "10" in {row["value"] for row in values}  # the region's in 2020, not 1E+1
     # The Table Schema says what each column is, in the request's language.
     lines = next(r for r in descriptor["resources"] if r["name"] == "lines")
     number = next(f for f in lines["schema"]["fields"] if f["name"] == "goal_number")

@@ -7,10 +7,12 @@ import io
 import subprocess
 
 import pytest
+from openpyxl import load_workbook
 
 from goals.models import GoalPaper
 from goals.models import Indicator
 from municipalities.models import Municipality
+from reports.exports import series_columns
 from reports.papers import render_status_paper
 from tests.builders import MARKUP
 from tests.builders import make_series
@@ -167,10 +169,42 @@ def test_the_api_lists_the_series_and_its_values(client, status_history, series)
 
     response = client.get(f"/api/v1/series/{series.pk}/observations.csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    kbh = next(r for r in rows if r["Kommunekode"] == "101" and r["År"] == "2015")
-    assert kbh["Værdi"] == "12,5" and kbh["Kilde"] == "Danmarks Statistik, Statistikbanken"
-    assert kbh["Hentet"] == "2024-04-02" and kbh["Område"] == "København"
+    kbh = next(r for r in rows if r["kommunekode"] == "101" and r["year"] == "2015")
+    assert kbh["value"] == "12,5" and kbh["source"] == "Danmarks Statistik, Statistikbanken"
+    assert kbh["fetched_on"] == "2024-04-02" and kbh["area"] == "København"
+    assert (kbh["series"], kbh["indicator"]) == (str(series.pk), str(series.indicator_id))
     assert client.get(f"/api/v1/series/{series.pk}/observations.xlsx").status_code == 200
+
+
+def test_a_series_file_has_the_same_machine_columns_in_both_languages(client, series):
+    """Column names a program can rely on, whatever language the request asked for; numbers
+    are numbers (a decimal comma in the CSV, for Danish Excel; cells of numbers in the
+    workbook) in every row, and the workbook's second sheet names the columns in words."""
+    names = [column.name for column in series_columns()]
+    url = f"/api/v1/series/{series.pk}/observations"
+    for language in ("da", "en"):
+        answer = client.get(f"{url}.csv", HTTP_ACCEPT_LANGUAGE=language)
+        reader = csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";")
+        header, *rows = list(reader)
+        assert header == names, language
+        assert len(rows) == 30
+        for row in (dict(zip(names, row, strict=True)) for row in rows):
+            assert isinstance(float(row["value"].replace(",", ".")), float)
+            assert int(row["year"]) in range(2015, 2021)
+            assert row["kommunekode"] == "" or int(row["kommunekode"]) in (101, 147, 219)
+            assert row["level"] in ("municipality", "region", "national")
+
+        book = load_workbook(
+            io.BytesIO(client.get(f"{url}.xlsx", HTTP_ACCEPT_LANGUAGE=language).content)
+        )
+        sheet, described = book.worksheets
+        values = list(sheet.iter_rows(values_only=True))
+        assert list(values[0]) == names, language
+        for row in (dict(zip(names, row, strict=True)) for row in values[1:]):
+            assert isinstance(row["value"], int | float) and isinstance(row["year"], int)
+            assert row["kommunekode"] is None or isinstance(row["kommunekode"], int)
+        titles = {row[0]: row[1] for row in described.iter_rows(min_row=2, values_only=True)}
+        assert titles["value"] == {"da": "Værdi", "en": "Value"}[language]
 
 
 def test_a_draft_papers_series_is_not_public(client, region, municipalities):

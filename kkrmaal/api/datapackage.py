@@ -68,8 +68,9 @@ def package_answer(request, slug=None):
 
 DESCRIPTION = _(
     "Et zip-arkiv med datapackage.json og en CSV-fil pr. tabel (regioner, klynger, kommuner, "
-    "målpapirer, mål, milepæle, indikatorer, runder, kommunernes svar, fremdrift pr. mål, "
-    "fælles milepæle og klyngemilepæle, indikatorværdier), hver beskrevet af et Table Schema. "
+    "målpapirer, mål, milepæle, indikatorer, indikatorserier, runder, kommunernes svar, "
+    "fremdrift pr. mål, fælles milepæle og klyngemilepæle, indikatorværdier), hver beskrevet "
+    "af et Table Schema. "
     "Licens: CC BY 4.0. Bygges på ny, når det offentlige materiale ændres."
 )
 

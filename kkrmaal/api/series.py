@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.db.models import Max
 from django.db.models import Min
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -139,12 +140,23 @@ SeriesFilter = region_filterset(
 SERIES_FILES = {
     "csv": (
         "text/csv",
-        _(
-            "Hele serien som CSV: UTF-8 med BOM, semikolon mellem felterne, decimalkomma; "
-            "kilden på hver række."
+        format_lazy(
+            "{} {}.",
+            _(
+                "Hele serien som CSV: UTF-8 med BOM, semikolon mellem felterne, decimalkomma; "
+                "kilden på hver række. Første række er kolonnernes navne, de samme på alle "
+                "sprog (datapakkens tabel indicator-series beskriver dem):"
+            ),
+            ", ".join(column.name for column in exports.series_columns()),
         ),
     ),
-    "xlsx": (exports.XLSX_TYPE, _("Hele serien som Excel-projektmappe; kilden på hver række.")),
+    "xlsx": (
+        exports.XLSX_TYPE,
+        _(
+            "Hele serien som Excel-projektmappe; kilden på hver række. Første række er "
+            "kolonnernes navne (som i CSV-filen), arket Kolonner beskriver dem."
+        ),
+    ),
 }
 
 
@@ -228,7 +240,7 @@ class SeriesViewSet(PublicViewSet):
     def _file(self, request, fmt):
         def make():
             series = self.get_object()
-            return exports.export_response(
+            return exports.table_response(
                 fmt,
                 f"indikator-{series.indicator_id}-serie-{series.pk}",
                 f"Serie {series.pk}",  # a sheet's name takes no : / ? * [ ]
