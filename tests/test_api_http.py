@@ -111,6 +111,22 @@ def test_a_client_that_sends_another_scheme_is_told_to_send_token_or_bearer(repo
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v1/datapackage.zip?x=1", 400, "unknown_parameter"),
+        ("/api/v1/rounds/{round}/lines.csv?x=1", 400, "unknown_parameter"),
+        ("/api/v1/rounds/{round}/lines.xlsx?x=1", 400, "unknown_parameter"),
+        ("/api/v1/schema/?x=1", 400, "unknown_parameter"),
+        ("/api/v1/schema/?format=bogus", 404, "not_found"),
+    ],
+)
+def test_an_error_from_a_download_or_the_schema_is_json(status_history, path, status, code):
+    # The file's own format is not chosen yet when the query is checked: the error is JSON
+    # and says so, not JSON sent as a zip or a workbook, nor YAML.
+    _both(APIClient(), "get", path.format(round=status_history[2018].pk), status, code)
+
+
 def test_a_throttled_caller_is_told_so_in_danish_with_retry_after(db, monkeypatch):
     from rest_framework.throttling import AnonRateThrottle
 

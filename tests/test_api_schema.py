@@ -274,6 +274,17 @@ def test_servers_licence_contact_and_the_token_scheme(schemas, client):
     token = danish["components"]["securitySchemes"]["knoxApiToken"]
     assert (token["in"], token["name"]) == ("header", "Authorization")
     assert "Token <nøgle>" in token["description"]
+    # A generated client's default, Bearer, is a scheme of its own; either one will do.
+    assert danish["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "Eller som `Authorization: Bearer <nøgle>`, som genererede klienter sender den. I "
+            "Authorize-feltet her: kun nøglen."
+        ),
+    }
+    submit = danish["paths"]["/api/v1/reports/{id}/submit/"]["post"]
+    assert submit["security"] == [{"knoxApiToken": []}, {"bearerAuth": []}]
     # The schema's own download has a file name any HTTP client can read.
     disposition = client.get("/api/v1/schema/")["Content-Disposition"]
     assert disposition == 'inline; filename="kkr-maal-api.yaml"'

@@ -190,12 +190,13 @@ class ApiViewMixin:
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
+        # Also when the error came before the format was chosen (a parameter the operation
+        # does not read): DRF would then choose the file's own and send JSON as a zip.
         renderer = getattr(request, "accepted_renderer", None)
         if (
             isinstance(response, Response)
             and response.status_code >= 400
-            and renderer is not None
-            and renderer.media_type != JSONRenderer.media_type
+            and (renderer is None or renderer.media_type != JSONRenderer.media_type)
         ):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type

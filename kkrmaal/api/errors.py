@@ -101,7 +101,9 @@ class PreconditionRequired(ApiError):
 
 # The API's text for the codes of DRF's, knox's and Django's own exceptions.
 STOCK_TEXTS = {
-    "not_authenticated": _("Adressen kræver en API-nøgle: Authorization: Token <nøgle>."),
+    "not_authenticated": _(
+        "Adressen kræver en API-nøgle: Authorization: Token <nøgle> (eller Bearer <nøgle>)."
+    ),
     "authentication_failed": _("API-nøglen er ugyldig, udløbet eller tilbagekaldt."),
     "permission_denied": _("Nøglens bruger må ikke dette."),
     "not_found": _("Findes ikke."),

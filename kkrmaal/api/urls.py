@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from kkrmaal.api.common import ApiViewMixin
 from kkrmaal.api.common import not_found
 from kkrmaal.api.datapackage import DataPackageView
 from kkrmaal.api.datapackage import RegionDataPackageView
@@ -25,9 +26,12 @@ from kkrmaal.api.series import SeriesViewSet
 app_name = "api"
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(ApiViewMixin, SpectacularAPIView):
     """drf-spectacular's schema view, with a plain ASCII file name in Content-Disposition (its
-    own is made of the title, "KKR-mål API", raw bytes in a header)."""
+    own is made of the title, "KKR-mål API", raw bytes in a header), and the API's checks
+    and errors: a parameter other than its two is a 400, and an error is JSON, not YAML."""
+
+    query_parameters = ("format", "lang")
 
     def _get_filename(self, request, version):
         fmt = self.perform_content_negotiation(request, force=True)[0].format
