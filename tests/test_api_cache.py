@@ -189,7 +189,7 @@ def test_reopening_and_republishing_a_round_change_its_answers_at_once(
 
     assert "Rettet svar fra Hillerød" in _get(api, lines_url).content.decode()
     progress = _get(api, progress_url)
-    assert progress["ETag"] == f'"round-{latest.pk}-v2-da-json"'
+    assert progress["ETag"] != before[progress_url]["ETag"]
     assert progress.json()["round"]["version"] == 2
     assert _get(api, "/api/v1/rounds/").json() != before["/api/v1/rounds/"].json()
 
@@ -256,6 +256,21 @@ def test_last_modified_is_when_what_the_answer_shows_last_changed(
     milestone.text = "En ny milepæl"
     milestone.save()
     assert _changed(_get(api, scoped)) > _changed(edited)
+
+
+@pytest.mark.parametrize("path", ["", "progress/"])
+def test_a_rounds_answer_is_new_when_its_papers_title_is_edited(api, status_history, path):
+    # Published, yet the answer names the paper as it is now: a client holding the old
+    # title must not be told it is current.
+    status_round = status_history[2018]
+    url = f"/api/v1/rounds/{status_round.pk}/{path}"
+    first = _get(api, url)
+    status_round.paper.title = "KKR-mål for sundhed, rettet"
+    status_round.paper.save()
+    again = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    answer = again.json()
+    assert (answer.get("round") or answer)["paper_title"] == "KKR-mål for sundhed, rettet"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/goals/?page_size=1", "progress/"])

@@ -513,12 +513,12 @@ def with_validators(response, *, etag, last_modified=None, public=True):
 # --- the public answers from the cache --------------------------------------------------------
 
 # What a stored answer keeps besides its body; the rest (Allow, Vary, security headers) every
-# answer gets on its way out.
+# answer gets on its way out. Not its own validators: a round's answers say when it was
+# published, but they also show what may be edited since (its paper's title), so a kept
+# answer's ETag and Last-Modified are those of its content (`stored_answer`).
 STORED_HEADERS = (
     "Content-Type",
     "Content-Disposition",
-    "ETag",
-    "Last-Modified",
     "Cache-Control",
 )
 
@@ -599,19 +599,15 @@ def _answer_key(request):
 
 
 def stored_answer(request, stored, name, changed):
-    """The answer kept under `name` ({"content", "headers"}), with its validators (unless it
-    has its own: a round's are its publication's): Last-Modified is `changed`, when the
-    answer last changed, and the ETag is made of the two, or a 304 when the client's copy is
-    current."""
+    """The answer kept under `name` ({"content", "headers"}) with its validators:
+    Last-Modified is `changed`, when the answer last changed, and the ETag is made of the
+    two; or a 304 when the client's copy is current."""
     user = request.user
     headers = dict(stored["headers"])
-    headers.setdefault(
-        "ETag",
-        quote_etag(
-            hashlib.md5(f"{name}:{changed.isoformat()}".encode(), usedforsecurity=False).hexdigest()
-        ),
+    headers["ETag"] = quote_etag(
+        hashlib.md5(f"{name}:{changed.isoformat()}".encode(), usedforsecurity=False).hexdigest()
     )
-    headers.setdefault("Last-Modified", http_date(changed.timestamp()))
+    headers["Last-Modified"] = http_date(changed.timestamp())
     headers.setdefault(
         "Cache-Control", "private, no-cache" if user.is_authenticated else "public, no-cache"
     )
