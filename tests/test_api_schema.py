@@ -291,12 +291,17 @@ def test_servers_licence_contact_and_the_token_scheme(schemas, client):
 
 
 def _json_schema(node):
-    """An OpenAPI 3.0 schema as JSON Schema: `nullable` as a null alternative."""
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` as a null alternative, an exclusive
+    bound (`exclusiveMaximum: true` beside `maximum`) as the bound itself."""
     if isinstance(node, list):
         return [_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
     node = {key: _json_schema(value) for key, value in node.items() if key != "example"}
+    for bound in ("maximum", "minimum"):
+        exclusive = f"exclusive{bound.capitalize()}"
+        if node.get(exclusive) is True:
+            node[exclusive] = node.pop(bound)
     if node.pop("nullable", False):
         return {"anyOf": [node, {"type": "null"}]}
     return node
@@ -312,7 +317,9 @@ def test_the_examples_are_true(schemas):
         for name, spec in danish["components"]["schemas"].items()
         if "example" in spec
     }
-    assert {"Region", "Goal", "Round", "Progress", "Line", "Report", "Error"} <= set(examples)
+    assert {"Region", "Goal", "Round", "Progress", "Line", "Report", "Series", "Error"} <= set(
+        examples
+    )
     for name, example in examples.items():
         schema = {**components[name], "components": {"schemas": components}}
         jsonschema.validate(example, schema)

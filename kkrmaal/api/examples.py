@@ -212,6 +212,38 @@ REPORT = {
     "values": [],
 }
 
+# The demo's series (fixtures/series/, illustrative figures in Statistikbanken's format).
+SERIES = {
+    "id": 1,
+    "region": "midtjylland",
+    "paper": 4,
+    "goal": 22,
+    "goal_number": "1.2",
+    "indicator": 1,
+    "indicator_name": "Forebyggelige indlæggelser blandt ældre",
+    "title": "Forebyggelige indlæggelser blandt ældre (65 år og derover) efter område og tid",
+    "unit": "Pr. 1.000 indbyggere på 65 år og derover",
+    "source_name": "Eksempeldata i Statistikbankens format (ikke officielle tal)",
+    "source_url": "",
+    "table_id": "EKSEMPEL-FI",
+    "fetched_on": "2024-04-02",
+    "first_year": 2010,
+    "last_year": 2019,
+    "value_count": 209,
+    "links": {
+        "observations": f"{SERVER}/api/v1/series/1/observations/",
+        "csv": f"{SERVER}/api/v1/series/1/observations.csv",
+        "xlsx": f"{SERVER}/api/v1/series/1/observations.xlsx",
+    },
+}
+OBSERVATION = {
+    "year": 2010,
+    "level": "municipality",
+    "kommunekode": 751,
+    "area": "Aarhus",
+    "value": 72.5,
+}
+
 EXAMPLES = {
     "Region": REGION,
     "Cluster": CLUSTER,
@@ -238,6 +270,22 @@ EXAMPLES = {
         "next": f"{SERVER}/api/v1/rounds/2/lines/?page=2&page_size=1",
         "previous": None,
         "results": [LINE],
+    },
+    "Series": SERIES,
+    "Observation": OBSERVATION,
+    "ObservationPage": {
+        "count": 209,
+        "next": f"{SERVER}/api/v1/series/1/observations/?page=2&page_size=1",
+        "previous": None,
+        "results": [
+            {
+                "year": 2010,
+                "level": "national",
+                "kommunekode": None,
+                "area": "Hele landet",
+                "value": 67.7,
+            }
+        ],
     },
     "ReportSummary": REPORT_SUMMARY,
     "Report": REPORT,
