@@ -2,8 +2,9 @@
 (TOTP), a passkey (django-otp-webauthn) and ten recovery codes for the day the phone is lost.
 
 With STAFF_MFA_REQUIRED (on by default in production), a staff user's session must have
-passed a second factor before any page under /admin/ or /sekretariat/: publishing a round,
-the admin's actions, everything the secretariat does. A staff user without a factor yet is
+passed a second factor before any page under /admin/, /sekretariat/ or /indberetning/:
+publishing a round, the admin's actions, everything the secretariat does, and the evidence
+files it may open beside the municipality's reporters. A staff user without a factor yet is
 sent to set one up, one with a factor to enter it. A login through an identity provider that
 checked a second factor itself (kkrmaal/sso.py) counts: nobody is asked twice.
 
@@ -13,6 +14,9 @@ the user in, through one middleware (`request.user.is_verified()`), and has the 
 of factor as plugins; allauth's MFA works inside allauth's own login flow and account pages,
 and would bring a second login and a second SAML/OIDC stack beside djangosaml2 and
 mozilla-django-oidc.
+
+Passing the factor gives the session a new key (as the login did): a session cookie taken
+before the second factor is worth nothing after it.
 
 A wrong code counts against the user; after LOGIN_FAILURE_LIMIT wrong ones (5) the session is
 logged out and the factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with
@@ -44,11 +48,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.views import CompleteCredentialAuthenticationView
 
 from kkrmaal.sso import PROVIDER_MFA_SESSION_KEY
 from kkrmaal.sso import audit
 
-PROTECTED_PREFIXES = ("/admin/", "/sekretariat/")
+PROTECTED_PREFIXES = ("/admin/", "/sekretariat/", "/indberetning/")
 RECOVERY_CODES = 10
 SETUP_SESSION_KEY = "kkrmaal_mfa_setup"
 FAILURES_KEY = "mfa-failures:{}"
@@ -132,6 +137,13 @@ def _locked_out(request):
     )
 
 
+def passed(request, device):
+    """The session passed the second factor with `device`: marked so, under a new key."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    cache.delete(FAILURES_KEY.format(request.user.pk))
+
+
 # --- the pages -----------------------------------------------------------------------------
 
 
@@ -160,8 +172,7 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
-            cache.delete(FAILURES_KEY.format(request.user.pk))
+            passed(request, device)
             audit("mfa.verified", request, device=type(device).__name__)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
@@ -186,6 +197,15 @@ def verify(request):
         "registration/mfa_verify.html",
         {"form": form, "next": _next(request), "has_passkey": has_passkey},
     )
+
+
+class PasskeyVerifyView(CompleteCredentialAuthenticationView):
+    """django-otp-webauthn's passkey check, ending as a code does (`passed`)."""
+
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        passed(self.request, device)
+        audit("mfa.verified", self.request, device=type(device).__name__)
 
 
 def _qr_code(device):
@@ -215,8 +235,8 @@ def setup(request):
             with transaction.atomic():
                 device.save()
             request.session.pop(SETUP_SESSION_KEY, None)
-            otp_login(request, device)
             audit("mfa.added", request, device="TOTPDevice")
+            passed(request, device)
             return redirect(
                 f"{reverse('mfa_recovery_codes')}?{urlencode({'next': _next(request)})}"
             )

@@ -6,12 +6,16 @@ codes log the session out with a Danish page and an audit line. Reporters are no
 import re
 
 import pytest
+from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
 
 from goals.models import StatusRound
 from tests.builders import PASSWORD
+from tests.builders import with_evidence
 from tests.test_settings import KEY
 from tests.test_settings import shown
 
@@ -169,3 +173,61 @@ def test_a_password_alone_never_adds_a_factor_beside_the_existing_one(client, se
     assert passkey.status_code == 403
     assert codes.status_code == 302 and codes["Location"].startswith("/konto/totrin/?next=")
     assert TOTPDevice.objects.filter(user=secretariat).count() == 1
+
+
+def test_passing_the_factor_gives_the_session_a_new_key(client, secretariat, open_status_round):
+    """A session cookie copied after the password but before the code is worth nothing."""
+    log_in_with_password(client, secretariat.username)
+    key = set_up_app(client)
+    client.logout()
+    log_in_with_password(client, secretariat.username)
+    copied = client.cookies["sessionid"].value
+
+    client.post("/konto/totrin/", {"code": code_for(key, 1), "next": "/sekretariat/"})
+
+    assert client.cookies["sessionid"].value != copied
+    thief = Client()
+    thief.cookies["sessionid"] = copied
+    cockpit = thief.get(f"/sekretariat/runder/{open_status_round.pk}/")
+    assert cockpit.status_code == 302 and cockpit["Location"].startswith("/konto/login/")
+
+
+def test_the_secretariat_opens_no_evidence_file_without_the_factor(
+    client, secretariat, report, reporters
+):
+    _report, line = with_evidence(report, reporters[101])
+    log_in_with_password(client, secretariat.username)
+
+    answer = client.get(f"/indberetning/bilag/{line.pk}/")
+
+    assert answer.status_code == 302 and answer["Location"].startswith("/konto/totrin/opsaet/")
+
+
+def test_a_passkey_also_gives_the_session_a_new_key(client, secretariat, monkeypatch):
+    # The browser's WebAuthn ceremony is django-otp-webauthn's; here it says "this passkey".
+    passkey = WebAuthnCredential.objects.create(
+        user=secretariat,
+        name="Bærbar",
+        credential_id=b"passkey",
+        public_key=b"key",
+        credential_id_sha256="0" * 64,
+        confirmed=True,
+    )
+    monkeypatch.setattr(
+        WebAuthnHelper, "authenticate_complete", lambda self, user, state, data: passkey
+    )
+    log_in_with_password(client, secretariat.username)
+    session = client.session
+    session["otp_webauthn_authentication_state"] = {"challenge": "c"}
+    session.save()
+    copied = client.cookies["sessionid"].value
+
+    done = client.post(
+        "/konto/totrin/adgangsnoegle/authentication/complete/?next=/sekretariat/",
+        "{}",
+        content_type="application/json",
+    )
+
+    assert done.status_code == 200 and done.json()["redirect_url"] == "/sekretariat/"
+    assert client.cookies["sessionid"].value != copied
+    assert client.get("/sekretariat/").status_code == 200
