@@ -11,7 +11,8 @@ Both providers end in `sign_in`, with the same rules:
   secretariat's a region.
 - No grant the portal understands: refused (`Refusal`), with a Danish page, an audit line,
   and nothing created. The one exception is a reporter following the secretariat's
-  invitation (kkrmaal/invitations.py): the invitation gives the role instead.
+  invitation (kkrmaal/invitations.py) while it can still be used: the invitation gives the
+  role instead.
 - The user is found by the provider's own id for them (`ExternalIdentity`), never by a user
   name or e-mail the provider sends, and made at the first login, without a password.
 - Each login makes the memberships the provider gave (`Membership.source`) exactly what it
@@ -40,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kkrmaal.clients import client_address
 from municipalities.models import ExternalIdentity
+from municipalities.models import Invitation
 from municipalities.models import Membership
 from municipalities.models import SsoOrganisation
 from municipalities.models import SsoRole
@@ -292,6 +294,13 @@ def _has_portal_roles(identity):
     )
 
 
+def _invited(request):
+    """Whether the session follows an invitation that can still be used: one used since, or
+    expired, lets nobody in without a role."""
+    invitation = request.session.get(INVITATION_SESSION_KEY)
+    return bool(invitation) and Invitation.objects.pending().filter(pk=invitation).exists()
+
+
 def sign_in(request, identity):
     """Log in the person `identity` describes, with the memberships the provider gives
     today; `Refusal` when it gives none (unless an invitation is pending in the session).
@@ -299,7 +308,7 @@ def sign_in(request, identity):
     if not identity.subject:
         raise Refusal("provider_error", why="no subject")
     wanted, reason = memberships_for(identity)
-    if reason and not (request.session.get(INVITATION_SESSION_KEY) or _has_portal_roles(identity)):
+    if reason and not (_invited(request) or _has_portal_roles(identity)):
         lost = _take_back(identity)
         raise Refusal(reason, lost=lost, **_describe(identity))
     User = get_user_model()

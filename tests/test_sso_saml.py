@@ -345,3 +345,27 @@ def test_an_invited_reporter_logs_in_through_the_provider_without_its_role(
     # The next login needs no invitation: the role the portal gave stays.
     client.logout()
     assert log_in(client, saml, "uden-rolle").status_code == 302
+
+
+def test_an_invitation_used_since_lets_nobody_in_without_a_role(
+    client, saml, aarhus, audit_log, django_capture_on_commit_callbacks
+):
+    """The link was opened in this browser, then used by somebody else (or expired): a login
+    the provider gives no role is refused as any other, and no user is made."""
+    from django.core import mail
+
+    from municipalities import invitations
+
+    odder = aarhus.region.municipalities.get(kommunekode=727)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invite(odder, "uden-rolle@aarhus.dk", by=aarhus.secretariat)
+    path = next(w for w in mail.outbox[-1].body.split() if "/konto/invitation/" in w)
+    path = path.removeprefix(SITE)
+    client.get(path)
+    invitations.accept(path.split("/")[-2], aarhus.secretariat)
+    users_before = User.objects.count()
+
+    response = log_in(client, saml, "uden-rolle", next_url=path)
+
+    assert_refused(response, "Du har ikke en rolle i KKR-mål", audit_log, "no_role")
+    assert User.objects.count() == users_before
