@@ -18,6 +18,9 @@ mozilla-django-oidc.
 Passing the factor gives the session a new key (as the login did): a session cookie taken
 before the second factor is worth nothing after it.
 
+Recovery codes are stored as a keyed hash (with SECRET_KEY), never as they are typed: the
+table alone, in a backup or a copy of the database, opens nobody's second factor.
+
 A wrong code counts against the user; after LOGIN_FAILURE_LIMIT wrong ones (5) the session is
 logged out and the factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with
 a Danish page and an audit line.
@@ -36,6 +39,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -43,7 +47,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,6 +94,23 @@ class StaffSecondFactorMiddleware:
             target = "mfa_verify" if has_factor(user) else "mfa_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+def recovery_hash(code):
+    """A recovery code as stored: keyed, so the table alone gives no code away, and 16
+    characters, as django-otp's token column holds."""
+    return salted_hmac("kkrmaal.mfa.recovery-code", code, algorithm="sha256").hexdigest()[:16]
+
+
+def _match(user, code):
+    """The user's device that takes `code` (used up, if a recovery code), or None. Recovery
+    codes are matched by their hash only: typing a stored value opens nothing."""
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            token = recovery_hash(code) if isinstance(device, StaticDevice) else code
+            if device.verify_token(token):
+                return device
+    return None
 
 
 def _next(request):
@@ -170,7 +190,7 @@ def verify(request):
         return _locked_out(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"])
+        device = _match(request.user, form.cleaned_data["code"])
         if device is not None:
             passed(request, device)
             audit("mfa.verified", request, device=type(device).__name__)
@@ -275,9 +295,9 @@ def recovery_codes(request):
         with transaction.atomic():
             device.token_set.all().delete()
             for _n in range(RECOVERY_CODES):
-                token = StaticToken.random_token()
-                device.token_set.create(token=token)
-                codes.append(token)
+                code = StaticToken.random_token()
+                device.token_set.create(token=recovery_hash(code))
+                codes.append(code)
         audit("mfa.recovery_codes", request, count=len(codes))
     return render(
         request,

@@ -3,6 +3,7 @@ STAFF_MFA_REQUIRED (on by default in production) an officer cannot publish, nor 
 admin, before entering a code from an authenticator app (or a recovery code); five wrong
 codes log the session out with a Danish page and an audit line. Reporters are not asked."""
 
+import importlib
 import re
 
 import pytest
@@ -124,6 +125,26 @@ def test_a_recovery_code_works_once(client, secretariat, open_status_round):
     assert StaticDevice.objects.get(user=secretariat).token_set.count() == 9
 
 
+def test_recovery_codes_are_stored_hashed(client, secretariat):
+    """A copy of the database gives no code away: what is stored, typed, opens nothing."""
+    log_in_with_password(client, secretariat.username)
+    set_up_app(client)
+    page = client.get("/konto/totrin/gendannelseskoder/").content.decode()
+    shown = {
+        c.replace("-", "") for c in re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", page)
+    }
+    stored = set(
+        StaticDevice.objects.get(user=secretariat).token_set.values_list("token", flat=True)
+    )
+    assert len(shown) == len(stored) == 10 and not shown & stored
+    client.logout()
+    log_in_with_password(client, secretariat.username)
+
+    answer = client.post("/konto/totrin/", {"code": min(stored), "next": "/sekretariat/"})
+
+    assert answer.status_code == 200 and "Koden er forkert" in answer.content.decode()
+
+
 def test_a_second_factor_wrong_five_times_logs_out_with_a_danish_page(
     client, secretariat, audit_log
 ):
@@ -231,3 +252,18 @@ def test_a_passkey_also_gives_the_session_a_new_key(client, secretariat, monkeyp
     assert done.status_code == 200 and done.json()["redirect_url"] == "/sekretariat/"
     assert client.cookies["sessionid"].value != copied
     assert client.get("/sekretariat/").status_code == 200
+
+
+def test_recovery_codes_made_before_hashing_keep_working(client, secretariat):
+    from django.apps import apps
+
+    hashing = importlib.import_module("kkrmaal.migrations.0001_hash_recovery_codes")
+    device = StaticDevice.objects.create(user=secretariat, name="recovery", confirmed=True)
+    device.token_set.create(token="abcdefgh")  # as django-otp stored it until now
+    hashing.hash_codes(apps, None)
+    log_in_with_password(client, secretariat.username)
+
+    answer = client.post("/konto/totrin/", {"code": "abcd-efgh", "next": "/sekretariat/"})
+
+    assert answer.status_code == 302 and answer["Location"] == "/sekretariat/"
+    assert not device.token_set.exists()
