@@ -5,7 +5,7 @@ password, and becomes the municipality's reporter. The link works once and expir
 from django.contrib import auth
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 from django.shortcuts import redirect
 from django.shortcuts import render
@@ -31,8 +31,11 @@ UNUSABLE = {
 }
 
 
-class NewReporterForm(BaseUserCreationForm):
-    class Meta(BaseUserCreationForm.Meta):
+class NewReporterForm(UserCreationForm):
+    """A user name no other user has, whatever its case: the secretariat's lists must tell
+    "Karen" from anybody else."""
+
+    class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ["username", "first_name", "last_name"]
 

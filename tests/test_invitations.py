@@ -166,6 +166,29 @@ def test_the_link_works_once(client, staff, without_reporter, django_capture_on_
     assert not Membership.objects.filter(user__username="b").exists()
 
 
+def test_a_new_user_name_cannot_pass_for_an_existing_one(
+    client, staff, without_reporter, reporters, django_capture_on_commit_callbacks
+):
+    """"Indberetter-147" beside "indberetter-147" would be two people the secretariat cannot
+    tell apart in its lists."""
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(staff, without_reporter, 219, "ny@hillerod.dk")
+    client.logout()
+
+    page = client.post(
+        link_in(mail.outbox[-1]),
+        {
+            "username": "Indberetter-147",
+            "password1": "en-lang-adgangskode-42",
+            "password2": "en-lang-adgangskode-42",
+        },
+    )
+
+    assert page.status_code == 200
+    assert "En bruger med dette brugernavn findes allerede" in page.content.decode()
+    assert not Membership.objects.filter(municipality__kommunekode=219, user__is_active=True)
+
+
 def test_an_expired_link_says_so(
     client, staff, without_reporter, django_capture_on_commit_callbacks
 ):
