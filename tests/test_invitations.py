@@ -169,7 +169,7 @@ def test_the_link_works_once(client, staff, without_reporter, django_capture_on_
 def test_a_new_user_name_cannot_pass_for_an_existing_one(
     client, staff, without_reporter, reporters, django_capture_on_commit_callbacks
 ):
-    """"Indberetter-147" beside "indberetter-147" would be two people the secretariat cannot
+    """ "Indberetter-147" beside "indberetter-147" would be two people the secretariat cannot
     tell apart in its lists."""
     with django_capture_on_commit_callbacks(execute=True):
         invite(staff, without_reporter, 219, "ny@hillerod.dk")
