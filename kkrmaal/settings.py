@@ -318,6 +318,10 @@ SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_IGNORE_LOGOUT_ERRORS = True
 SAML_CSP_HANDLER = ""
 
+# A session logged in through a provider (SAML or OIDC) ends after this many hours: the next
+# login asks the provider again, which is when a role it no longer vouches for is taken away.
+SSO_SESSION_HOURS = env_int("SSO_SESSION_HOURS", 8, minimum=1)
+
 # OpenID Connect (Entra ID of a region or KL): the issuer (its discovery document says the
 # rest), the portal's client id and secret there.
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()

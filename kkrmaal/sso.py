@@ -16,7 +16,8 @@ Both providers end in `sign_in`, with the same rules:
 - The user is found by the provider's own id for them (`ExternalIdentity`), never by a user
   name or e-mail the provider sends, and made at the first login, without a password.
 - Each login makes the memberships the provider gave (`Membership.source`) exactly what it
-  vouches for today: a role it no longer gives is gone. What the portal gave (an
+  vouches for today: a role it no longer gives is gone. A session through a provider lasts
+  SSO_SESSION_HOURS (8), so the provider is asked again every working day. What the portal gave (an
   administrator, an invitation) is left alone. A secretariat role makes the user staff (the
   admin and the secretariat's pages), and losing the last one takes that away again.
 - A provider that says it checked a second factor (SAML's authentication context, OIDC's
@@ -52,7 +53,6 @@ audit_log = logging.getLogger("kkrmaal.audit")
 PROVIDER_MFA_SESSION_KEY = "kkrmaal_provider_mfa"
 # The pending invitation a provider login is for (kkrmaal/invitations.py sets it).
 INVITATION_SESSION_KEY = "kkrmaal_invitation"
-# Sessions logged in through a provider are sent to log in again after this long.
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 # The scope of a privilege group of the Context Handler: its organisation's CVR number.
@@ -360,6 +360,9 @@ def sign_in(request, identity):
         link.last_login_at = timezone.now()
         link.save(update_fields=["last_login_at"])
     auth.login(request, user, backend=BACKEND)
+    # Not the two weeks of a password login: the provider is asked again within the working
+    # day, and what it no longer vouches for goes then (SSO_SESSION_HOURS).
+    request.session.set_expiry(settings.SSO_SESSION_HOURS * 3600)
     if identity.second_factor:
         request.session[PROVIDER_MFA_SESSION_KEY] = f"{identity.provider}:{identity.second_factor}"
     audit(

@@ -369,3 +369,12 @@ def test_an_invitation_used_since_lets_nobody_in_without_a_role(
 
     assert_refused(response, "Du har ikke en rolle i KKR-mål", audit_log, "no_role")
     assert User.objects.count() == users_before
+
+
+def test_a_session_through_the_provider_lasts_a_working_day(client, saml, settings):
+    """Not the password login's two weeks: the role the municipality takes away today is
+    gone by tomorrow, when the provider is asked again."""
+    log_in(client, saml, "aarhus-konsulent")
+
+    assert client.session.get_expiry_age() == 8 * 3600
+    assert client.cookies["sessionid"]["max-age"] == 8 * 3600
