@@ -21,9 +21,10 @@ before the second factor is worth nothing after it.
 Recovery codes are stored as a keyed hash (with SECRET_KEY), never as they are typed: the
 table alone, in a backup or a copy of the database, opens nobody's second factor.
 
-A wrong code counts against the user; after LOGIN_FAILURE_LIMIT wrong ones (5) the session is
-logged out and the factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with
-a Danish page and an audit line.
+A wrong code counts against the user (in the database, so the count holds while Redis is
+away); after LOGIN_FAILURE_LIMIT wrong ones (5) in a row the session is logged out and the
+factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with a Danish page and
+an audit line.
 """
 
 import base64
@@ -34,11 +35,12 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Max
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.http import urlencode
@@ -59,7 +61,8 @@ from kkrmaal.sso import audit
 PROTECTED_PREFIXES = ("/admin/", "/sekretariat/", "/indberetning/")
 RECOVERY_CODES = 10
 SETUP_SESSION_KEY = "kkrmaal_mfa_setup"
-FAILURES_KEY = "mfa-failures:{}"
+# The devices a typed code is tried on, each counting the wrong ones.
+CODE_DEVICES = (TOTPDevice, StaticDevice)
 
 
 def second_factor_passed(request):
@@ -126,7 +129,18 @@ def _next(request):
 
 
 def _failures(user):
-    return cache.get(FAILURES_KEY.format(user.pk), 0)
+    """Wrong codes in a row, lately: the count django-otp keeps on each of the user's code
+    devices (every wrong code is tried on each), in the database. Not in the cache, which
+    keeps nothing while Redis is away: the lock must hold then too."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    counts = [
+        model.objects.filter(
+            user=user, confirmed=True, throttling_failure_timestamp__gt=since
+        ).aggregate(most=Max("throttling_failure_count"))["most"]
+        or 0
+        for model in CODE_DEVICES
+    ]
+    return max(counts)
 
 
 def _locked(user):
@@ -134,14 +148,7 @@ def _locked(user):
 
 
 def _count_failure(request):
-    key = FAILURES_KEY.format(request.user.pk)
-    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    cache.add(key, 0, seconds)
-    try:
-        failures = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds)
-        failures = 1
+    failures = _failures(request.user)
     audit("mfa.failed", request, failures=failures)
     return failures
 
@@ -161,7 +168,10 @@ def passed(request, device):
     """The session passed the second factor with `device`: marked so, under a new key."""
     otp_login(request, device)
     request.session.cycle_key()
-    cache.delete(FAILURES_KEY.format(request.user.pk))
+    for model in CODE_DEVICES:
+        model.objects.filter(user=request.user).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
 
 
 # --- the pages -----------------------------------------------------------------------------

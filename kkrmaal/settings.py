@@ -350,9 +350,11 @@ OIDC_OP_JWKS_ENDPOINT = ""
 # a passkey, or a recovery code) before any page of theirs; on by default in production.
 STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", PRODUCTION)
 OTP_TOTP_ISSUER = "KKR-mål"
-# The portal counts wrong codes itself (kkrmaal/mfa.py); django-otp's own growing wait would
-# refuse a right code typed just after a wrong one.
+# The portal locks the factor after wrong codes itself (kkrmaal/mfa.py, from the count
+# django-otp keeps on each device); django-otp's own growing wait would refuse a right code
+# typed just after a wrong one, and would stop counting meanwhile.
 OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 OTP_WEBAUTHN_RP_NAME = "KKR-mål"
 # A passkey belongs to the portal's host name (an address cannot be one: "localhost" then).
 OTP_WEBAUTHN_RP_ID = urllib.parse.urlsplit(SITE_URL).hostname or "localhost"

@@ -267,3 +267,19 @@ def test_recovery_codes_made_before_hashing_keep_working(client, secretariat):
 
     assert answer.status_code == 302 and answer["Location"] == "/sekretariat/"
     assert not device.token_set.exists()
+
+
+def test_the_lock_holds_while_the_cache_keeps_nothing(client, settings, secretariat):
+    """Redis away: the cache answers as an empty one (kkrmaal/cache_backend.py). Five wrong
+    codes still lock the factor."""
+    log_in_with_password(client, secretariat.username)
+    key = set_up_app(client)
+    client.logout()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    log_in_with_password(client, secretariat.username)
+    right = {code_for(key, offset) for offset in (-1, 0, 1)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+
+    answers = [client.post("/konto/totrin/", {"code": wrong}) for _attempt in range(5)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
