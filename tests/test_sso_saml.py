@@ -378,3 +378,19 @@ def test_a_session_through_the_provider_lasts_a_working_day(client, saml, settin
 
     assert client.session.get_expiry_age() == 8 * 3600
     assert client.cookies["sessionid"]["max-age"] == 8 * 3600
+
+
+def test_the_login_works_while_redis_is_away(client, saml, settings):
+    """The cache keeps nothing then (kkrmaal/cache_backend.py): no assertion can be
+    remembered as used, and none is refused as "already used" for that."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "kkrmaal.cache_backend.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody listens there
+        }
+    }
+
+    response = log_in(client, saml, "aarhus-konsulent")
+
+    assert response.status_code == 302
+    assert User.objects.filter(external_identities__subject="aarhus-konsulent").exists()
