@@ -39,6 +39,7 @@ urlpatterns = [
         name="mfa_passkey_verify",
     ),
     path("konto/totrin/adgangsnoegle/", include("django_otp_webauthn.urls")),
+    path("konto/invitation/", invitations.accept_opened, name="accept_opened_invitation"),
     path("konto/invitation/<str:key>/", invitations.accept, name="accept_invitation"),
     # Single sign-on (kkrmaal/saml.py, kkrmaal/oidc.py); 404 while not configured.
     path("saml2/login/", saml.login, name="saml2_login"),
