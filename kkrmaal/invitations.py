@@ -1,11 +1,13 @@
 """Where the link of the secretariat's invitation lands (municipalities/invitations.py): the
 reporter logs in through the municipality's identity provider, or makes a user name and a
-password, and becomes the municipality's reporter. The link works once and expires."""
+password, and becomes the municipality's reporter. The link works once and expires; a login
+from its page comes back to `accept_opened`, never to the link itself."""
 
 from django.contrib import auth
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 from django.shortcuts import redirect
 from django.shortcuts import render
@@ -31,8 +33,11 @@ UNUSABLE = {
 }
 
 
-class NewReporterForm(BaseUserCreationForm):
-    class Meta(BaseUserCreationForm.Meta):
+class NewReporterForm(UserCreationForm):
+    """A user name no other user has, whatever its case: the secretariat's lists must tell
+    "Karen" from anybody else."""
+
+    class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ["username", "first_name", "last_name"]
 
@@ -81,6 +86,23 @@ def accept(request, key):
             "providers": sso.providers(),
         },
     )
+
+
+@never_cache
+@login_required
+def accept_opened(request):
+    """Where a login from the invitation's page comes back to: the invitation opened in this
+    browser (its id in the session). The login's `next` names this page rather than the link,
+    so the link's key never travels to the identity provider (SAML sends `next` on as its
+    RelayState) or lingers in its logs."""
+    opened = request.session.get(sso.INVITATION_SESSION_KEY)
+    try:
+        invitation = invitations.find_opened(opened)
+        if request.method == "POST" and request.POST.get("accept"):
+            return _accepted(request, invitations.accept_opened(opened, request.user))
+    except invitations.InvitationUnusable as unusable:
+        return _unusable(request, unusable)
+    return render(request, "registration/invitation.html", {"invitation": invitation})
 
 
 def _unusable(request, unusable):

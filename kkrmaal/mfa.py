@@ -2,8 +2,9 @@
 (TOTP), a passkey (django-otp-webauthn) and ten recovery codes for the day the phone is lost.
 
 With STAFF_MFA_REQUIRED (on by default in production), a staff user's session must have
-passed a second factor before any page under /admin/ or /sekretariat/: publishing a round,
-the admin's actions, everything the secretariat does. A staff user without a factor yet is
+passed a second factor before any page under /admin/, /sekretariat/ or /indberetning/:
+publishing a round, the admin's actions, everything the secretariat does, and the evidence
+files it may open beside the municipality's reporters. A staff user without a factor yet is
 sent to set one up, one with a factor to enter it. A login through an identity provider that
 checked a second factor itself (kkrmaal/sso.py) counts: nobody is asked twice.
 
@@ -14,9 +15,16 @@ of factor as plugins; allauth's MFA works inside allauth's own login flow and ac
 and would bring a second login and a second SAML/OIDC stack beside djangosaml2 and
 mozilla-django-oidc.
 
-A wrong code counts against the user; after LOGIN_FAILURE_LIMIT wrong ones (5) the session is
-logged out and the factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with
-a Danish page and an audit line.
+Passing the factor gives the session a new key (as the login did): a session cookie taken
+before the second factor is worth nothing after it.
+
+Recovery codes are stored as a keyed hash (with SECRET_KEY), never as they are typed: the
+table alone, in a backup or a copy of the database, opens nobody's second factor.
+
+A wrong code counts against the user (in the database, so the count holds while Redis is
+away); after LOGIN_FAILURE_LIMIT wrong ones (5) in a row the session is logged out and the
+factor is locked for LOGIN_LOCKOUT_MINUTES, even with a right code, with a Danish page and
+an audit line.
 """
 
 import base64
@@ -27,11 +35,13 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Max
 from django.shortcuts import redirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -39,19 +49,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.views import CompleteCredentialAuthenticationView
 
 from kkrmaal.sso import PROVIDER_MFA_SESSION_KEY
 from kkrmaal.sso import audit
 
-PROTECTED_PREFIXES = ("/admin/", "/sekretariat/")
+PROTECTED_PREFIXES = ("/admin/", "/sekretariat/", "/indberetning/")
 RECOVERY_CODES = 10
 SETUP_SESSION_KEY = "kkrmaal_mfa_setup"
-FAILURES_KEY = "mfa-failures:{}"
+# The devices a typed code is tried on, each counting the wrong ones.
+CODE_DEVICES = (TOTPDevice, StaticDevice)
 
 
 def second_factor_passed(request):
@@ -88,6 +99,23 @@ class StaffSecondFactorMiddleware:
         return self.get_response(request)
 
 
+def recovery_hash(code):
+    """A recovery code as stored: keyed, so the table alone gives no code away, and 16
+    characters, as django-otp's token column holds."""
+    return salted_hmac("kkrmaal.mfa.recovery-code", code, algorithm="sha256").hexdigest()[:16]
+
+
+def _match(user, code):
+    """The user's device that takes `code` (used up, if a recovery code), or None. Recovery
+    codes are matched by their hash only: typing a stored value opens nothing."""
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            token = recovery_hash(code) if isinstance(device, StaticDevice) else code
+            if device.verify_token(token):
+                return device
+    return None
+
+
 def _next(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -101,7 +129,18 @@ def _next(request):
 
 
 def _failures(user):
-    return cache.get(FAILURES_KEY.format(user.pk), 0)
+    """Wrong codes in a row, lately: the count django-otp keeps on each of the user's code
+    devices (every wrong code is tried on each), in the database. Not in the cache, which
+    keeps nothing while Redis is away: the lock must hold then too."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    counts = [
+        model.objects.filter(
+            user=user, confirmed=True, throttling_failure_timestamp__gt=since
+        ).aggregate(most=Max("throttling_failure_count"))["most"]
+        or 0
+        for model in CODE_DEVICES
+    ]
+    return max(counts)
 
 
 def _locked(user):
@@ -109,14 +148,7 @@ def _locked(user):
 
 
 def _count_failure(request):
-    key = FAILURES_KEY.format(request.user.pk)
-    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    cache.add(key, 0, seconds)
-    try:
-        failures = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds)
-        failures = 1
+    failures = _failures(request.user)
     audit("mfa.failed", request, failures=failures)
     return failures
 
@@ -130,6 +162,16 @@ def _locked_out(request):
         {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
         status=429,
     )
+
+
+def passed(request, device):
+    """The session passed the second factor with `device`: marked so, under a new key."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    for model in CODE_DEVICES:
+        model.objects.filter(user=request.user).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -158,10 +200,9 @@ def verify(request):
         return _locked_out(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"])
+        device = _match(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
-            cache.delete(FAILURES_KEY.format(request.user.pk))
+            passed(request, device)
             audit("mfa.verified", request, device=type(device).__name__)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
@@ -186,6 +227,15 @@ def verify(request):
         "registration/mfa_verify.html",
         {"form": form, "next": _next(request), "has_passkey": has_passkey},
     )
+
+
+class PasskeyVerifyView(CompleteCredentialAuthenticationView):
+    """django-otp-webauthn's passkey check, ending as a code does (`passed`)."""
+
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        passed(self.request, device)
+        audit("mfa.verified", self.request, device=type(device).__name__)
 
 
 def _qr_code(device):
@@ -215,8 +265,8 @@ def setup(request):
             with transaction.atomic():
                 device.save()
             request.session.pop(SETUP_SESSION_KEY, None)
-            otp_login(request, device)
             audit("mfa.added", request, device="TOTPDevice")
+            passed(request, device)
             return redirect(
                 f"{reverse('mfa_recovery_codes')}?{urlencode({'next': _next(request)})}"
             )
@@ -255,9 +305,9 @@ def recovery_codes(request):
         with transaction.atomic():
             device.token_set.all().delete()
             for _n in range(RECOVERY_CODES):
-                token = StaticToken.random_token()
-                device.token_set.create(token=token)
-                codes.append(token)
+                code = StaticToken.random_token()
+                device.token_set.create(token=recovery_hash(code))
+                codes.append(code)
         audit("mfa.recovery_codes", request, count=len(codes))
     return render(
         request,

@@ -7,7 +7,8 @@ pysaml2 checks the signature (the identity provider's certificate from its metad
 audience, the destination, the times (with SAML_CLOCK_SKEW_SECONDS) and that the response
 answers a request this browser made. On top of that every assertion is used once: its id is
 kept in the cache (shared by the app servers with CACHE_URL) until it expires, so a copied
-response is refused even in another browser.
+response is refused even in another browser. While Redis is away the cache keeps nothing:
+logins go on, guarded by the request check alone.
 
 Switched on by SAML_IDP_METADATA; without it the URLs answer 404.
 """
@@ -206,13 +207,18 @@ def acs_failure(request, exception=None, status=403, **kwargs):
 
 class AssertionConsumerServiceView(saml_views.AssertionConsumerServiceView):
     def custom_validation(self, response):
-        """Each assertion once: its id is kept until it would have expired anyway."""
+        """Each assertion once: its id is kept until it would have expired anyway, while
+        the cache can keep anything."""
         assertion = response.assertion
         lifetime = settings.SAML_CLOCK_SKEW_SECONDS + 3600
-        if not cache.add(USED_ASSERTION_KEY.format(assertion.id), 1, lifetime):
+        key = USED_ASSERTION_KEY.format(assertion.id)
+        if not cache.add(key, 1, lifetime) and cache.get(key) is not None:
             # djangosaml2 reports any error here as one SuspiciousOperation: keep ours.
             self.replayed = AlreadyUsed(assertion.id)
             raise self.replayed
+        # Not added, yet not there: the cache keeps nothing while Redis is away
+        # (kkrmaal/cache_backend.py). The response still had to answer this browser's own
+        # request (pysaml2), which it can do once; refusing every login would be worse.
 
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
         return acs_failure(request, getattr(self, "replayed", None) or exception, status)

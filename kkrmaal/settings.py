@@ -318,6 +318,10 @@ SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_IGNORE_LOGOUT_ERRORS = True
 SAML_CSP_HANDLER = ""
 
+# A session logged in through a provider (SAML or OIDC) ends after this many hours: the next
+# login asks the provider again, which is when a role it no longer vouches for is taken away.
+SSO_SESSION_HOURS = env_int("SSO_SESSION_HOURS", 8, minimum=1)
+
 # OpenID Connect (Entra ID of a region or KL): the issuer (its discovery document says the
 # rest), the portal's client id and secret there.
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
@@ -346,9 +350,11 @@ OIDC_OP_JWKS_ENDPOINT = ""
 # a passkey, or a recovery code) before any page of theirs; on by default in production.
 STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", PRODUCTION)
 OTP_TOTP_ISSUER = "KKR-mål"
-# The portal counts wrong codes itself (kkrmaal/mfa.py); django-otp's own growing wait would
-# refuse a right code typed just after a wrong one.
+# The portal locks the factor after wrong codes itself (kkrmaal/mfa.py, from the count
+# django-otp keeps on each device); django-otp's own growing wait would refuse a right code
+# typed just after a wrong one, and would stop counting meanwhile.
 OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 OTP_WEBAUTHN_RP_NAME = "KKR-mål"
 # A passkey belongs to the portal's host name (an address cannot be one: "localhost" then).
 OTP_WEBAUTHN_RP_ID = urllib.parse.urlsplit(SITE_URL).hostname or "localhost"

@@ -11,11 +11,13 @@ Both providers end in `sign_in`, with the same rules:
   secretariat's a region.
 - No grant the portal understands: refused (`Refusal`), with a Danish page, an audit line,
   and nothing created. The one exception is a reporter following the secretariat's
-  invitation (kkrmaal/invitations.py): the invitation gives the role instead.
+  invitation (kkrmaal/invitations.py) while it can still be used: the invitation gives the
+  role instead.
 - The user is found by the provider's own id for them (`ExternalIdentity`), never by a user
   name or e-mail the provider sends, and made at the first login, without a password.
 - Each login makes the memberships the provider gave (`Membership.source`) exactly what it
-  vouches for today: a role it no longer gives is gone. What the portal gave (an
+  vouches for today: a role it no longer gives is gone. A session through a provider lasts
+  SSO_SESSION_HOURS (8), so the provider is asked again every working day. What the portal gave (an
   administrator, an invitation) is left alone. A secretariat role makes the user staff (the
   admin and the secretariat's pages), and losing the last one takes that away again.
 - A provider that says it checked a second factor (SAML's authentication context, OIDC's
@@ -40,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kkrmaal.clients import client_address
 from municipalities.models import ExternalIdentity
+from municipalities.models import Invitation
 from municipalities.models import Membership
 from municipalities.models import SsoOrganisation
 from municipalities.models import SsoRole
@@ -50,7 +53,6 @@ audit_log = logging.getLogger("kkrmaal.audit")
 PROVIDER_MFA_SESSION_KEY = "kkrmaal_provider_mfa"
 # The pending invitation a provider login is for (kkrmaal/invitations.py sets it).
 INVITATION_SESSION_KEY = "kkrmaal_invitation"
-# Sessions logged in through a provider are sent to log in again after this long.
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 # The scope of a privilege group of the Context Handler: its organisation's CVR number.
@@ -292,6 +294,13 @@ def _has_portal_roles(identity):
     )
 
 
+def _invited(request):
+    """Whether the session follows an invitation that can still be used: one used since, or
+    expired, lets nobody in without a role."""
+    invitation = request.session.get(INVITATION_SESSION_KEY)
+    return bool(invitation) and Invitation.objects.pending().filter(pk=invitation).exists()
+
+
 def sign_in(request, identity):
     """Log in the person `identity` describes, with the memberships the provider gives
     today; `Refusal` when it gives none (unless an invitation is pending in the session).
@@ -299,7 +308,7 @@ def sign_in(request, identity):
     if not identity.subject:
         raise Refusal("provider_error", why="no subject")
     wanted, reason = memberships_for(identity)
-    if reason and not (request.session.get(INVITATION_SESSION_KEY) or _has_portal_roles(identity)):
+    if reason and not (_invited(request) or _has_portal_roles(identity)):
         lost = _take_back(identity)
         raise Refusal(reason, lost=lost, **_describe(identity))
     User = get_user_model()
@@ -351,6 +360,9 @@ def sign_in(request, identity):
         link.last_login_at = timezone.now()
         link.save(update_fields=["last_login_at"])
     auth.login(request, user, backend=BACKEND)
+    # Not the two weeks of a password login: the provider is asked again within the working
+    # day, and what it no longer vouches for goes then (SSO_SESSION_HOURS).
+    request.session.set_expiry(settings.SSO_SESSION_HOURS * 3600)
     if identity.second_factor:
         request.session[PROVIDER_MFA_SESSION_KEY] = f"{identity.provider}:{identity.second_factor}"
     audit(

@@ -33,7 +33,13 @@ urlpatterns = [
     path("konto/totrin/", mfa.verify, name="mfa_verify"),
     path("konto/totrin/opsaet/", mfa.setup, name="mfa_setup"),
     path("konto/totrin/gendannelseskoder/", mfa.recovery_codes, name="mfa_recovery_codes"),
+    path(
+        "konto/totrin/adgangsnoegle/authentication/complete/",
+        mfa.PasskeyVerifyView.as_view(),
+        name="mfa_passkey_verify",
+    ),
     path("konto/totrin/adgangsnoegle/", include("django_otp_webauthn.urls")),
+    path("konto/invitation/", invitations.accept_opened, name="accept_opened_invitation"),
     path("konto/invitation/<str:key>/", invitations.accept, name="accept_invitation"),
     # Single sign-on (kkrmaal/saml.py, kkrmaal/oidc.py); 404 while not configured.
     path("saml2/login/", saml.login, name="saml2_login"),

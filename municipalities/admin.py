@@ -275,7 +275,8 @@ class SsoOrganisationForm(forms.ModelForm):
 @admin.register(SsoOrganisation)
 class SsoOrganisationAdmin(RegionScopedAdmin):
     """Which municipality or region an organisation at the identity provider is (its CVR
-    number): the secretariat keeps its own region's, as it keeps its municipalities."""
+    number): the secretariat keeps its own municipalities' rows; a region's is a
+    superuser's."""
 
     form = SsoOrganisationForm
     list_display = ["identifier", "municipality", "region"]
@@ -286,6 +287,30 @@ class SsoOrganisationAdmin(RegionScopedAdmin):
     def region_filter(self, request):
         ids = [r.pk for r in self.user_regions(request)]
         return Q(region__in=ids) | Q(municipality__region__in=ids)
+
+    # A row naming a region makes whoever the provider calls "sekretariat" there the region's
+    # staff: like the role values, a superuser's to give. The secretariat keeps its
+    # municipalities' rows and sees its region's.
+
+    def get_fields(self, request, obj=None):
+        if request.user.is_superuser or (obj is not None and obj.region_id):
+            return ["identifier", "municipality", "region"]
+        return ["identifier", "municipality"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "region" not in form.base_fields:
+            form.base_fields["municipality"].required = True
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._gives_no_staff(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._gives_no_staff(request, obj)
+
+    def _gives_no_staff(self, request, obj):
+        return request.user.is_superuser or obj is None or not obj.region_id
 
 
 @admin.register(SsoRole)

@@ -72,12 +72,13 @@ def invite(municipality, email, *, by):
     return invitation
 
 
-def find(key, *, lock=False):
-    """The invitation of a link's key, if it can still be used; InvitationUnusable if not."""
-    invitations = Invitation.objects.select_related("municipality__region")
+def _usable(invitations, lock):
+    """The one invitation of `invitations`, if it can still be used; InvitationUnusable if
+    not."""
+    invitations = invitations.select_related("municipality__region")
     if lock:
         invitations = invitations.select_for_update(of=("self",))
-    invitation = invitations.filter(key_hash=_hash(key)).first()
+    invitation = invitations.first()
     if invitation is None:
         raise InvitationUnusable("unknown")
     if invitation.used_at is not None:
@@ -87,23 +88,42 @@ def find(key, *, lock=False):
     return invitation
 
 
+def find(key, *, lock=False):
+    """The invitation of a link's key, if it can still be used; InvitationUnusable if not."""
+    return _usable(Invitation.objects.filter(key_hash=_hash(key)), lock)
+
+
+def find_opened(pk, *, lock=False):
+    """The invitation whose link was opened in this browser (its id kept in the session)."""
+    return _usable(Invitation.objects.filter(pk=pk if isinstance(pk, int) else None), lock)
+
+
 def accept(key, user):
     """Use the invitation for `user`: they become the municipality's reporter. Returns the
     invitation; InvitationUnusable when it cannot be used (any more)."""
     with transaction.atomic():
-        invitation = find(key, lock=True)
-        Membership.objects.get_or_create(
-            user=user,
-            role=Membership.Role.REPORTER,
-            municipality=invitation.municipality,
-            defaults={"source": Membership.Source.PORTAL},
-        )
-        if not user.email:
-            user.email = invitation.email
-            user.save(update_fields=["email"])
-        invitation.used_at = timezone.now()
-        invitation.used_by = user
-        invitation.save(update_fields=["used_at", "used_by"])
+        return _accept(find(key, lock=True), user)
+
+
+def accept_opened(pk, user):
+    """`accept` for the invitation opened in this browser (`find_opened`)."""
+    with transaction.atomic():
+        return _accept(find_opened(pk, lock=True), user)
+
+
+def _accept(invitation, user):
+    Membership.objects.get_or_create(
+        user=user,
+        role=Membership.Role.REPORTER,
+        municipality=invitation.municipality,
+        defaults={"source": Membership.Source.PORTAL},
+    )
+    if not user.email:
+        user.email = invitation.email
+        user.save(update_fields=["email"])
+    invitation.used_at = timezone.now()
+    invitation.used_by = user
+    invitation.save(update_fields=["used_at", "used_by"])
     return invitation
 
 

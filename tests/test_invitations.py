@@ -17,6 +17,7 @@ from goals.models import StatusRound
 from goals.notifications import send_reminders
 from municipalities.models import Invitation
 from municipalities.models import Membership
+from tests.builders import PASSWORD
 from tests.builders import assert_polite
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +167,29 @@ def test_the_link_works_once(client, staff, without_reporter, django_capture_on_
     assert not Membership.objects.filter(user__username="b").exists()
 
 
+def test_a_new_user_name_cannot_pass_for_an_existing_one(
+    client, staff, without_reporter, reporters, django_capture_on_commit_callbacks
+):
+    """ "Indberetter-147" beside "indberetter-147" would be two people the secretariat cannot
+    tell apart in its lists."""
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(staff, without_reporter, 219, "ny@hillerod.dk")
+    client.logout()
+
+    page = client.post(
+        link_in(mail.outbox[-1]),
+        {
+            "username": "Indberetter-147",
+            "password1": "en-lang-adgangskode-42",
+            "password2": "en-lang-adgangskode-42",
+        },
+    )
+
+    assert page.status_code == 200
+    assert "En bruger med dette brugernavn findes allerede" in page.content.decode()
+    assert not Membership.objects.filter(municipality__kommunekode=219, user__is_active=True)
+
+
 def test_an_expired_link_says_so(
     client, staff, without_reporter, django_capture_on_commit_callbacks
 ):
@@ -222,3 +246,30 @@ def test_a_reporter_cannot_invite(reporter, without_reporter):
     response = invite(reporter, without_reporter, 219, "x@y.dk")
     assert response.status_code == 404
     assert not Invitation.objects.exists()
+
+
+def test_an_existing_user_logs_in_and_comes_back_to_the_invitation(
+    client, staff, without_reporter, reporters, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(staff, without_reporter, 219, reporters[147].email)
+    client.logout()
+    offer = client.get(link_in(mail.outbox[-1])).content.decode()
+    assert 'href="/konto/login/?next=/konto/invitation/"' in offer
+
+    client.post(
+        "/konto/login/",
+        {"username": reporters[147].username, "password": PASSWORD, "next": "/konto/invitation/"},
+    )
+    client.post("/konto/invitation/", {"accept": "1"})
+
+    assert reporters[147].memberships.filter(municipality__kommunekode=219).exists()
+
+
+def test_without_an_opened_invitation_there_is_nothing_to_accept(reporter, reporters):
+    page = reporter.post("/konto/invitation/", {"accept": "1"})
+
+    assert page.status_code == 404 and "Linket er ikke gyldigt" in page.content.decode()
+    assert list(reporters[101].memberships.values_list("municipality__kommunekode", flat=True)) == [
+        101
+    ]

@@ -1,6 +1,6 @@
-"""The mapping tables of single sign-on in the admin: a secretariat keeps its own region's
-organisations (CVR number → municipality or region) and sees its invitations; only a
-superuser maps role values, which decide who becomes staff."""
+"""The mapping tables of single sign-on in the admin: a secretariat keeps its own
+municipalities' organisations (CVR number → municipality) and sees its invitations; only a
+superuser maps role values and organisations to a region, which decide who becomes staff."""
 
 import pytest
 
@@ -44,14 +44,42 @@ def test_the_secretariat_sees_and_adds_its_own_regions_organisations(
     assert SsoOrganisation.objects.get(identifier="29189846").municipality == municipalities[147]
 
 
-def test_an_organisation_is_a_municipality_or_a_region_never_both(staff, municipalities, region):
-    page = staff.post(
+def test_an_organisation_is_a_municipality_or_a_region_never_both(
+    superuser_client, municipalities, region
+):
+    page = superuser_client.post(
         "/admin/municipalities/ssoorganisation/add/",
         {"identifier": "11111111", "municipality": municipalities[147].pk, "region": region.pk},
     ).content.decode()
 
     assert "Vælg enten en kommune eller en region" in page
     assert not SsoOrganisation.objects.filter(identifier="11111111").exists()
+
+
+def test_the_secretariat_cannot_make_an_organisation_its_region_s_staff(
+    staff, secretariat, region, municipalities
+):
+    """A row naming the region makes whoever that organisation's login calls "sekretariat"
+    the region's staff (the admin, publishing): a superuser's to give, as the role values."""
+    given = SsoOrganisation.objects.create(identifier="29190925", region=region)
+
+    added = staff.post(
+        "/admin/municipalities/ssoorganisation/add/",
+        {"identifier": "12345678", "municipality": "", "region": region.pk},
+    )
+    changed = staff.post(
+        f"/admin/municipalities/ssoorganisation/{given.pk}/change/",
+        {"identifier": "87654321", "municipality": "", "region": region.pk},
+    )
+    deleted = staff.post(
+        f"/admin/municipalities/ssoorganisation/{given.pk}/delete/", {"post": "yes"}
+    )
+
+    assert added.status_code == 200 and "Dette felt er påkrævet" in added.content.decode()
+    assert not SsoOrganisation.objects.filter(identifier="12345678").exists()
+    assert changed.status_code == 403 and deleted.status_code == 403
+    assert SsoOrganisation.objects.get(pk=given.pk).identifier == "29190925"
+    assert "29190925" in staff.get("/admin/municipalities/ssoorganisation/").content.decode()
 
 
 def test_another_regions_municipality_is_not_offered(staff, other_municipality):

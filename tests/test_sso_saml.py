@@ -6,6 +6,7 @@ believe is refused with a Danish page, nothing made, and an audit line."""
 
 import base64
 import time
+import urllib.parse
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -334,14 +335,70 @@ def test_an_invited_reporter_logs_in_through_the_provider_without_its_role(
     link = next(w for w in mail.outbox[-1].body.split() if "/konto/invitation/" in w)
     path = link.removeprefix(SITE)
     offer = client.get(path).content.decode()
-    assert f'href="/saml2/login/?next={path}"' in offer
+    assert 'href="/saml2/login/?next=/konto/invitation/"' in offer
+    started = client.get("/saml2/login/", {"next": "/konto/invitation/"})
+    # The link's key never travels to the provider (as the RelayState) nor waits in its logs.
+    assert path.split("/")[-2] not in urllib.parse.unquote(started["Location"])
 
-    back = log_in(client, saml, "uden-rolle", next_url=path)  # the provider gives no role
-    assert back["Location"] == path
-    client.post(path, {"accept": "1"})
+    _action, fields = saml.log_in(started["Location"], "uden-rolle")  # it gives no role
+    back = client.post("/saml2/acs/", fields)
+    assert back["Location"] == "/konto/invitation/"
+    assert (
+        "Ja, gør mig til indberetter for Odder" in client.get("/konto/invitation/").content.decode()
+    )
+    client.post("/konto/invitation/", {"accept": "1"})
 
     user = User.objects.get(external_identities__subject="uden-rolle")
     assert list(user.memberships.values_list("municipality", "source")) == [(odder.pk, "")]
     # The next login needs no invitation: the role the portal gave stays.
     client.logout()
     assert log_in(client, saml, "uden-rolle").status_code == 302
+
+
+def test_an_invitation_used_since_lets_nobody_in_without_a_role(
+    client, saml, aarhus, audit_log, django_capture_on_commit_callbacks
+):
+    """The link was opened in this browser, then used by somebody else (or expired): a login
+    the provider gives no role is refused as any other, and no user is made."""
+    from django.core import mail
+
+    from municipalities import invitations
+
+    odder = aarhus.region.municipalities.get(kommunekode=727)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invite(odder, "uden-rolle@aarhus.dk", by=aarhus.secretariat)
+    path = next(w for w in mail.outbox[-1].body.split() if "/konto/invitation/" in w)
+    path = path.removeprefix(SITE)
+    client.get(path)
+    invitations.accept(path.split("/")[-2], aarhus.secretariat)
+    users_before = User.objects.count()
+
+    response = log_in(client, saml, "uden-rolle", next_url="/konto/invitation/")
+
+    assert_refused(response, "Du har ikke en rolle i KKR-mål", audit_log, "no_role")
+    assert User.objects.count() == users_before
+
+
+def test_a_session_through_the_provider_lasts_a_working_day(client, saml, settings):
+    """Not the password login's two weeks: the role the municipality takes away today is
+    gone by tomorrow, when the provider is asked again."""
+    log_in(client, saml, "aarhus-konsulent")
+
+    assert client.session.get_expiry_age() == 8 * 3600
+    assert client.cookies["sessionid"]["max-age"] == 8 * 3600
+
+
+def test_the_login_works_while_redis_is_away(client, saml, settings):
+    """The cache keeps nothing then (kkrmaal/cache_backend.py): no assertion can be
+    remembered as used, and none is refused as "already used" for that."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "kkrmaal.cache_backend.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nobody listens there
+        }
+    }
+
+    response = log_in(client, saml, "aarhus-konsulent")
+
+    assert response.status_code == 302
+    assert User.objects.filter(external_identities__subject="aarhus-konsulent").exists()

@@ -3,15 +3,20 @@ STAFF_MFA_REQUIRED (on by default in production) an officer cannot publish, nor 
 admin, before entering a code from an authenticator app (or a recovery code); five wrong
 codes log the session out with a Danish page and an audit line. Reporters are not asked."""
 
+import importlib
 import re
 
 import pytest
+from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
 
 from goals.models import StatusRound
 from tests.builders import PASSWORD
+from tests.builders import with_evidence
 from tests.test_settings import KEY
 from tests.test_settings import shown
 
@@ -120,6 +125,26 @@ def test_a_recovery_code_works_once(client, secretariat, open_status_round):
     assert StaticDevice.objects.get(user=secretariat).token_set.count() == 9
 
 
+def test_recovery_codes_are_stored_hashed(client, secretariat):
+    """A copy of the database gives no code away: what is stored, typed, opens nothing."""
+    log_in_with_password(client, secretariat.username)
+    set_up_app(client)
+    page = client.get("/konto/totrin/gendannelseskoder/").content.decode()
+    shown = {
+        c.replace("-", "") for c in re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", page)
+    }
+    stored = set(
+        StaticDevice.objects.get(user=secretariat).token_set.values_list("token", flat=True)
+    )
+    assert len(shown) == len(stored) == 10 and not shown & stored
+    client.logout()
+    log_in_with_password(client, secretariat.username)
+
+    answer = client.post("/konto/totrin/", {"code": min(stored), "next": "/sekretariat/"})
+
+    assert answer.status_code == 200 and "Koden er forkert" in answer.content.decode()
+
+
 def test_a_second_factor_wrong_five_times_logs_out_with_a_danish_page(
     client, secretariat, audit_log
 ):
@@ -169,3 +194,92 @@ def test_a_password_alone_never_adds_a_factor_beside_the_existing_one(client, se
     assert passkey.status_code == 403
     assert codes.status_code == 302 and codes["Location"].startswith("/konto/totrin/?next=")
     assert TOTPDevice.objects.filter(user=secretariat).count() == 1
+
+
+def test_passing_the_factor_gives_the_session_a_new_key(client, secretariat, open_status_round):
+    """A session cookie copied after the password but before the code is worth nothing."""
+    log_in_with_password(client, secretariat.username)
+    key = set_up_app(client)
+    client.logout()
+    log_in_with_password(client, secretariat.username)
+    copied = client.cookies["sessionid"].value
+
+    client.post("/konto/totrin/", {"code": code_for(key, 1), "next": "/sekretariat/"})
+
+    assert client.cookies["sessionid"].value != copied
+    thief = Client()
+    thief.cookies["sessionid"] = copied
+    cockpit = thief.get(f"/sekretariat/runder/{open_status_round.pk}/")
+    assert cockpit.status_code == 302 and cockpit["Location"].startswith("/konto/login/")
+
+
+def test_the_secretariat_opens_no_evidence_file_without_the_factor(
+    client, secretariat, report, reporters
+):
+    _report, line = with_evidence(report, reporters[101])
+    log_in_with_password(client, secretariat.username)
+
+    answer = client.get(f"/indberetning/bilag/{line.pk}/")
+
+    assert answer.status_code == 302 and answer["Location"].startswith("/konto/totrin/opsaet/")
+
+
+def test_a_passkey_also_gives_the_session_a_new_key(client, secretariat, monkeypatch):
+    # The browser's WebAuthn ceremony is django-otp-webauthn's; here it says "this passkey".
+    passkey = WebAuthnCredential.objects.create(
+        user=secretariat,
+        name="Bærbar",
+        credential_id=b"passkey",
+        public_key=b"key",
+        credential_id_sha256="0" * 64,
+        confirmed=True,
+    )
+    monkeypatch.setattr(
+        WebAuthnHelper, "authenticate_complete", lambda self, user, state, data: passkey
+    )
+    log_in_with_password(client, secretariat.username)
+    session = client.session
+    session["otp_webauthn_authentication_state"] = {"challenge": "c"}
+    session.save()
+    copied = client.cookies["sessionid"].value
+
+    done = client.post(
+        "/konto/totrin/adgangsnoegle/authentication/complete/?next=/sekretariat/",
+        "{}",
+        content_type="application/json",
+    )
+
+    assert done.status_code == 200 and done.json()["redirect_url"] == "/sekretariat/"
+    assert client.cookies["sessionid"].value != copied
+    assert client.get("/sekretariat/").status_code == 200
+
+
+def test_recovery_codes_made_before_hashing_keep_working(client, secretariat):
+    from django.apps import apps
+
+    hashing = importlib.import_module("kkrmaal.migrations.0001_hash_recovery_codes")
+    device = StaticDevice.objects.create(user=secretariat, name="recovery", confirmed=True)
+    device.token_set.create(token="abcdefgh")  # as django-otp stored it until now
+    hashing.hash_codes(apps, None)
+    log_in_with_password(client, secretariat.username)
+
+    answer = client.post("/konto/totrin/", {"code": "abcd-efgh", "next": "/sekretariat/"})
+
+    assert answer.status_code == 302 and answer["Location"] == "/sekretariat/"
+    assert not device.token_set.exists()
+
+
+def test_the_lock_holds_while_the_cache_keeps_nothing(client, settings, secretariat):
+    """Redis away: the cache answers as an empty one (kkrmaal/cache_backend.py). Five wrong
+    codes still lock the factor."""
+    log_in_with_password(client, secretariat.username)
+    key = set_up_app(client)
+    client.logout()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    log_in_with_password(client, secretariat.username)
+    right = {code_for(key, offset) for offset in (-1, 0, 1)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+
+    answers = [client.post("/konto/totrin/", {"code": wrong}) for _attempt in range(5)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
