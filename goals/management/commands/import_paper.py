@@ -77,6 +77,12 @@ class Command(BaseCommand):
         title = options["title"].strip()
         if not title:
             raise CommandError(_("Skriv målpapirets titel med --title."))
+        limit = GoalPaper._meta.get_field("title").max_length
+        if len(title) > limit:
+            raise CommandError(
+                _("Titlen må højst være %(max)s tegn; den er %(length)s.")
+                % {"max": limit, "length": len(title)}
+            )
         if options["kind"] not in GoalPaper.Kind.values:
             raise CommandError(
                 _("--kind skal være en af %(kinds)s.") % {"kinds": ", ".join(GoalPaper.Kind.values)}
