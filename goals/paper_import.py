@@ -541,6 +541,22 @@ def read_paper(sheet, region):
     return _Reader(sheet, region).read()
 
 
+def draft_refusal(region, title):
+    """Why a paper of this title cannot be imported into `region` now, or None: the region
+    has a draft of that title already, most often the same file imported twice (a
+    confirmation sent again, a second click), and two drafts of one paper are one too many."""
+    draft = GoalPaper.objects.filter(
+        region=region, title=title.strip(), state=GoalPaper.State.DRAFT
+    ).first()
+    if draft is None:
+        return None
+    return _(
+        "%(region)s har allerede et udkast med titlen “%(title)s”. Gennemgå det i "
+        "administrationen, eller slet det, før filen importeres igen; giv ellers det nye papir "
+        "en anden titel."
+    ) % {"region": region.kkr_name, "title": draft.title}
+
+
 def _unique_source(name):
     base = (name or "regneark")[:100]
     source, n = base, 1

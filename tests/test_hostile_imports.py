@@ -17,6 +17,7 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from openpyxl import Workbook
 
 from goals.models import GoalPaper
@@ -35,6 +36,7 @@ from tests.builders import assert_polite
 from tests.builders import command_error
 from tests.test_paper_import import HEADER
 from tests.test_paper_import import IMPORT_URL as PAPER_URL
+from tests.test_paper_import import _confirmation
 from tests.test_paper_import import good_rows
 from tests.test_paper_import import sheet_file
 from tests.test_series_import import IMPORT_URL as SERIES_URL
@@ -304,3 +306,32 @@ def test_the_command_refuses_a_title_too_long_to_store(tmp_path, region, municip
 
     assert said == "Titlen må højst være 250 tegn; den er 251."
     assert not GoalPaper.objects.filter(region=region, state=GoalPaper.State.DRAFT).exists()
+
+
+def test_a_confirmation_sent_twice_makes_one_draft(staff, region, municipalities):
+    page = staff.post(
+        PAPER_URL,
+        {"step": "preview", "region": region.pk, "title": "KKR-mål 2027", "kind": "kkr_maal",
+         "file": sheet_file(good_rows())},
+    ).content.decode()  # fmt: skip
+    confirmation = _confirmation(page)
+    assert staff.post(PAPER_URL, confirmation).status_code == 302
+
+    again = unescape(staff.post(PAPER_URL, confirmation).content.decode())
+
+    assert GoalPaper.objects.filter(title="KKR-mål 2027").count() == 1
+    assert "KKR Hovedstaden har allerede et udkast med titlen “KKR-mål 2027”." in again
+    assert_polite(again)
+
+
+def test_the_command_run_twice_makes_one_draft(tmp_path, region, municipalities):
+    path = tmp_path / "maal.csv"
+    path.write_bytes(sheet_file(good_rows(), "csv").read())
+    call_command(
+        "import_paper", str(path), region="hovedstaden", title="KKR 2027", stdout=io.StringIO()
+    )
+
+    said = command_error("import_paper", str(path), region="hovedstaden", title="KKR 2027")
+
+    assert said.startswith("KKR Hovedstaden har allerede et udkast med titlen “KKR 2027”.")
+    assert GoalPaper.objects.filter(title="KKR 2027").count() == 1

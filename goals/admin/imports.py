@@ -31,6 +31,7 @@ from goals.models import YEAR_MESSAGE
 from goals.models import GoalPaper
 from goals.models import Indicator
 from goals.paper_import import COLUMNS
+from goals.paper_import import draft_refusal
 from goals.paper_import import import_paper
 from goals.paper_import import read_paper
 from goals.series_import import existing_series
@@ -142,6 +143,10 @@ class PaperImportForm(_ImportForm):
         first, last = cleaned.get("first_year"), cleaned.get("last_year")
         if first and last and first > last:
             self.add_error("last_year", _("Det sidste år kan ikke ligge før det første."))
+        region, title = cleaned.get("region"), cleaned.get("title")
+        refusal = draft_refusal(region, title) if region and title else None
+        if refusal:
+            self.add_error("title", refusal)
         return cleaned
 
     def years(self):

@@ -12,6 +12,7 @@ from goals.management.commands._arguments import whole_number
 from goals.models import FIRST_YEAR
 from goals.models import LAST_YEAR
 from goals.models import GoalPaper
+from goals.paper_import import draft_refusal
 from goals.paper_import import import_paper
 from goals.paper_import import read_paper
 from goals.sheets import SheetError
@@ -96,6 +97,9 @@ class Command(BaseCommand):
         )  # fmt: skip
         if years[1] and years[2] and years[1] > years[2]:
             raise CommandError(_("Det sidste år kan ikke ligge før det første."))
+        refusal = draft_refusal(region, title)
+        if refusal:
+            raise CommandError(refusal)
         sheet = read_file(options["file"])
         plan = read_paper(sheet, region)
         for notice in plan.notices:
