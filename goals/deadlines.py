@@ -146,12 +146,16 @@ def _date(text):
         raise DeadlineError(_("“%(text)s” er ikke en dato, der findes.") % {"text": text}) from None
 
 
+def _out_of_years():
+    return DeadlineError(
+        _("Fristens år skal ligge mellem %(first)s og %(last)s.")
+        % {"first": FIRST_YEAR, "last": LAST_YEAR}
+    )
+
+
 def _within_years(day):
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise DeadlineError(
-            _("Fristens år skal ligge mellem %(first)s og %(last)s.")
-            % {"first": FIRST_YEAR, "last": LAST_YEAR}
-        )
+        raise _out_of_years()
     return day
 
 
@@ -170,7 +174,10 @@ def _phrase(text):
     for pattern, meaning in _PHRASES:
         found = pattern.fullmatch(clean)
         if found:
-            due, approximate = meaning(*found.groups())
+            try:
+                due, approximate = meaning(*found.groups())
+            except ValueError:  # "i 0000": a year no date has
+                raise _out_of_years() from None
             return _within_years(due), approximate
     found = _BEFORE_DATE.fullmatch(clean)
     if found:

@@ -43,9 +43,12 @@ from goals.models import GoalPaper
 from goals.models import Indicator
 from goals.models import Milestone
 from goals.models import Theme
+from goals.sheets import MAX_ERRORS
 from goals.sheets import RowError
+from goals.sheets import TooManyErrors
 from goals.sheets import cell_text
 from goals.sheets import column_letter
+from goals.sheets import too_many_errors
 
 # The columns, in the template's order: (key, header). The headers are the file's format,
 # the same in every language of the portal.
@@ -64,6 +67,9 @@ COLUMNS = [
 ]
 HEADERS = dict(COLUMNS)
 REQUIRED = ("number", "title")
+# Ten times the longest paper the portal holds; each row is saved with its history, and a
+# sheet of thousands of rows held a worker half a minute.
+MAX_PAPER_ROWS = 500
 GOAL_COLUMNS = ("theme", "number", "title", "kind")
 MILESTONE_COLUMNS = ("due", "scope", "baseline", "lead")
 
@@ -223,21 +229,38 @@ class _Reader:
         column = HEADERS.get(key) if key else None
         letter = column_letter(self.columns[key]) if key in self.columns else None
         self.plan.errors.append(RowError(message, row, column, letter))
+        if len(self.plan.errors) >= MAX_ERRORS - 1:
+            raise TooManyErrors
 
     def read(self):
+        try:
+            self._read()
+        except TooManyErrors:
+            self.plan.errors.append(too_many_errors())
+        return self.plan
+
+    def _read(self):
         rows = [(n, cells) for n, cells in self.sheet.rows if any(cell_text(c) for c in cells)]
         if not rows:
             self.error(_("Filen er tom. Brug skabelonen, og skriv et mål pr. række."))
-            return self.plan
+            return
         header_row, header = rows[0]
         if not self._header(header_row, header):
-            return self.plan
+            return
+        if len(rows) - 1 > MAX_PAPER_ROWS:
+            self.error(
+                _(
+                    "Filen har %(n)s rækker under overskriftsrækken. Et målpapir kan højst have "
+                    "%(max)s; del det op i flere papirer."
+                )
+                % {"n": len(rows) - 1, "max": MAX_PAPER_ROWS}
+            )
+            return
         for number, cells in rows[1:]:
             self._row(number, cells)
         if not self.plan.goals and not self.plan.errors:
             self.error(_("Filen indeholder ingen mål under overskriftsrækken."))
         self._parents()
-        return self.plan
 
     def _header(self, number, cells):
         for index, cell in enumerate(cells):
@@ -475,7 +498,7 @@ class _Reader:
                 "count": count,
                 "of": of,
             }
-        elif scope == Milestone.Scope.CLUSTER and self.cluster_count and of > self.cluster_count:
+        elif scope == Milestone.Scope.CLUSTER and of > self.cluster_count:
             message = _(
                 "Udgangspunktet er ud af %(of)s klynger, men %(region)s har %(clusters)s."
             ) % {"of": of, "region": self.region.kkr_name, "clusters": self.cluster_count}
@@ -516,6 +539,22 @@ def read_paper(sheet, region):
     """The plan of the paper in `sheet` for `region`, with an error per row and cell that is
     wrong (`PaperPlan.errors`) and notes on what was passed over (`notices`)."""
     return _Reader(sheet, region).read()
+
+
+def draft_refusal(region, title):
+    """Why a paper of this title cannot be imported into `region` now, or None: the region
+    has a draft of that title already, most often the same file imported twice (a
+    confirmation sent again, a second click), and two drafts of one paper are one too many."""
+    draft = GoalPaper.objects.filter(
+        region=region, title=title.strip(), state=GoalPaper.State.DRAFT
+    ).first()
+    if draft is None:
+        return None
+    return _(
+        "%(region)s har allerede et udkast med titlen “%(title)s”. Gennemgå det i "
+        "administrationen, eller slet det, før filen importeres igen; giv ellers det nye papir "
+        "en anden titel."
+    ) % {"region": region.kkr_name, "title": draft.title}
 
 
 def _unique_source(name):

@@ -40,9 +40,12 @@ from goals.models import FIRST_YEAR
 from goals.models import LAST_YEAR
 from goals.models import IndicatorObservation
 from goals.models import IndicatorSeries
+from goals.sheets import MAX_ERRORS
 from goals.sheets import RowError
+from goals.sheets import TooManyErrors
 from goals.sheets import cell_text
 from goals.sheets import column_letter
+from goals.sheets import too_many_errors
 from municipalities.models import Municipality
 from municipalities.models import Region
 
@@ -59,6 +62,8 @@ NOT_AREAS = {
     "uoplystkommune",
 }
 NAME_ALIASES = {"århus": "aarhus"}
+VALUE_STEP, VALUE_LIMIT = Decimal("0.0001"), Decimal(10) ** 12
+URL_MAX = IndicatorSeries._meta.get_field("source_url").max_length
 YEAR_HEADERS = {"år", "tid", "periode", "year", "årstal", "aar"}
 CODE_HEADERS = {
     "kommunekode",
@@ -216,7 +221,9 @@ def parse_value(cell):
     text = cell_text(cell).replace("\xa0", "").replace(" ", "").rstrip("%")
     if text.lower() in MISSING:
         return None
-    if "," in text:
+    if "," in text and "." in text and text.rindex(".") > text.rindex(","):
+        text = text.replace(",", "")  # "1,234.5" from an English Excel
+    elif "," in text:
         text = text.replace(".", "").replace(",", ".")
     elif re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
         text = text.replace(".", "")
@@ -360,8 +367,17 @@ class _Reader:
     def error(self, message, row=None, column=None, index=None):
         letter = column_letter(index) if index is not None else None
         self.plan.errors.append(RowError(message, row, column, letter))
+        if len(self.plan.errors) >= MAX_ERRORS - 1:
+            raise TooManyErrors
 
     def read(self):
+        try:
+            self._read()
+        except TooManyErrors:
+            self.plan.errors.append(too_many_errors())
+        return self.plan
+
+    def _read(self):
         rows = [(n, cells) for n, cells in self.sheet.rows if any(cell_text(c) for c in cells)]
         meta = SeriesMeta()
         for position, (number, cells) in enumerate(rows):
@@ -382,9 +398,8 @@ class _Reader:
                     "kolonnerne “Kommune” og “År”. Udtræk tabellen med kommunerne i rækkerne."
                 )
             )
-            return self.plan
+            return
         self._finish(meta)
-        return self.plan
 
     # --- what the file says about itself --------------------------------------------------
 
@@ -601,7 +616,10 @@ class _Reader:
         if value is None:
             self.plan.missing_values += 1
             return
-        if abs(value) >= Decimal(10) ** 12:
+        # As stored (IndicatorObservation.value): four decimals, twelve digits before them.
+        if abs(value) < VALUE_LIMIT:
+            value = value.quantize(VALUE_STEP)
+        if abs(value) >= VALUE_LIMIT:
             self.error(_("Tallet er for stort."), number, column, index)
             return
         key = (area.key, year)
@@ -634,7 +652,9 @@ class _Reader:
                     "Statistik, Statistikbanken”."
                 )
             )
-        if plan.meta.source_url:
+        if len(plan.meta.source_url) > URL_MAX:
+            self.error(_("Kildens adresse må højst være %(max)s tegn.") % {"max": URL_MAX})
+        elif plan.meta.source_url:
             try:
                 URLValidator(schemes=["http", "https"])(plan.meta.source_url)
             except ValidationError:

@@ -18,7 +18,10 @@ import codecs
 import csv
 import datetime
 import io
+import re
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +35,16 @@ from goals import evidence
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
+# A workbook's parts unpacked: a series of MAX_ROWS rows fits in a few megabytes. The evidence
+# check (`goals.evidence.check_office`) allows far more, but openpyxl parses about a megabyte
+# a second here, and reads every shared string before the first row: 100 MB of tiny strings
+# held a worker three minutes.
+XLSX_MAX_UNPACKED = 8 * 1024 * 1024
+XLSX_MAX_SHARED_STRINGS = MAX_ROWS * 5
+# The last row number read: the old Excel's last row, far below the million a sheet may claim.
+XLSX_MAX_ROW_NUMBER = 65_536
+# More errors than this are not read nor shown: a file this wrong is another file.
+MAX_ERRORS = 100
 # A preview's signed sheet is good for this long; the secretariat uploads again after it.
 PREVIEW_MAX_AGE = 2 * 3600
 IMPORT_ACCEPT = ".xlsx,.csv,.txt"
@@ -68,6 +81,21 @@ class RowError:
 
 class SheetError(Exception):
     """The file cannot be read as a spreadsheet; `str()` is the message for the user."""
+
+
+class TooManyErrors(Exception):
+    """Raised by an import's reader at its error before MAX_ERRORS: the rest is not read,
+    and `too_many_errors()` is the plan's last."""
+
+
+def too_many_errors():
+    """The last error of a plan whose reading stopped: a file this wrong is not read on, and
+    a page of thousands of errors helps no one."""
+    return RowError(
+        _(
+            "Der er flere fejl, end der vises her; filen er ikke læst videre. Ret disse, og upload filen igen."
+        )
+    )
 
 
 def column_letter(index):
@@ -184,6 +212,7 @@ def read_sheet(uploaded, name=None):
             evidence.check_office(uploaded)
         except forms.ValidationError as error:
             raise SheetError(" ".join(error.messages)) from None
+        _check_xlsx_size(uploaded)
         return Sheet(name=name, rows=_xlsx_rows(uploaded), kind="xlsx")
     data = uploaded.read(IMPORT_MAX_BYTES + 1)
     uploaded.seek(0)
@@ -192,12 +221,23 @@ def read_sheet(uploaded, name=None):
     return Sheet(name=name, rows=_csv_rows(data), kind="csv")
 
 
-def _checked_row_count(number):
-    if number > MAX_ROWS:
-        raise SheetError(
-            _("Filen har mere end %(max)s rækker. Del den op, eller udtræk færre tal.")
-            % {"max": MAX_ROWS}
-        )
+def _too_many_rows():
+    return SheetError(
+        _("Filen har mere end %(max)s rækker. Del den op, eller udtræk færre tal.")
+        % {"max": MAX_ROWS}
+    )
+
+
+def _checked_rows(numbered):
+    """The rows that have a cell, (number, cells), at most MAX_ROWS of them."""
+    rows = []
+    for number, values in numbered:
+        cells = _trimmed(values)
+        if cells:
+            if len(rows) == MAX_ROWS:
+                raise _too_many_rows()
+            rows.append((number, cells))
+    return rows
 
 
 def _trimmed(cells):
@@ -210,6 +250,51 @@ def _trimmed(cells):
             % {"max": MAX_COLUMNS}
         )
     return cells
+
+
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s/>]")
+
+
+def _check_xlsx_size(uploaded):
+    """Refuse a workbook that unpacks to more than XLSX_MAX_UNPACKED or holds more than
+    XLSX_MAX_SHARED_STRINGS texts, before openpyxl reads it (the zip's sizes are checked as
+    it is read: a part is never read past the size it declares)."""
+    uploaded.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > XLSX_MAX_UNPACKED:
+                raise _too_much_content()
+            strings = next((p for p in parts if p.filename.endswith("sharedStrings.xml")), None)
+            if strings is not None and _count_shared_strings(archive, strings) > (
+                XLSX_MAX_SHARED_STRINGS
+            ):
+                raise _too_much_content()
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error):
+        raise _not_a_sheet() from None
+    finally:
+        uploaded.seek(0)
+
+
+def _count_shared_strings(archive, part):
+    count, tail = 0, b""
+    with archive.open(part) as stream:
+        while count <= XLSX_MAX_SHARED_STRINGS and (chunk := stream.read(1024 * 1024)):
+            # A tag cut in two by the chunks is found once: in the tail and the next chunk.
+            data = tail + chunk
+            count += sum(1 for found in _SHARED_STRING.finditer(data) if found.end() > len(tail))
+            tail = data[-16:]
+    return count
+
+
+def _too_much_content():
+    return SheetError(
+        _(
+            "Regnearket indeholder for meget til at blive importeret: højst %(max)s rækker "
+            "og %(columns)s kolonner. Del det op, eller gem kun tabellen."
+        )
+        % {"max": MAX_ROWS, "columns": MAX_COLUMNS}
+    )
 
 
 def _xlsx_rows(uploaded):
@@ -227,16 +312,36 @@ def _xlsx_rows(uploaded):
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
             raise _not_a_sheet()
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            _checked_row_count(number)
-            cells = _trimmed(_xlsx_cell(value) for value in values)
-            if cells:
-                rows.append((number, cells))
-        return rows
+        # The sheet's own "dimension" may claim a million rows and 16,384 columns; openpyxl
+        # would pad every row to it. Read the cells that are there, one column past the most.
+        sheet.reset_dimensions()
+        values = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        return _checked_rows(
+            (n, [_xlsx_cell(value) for value in row]) for n, row in _filled(values)
+        )
+    # A cell's XML that is no value of its type ("abc" as a number) fails only as it is read.
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, SyntaxError):
+        raise _not_a_sheet() from None
     finally:
         book.close()
         uploaded.seek(0)
+
+
+def _filled(rows):
+    """(number, row) of the rows with a cell. openpyxl gives every row up to the last one
+    there is, a million empty ones when a cell sits in the sheet's last row: refused at the
+    first row past XLSX_MAX_ROW_NUMBER."""
+    for number, row in enumerate(rows, start=1):
+        if number > XLSX_MAX_ROW_NUMBER:
+            raise SheetError(
+                _(
+                    "Regnearket går ud over række %(max)s. Slet de tomme rækker under tabellen, "
+                    "eller kopiér tabellen over i et nyt regneark."
+                )
+                % {"max": f"{XLSX_MAX_ROW_NUMBER:,}".replace(",", ".")}
+            )
+        if row.count(None) < len(row):
+            yield number, row
 
 
 def _xlsx_cell(value):
@@ -247,7 +352,7 @@ def _xlsx_cell(value):
     if isinstance(value, float):
         return int(value) if value.is_integer() else Decimal(repr(value))
     if isinstance(value, str):
-        text = value.strip()
+        text = unicodedata.normalize("NFC", value.strip())
         return text or None
     if isinstance(value, (int, datetime.date)):
         return value
@@ -255,13 +360,22 @@ def _xlsx_cell(value):
 
 
 def _decoded(data):
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Statistikbanken's and older Excel's CSV files are Windows-1252.
-        return data.decode("cp1252", errors="replace")
+    """The text of a CSV file: UTF-8 (with or without a byte order mark), UTF-16 with one
+    (Excel's "Unicode-tekst"), else Windows-1252 (Statistikbanken's and older Excel's CSV);
+    composed, so that a Mac's "Tårnby" (a + ring) is the portal's."""
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom) :].decode(encoding, errors="replace")
+            break
+    else:
+        data = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise _not_a_sheet()
+    return unicodedata.normalize("NFC", text)
 
 
 def _delimiter(text):
@@ -276,20 +390,15 @@ def _delimiter(text):
 
 
 def _csv_rows(data):
-    if b"\x00" in data:
-        raise _not_a_sheet()
     text = _decoded(data)
-    rows = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        for number, values in enumerate(reader, start=1):
-            _checked_row_count(number)
-            cells = _trimmed(_csv_cell(value) for value in values)
-            if cells:
-                rows.append((number, cells))
+        return _checked_rows(
+            (number, [_csv_cell(value) for value in values])
+            for number, values in enumerate(reader, start=1)
+        )
     except csv.Error:
         raise _not_a_sheet() from None
-    return rows
 
 
 def _csv_cell(value):

@@ -14,6 +14,7 @@ Who may: a paper goes only into a region whose secretariat the user is on
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -30,6 +31,7 @@ from goals.models import YEAR_MESSAGE
 from goals.models import GoalPaper
 from goals.models import Indicator
 from goals.paper_import import COLUMNS
+from goals.paper_import import draft_refusal
 from goals.paper_import import import_paper
 from goals.paper_import import read_paper
 from goals.series_import import existing_series
@@ -37,6 +39,7 @@ from goals.series_import import read_series
 from goals.series_import import store_series
 from goals.sheets import IMPORT_ACCEPT
 from goals.sheets import IMPORT_MAX_BYTES
+from goals.sheets import RowError
 from goals.sheets import Sheet
 from goals.sheets import SheetError
 from goals.sheets import read_sheet
@@ -140,6 +143,10 @@ class PaperImportForm(_ImportForm):
         first, last = cleaned.get("first_year"), cleaned.get("last_year")
         if first and last and first > last:
             self.add_error("last_year", _("Det sidste år kan ikke ligge før det første."))
+        region, title = cleaned.get("region"), cleaned.get("title")
+        refusal = draft_refusal(region, title) if region and title else None
+        if refusal:
+            self.add_error("title", refusal)
         return cleaned
 
     def years(self):
@@ -216,13 +223,32 @@ class SeriesImportForm(_ImportForm):
         }
 
 
-def _hidden_copy(form):
+# Room in the confirmation's request for the fields beside the signed sheet.
+_CONFIRMATION_ROOM = 64 * 1024
+
+
+def _hidden_copy(form, plan):
     """The choices of a valid form as hidden fields for the confirmation, the file replaced
-    by its signed sheet."""
+    by its signed sheet; None when the plan has errors. A sheet too large to come back in
+    the confirmation (DATA_UPLOAD_MAX_MEMORY_SIZE) is one more error of the plan, said now
+    rather than as a bare "Bad request" when the user confirms."""
+    if plan.errors:
+        return None
+    signed = form.signed_sheet()
+    if len(signed) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE - _CONFIRMATION_ROOM:
+        plan.errors.append(
+            RowError(
+                _(
+                    "Filen rummer for meget tekst til at blive importeret på én gang. Del den "
+                    "op i mindre filer, eller slet de kolonner, der ikke skal importeres."
+                )
+            )
+        )
+        return None
     hidden = {name: value for name, value in form.data.items() if name in form.fields}
     hidden.pop("file", None)
-    hidden["sheet"] = form.signed_sheet()
     hidden.pop("csrfmiddlewaretoken", None)
+    hidden["sheet"] = signed
     return hidden
 
 
@@ -263,7 +289,8 @@ def paper_import_view(model_admin, request):
                 % {"summary": plan.summary()},
             )
             return redirect(reverse("admin:goals_goalpaper_change", args=[paper.pk]))
-        context.update(plan=plan, sheet_name=sheet.name, region=region, hidden=_hidden_copy(form))
+        hidden = _hidden_copy(form, plan)
+        context.update(plan=plan, sheet_name=sheet.name, region=region, hidden=hidden)
     return _render(model_admin, request, "admin/goals/goalpaper/import.html", context)
 
 
@@ -300,10 +327,11 @@ def series_import_view(model_admin, request):
                 text += " " + _("%(n)s tidligere værdier er erstattet.") % {"n": replaced}
             messages.success(request, text)
             return redirect(reverse("admin:goals_indicatorseries_change", args=[series.pk]))
+        hidden = _hidden_copy(form, plan)
         context.update(
             plan=plan,
             sheet_name=sheet.name,
             replacing=existing_series(plan) if not plan.errors else None,
-            hidden=_hidden_copy(form),
+            hidden=hidden,
         )
     return _render(model_admin, request, "admin/goals/indicatorseries/import.html", context)

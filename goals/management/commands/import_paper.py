@@ -12,6 +12,7 @@ from goals.management.commands._arguments import whole_number
 from goals.models import FIRST_YEAR
 from goals.models import LAST_YEAR
 from goals.models import GoalPaper
+from goals.paper_import import draft_refusal
 from goals.paper_import import import_paper
 from goals.paper_import import read_paper
 from goals.sheets import SheetError
@@ -77,6 +78,12 @@ class Command(BaseCommand):
         title = options["title"].strip()
         if not title:
             raise CommandError(_("Skriv målpapirets titel med --title."))
+        limit = GoalPaper._meta.get_field("title").max_length
+        if len(title) > limit:
+            raise CommandError(
+                _("Titlen må højst være %(max)s tegn; den er %(length)s.")
+                % {"max": limit, "length": len(title)}
+            )
         if options["kind"] not in GoalPaper.Kind.values:
             raise CommandError(
                 _("--kind skal være en af %(kinds)s.") % {"kinds": ", ".join(GoalPaper.Kind.values)}
@@ -90,6 +97,9 @@ class Command(BaseCommand):
         )  # fmt: skip
         if years[1] and years[2] and years[1] > years[2]:
             raise CommandError(_("Det sidste år kan ikke ligge før det første."))
+        refusal = draft_refusal(region, title)
+        if refusal:
+            raise CommandError(refusal)
         sheet = read_file(options["file"])
         plan = read_paper(sheet, region)
         for notice in plan.notices:
