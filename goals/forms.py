@@ -6,7 +6,6 @@ Forms only validate and hand plain values to `goals.rounds`; they never save mod
 themselves, so the web form and the API cannot disagree.
 """
 
-import os
 import re
 
 from django import forms
@@ -164,11 +163,6 @@ class LineForm(forms.Form):
         )
 
 
-def _plain(text):
-    """Text compared as read: spacing, letter case and a closing full stop aside."""
-    return " ".join(text.split()).rstrip(".").casefold()
-
-
 class ReportForm(forms.Form):
     """The municipality's answers: a `LineForm` per line and, on this form, a value per
     indicator (`value-<indicator id>`). Built from the report's lines and values so only the
@@ -289,8 +283,7 @@ class ReportForm(forms.Form):
                 {
                     "line": line,
                     "milestone": line.milestone,
-                    # Many papers state a goal as its one milestone: said once, under the goal.
-                    "repeats_goal": _plain(line.milestone.text) == _plain(goal.title),
+                    "repeats_goal": line.milestone.repeats_goal,
                     "previous": self.previous_lines.get(line.milestone_id),
                     "status": form["status"],
                     "comment": form["comment"],
@@ -299,7 +292,7 @@ class ReportForm(forms.Form):
                     "clear_evidence_file": (
                         form["clear_evidence_file"] if line.evidence_file else None
                     ),
-                    "file_name": os.path.basename(line.evidence_file.name or ""),
+                    "file_name": line.file_name,
                     "clashes": self._clashes("line", line.milestone_id),
                 }
             )

@@ -30,6 +30,8 @@ its `IndicatorObservation`s (a municipality's, the region's or the whole country
 year), imported by `goals/series_import.py`.
 """
 
+import os
+
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -561,6 +563,16 @@ class Milestone(models.Model):
         the goal ("001_b6c4e8802b7d46aa:1:2"), the loader's natural key (see `Goal.key`).
         Needs the goal and its paper loaded."""
         return f"{self.goal.key}:{self.order}"
+
+    @property
+    def repeats_goal(self):
+        """Many papers state a goal as its one milestone: a page then says it once, under
+        the goal (spacing, letter case and a closing full stop aside). Needs the goal."""
+
+        def plain(text):
+            return " ".join(text.split()).rstrip(".").casefold()
+
+        return plain(self.text) == plain(self.goal.title)
 
     @property
     def baseline(self):
@@ -1135,6 +1147,11 @@ class MilestoneStatus(models.Model):
         or as typed): a report with a blank line cannot be submitted
         (`StatusReport.blank_lines`)."""
         return not self.status
+
+    @property
+    def file_name(self):
+        """The uploaded document's name as the municipality chose it, without the folder."""
+        return os.path.basename(self.evidence_file.name or "")
 
 
 class IndicatorValue(models.Model):

@@ -236,6 +236,8 @@ def report_form(request, pk):
     refusal = report.reporting_refusal()
     if request.method == "POST" and "autosave" in request.POST:
         return _autosave(request, report, refusal)
+    if request.method != "POST" and refusal:
+        return _report_view_page(request, report, refusal)
     lines, values = _form_lines(report)
     if request.method != "POST":
         form = ReportForm(
@@ -262,10 +264,17 @@ class _Shown:
 
 def _form_lines(report):
     """The report's lines and values for the form, each line with what its saved status will
-    be evaluated as once submitted (goals.evaluation) and its baseline's year."""
+    be evaluated as once submitted (goals.evaluation), what each other status would be
+    (`previews`: static/js/report-form.js shows the chosen one at once), and its baseline's
+    year."""
     lines, values = report.rows()
+    year = report.round.year
     for line in lines:
-        line.evaluation = line_evaluation(line.status, line.milestone, report.round.year)
+        line.evaluation = line_evaluation(line.status, line.milestone, year)
+        line.previews = [
+            (status, line_evaluation(status, line.milestone, year))
+            for status in MilestoneStatus.Status.values
+        ]
     _baseline_years(report, lines)
     return lines, values
 
@@ -324,7 +333,7 @@ def _save_report_form(request, report, form, lines, values, options):
                 by=request.user,
             )
     except rounds.ReportConflict as conflict:
-        lines, values = report.rows()
+        lines, values = _form_lines(report)
         data, clashes = _conflict_data(request.POST, conflict, form)
         form = ReportForm(data, lines=lines, values=values, **options)
         form.clashes = clashes
@@ -363,6 +372,38 @@ def _report_form_page(request, shown, refusal):
     )
 
 
+def _summary_lines(report):
+    """The report's lines and values as the summary and the read-only report show them: each
+    line with its evaluation once submitted, "Mangler" where it has no status."""
+    lines, values = report.rows()
+    year = report.round.year
+    for line in lines:
+        line.evaluation = line_evaluation(line.status, line.milestone, year) or Cell(
+            evaluation=Evaluation.MISSING
+        )
+    return lines, values
+
+
+def _report_view_page(request, report, refusal):
+    """A report the municipality can no longer change (submitted, approved, or its round
+    closed or past its deadline) is shown read, as the secretariat sees it: whole comments,
+    the documentation's links and each line's evaluation; not as a form greyed out."""
+    lines, values = _summary_lines(report)
+    return render(
+        request,
+        "goals/report_form.html",
+        {
+            "report": report,
+            "refusal": refusal,
+            "read_view": True,
+            "lines": lines,
+            "values": values,
+            "overdue": report.is_overdue(timezone.localdate()),
+            "nothing_to_report": not (lines or values),
+        },
+    )
+
+
 @login_required
 def report_confirm(request, pk):
     """What "Indsend" is about to send, line by line: the municipality's status, the blank
@@ -370,7 +411,7 @@ def report_confirm(request, pk):
     summary showed; a report somebody saved since is shown again to confirm anew."""
     report = _get_report_for_user(request, pk)
     refusal = report.reporting_refusal()
-    lines, values = report.rows()
+    lines, values = _summary_lines(report)
     if refusal or not (lines or values):
         return redirect("goals:report_form", pk=report.pk)
     if request.method == "POST":
@@ -395,11 +436,6 @@ def report_confirm(request, pk):
             messages.success(request, _("Tak! Indberetningen er indsendt til sekretariatet."))
             return redirect("goals:report_form", pk=report.pk)
         return redirect("goals:report_confirm", pk=report.pk)
-    year = report.round.year
-    for line in lines:
-        line.evaluation = line_evaluation(line.status, line.milestone, year) or Cell(
-            evaluation=Evaluation.MISSING
-        )
     return render(
         request,
         "goals/report_confirm.html",

@@ -214,6 +214,7 @@ def cached_progress(status_round, region, version=None):
         if progress is not None:
             for goal in progress.goals:
                 goal.chart = charts.trend_chart(goal)
+                goal.narrow_chart = charts.trend_chart(goal, narrow=True)
         return progress
 
     return cached(region, f"progress:{status_round.pk}:{version}:{get_language()}", compute)

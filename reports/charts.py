@@ -31,36 +31,56 @@ SHARE_WIDTH = 90
 ROW = 24
 GAP = 8
 LEGEND = 26
+# A phone's chart: drawn for its width (360 px less the page's margins) rather than the wide
+# one scaled down to about half, whose 11-unit labels would be read at about 6 px. Each
+# round's label and share stand above its bar, and the legend wraps.
+NARROW_WIDTH = 340
+NARROW_FONT = 13
+NARROW_LABEL_LINE = 18
 
 
-def trend_chart(goal_progress, *, title=None):
-    """The goal's progress over the rounds as an inline SVG (safe markup)."""
+def _text_width(text, font):
+    """About how wide `text` is drawn at `font` (DejaVu Sans: ~0.6 of the size a letter)."""
+    return 0.62 * font * len(text)
+
+
+def trend_chart(goal_progress, *, title=None, narrow=False):
+    """The goal's progress over the rounds as an inline SVG (safe markup); `narrow`: the
+    phone's chart (class "narrow"), which the page shows instead below 40rem."""
     points = goal_progress.trend
-    bar_width = WIDTH - LABEL_WIDTH - SHARE_WIDTH
-    height = len(points) * (ROW + GAP) + LEGEND + 4
+    width = NARROW_WIDTH if narrow else WIDTH
+    font = NARROW_FONT if narrow else 11
+    left = 0 if narrow else LABEL_WIDTH
+    bar_width = width if narrow else WIDTH - LABEL_WIDTH - SHARE_WIDTH
+    label_line = NARROW_LABEL_LINE if narrow else 0
+    step = label_line + ROW + GAP
+    legend, legend_height = _legend(
+        len(points) * step + 6, width, left, NARROW_FONT if narrow else 10
+    )
+    height = len(points) * step + legend_height + 10
     title = title or _("Udvikling for mål %(number)s") % {"number": goal_progress.goal.number}
     parts = [
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" role="img" '
-            f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-            f'font-family="DejaVu Sans, sans-serif" font-size="11">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart{" narrow" if narrow else ""}" '
+            f'role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'font-family="DejaVu Sans, sans-serif" font-size="{font}">'
         ),
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(_describe(points))}</desc>",
     ]
     for i, point in enumerate(points):
-        y = i * (ROW + GAP)
+        top = i * step
+        y = top + label_line  # the bar's top
+        text_y = top + font if narrow else y + ROW / 2 + 4
         label = (
             _("Udgangspunkt %(year)s") % {"year": point.year}
             if point.baseline
             else _("Status %(year)s") % {"year": point.year}
         )
         style = ' font-style="italic"' if point.baseline else ""
-        parts.append(
-            f'<text x="0" y="{y + ROW / 2 + 4}" fill="#1d2733"{style}>{escape(label)}</text>'
-        )
+        parts.append(f'<text x="0" y="{text_y}" fill="#1d2733"{style}>{escape(label)}</text>')
         total = point.tally.total
-        x = float(LABEL_WIDTH)
+        x = float(left)
         if not total:
             # Outside the f-string, where makemessages can find it.
             empty = escape(_("Ingen indberetninger"))
@@ -80,7 +100,7 @@ def trend_chart(goal_progress, *, title=None):
                 f'stroke="#ffffff" stroke-width="1"/>'
             )
             text = f"{Evaluation(evaluation).symbol} {n}"
-            if w >= 7 * len(text) + 6:
+            if w >= _text_width(text, font) + 6:
                 parts.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + ROW / 2 + 4}" fill="{ink}" '
                     f'text-anchor="middle">{text}</text>'
@@ -88,27 +108,32 @@ def trend_chart(goal_progress, *, title=None):
             x += w
         share = _("%(share)s %% opfyldt") % {"share": point.tally.share("met")} if total else ""
         parts.append(
-            f'<text x="{WIDTH}" y="{y + ROW / 2 + 4}" text-anchor="end" font-weight="bold" '
+            f'<text x="{width}" y="{text_y}" text-anchor="end" font-weight="bold" '
             f'fill="#1d2733">{share}</text>'
         )
-    parts.append(_legend(len(points) * (ROW + GAP) + 6))
+    parts.append(legend)
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
 
-def _legend(y):
-    parts = []
-    x = float(LABEL_WIDTH)
+def _legend(y, width, left, font):
+    """The legend from (`left`, `y`), wrapped to the chart's `width`: (markup, height)."""
+    parts, start = [], y
+    x, line_height = float(left), font + 8
     for evaluation in EVALUATIONS:
         fill, _ink = COLOURS[evaluation]
         evaluation = Evaluation(evaluation)
         label = f"{evaluation.symbol} {evaluation.label}"
+        item_width = 24 + _text_width(label, font)
+        if x > left and x + item_width > width:
+            x, y = float(left), y + line_height
         parts.append(
-            f'<rect x="{x}" y="{y}" width="12" height="12" fill="{fill}"/>'
-            f'<text x="{x + 16}" y="{y + 10}" fill="#1d2733" font-size="10">{escape(label)}</text>'
+            f'<rect x="{x}" y="{y}" width="{font + 2}" height="{font + 2}" fill="{fill}"/>'
+            f'<text x="{x + font + 6}" y="{y + font}" fill="#1d2733" font-size="{font}">'
+            f"{escape(label)}</text>"
         )
-        x += 24 + 6.1 * len(label)
-    return "".join(parts)
+        x += item_width
+    return "".join(parts), y + line_height - start
 
 
 def _describe(points):
@@ -156,15 +181,20 @@ def _series_path(points):
     return " ".join(parts)
 
 
-def series_chart(view, line, *, scale, small=False):
+def series_chart(view, line, *, scale, small=False, narrow=False):
     """A line chart of `line` (a municipality's values; None for the references only)
     against the region's (dashed) and the whole country's (dotted), with the baseline year
     marked: one of a goal's small charts (`small`), or the municipality page's and paper's
     chart. Inline SVG, its text alternative in <title> and <desc>; the pages put the figures
-    in a table beside it."""
+    in a table beside it. `narrow`: the phone's twin of the page's chart (class "narrow"),
+    drawn like a small one at 340 units with 13-unit labels (the wide one would be read at
+    about 6 px); the small ones' labels are 10 units, drawn at up to 16rem on a phone."""
     years = view.years
+    compact = small or narrow  # two years, the axis' ends, the latest figure at the line
     if small:
-        width, height, left, right, top, bottom = 200, 104, 30, 8, 8, 18
+        width, height, left, right, top, bottom = 200, 108, 32, 8, 8, 18
+    elif narrow:
+        width, height, left, right, top, bottom = NARROW_WIDTH, 200, 48, 10, 12, 22
     else:
         width, height, left, right, top, bottom = 640, 230, 52, 150, 18, 28
     low, high = scale
@@ -187,10 +217,11 @@ def series_chart(view, line, *, scale, small=False):
         "first": years[0],
         "last": years[-1],
     }
-    font = 9 if small else 11
+    font = 10 if small else NARROW_FONT if narrow else 11
+    kind = " small" if small else " narrow" if narrow else ""
     parts = [
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="series-chart{" small" if small else ""}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="series-chart{kind}" '
             f'role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'font-family="DejaVu Sans, sans-serif" font-size="{font}">'
         ),
@@ -202,21 +233,21 @@ def series_chart(view, line, *, scale, small=False):
             f'stroke="#c5ccd3"/>'
         ),
     ]
-    for value in (low, high) if small else (low, (low + high) / 2, high):
+    for value in (low, high) if compact else (low, (low + high) / 2, high):
         parts.append(
             f'<text x="{left - 4}" y="{y(value) + 3:.1f}" text-anchor="end" fill="#5b6673">'
             f"{escape(view.number(round(value, view.decimals)))}</text>"
         )
-        if not small:
+        if not compact:
             parts.append(
                 f'<line x1="{left}" y1="{y(value):.1f}" x2="{left + plot_w}" y2="{y(value):.1f}" '
                 f'stroke="#e6eaee"/>'
             )
-    shown_years = [years[0], years[-1]] if small else years
+    shown_years = [years[0], years[-1]] if compact else years
     for year in shown_years:
         # The small chart's two years stand inside its edges, not across them.
         anchor = "middle"
-        if small and len(years) > 1:
+        if compact and len(years) > 1:
             anchor = "start" if year == years[0] else "end"
         parts.append(
             f'<text x="{x(year):.1f}" y="{height - 4}" text-anchor="{anchor}" fill="#5b6673">'
@@ -229,11 +260,11 @@ def series_chart(view, line, *, scale, small=False):
             f'<line x1="{bx:.1f}" y1="{top - 2}" x2="{bx:.1f}" y2="{top + plot_h}" '
             f'stroke="{SERIES_BASELINE}" stroke-width="1" stroke-dasharray="2 2"/>'
         )
-        label = str(baseline) if small else _("Udgangspunkt %(year)s") % {"year": baseline}
+        label = str(baseline) if compact else _("Udgangspunkt %(year)s") % {"year": baseline}
         anchor = "start" if bx < left + plot_w * 0.7 else "end"
         shift = 3 if anchor == "start" else -3
         parts.append(
-            f'<text x="{bx + shift:.1f}" y="{top + (6 if small else 8)}" text-anchor="{anchor}" '
+            f'<text x="{bx + shift:.1f}" y="{top + (6 if compact else 8)}" text-anchor="{anchor}" '
             f'fill="{SERIES_BASELINE}">{escape(label)}</text>'
         )
     ends = []
@@ -242,7 +273,7 @@ def series_chart(view, line, *, scale, small=False):
             continue
         parts.append(
             f'<path d="{_series_path(points(reference.values))}" fill="none" '
-            f'stroke="{SERIES_REFERENCE}" stroke-width="{1.2 if small else 1.6}" '
+            f'stroke="{SERIES_REFERENCE}" stroke-width="{1.2 if compact else 1.6}" '
             f'stroke-dasharray="{dash}"/>'
         )
         ends.append((reference, SERIES_REFERENCE))
@@ -250,16 +281,16 @@ def series_chart(view, line, *, scale, small=False):
         own = points(line.values)
         parts.append(
             f'<path d="{_series_path(own)}" fill="none" stroke="{SERIES_INK}" '
-            f'stroke-width="{2 if small else 2.5}"/>'
+            f'stroke-width="{2 if compact else 2.5}"/>'
         )
         for point in own:
             if point is not None:
                 parts.append(
-                    f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="{1.8 if small else 3}" '
+                    f'<circle cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="{1.8 if compact else 3}" '
                     f'fill="{SERIES_INK}"/>'
                 )
         ends.append((line, SERIES_INK))
-    if not small:
+    if not compact:
         parts.extend(_end_labels(ends, x, y, view))
     elif line is not None and line.last_year is not None:
         # The latest figure beside the line's end, for reading the small chart at a glance.

@@ -209,7 +209,9 @@ def municipality_series(region, municipality, *, papers=None, until=None):
     views = series_views(series, region, [municipality], until=until)
     for view in views:
         view.line = view.line_of(municipality)
-        view.chart = charts.series_chart(view, view.line, scale=charts.series_scale(view))
+        scale = charts.series_scale(view)
+        view.chart = charts.series_chart(view, view.line, scale=scale)
+        view.narrow_chart = charts.series_chart(view, view.line, scale=scale, narrow=True)
     return [view for view in views if view.line is not None]
 
 

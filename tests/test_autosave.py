@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from goals import rounds
 from goals.models import StatusRound
 from tests.builders import filled_in
 from tests.builders import first_line
@@ -16,6 +17,7 @@ from tests.builders import post_report
 from tests.builders import save_line
 from tests.builders import small_pdf
 from tests.builders import snapshot
+from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +160,68 @@ def test_the_form_carries_the_script_and_its_texts(reporter, report):
     assert 'src="/static/js/report-form.js" defer' in text
     assert "data-autosave " in text and 'role="status"' in text
     assert "<script>" not in text  # the CSP forbids inline script
+
+
+# --- the draft sent as the page goes (fetch keepalive: the same POST, CSRF and all) ---------
+
+
+def test_the_draft_sent_as_the_page_goes_is_saved_with_the_pages_csrf_token(reporters, report):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reporters[101])
+    url = reverse("goals:report_form", args=[report.pk])
+    token = browser.get(url).context["csrf_token"]
+
+    sent = browser.post(
+        url,
+        {**filled_in(report), "autosave": "1", "csrfmiddlewaretoken": token},
+        HTTP_ACCEPT="application/json",
+    )
+    assert sent.status_code == 200 and sent.json()["version"] == 2
+    assert set(report.lines.values_list("comment", flat=True)) == {"Vi er godt i gang"}
+
+    forged = browser.post(url, {**filled_in(report, version=2), "autosave": "1"})
+    assert forged.status_code == 403
+    report.refresh_from_db()
+    assert report.version == 2
+
+
+def test_a_draft_sent_as_the_page_goes_reaches_only_the_reporters_own_municipality(
+    reporters, report, client
+):
+    client.force_login(reporters[147])
+    before = snapshot(report)
+    assert (
+        autosave(client, report, filled_in(report, comment="Fra en anden kommune")).status_code
+        == 404
+    )
+    assert snapshot(report) == before
+
+
+@pytest.mark.parametrize("then", ["submitted", "approved"])
+def test_a_draft_sent_late_never_touches_a_submitted_report(
+    reporter, reporters, report, secretariat, then
+):
+    """A page left open while the report was submitted from another tab sends its draft as
+    it goes: refused, and the submitted report stays exactly as it was sent."""
+    stale_page = filled_in(report, status="not_started", comment="Kladde fra en gammel fane")
+    report = submitted(report, reporters[101])
+    if then == "approved":
+        rounds.approve_report(report, by=secretariat)
+    before = snapshot(report)
+
+    for version in (stale_page["version"], report.version):
+        response = autosave(reporter, report, {**stale_page, "version": version})
+        assert response.status_code == 409
+        assert response.json()["error"]
+    report.refresh_from_db()
+    assert report.state == then
+    assert snapshot(report) == before
+
+
+def test_only_a_form_that_can_be_changed_offers_a_kept_draft_back(reporter, reporters, report):
+    url = f"/indberetning/{report.pk}/"
+    page = reporter.get(url).content.decode()
+    assert "data-draft-offer hidden" in page and "Vi har en kladde fra {when}" in page
+
+    submitted(report, reporters[101])
+    assert "data-draft-offer" not in reporter.get(url).content.decode()

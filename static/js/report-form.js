@@ -1,16 +1,26 @@
 /* The municipality's report form (templates/goals/report_form.html), kinder when JavaScript
    runs; without it the form works the same, saved by its buttons.
 
-   - Leaving the page with changes not yet saved asks first (beforeunload).
+   - What is saved is known by value: the fields as the server last saved them (the page's
+     own values, then each autosave's) are compared with the fields as they are now. Only a
+     difference is "not saved": a click elsewhere after "Gemt kl. 11:08" (a `change` on
+     blur) neither flips the line nor sends another save nor asks before leaving.
    - The draft is saved a few seconds after typing stops: the form's own fields, posted to
      the page's own address with "autosave" (CSRF token and hidden version included), so it
      passes the same version guard as "Gem kladde" (goals.rounds.save_report). The answer is
      JSON: the new version, which replaces the hidden one so the next save is not refused
      as stale, and "Gemt kl. HH:MM" for the live status line. Files wait for the buttons.
+   - Leaving the page (or hiding it: a phone switching apps) before that sends the draft at
+     once, with `keepalive` so the request outlives the page. Until the server has it, what
+     differs from the saved values is also kept in this browser (localStorage); a later visit
+     whose page does not show it offers it back. Leaving with changes not yet saved still
+     asks first (beforeunload), since a send as the page goes may fail unseen.
    - When somebody else has saved meanwhile (409), nothing is written and autosave stops
      with the server's sentence: "Gem kladde" then shows both people's changes. So it does
      when the session has ended (401) or the page is older than the login (403): the
      sentence says to copy the typing first.
+   - Choosing a status updates the line's preview of its evaluation at once (the page
+     carries one per status, made by the server's rule, in <template data-will-be-for>).
 
    Texts come from the form's data attributes (translated by Django); no build step. */
 (function () {
@@ -23,25 +33,70 @@
   var status = form.querySelector("[data-autosave-status]");
   var version = form.querySelector("input[name=version]");
   var note = document.querySelector("[data-autosave-note]");
+  var offer = document.querySelector("[data-draft-offer]");
   var delay = parseInt(form.getAttribute("data-autosave-delay"), 10) || 3000;
+  var draftKey = "kkr-report-draft:" + window.location.pathname;
 
-  var edits = 0; // changes typed so far
-  var savedEdits = 0; // changes the last successful save covered
   var filesTouched = false; // a chosen file or "remove file": saved by the buttons only
   var timer = null;
   var saving = false;
   var stopped = false; // a colleague saved meanwhile: no more autosaves on this page
   var leaving = false; // the form is being sent by one of its buttons
   var waitingSubmitter = null; // a button pressed while an autosave was under way
+  var savedText = ""; // "Gemt kl. HH:MM" once this page has saved
+  // The fields as the server has them; null when the page shows input a save refused.
+  var saved = null;
 
-  if (note) {
-    note.hidden = false;
+  function isFileField(field) {
+    return field.type === "file" || /-clear_evidence_file$/.test(field.name);
   }
-  if (form.hasAttribute("data-unsaved")) {
-    // The page shows input a save refused (errors, or a colleague's save to look through
-    // first): not saved, and saved only by the buttons, once the user has seen why.
-    edits = 1;
-    stopped = true;
+
+  function isAnswer(field) {
+    return field.name && field.type !== "hidden" && !isFileField(field) && !field.disabled;
+  }
+
+  /* The answers by field name: as typed now, or as the page came (`asLoaded`). */
+  function answers(asLoaded) {
+    var found = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!isAnswer(field) || field.type === "submit" || field.type === "button") {
+        return;
+      }
+      if (field.type === "radio" || field.type === "checkbox") {
+        if (!(field.name in found)) {
+          found[field.name] = "";
+        }
+        if (asLoaded ? field.defaultChecked : field.checked) {
+          found[field.name] = field.value;
+        }
+      } else {
+        found[field.name] = asLoaded ? field.defaultValue : field.value;
+      }
+    });
+    return found;
+  }
+
+  /* The fields of `now` that differ from `base` (all of them when there is no base). */
+  function differences(now, base) {
+    var found = {};
+    Object.keys(now).forEach(function (name) {
+      if (!base || base[name] !== now[name]) {
+        found[name] = now[name];
+      }
+    });
+    return found;
+  }
+
+  function isEmpty(object) {
+    return Object.keys(object).length === 0;
+  }
+
+  function valuesUnsaved() {
+    return saved === null || !isEmpty(differences(answers(false), saved));
+  }
+
+  function unsaved() {
+    return filesTouched || valuesUnsaved();
   }
 
   function say(text, state) {
@@ -52,30 +107,136 @@
     status.setAttribute("data-state", state);
   }
 
-  function unsaved() {
-    return edits !== savedEdits || filesTouched;
+  // --- the copy kept in this browser until the server has it ------------------------------
+
+  function readDraft() {
+    try {
+      var draft = JSON.parse(window.localStorage.getItem(draftKey) || "null");
+      return draft && draft.fields ? draft : null;
+    } catch (error) {
+      return null;
+    }
   }
 
-  function isFileField(field) {
-    return field.type === "file" || /-clear_evidence_file$/.test(field.name);
+  function dropDraft() {
+    try {
+      window.localStorage.removeItem(draftKey);
+    } catch (error) {
+      // No storage (private mode, full): there was nothing kept either.
+    }
   }
+
+  function keepDraft() {
+    var fields = differences(answers(false), saved);
+    if (isEmpty(fields)) {
+      dropDraft();
+      return;
+    }
+    try {
+      window.localStorage.setItem(draftKey, JSON.stringify({ at: Date.now(), fields: fields }));
+    } catch (error) {
+      // No storage: the autosave and the question before leaving still guard the typing.
+    }
+  }
+
+  function fill(fields) {
+    Object.keys(fields).forEach(function (name) {
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.name !== name || !isAnswer(field)) {
+          return;
+        }
+        if (field.type === "radio" || field.type === "checkbox") {
+          field.checked = field.value === fields[name];
+          if (field.checked) {
+            preview(field);
+          }
+        } else {
+          field.value = fields[name];
+        }
+      });
+    });
+  }
+
+  /* A draft this page does not show (sent as the page was left, but never answered; or not
+     sent at all) is offered back; one the page already shows is done with. */
+  function offerDraft() {
+    var draft = readDraft();
+    if (!draft) {
+      return;
+    }
+    var now = answers(false);
+    var missing = Object.keys(draft.fields).some(function (name) {
+      return name in now && now[name] !== draft.fields[name];
+    });
+    if (!missing) {
+      if (saved !== null) {
+        dropDraft();
+      }
+      return;
+    }
+    if (!offer) {
+      return;
+    }
+    var when = new Date(draft.at).toLocaleString(document.documentElement.lang || undefined, {
+      dateStyle: "medium",
+      timeStyle: "short",
+    });
+    var text = offer.querySelector("[data-draft-text]");
+    text.textContent = text.getAttribute("data-template").replace("{when}", when);
+    offer.hidden = false;
+    offer.querySelector("[data-draft-use]").addEventListener("click", function () {
+      offer.hidden = true;
+      fill(draft.fields);
+      changed({ target: form.querySelector("textarea, input:not([type=hidden])") });
+    });
+    offer.querySelector("[data-draft-drop]").addEventListener("click", function () {
+      offer.hidden = true;
+      dropDraft();
+    });
+  }
+
+  // --- the line's preview -------------------------------------------------------------------
+
+  function preview(field) {
+    if (field.type !== "radio" || !/-status$/.test(field.name)) {
+      return;
+    }
+    var line = field.closest(".line");
+    var shown = line && line.querySelector("[data-will-be]");
+    var made = line && line.querySelector("template[data-will-be-for='" + field.value + "']");
+    if (!shown || !made) {
+      return;
+    }
+    var cell = shown.querySelector("[data-will-be-cell]");
+    cell.replaceChildren(made.content.cloneNode(true));
+    shown.hidden = false;
+  }
+
+  // --- saving -------------------------------------------------------------------------------
 
   function changed(event) {
     var field = event.target;
-    if (!field.name || field.name === "version" || leaving) {
+    if (!field || !field.name || field.name === "version" || leaving) {
       return;
     }
     if (isFileField(field)) {
       filesTouched = true;
       return;
     }
-    edits += 1;
+    preview(field);
+    keepDraft();
     if (stopped) {
       return;
     }
-    say(form.getAttribute("data-msg-unsaved"), "unsaved");
     window.clearTimeout(timer);
-    timer = window.setTimeout(save, delay);
+    if (valuesUnsaved()) {
+      say(form.getAttribute("data-msg-unsaved"), "unsaved");
+      timer = window.setTimeout(save, delay);
+    } else {
+      // Back to what the server has (a click elsewhere, or typing undone): nothing to send.
+      timer = null;
+      say(savedText, savedText ? "saved" : "");
+    }
   }
 
   function finished() {
@@ -87,16 +248,20 @@
     }
   }
 
-  function save() {
+  function save(asLeaving) {
     timer = null;
-    if (stopped || leaving || edits === savedEdits) {
+    if (stopped || leaving || !valuesUnsaved()) {
       return;
     }
     if (saving) {
-      timer = window.setTimeout(save, delay);
+      // As the page goes, a second save with the same version would be refused as stale:
+      // the copy in this browser keeps what the first one does not cover.
+      if (asLeaving !== true) {
+        timer = window.setTimeout(save, delay);
+      }
       return;
     }
-    var upTo = edits;
+    var sent = answers(false);
     var data = new FormData(form);
     Array.prototype.forEach.call(form.elements, function (field) {
       if (field.name && isFileField(field)) {
@@ -112,6 +277,7 @@
         body: data,
         credentials: "same-origin",
         headers: { Accept: "application/json" },
+        keepalive: asLeaving === true,
       })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
@@ -125,8 +291,14 @@
       .then(function (answer) {
         if (answer.status === 200) {
           version.value = answer.body.version;
-          savedEdits = upTo;
-          say(answer.body.status, edits === savedEdits ? "saved" : "unsaved");
+          saved = sent;
+          savedText = answer.body.status;
+          keepDraft();
+          if (valuesUnsaved()) {
+            say(form.getAttribute("data-msg-unsaved"), "unsaved");
+          } else {
+            say(savedText, "saved");
+          }
         } else if (answer.status === 409 || answer.status === 401 || answer.status === 403) {
           stopped = true;
           window.clearTimeout(timer);
@@ -142,28 +314,48 @@
       .then(finished);
   }
 
-  // A browser that refills the fields on reload or "back" shows text the page did not come
-  // with: not saved, so it is saved like anything typed.
-  function restored() {
-    return Array.prototype.some.call(form.elements, function (field) {
-      if (!field.name || field.type === "hidden" || isFileField(field)) {
-        return false;
-      }
-      if (field.type === "radio" || field.type === "checkbox") {
-        return field.checked !== field.defaultChecked;
-      }
-      return "defaultValue" in field && field.value !== field.defaultValue;
-    });
+  /* The page is going (or hidden, which on a phone may be the last thing it hears). */
+  function goingAway() {
+    if (leaving || stopped || !valuesUnsaved()) {
+      return;
+    }
+    keepDraft();
+    window.clearTimeout(timer);
+    save(true);
   }
 
-  function checkRestored() {
-    if (!stopped && restored()) {
-      changed({ target: form.querySelector("textarea, input:not([type=hidden])") });
+  /* On a phone the sticky save bar sits over the page's bottom edge: a field focused or
+     grown behind it is scrolled up above it (the browser only makes it "visible"). */
+  function keepInView(event) {
+    var bar = form.querySelector(".form-actions");
+    var field = event.target;
+    if (!bar || bar.contains(field) || !field.getBoundingClientRect) {
+      return;
+    }
+    var overlap = field.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
+    if (overlap > 0 && window.getComputedStyle(bar).position === "sticky") {
+      window.scrollBy(0, overlap + 8);
     }
   }
 
+  // --- wiring -------------------------------------------------------------------------------
+
+  if (note) {
+    note.hidden = false;
+  }
+  if (form.hasAttribute("data-unsaved")) {
+    // The page shows input a save refused (errors, or a colleague's save to look through
+    // first): not saved, and saved only by the buttons, once the user has seen why.
+    stopped = true;
+  } else {
+    saved = answers(true);
+  }
+  offerDraft();
+
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
+  form.addEventListener("focusin", keepInView);
+  form.addEventListener("input", keepInView);
 
   form.addEventListener("submit", function (event) {
     if (saving) {
@@ -185,11 +377,22 @@
     event.returnValue = "";
   });
 
-  // Back from the browser's cache after leaving: the form may be used again.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      goingAway();
+    }
+  });
+  window.addEventListener("pagehide", goingAway);
+
+  // A browser that refills the fields on reload or "back" shows text the page did not come
+  // with: not saved, so it is saved like anything typed. Back from the browser's cache after
+  // leaving, the form may be used again.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {
       leaving = false;
     }
-    checkRestored();
+    if (!stopped && valuesUnsaved()) {
+      changed({ target: form.querySelector("textarea, input:not([type=hidden])") });
+    }
   });
 })();

@@ -6,6 +6,7 @@ submits Midtjylland's ten milestones on a 360 px phone without losing a word, on
 far shorter than it was."""
 
 import os
+import time
 from io import StringIO
 
 import pytest
@@ -264,4 +265,180 @@ def test_a_reporter_fills_and_submits_midtjylland_on_a_phone_without_losing_a_wo
     for index, line in enumerate(lines):
         line.refresh_from_db()
         assert (line.status, line.comment) == (statuses[index % 4], typed[line.pk])
+    page.context.close()
+
+
+# --- issue 22: the form says "gemt" only when it is, and keeps what was typed -------------
+
+
+def autosave_posts(page):
+    """The autosaves the page sends, counted as they leave."""
+    sent = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request)
+            if request.method == "POST" and "autosave" in (request.post_data or "")
+            else None
+        ),
+    )
+    return sent
+
+
+def test_a_click_elsewhere_after_the_save_stays_saved_sends_nothing_and_asks_nothing(
+    form, small_report
+):
+    _report, (first, _second) = small_report
+    page = form
+    sent = autosave_posts(page)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    type_comment(page, first, "Gemt, og så et klik et andet sted")
+    wait_until_saved(page)
+    assert len(sent) == 1
+
+    page.locator("h1").click()  # the textarea loses focus: a "change" event
+    page.wait_for_timeout(3600)  # longer than the autosave's delay
+
+    assert page.locator("[data-autosave-status]").get_attribute("data-state") == "saved"
+    assert SAVED in page.locator("[data-autosave-status]").inner_text()
+    assert len(sent) == 1
+    page.close(run_before_unload=True)
+    assert asked == []
+
+
+def test_typing_undone_before_the_save_is_saved_again(form, small_report):
+    _report, (first, _second) = small_report
+    page = form
+    sent = autosave_posts(page)
+    type_comment(page, first, "x")
+    assert page.locator("[data-autosave-status]").get_attribute("data-state") == "unsaved"
+    page.keyboard.press("Backspace")
+
+    assert page.locator("[data-autosave-status]").inner_text() == ""
+    page.wait_for_timeout(3600)
+    assert sent == []
+
+
+def saved_comment(line, timeout=5.0):
+    """The line's comment once the server has it (a save sent as a page goes arrives a
+    moment later), or as it is after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        line.refresh_from_db()
+        if line.comment or time.monotonic() > deadline:
+            return line.comment
+        time.sleep(0.1)
+
+
+def test_leaving_right_after_typing_keeps_the_text(browser, live_server, login, small_report):
+    """0.4 s after the last key, long before the autosave: the reporter leaves, accepts the
+    browser's question, and finds the text on coming back."""
+    report, (first, _second) = small_report
+    page = new_page(browser)
+    login(page, "indberetter-101")
+    url = f"{live_server.url}/indberetning/{report.pk}/"
+    page.goto(url)
+    page.on("dialog", lambda dialog: dialog.accept())
+    type_comment(page, first, "Skrevet lige før jeg gik")
+    page.wait_for_timeout(400)
+
+    # Away to another site (a page of this one would be read while the save is written,
+    # which the tests' in-memory SQLite answers with "table is locked").
+    page.goto("about:blank")
+    assert saved_comment(first) == "Skrevet lige før jeg gik"  # sent as the page went
+    page.goto(url)
+
+    assert comment_box(page, first).input_value() == "Skrevet lige før jeg gik"
+    # The server has it: nothing is offered back, and the page says nothing false.
+    assert page.locator("[data-draft-offer]").is_hidden()
+    assert page.locator("[data-autosave-status]").inner_text() == ""
+    page.context.close()
+
+
+def test_a_draft_the_server_never_got_is_offered_back(browser, live_server, login, small_report):
+    """The session ended in another tab: the save sent as the page goes is refused, and the
+    text waits in the browser until the reporter is back, logged in again."""
+    report, (first, _second) = small_report
+    page = new_page(browser)
+    login(page, "indberetter-101")
+    url = f"{live_server.url}/indberetning/{report.pk}/"
+    page.goto(url)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    type_comment(page, first, "Skrevet i toget")
+    page.wait_for_timeout(400)
+    page.goto(f"{live_server.url}/")
+    assert saved_comment(first, timeout=1.0) == ""
+
+    login(page, "indberetter-101")
+    page.goto(url)
+    offer = page.locator("[data-draft-offer]")
+    offer.wait_for()
+    assert "Vi har en kladde fra" in offer.inner_text()
+    assert comment_box(page, first).input_value() == ""
+    page.click("[data-draft-use]")
+
+    assert comment_box(page, first).input_value() == "Skrevet i toget"
+    wait_until_saved(page)
+    assert saved_comment(first) == "Skrevet i toget"
+    page.reload()
+    assert page.locator("[data-draft-offer]").is_hidden()
+    page.context.close()
+
+
+def test_the_preview_follows_the_status_chosen(form, small_report):
+    """Milestone 1/1 was due at the end of 2017: "opfyldt" is met, "i gang" is late."""
+    _report, (first, _second) = small_report
+    page = form
+    line = page.locator(f"#line-{first.milestone_id}")
+    preview = line.locator("[data-will-be]")
+
+    line.locator("label.status-met").click()
+    assert "Opfyldt" in preview.inner_text()
+    line.locator("label.status-in_progress").click()
+
+    assert "Opfyldt" not in preview.inner_text()
+    assert "Forsinket" in preview.inner_text()
+
+
+def test_after_submitting_the_reporter_reads_the_report_as_the_secretariat_will(form, small_report):
+    _report, lines = small_report
+    page = form
+    for line in lines:
+        page.locator(f"#line-{line.milestone_id} label.status-met").click()
+        comment_box(page, line).fill(f"Linje {line.milestone_id} er i drift.")
+    page.click("button[name=submit]")
+    page.click("button[name=confirm]")
+
+    assert "Tak! Indberetningen er indsendt" in page.locator(".messages").inner_text()
+    assert page.locator("form.report-form, textarea, input[type=radio]").count() == 0
+    view = page.locator("table.summary")
+    for line in lines:
+        assert f"Linje {line.milestone_id} er i drift." in view.inner_text()
+    assert "Indberetningen, som sekretariatet ser den" in page.content()
+
+
+def test_on_a_phone_the_save_bar_never_covers_the_field_being_typed_in(
+    browser, live_server, login, midtjylland
+):
+    page = new_page(browser, 390, has_touch=True, is_mobile=True)
+    login(page, "indberetter-751")
+    page.goto(f"{live_server.url}/indberetning/{midtjylland.pk}/")
+    bar = page.locator(".form-actions")
+    line = midtjylland.lines.order_by("milestone__goal__order", "milestone__order")[4]
+    box = comment_box(page, line)
+    # The field just peeks out above the bottom edge, behind the sticky bar.
+    page.evaluate(
+        "(el) => window.scrollBy(0, el.getBoundingClientRect().top - window.innerHeight + 20)",
+        box.element_handle(),
+    )
+    box.focus()
+    page.keyboard.type("Synligt, mens jeg skriver")
+    page.wait_for_timeout(200)
+
+    field, cover = box.bounding_box(), bar.bounding_box()
+    assert field["y"] + field["height"] <= cover["y"], (field, cover)
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=f"{SHOTS}/form-focused-390.png")
     page.context.close()
