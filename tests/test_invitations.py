@@ -18,6 +18,7 @@ from goals.notifications import send_reminders
 from municipalities.models import Invitation
 from municipalities.models import Membership
 from tests.builders import assert_polite
+from tests.builders import row_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +33,6 @@ def without_reporter(reporters, open_status_round):
 
 def cockpit(client, status_round):
     return client.get(reverse("secretariat:round_overview", args=[status_round.pk]))
-
-
-def row_of(page, name):
-    body = page.content.decode().split("<tbody>")[1]
-    return next(row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL) if name in row)
 
 
 def invite(client, status_round, kommunekode, email):
