@@ -278,6 +278,15 @@ class GoalQuerySet(models.QuerySet):
         as a goal becomes active and enters the next round opened."""
         return self.filter(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
 
+    def awaiting_decision(self, status_round):
+        """The goals a round's decisions are about: those it asks about (`reported_on`) and
+        those it has decided already, which its decision may have ticked off since. Not a
+        goal ticked off in an earlier round, nor one not adopted yet (the admin adopts a
+        development area as a new goal)."""
+        asked = Q(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
+        decided = Q(pk__in=GoalDecision.objects.filter(round=status_round).values("goal_id"))
+        return self.filter(asked | decided)
+
 
 class Goal(models.Model):
     class Kind(models.TextChoices):
