@@ -234,3 +234,17 @@ def test_a_report_sent_in_since_it_was_read_is_not_reminded(late, reports, secre
     StatusRound.objects.filter(pk=late.pk).update(state=StatusRound.State.CLOSED)
     assert notifications.remind_now([stale], by=secretariat) == ([], {}, [])
     assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_before_the_deadline_a_municipality_without_a_reporter_is_named_not_skipped(
+    staff, open_status_round, reports, municipalities
+):
+    from municipalities.models import Membership
+
+    Membership.objects.filter(municipality=municipalities[219]).delete()
+    mail.outbox.clear()
+    page = remind(staff, open_status_round, hvem="ikke-paabegyndt").content.decode()
+    assert "Påmindelserne er sendt til 2 kommuner: Frederiksberg, København" in page
+    assert "Hillerød har ingen indberetter, så der er ikke sendt nogen påmindelse" in page
+    assert "Ingen indberetter" in row_of(page, "Hillerød")
+    assert len(mail.outbox) == 2
