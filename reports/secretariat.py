@@ -574,8 +574,11 @@ def review_report(request, pk):
             # Shown on the page again with the comment as typed, not lost in a redirect.
             messages.error(request, error.text)
         else:
-            # Back to the report, now in its new state, with the way to the next one.
-            return redirect("secretariat:review_report", pk=report.pk)
+            # Back to the report, now in its new state, with the way to the next one; the
+            # cockpit's filter travels along to the way back.
+            url = reverse("secretariat:review_report", args=[report.pk])
+            kept = _cockpit_query(request.GET).urlencode()
+            return redirect(f"{url}?{kept}" if kept else url)
     lines, values = report.rows()
     previous_lines, previous_values = report.previous_answers(lines, values)
     for line in lines:
@@ -595,6 +598,7 @@ def review_report(request, pk):
             "form": form,
             "can_review": report.review_refusal() is None,
             "review_state": _review_state(report),
+            **_kept(request.GET),
             "next_report": report.next_for_review(),
         },
     )

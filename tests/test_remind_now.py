@@ -132,13 +132,13 @@ def test_weeks_before_the_deadline_those_not_started_get_a_kind_reminder(
 
 
 def test_a_report_sent_in_or_a_round_not_open_gets_no_reminder(
-    staff, open_status_round, reports, reporters
+    staff, open_status_round, reports, reporters, secretariat
 ):
     submitted(reports[101], reporters[101])
     mail.outbox.clear()
     page = remind(staff, open_status_round, report=reports[101].pk).content.decode()
     assert "ingen kommuner, der kan få en påmindelse" in page
-    rounds.close_round(open_status_round, by=reporters[101])  # the secretariat's, in truth
+    rounds.close_round(open_status_round, by=secretariat)
     page = remind(staff, open_status_round, report=reports[147].pk).content.decode()
     assert "ingen kommuner, der kan få en påmindelse" in page
     assert not mail.outbox and not Reminder.objects.exists()

@@ -310,3 +310,18 @@ def test_a_report_that_cannot_be_reviewed_says_where_it_stands(
     text = staff.get(url).content.decode()
     assert "Runden er offentliggjort, og indberetningen indgår som godkendt." in text
     assert "round-published" in text and waiting not in text and "Godkend</button>" not in text
+
+
+def test_the_filter_travels_through_a_review_and_back_to_the_cockpit(
+    staff, report, reporters, open_status_round
+):
+    submitted(report, reporters[101])
+    cockpit = reverse("secretariat:round_overview", args=[open_status_round.pk])
+    review = reverse("secretariat:review_report", args=[report.pk])
+    page = staff.get(cockpit, {"vis": "til-gennemsyn"}).content.decode()
+    assert f'href="{review}?vis=til-gennemsyn"' in page
+
+    response = staff.post(f"{review}?vis=til-gennemsyn", {"action": "approve"})
+    assert response.url == f"{review}?vis=til-gennemsyn"
+    page = staff.get(response.url).content.decode()
+    assert f'href="{cockpit}?vis=til-gennemsyn"' in page  # "Tilbage til oversigten"
