@@ -400,15 +400,9 @@ class DecisionForm(SeenRowForm):
     decision = seen_choice_field(
         _("Beslutning"), _("Ingen beslutning endnu"), GoalDecision.Decision.choices
     )
+    # Its help is said once, above every goal (templates/secretariat/decisions.html).
     new_goal = RevisionChoiceField(
-        label=_("Revideret mål"),
-        required=False,
-        help_text=_(
-            "Vælg det mål, der afløser dette, når målet erstattes af et revideret mål. Listen "
-            "viser regionens mål, der er aktive eller endnu ikke vedtaget, og som ikke allerede "
-            "afløser et andet mål."
-        ),
-        show_hidden_initial=True,
+        label=_("Revideret mål"), required=False, show_hidden_initial=True
     )
     comment = comment_field(_("Begrundelse"), 2, show_hidden_initial=True)
 
@@ -418,6 +412,14 @@ class DecisionForm(SeenRowForm):
         super().__init__(*args, **kwargs)
         self.status_round = status_round
         self.goal = goal
+        if self.initial.get("decision") != GoalDecision.Decision.NEW:
+            # The page shows goals already adopted (`awaiting_decision`): "nyt mål vedtaget"
+            # is offered only where it is the decision already recorded.
+            self.fields["decision"].choices = [
+                choice
+                for choice in self.fields["decision"].choices
+                if choice[0] != GoalDecision.Decision.NEW
+            ]
         chosen = str(self.initial.get("new_goal") or "")
         self.goal_choices = {str(g.pk): g for g in goal_choices}
         self.fields["new_goal"].known = self.goal_choices
@@ -433,6 +435,10 @@ class DecisionForm(SeenRowForm):
     def clean(self):
         cleaned = super().clean()
         decision = cleaned.get("decision")
+        if not decision and self.has_changed():
+            # A reason or a goal typed without a decision has nothing to be saved with: said
+            # beside the field rather than dropped while the page says "saved".
+            self.add_error("decision", self._undecided())
         if decision and (
             refusal := rounds.decision_refusal(
                 self.status_round, self.goal, decision, cleaned.get("new_goal")
@@ -440,6 +446,14 @@ class DecisionForm(SeenRowForm):
         ):
             self.add_error("new_goal", refusal)
         return cleaned
+
+    def _undecided(self):
+        if self.seen().get("decision"):
+            return _(
+                "En truffet beslutning kan ændres, men ikke fjernes. Vælg den beslutning, der "
+                "gælder."
+            )
+        return _("Vælg en beslutning, så begrundelsen kan gemmes med den.")
 
 
 def check_distinct_revisions(decision_forms):

@@ -11,8 +11,9 @@ views, admin, notifications and the read side ask instead of re-deciding:
 - whether a round is past its deadline: `StatusRound.is_past_deadline(today)`; which
   rounds are public is the read side's rule (a round with a publication, whatever its state
   here), not this module's;
-- which reports count, which are still due, which are late: `reported()`, `unsubmitted()`,
-  `overdue(today)` and `StatusReport.is_overdue(today)`; how many of a round's reports are
+- which reports count, which are still due, which are late, which may be reminded now:
+  `reported()`, `unsubmitted()`, `overdue(today)` and `StatusReport.is_overdue(today)`,
+  `remindable(today)` and `StatusReport.may_be_reminded()`; how many of a round's reports are
   sent in ("N af M"): `StatusRound.objects.with_report_counts()`; days to or past the
   deadline: `StatusReport.days_left(today)`, `days_overdue(today)`;
 - whether the municipality may still edit its report, which lines keep it from being
@@ -278,6 +279,15 @@ class GoalQuerySet(models.QuerySet):
         Development areas and goals still in the pipeline are not reported on; one adopted
         as a goal becomes active and enters the next round opened."""
         return self.filter(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
+
+    def awaiting_decision(self, status_round):
+        """The goals a round's decisions are about: those it asks about (`reported_on`) and
+        those it has decided already, which its decision may have ticked off since. Not a
+        goal ticked off in an earlier round, nor one not adopted yet (the admin adopts a
+        development area as a new goal)."""
+        asked = Q(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
+        decided = Q(pk__in=GoalDecision.objects.filter(round=status_round).values("goal_id"))
+        return self.filter(asked | decided)
 
 
 class Goal(models.Model):
@@ -890,10 +900,14 @@ class StatusReportQuerySet(models.QuerySet):
         )
 
     def remindable(self, today):
-        """Overdue reports the secretariat has not reminded by hand today: "send påmindelse
-        nu" reaches each at most once a day (`goals.notifications.remind_now`)."""
-        return self.overdue(today).exclude(
-            pk__in=Reminder.objects.sent_now_on(today).values("report_id")
+        """Who may be reminded now: reports not sent in of open rounds (`may_be_reminded`),
+        before the deadline as after it, that no reminder reached today, whether sent by the
+        daily job or by hand: one reminder a day per report, never two
+        (`goals.notifications.remind_now`, `send_reminders`)."""
+        return (
+            self.unsubmitted()
+            .filter(round__state=StatusRound.State.OPEN)
+            .exclude(pk__in=Reminder.objects.sent_on(today).values("report_id"))
         )
 
     def untouched(self):
@@ -927,10 +941,11 @@ class StatusReportQuerySet(models.QuerySet):
         )
 
     def with_last_reminder(self):
-        """Each report with `last_reminded_at`: when the secretariat last reminded it."""
-        manual = Reminder.objects.filter(report=models.OuterRef("pk"), kind=Reminder.Kind.MANUAL)
+        """Each report with `last_reminded_at`: when a reminder last reached it (the daily
+        job's or the secretariat's)."""
+        sent = Reminder.objects.filter(report=models.OuterRef("pk"))
         return self.annotate(
-            last_reminded_at=models.Subquery(manual.order_by("-sent_at").values("sent_at")[:1])
+            last_reminded_at=models.Subquery(sent.order_by("-sent_at").values("sent_at")[:1])
         )
 
 
@@ -988,6 +1003,11 @@ class StatusReport(models.Model):
     def is_overdue(self, today):
         """Not sent in, and the open round's deadline has passed (`StatusReportQuerySet.overdue`)."""
         return self.state in self.UNSUBMITTED_STATES and self.round.is_past_deadline(today)
+
+    def may_be_reminded(self):
+        """Not sent in, in an open round: before the deadline a kind reminder, after it a
+        firmer one (`StatusReportQuerySet.remindable` adds the once-a-day rule)."""
+        return self.state in self.UNSUBMITTED_STATES and self.round.is_open
 
     @property
     def is_untouched(self):
@@ -1281,15 +1301,16 @@ class GoalDecision(models.Model):
 
 
 class ReminderQuerySet(models.QuerySet):
-    def sent_now_on(self, day):
-        """The reminders the secretariat sent by hand on `day` (local date): at most one a
-        day per report (`goals.notifications.remind_now`)."""
-        return self.filter(kind=Reminder.Kind.MANUAL, sent_at__date=day)
+    def sent_on(self, day):
+        """The reminders sent on `day` (local date), by the daily job or by hand: at most one
+        a day reaches a report (`StatusReportQuerySet.remindable`)."""
+        return self.filter(sent_at__date=day)
 
 
 class Reminder(models.Model):
-    """A reminder e-mail about one report. The automatic kinds are sent once each; one the
-    secretariat sends by hand ("send påmindelse nu") at most once a day."""
+    """A reminder e-mail about one report. The automatic kinds are sent once each; the
+    secretariat sends one by hand ("send påmindelse nu") whenever it likes, but no report
+    gets two reminders on one day, whoever sends them."""
 
     class Kind(models.TextChoices):
         BEFORE_DEADLINE = "before_deadline", _("før fristen")

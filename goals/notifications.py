@@ -20,7 +20,6 @@ from django.utils import timezone
 from goals import audit
 from goals.models import Reminder
 from goals.models import StatusReport
-from goals.models import StatusRound
 from municipalities.models import Membership
 
 log = logging.getLogger(__name__)
@@ -34,11 +33,11 @@ class Reminded(NamedTuple):
     no_reporter: list
 
 
-REMINDER_TEMPLATES = {
-    Reminder.Kind.BEFORE_DEADLINE: "email/reminder_before_deadline.txt",
-    Reminder.Kind.OVERDUE: "email/reminder_overdue.txt",
-    Reminder.Kind.MANUAL: "email/reminder_overdue.txt",
-}
+def _reminder_template(report, today):
+    """Kind before the deadline, firmer after it, whoever sends the reminder."""
+    if report.is_overdue(today):
+        return "email/reminder_overdue.txt"
+    return "email/reminder_before_deadline.txt"
 
 
 def _link(path):
@@ -102,21 +101,23 @@ def report_approved(report):
     return _about_report("email/report_approved.txt", report)
 
 
-def send_reminders(*, days_before=7, today=None):
+def send_reminders(*, days_before=None, today=None):
     """Remind the reporters of every unsubmitted report in an open round: once when the
-    deadline is `days_before` days away or less, once more when it has passed.
+    deadline is `days_before` days away or less (REMINDER_DAYS_BEFORE unless given), once
+    more when it has passed.
 
     Each reminder is recorded (`Reminder`, unique per report and kind) in the same
     transaction as it is sent, so a daily cron job, or two of them at once, sends it once.
-    Returns the number of e-mails sent.
+    A report the secretariat reminded by hand today gets its turn tomorrow: never two
+    reminders on one day (`StatusReportQuerySet.remindable`). Returns the number of e-mails
+    sent.
     """
     today = today or timezone.localdate()
+    if days_before is None:
+        days_before = settings.REMINDER_DAYS_BEFORE
     reports = list(
-        StatusReport.objects.unsubmitted()
-        .filter(
-            round__state=StatusRound.State.OPEN,
-            round__deadline__lte=today + datetime.timedelta(days=days_before),
-        )
+        StatusReport.objects.remindable(today)
+        .filter(round__deadline__lte=today + datetime.timedelta(days=days_before))
         .select_related("round__paper", "municipality")
     )
     sent_before = set(Reminder.objects.filter(report__in=reports).values_list("report_id", "kind"))
@@ -140,25 +141,29 @@ def send_reminders(*, days_before=7, today=None):
         try:
             with transaction.atomic():
                 Reminder.objects.create(report=report, kind=kind)
-                sent += _send([_message(REMINDER_TEMPLATES[kind], _context(report), recipients)])
+                template = _reminder_template(report, today)
+                sent += _send([_message(template, _context(report), recipients)])
         except IntegrityError:
             continue  # another run sent it a moment ago
     return sent
 
 
 def remind_now(reports, *, by, today=None):
-    """The secretariat's "send påmindelse nu": e-mail the reporters of each overdue report
-    in `reports`, at most once a day per report. Each reminder is recorded (`Reminder`, kind
-    "manual", with who sent it) and logged (`report.reminded`) in the transaction that sends
-    it; the report's row is locked first, so two clicks at once send one e-mail.
+    """The secretariat's "send påmindelse nu": e-mail the reporters of each report in
+    `reports` not sent in yet (`StatusReport.may_be_reminded`), weeks before the deadline as
+    after it, kindly before and firmly after, at most once a day per report. Each reminder is
+    recorded (`Reminder`, kind "manual", with who sent it) and logged (`report.reminded`) in
+    the transaction that sends it; the report's row is locked first, so two clicks at once
+    send one e-mail.
 
     Returns (reminded, skipped, no_reporter): the reports reminded now, {report: when} for
-    those already reminded today (nothing is sent for them), and those whose municipality has
-    no reporter the e-mail reaches ("Ingen indberetter": never skipped without a word; each
-    is on the audit log too). A report that is not overdue is in none of them.
+    those a reminder already reached today (nothing is sent for them), and those whose
+    municipality has no reporter the e-mail reaches ("Ingen indberetter": never skipped
+    without a word; each is on the audit log too). A report sent in, or of a round not open,
+    is in none of them.
     """
     today = today or timezone.localdate()
-    reports = [r for r in reports if r.is_overdue(today)]
+    reports = [r for r in reports if r.may_be_reminded()]
     addresses = reporter_addresses({r.municipality_id for r in reports})
     reminded, skipped, no_reporter = [], {}, []
     for report in reports:
@@ -175,16 +180,15 @@ def remind_now(reports, *, by, today=None):
                 .first()
             )
             # Read again under the lock: sent in, or its round closed, since the page read it.
-            if locked is None or not locked.is_overdue(today):
+            if locked is None or not locked.may_be_reminded():
                 continue
-            earlier = report.reminders.sent_now_on(today).order_by("-sent_at").first()
+            earlier = report.reminders.sent_on(today).order_by("-sent_at").first()
             if earlier is not None:
                 skipped[report] = earlier.sent_at
                 continue
             Reminder.objects.create(report=report, kind=Reminder.Kind.MANUAL, sent_by=by)
-            _send(
-                [_message(REMINDER_TEMPLATES[Reminder.Kind.MANUAL], _context(report), recipients)]
-            )
+            template = _reminder_template(locked, today)
+            _send([_message(template, _context(report), recipients)])
             audit.log_change("report.reminded", report, by, recipients=len(recipients))
         reminded.append(report)
     return Reminded(reminded, skipped, no_reporter)

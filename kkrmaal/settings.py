@@ -464,6 +464,9 @@ TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 3600, minimum=1)
 SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 60, minimum=1)
 # The local hour (0-23) from which run_scheduler queues the day's reminders, once a day.
 REMINDERS_HOUR = env_int("REMINDERS_HOUR", 7, maximum=23)
+# How many days before a round's deadline the daily job first reminds the municipalities that
+# have not sent in (goals/notifications.py::send_reminders); once more after the deadline.
+REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 14)
 
 # The API under /api/v1/ (kkrmaal/api/common.py holds what its apps share). Reading is public;
 # writing takes a token (`Authorization: Token <key>`), stored hashed by django-rest-knox.

@@ -246,9 +246,9 @@ def round_overview(status_round, reports, today=None):
     """The secretariat's cockpit of a round as rows, one dict per municipality's report, with
     the cockpit's columns: state (and whether nobody has started), "Ingen indberetter" where
     the municipality has no reporter (`with_reporter()`), lines filled, last activity,
-    days left or overdue, the last reminder sent by hand. `reports` as the cockpit loads them
-    (`StatusReportQuerySet.with_lines_filled()` and `with_last_reminder()`, municipality,
-    cluster and users loaded)."""
+    days left or overdue, the last reminder (the daily job's or the secretariat's).
+    `reports` as the cockpit loads them (`StatusReportQuerySet.with_lines_filled()` and
+    `with_last_reminder()`, municipality, cluster and users loaded)."""
     today = today or timezone.localdate()
     rows = []
     for report in reports:
@@ -292,7 +292,7 @@ def round_overview_columns():
         ("updated_by", _("Senest aktiv af")),
         ("days_left", _("Dage til fristen")),
         ("days_over", _("Dage over fristen")),
-        ("last_reminded_at", _("Sidste påmindelse fra sekretariatet")),
+        ("last_reminded_at", _("Sidste påmindelse")),
         ("submitted_at", _("Indsendt")),
         ("submitted_by", _("Indsendt af")),
         ("review_comment", _("Sekretariatets kommentar")),
@@ -348,6 +348,23 @@ def _sheet(sheet, columns, rows):
                 cell.data_type = "s"
                 cell.quotePrefix = True
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions  # Excel's filter buttons on the header row
+    for column in sheet.iter_cols():
+        # As wide as the longest line in the column, within reason (Excel's default is 13
+        # whatever the column holds).
+        longest = max(_cell_width(cell.value) for cell in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 60)
+
+
+def _cell_width(value):
+    """About how many characters wide Excel shows `value`."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime.datetime):
+        return 16  # 2026-12-06 14:30
+    if isinstance(value, datetime.date):
+        return 10
+    return max(len(line) for line in str(value).splitlines() or [""])
 
 
 def xlsx_response(filename, sheet_title, columns, rows, described=None):

@@ -9,9 +9,11 @@ helper (404 when it is not the user's region), lets a form validate, and leaves 
 `goals.rounds`; a refusal comes back as `TransitionError` and is shown as a message.
 """
 
+import datetime
 from collections.abc import Callable
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
@@ -19,9 +21,11 @@ from django.db import transaction
 from django.db.models import Case
 from django.db.models import When
 from django.http import Http404
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.shortcuts import redirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +50,7 @@ from reports import exports
 from reports import publishing
 from reports import shared_pages
 from reports import tasks
+from reports.models import Publication
 from reports.models import StoredPaper
 
 # --- access helpers ------------------------------------------------------------------------
@@ -131,6 +136,36 @@ COCKPIT_ORDERS = {
 }
 
 
+# What the cockpit keeps of its query string after an action: the filter and the order.
+COCKPIT_QUERY = ("klynge", "tilstand", "vis", "sorter")
+
+
+def _cockpit_query(data):
+    """The cockpit's filter and order as named in `data` (the cockpit's query string, or the
+    hidden fields its forms and confirmation pages carry it in), as a query string to go back
+    to after an action. Only these names, each cut short: nothing else travels through."""
+    query = QueryDict(mutable=True)
+    for name in COCKPIT_QUERY:
+        value = data.get(name, "")
+        if value:
+            query[name] = value[:100]
+    return query
+
+
+def _kept(data):
+    """The cockpit's filter and order for a page's forms (`kept`, hidden fields) and links
+    (`kept_query`)."""
+    query = _cockpit_query(data)
+    return {"kept": list(query.items()), "kept_query": query.urlencode()}
+
+
+def _back_to_cockpit(request, status_round):
+    """POST-redirect-GET to the cockpit filtered and sorted as the user left it."""
+    url = reverse("secretariat:round_overview", args=[status_round.pk])
+    query = _cockpit_query(request.POST).urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
 def _cockpit_reports(status_round):
     """The round's reports as the cockpit and its export show them (a fixed number of
     queries however many municipalities there are)."""
@@ -183,6 +218,7 @@ def _cockpit_tally(status_round, today):
         reported=everything.reported(),
         overdue=everything.overdue(today),
         remindable=everything.remindable(today),
+        untouched_remindable=everything.remindable(today).untouched(),
         no_reporter=everything.without_reporter(),
     )
 
@@ -221,14 +257,18 @@ def _cockpit_order(request):
     return order, fields
 
 
-def _cockpit_rows(reports, status_round, today):
+def _cockpit_rows(reports, status_round, today, papers):
     """The rows as the cockpit shows them: each overdue or not, with its days left or past
-    the deadline (the model's `days_left`, `days_overdue`) and whether it was reminded today."""
+    the deadline (the model's `days_left`, `days_overdue`), whether it may be reviewed or
+    reminded and whether a reminder reached it today."""
     reports = _with_round(reports, status_round)
     # "Ingen indberetter": the invitation sent to the municipality, if one is waiting.
     waiting = invitations.pending_by_municipality(status_round.paper.region_id)
     for report in reports:
         report.invitation = None if report.has_reporter else waiting.get(report.municipality_id)
+        report.can_review = report.review_refusal() is None
+        report.may_be_reminded = report.may_be_reminded()
+        report.paper = papers.get(report.municipality_id)  # its published PDF, if any
         report.overdue = report.is_overdue(today)
         report.days = report.days_left(today)
         report.days_over = report.days_overdue(today)
@@ -249,12 +289,14 @@ def round_overview(request, pk):
     reports, chosen = _cockpit_filtered(request, _cockpit_reports(status_round), clusters, today)
     order, fields = _cockpit_order(request)
     states = StatusReport.State.choices
+    published = _published_papers(status_round)
+    papers = published.get("municipality_papers", {})
     return render(
         request,
         "secretariat/round_overview.html",
         {
             "round": status_round,
-            "reports": _cockpit_rows(reports.order_by(*fields), status_round, today),
+            "reports": _cockpit_rows(reports.order_by(*fields), status_round, today, papers),
             "counts": [(state, label, tally[state]) for state, label in states],
             "total": sum(tally[state] for state, _label in states),
             "done": tally["reported"],
@@ -278,8 +320,35 @@ def round_overview(request, pk):
             **_unfinished_papers(status_round),
             # "Ingen indberetter": municipalities the round's e-mails reach nobody in.
             "no_reporter_count": tally["no_reporter"],
+            "untouched_remindable": tally["untouched_remindable"],
+            "unsubmitted_count": tally["ikke-indsendt"],
+            # The daily job's first reminder (goals.notifications.send_reminders).
+            "reminder_days_before": settings.REMINDER_DAYS_BEFORE,
+            "auto_reminder_on": status_round.deadline
+            - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE),
+            **_kept(request.GET),
+            **published,
         },
     )
+
+
+def _published_papers(status_round):
+    """The round's latest publication, if any, and its papers as the public gets them: the
+    region's paper and {municipality id: paper}, each done or still being rendered, so the
+    cockpit links the public status page and the PDFs once they are there."""
+    publication = Publication.objects.latest_for(status_round)
+    if publication is None:
+        return {"publication": None}
+    stored = list(StoredPaper.objects.filter(publication=publication))
+    by_municipality = {paper.municipality_id: paper for paper in stored if paper.municipality_id}
+    region_paper = next((paper for paper in stored if not paper.municipality_id), None)
+    done = StoredPaper.State.DONE
+    return {
+        "publication": publication,
+        "region_paper": region_paper,
+        "municipality_papers": by_municipality,
+        "papers_done": sum(paper.state == done for paper in by_municipality.values()),
+    }
 
 
 def _unfinished_papers(status_round):
@@ -316,19 +385,30 @@ def round_overview_xlsx(request, pk):
     )
 
 
+# Whom "send påmindelse nu" for many reaches (`hvem`): those not started, or everyone who
+# has not sent in; the same QuerySet rules as the cockpit's quick filters.
+REMIND_GROUPS = {
+    "ikke-paabegyndt": lambda reports: reports.untouched(),
+    "ikke-indsendt": lambda reports: reports,
+}
+
+
 @login_required  # first, so anonymous visitors go to login rather than get a 405
 @require_POST
 def round_remind(request, pk):
-    """ "Send påmindelse nu" to one late municipality (`report`) or all late ones."""
+    """ "Send påmindelse nu", before the deadline as after it: to one municipality
+    (`report`), to those not started or to all that have not sent in (`hvem`); the daily job
+    sends its own from REMINDER_DAYS_BEFORE days before the deadline."""
     status_round = _get_round_for_staff(request, pk)
-    reports = _with_round(
-        status_round.reports.overdue(timezone.localdate()).select_related("municipality"),
-        status_round,
-    )
+    # Not only `remindable()`: those a reminder already reached today are read too, so the
+    # page can say when it went (`remind_now` sends them nothing).
+    reports = status_round.reports.unsubmitted()
+    group = REMIND_GROUPS.get(request.POST.get("hvem", ""), REMIND_GROUPS["ikke-indsendt"])
+    reports = _with_round(group(reports).select_related("municipality"), status_round)
     wanted = request.POST.getlist("report")[:1]
     if wanted and wanted[0]:
-        # Matched as text against the round's own overdue reports: any other value (not a
-        # number, too large for the database, another round's report) reminds nobody.
+        # Matched as text against the round's own reports not sent in: any other value (not
+        # a number, too large for the database, another round's report) reminds nobody.
         reports = [report for report in reports if str(report.pk) == wanted[0]]
     reminded, skipped, no_reporter = notifications.remind_now(reports, by=request.user)
     if reminded:
@@ -371,9 +451,12 @@ def round_remind(request, pk):
     if not reminded and not skipped and not no_reporter:
         messages.error(
             request,
-            _("Der er ingen kommuner over fristen, der kan få en påmindelse."),
+            _(
+                "Der er ingen kommuner, der kan få en påmindelse: påmindelser går kun til "
+                "kommuner, der ikke har indsendt, mens runden er åben."
+            ),
         )
-    return redirect("secretariat:round_overview", pk=status_round.pk)
+    return _back_to_cockpit(request, status_round)
 
 
 @login_required  # first, so anonymous visitors go to login rather than get a 405
@@ -400,7 +483,7 @@ def round_retry_papers(request, pk):
         )
     else:
         messages.info(request, _("Der er ingen fejlede PDF-filer at danne igen."))
-    return redirect("secretariat:round_overview", pk=status_round.pk)
+    return _back_to_cockpit(request, status_round)
 
 
 class RoundAction(NamedTuple):
@@ -447,7 +530,7 @@ def round_action(request, pk):
     if action not in ROUND_ACTIONS:
         if request.method == "POST":
             messages.error(request, _("Ukendt handling."))
-            return redirect("secretariat:round_overview", pk=status_round.pk)
+            return _back_to_cockpit(request, status_round)
         raise Http404
     form = ReopenForm(request.POST or None) if action == "reopen" else None
     if request.method == "POST" and (form is None or form.is_valid()):
@@ -458,7 +541,7 @@ def round_action(request, pk):
             messages.error(request, error.text)
         else:
             messages.success(request, ROUND_ACTIONS[action].done)
-        return redirect("secretariat:round_overview", pk=status_round.pk)
+        return _back_to_cockpit(request, status_round)
     return render(
         request,
         "secretariat/round_confirm.html",
@@ -470,6 +553,7 @@ def round_action(request, pk):
             "form": form,
             "facts": rounds.action_facts(status_round, action),
             "refusal": status_round.transition_refusal(action),
+            **_kept(request.GET or request.POST),
         },
     )
 
@@ -490,8 +574,11 @@ def review_report(request, pk):
             # Shown on the page again with the comment as typed, not lost in a redirect.
             messages.error(request, error.text)
         else:
-            # Back to the report, now in its new state, with the way to the next one.
-            return redirect("secretariat:review_report", pk=report.pk)
+            # Back to the report, now in its new state, with the way to the next one; the
+            # cockpit's filter travels along to the way back.
+            url = reverse("secretariat:review_report", args=[report.pk])
+            kept = _cockpit_query(request.GET).urlencode()
+            return redirect(f"{url}?{kept}" if kept else url)
     lines, values = report.rows()
     previous_lines, previous_values = report.previous_answers(lines, values)
     for line in lines:
@@ -510,9 +597,37 @@ def review_report(request, pk):
             "values": values,
             "form": form,
             "can_review": report.review_refusal() is None,
+            "review_state": _review_state(report),
+            **_kept(request.GET),
             "next_report": report.next_for_review(),
         },
     )
+
+
+def _review_state(report):
+    """Where the report stands, in words, when it cannot be reviewed now: approved,
+    published, sent back, not sent in, or in a round not opened yet."""
+    status_round = report.round
+    State = StatusReport.State
+    if status_round.is_published:
+        return _(
+            "Runden er offentliggjort, og indberetningen indgår som %(state)s. Den kan ikke "
+            "behandles igen, før runden genåbnes med en begrundelse."
+        ) % {"state": report.get_state_display()}
+    if status_round.state == StatusRound.State.PLANNED:
+        return status_round.secretariat_refusal()
+    if report.state == State.APPROVED and report.reviewed_at is None:
+        return _("Indberetningen er godkendt og færdigbehandlet.")
+    if report.state == State.APPROVED:
+        return _("Indberetningen er godkendt %(when)s og færdigbehandlet.") % {
+            "when": formats.date_format(timezone.localtime(report.reviewed_at), "DATE_FORMAT")
+        }
+    if report.state == State.RETURNED:
+        return _(
+            "Indberetningen er sendt retur til kommunen. Den kan behandles igen, når kommunen "
+            "har indsendt den på ny."
+        )
+    return _("Indberetningen kan behandles, når kommunen har indsendt den.")
 
 
 @login_required

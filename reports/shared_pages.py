@@ -26,6 +26,7 @@ from django.shortcuts import redirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
 
 from goals import rounds
 from goals.forms import DecisionForm
@@ -64,7 +65,7 @@ class SharedRowsPage:
             if self.valid(rows):
                 rows = self.saved(rows)
                 if rows is None:
-                    messages.success(self.request, self.saved_message)
+                    messages.success(self.request, self.saved_text())
                     return redirect(self.request.path)
             else:
                 messages.error(self.request, self.invalid_message)
@@ -87,6 +88,9 @@ class SharedRowsPage:
         if not stale:
             return None
         return _after_stale_rows(self.request, rows, self.saved_values(), self.rows, stale)
+
+    def saved_text(self):
+        return self.saved_message
 
     def extra_context(self):
         return {}
@@ -137,12 +141,16 @@ class DecisionsPage(SharedRowsPage):
 
     template = "secretariat/decisions.html"
     rows_name = "goals"
-    saved_message = gettext_lazy("Beslutningerne er gemt.")
-    invalid_message = gettext_lazy("Beslutningerne er ikke gemt. Ret venligst fejlene herunder.")
+    # All or nothing: one goal in error keeps every other goal's change from being saved too.
+    invalid_message = gettext_lazy(
+        "Beslutningerne er ikke gemt, heller ikke for målene uden fejl. Ret venligst fejlene "
+        "ved de markerede mål herunder og gem igen; det, du har skrevet, står der stadig."
+    )
     refused_message = gettext_lazy("Beslutningerne er ikke gemt: %(why)s Dine valg står herunder.")
 
     def __init__(self, request, status_round):
         super().__init__(request, status_round)
+        self.written = []  # the goals whose decision this POST saved
         # Each goal's figures beside its decision: this round, the last one and the
         # evaluation, as the public pages and the PDF will count them.
         self.figures = {gp.goal.pk: gp for gp in progress.round_progress(status_round).goals}
@@ -151,9 +159,9 @@ class DecisionsPage(SharedRowsPage):
         existing = {
             d.goal_id: d for d in self.round.decisions.select_related("new_goal", "decided_by")
         }
-        # Every goal of the paper, pipeline ones included: adopting one is the "new goal"
-        # decision.
-        goals = list(self.round.paper.goals.order_by("order", "number"))
+        goals = list(
+            self.round.paper.goals.awaiting_decision(self.round).order_by("order", "number")
+        )
         # Read once for every form on the page; each form offers those that fit its goal.
         goal_choices = list(
             Goal.objects.in_region(self.round.paper.region)
@@ -179,10 +187,23 @@ class DecisionsPage(SharedRowsPage):
 
     def save(self, goal):
         data = goal.form.cleaned_data
-        if goal.form.has_changed() and data["decision"]:
+        # The form refuses a change without a decision (`DecisionForm.clean`).
+        if goal.form.has_changed():
             rounds.decide_goal(
                 self.round, goal, by=self.request.user, seen=goal.form.seen(), **data
             )
+            self.written.append(goal)
+
+    def saved_text(self):
+        """What was saved, goal by goal, or that nothing needed to be."""
+        if not self.written:
+            return _("Der var ingen ændringer at gemme.")
+        numbers = ", ".join(goal.number for goal in self.written)
+        return ngettext(
+            "Beslutningen om mål %(numbers)s er gemt.",
+            "Beslutningerne om mål %(numbers)s er gemt.",
+            len(self.written),
+        ) % {"numbers": numbers}
 
     def saved_values(self):
         fresh = {d.goal_id: d for d in GoalDecision.objects.filter(round=self.round)}

@@ -118,9 +118,10 @@ def sweep():
 
 
 @task()
-def send_reminders(days_before=7):
-    """The daily reminders of reports not yet submitted (each reminder once, so running it
-    twice in a day sends nothing more)."""
+def send_reminders(days_before=None):
+    """The daily reminders of reports not yet submitted, the first REMINDER_DAYS_BEFORE days
+    before the deadline (each reminder once, so running it twice in a day sends nothing
+    more)."""
     return notifications.send_reminders(days_before=days_before)
 
 

@@ -6,6 +6,7 @@ imports the ones it uses from here."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -393,6 +394,14 @@ def page_form_from(html):
 
 
 # --- what a user gets back --------------------------------------------------------------------
+
+
+def row_of(page, name):
+    """The row (HTML) that names `name` in the page's last table (the cockpit's, below any
+    list of papers); `page` a response or its text."""
+    text = page if isinstance(page, str) else page.content.decode()
+    body = text.split("<tbody>")[-1]
+    return next(row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL) if name in row)
 
 
 def first_line(report):

@@ -268,7 +268,7 @@ def test_two_goals_revised_into_the_same_goal_is_an_error_beside_the_second(
     text = refused(staff, open_status_round, data)
 
     assert "Mål 3 er allerede valgt som revision af mål 1." in text
-    assert "Beslutningerne er ikke gemt. Ret venligst fejlene herunder." in text
+    assert "Beslutningerne er ikke gemt, heller ikke for målene uden fejl." in text
     # The error sits in the second goal's fieldset, not the first's.
     second = text[text.index(f'name="g{youth.pk}-decision"') :]
     assert "er allerede valgt som revision" in second

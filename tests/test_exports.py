@@ -185,3 +185,29 @@ def test_the_round_overview_counts_the_days_past_the_deadline_as_the_cockpit_doe
     assert by_name["Hillerød"]["Dage til fristen"] is None
     assert by_name["København"]["Dage over fristen"] is None
     assert by_name["København"]["Dage til fristen"] is None
+
+
+def test_the_overview_has_filters_columns_that_fit_and_says_who_has_no_reporter(
+    staff, open_status_round, municipalities
+):
+    from municipalities.models import Membership
+
+    Membership.objects.filter(municipality=municipalities[219]).delete()
+    response = staff.get(f"/sekretariat/runder/{open_status_round.pk}/oversigt.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}4"
+
+    def width(title):
+        letter = sheet.cell(1, header.index(title) + 1).column_letter
+        return sheet.column_dimensions[letter].width
+
+    # Each column as wide as its longest cell, not 13 for every one.
+    assert width("Sekretariatets kommentar") >= len("Sekretariatets kommentar")
+    assert width("Kommunekode") < width("Sekretariatets kommentar")
+    assert len({width(title) for title in header}) > 3
+    rows = {
+        row[1]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2, values_only=True)
+    }
+    assert rows["Hillerød"]["Indberetter"] == "Ingen indberetter"
+    assert rows["København"]["Indberetter"] is None

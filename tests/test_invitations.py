@@ -19,6 +19,7 @@ from municipalities.models import Invitation
 from municipalities.models import Membership
 from tests.builders import PASSWORD
 from tests.builders import assert_polite
+from tests.builders import row_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,6 @@ def without_reporter(reporters, open_status_round):
 
 def cockpit(client, status_round):
     return client.get(reverse("secretariat:round_overview", args=[status_round.pk]))
-
-
-def row_of(page, name):
-    body = page.content.decode().split("<tbody>")[1]
-    return next(row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL) if name in row)
 
 
 def invite(client, status_round, kommunekode, email):

@@ -1,6 +1,8 @@
 """ "Send påmindelse nu" on the round cockpit: the secretariat e-mails the reporters of one
-late municipality or of all late ones, at most once a day each; every reminder is recorded
-with who sent it and logged. Only the round's own secretariat may send them."""
+municipality that has not sent in, of those not started, or of all, weeks before the deadline
+(kindly) as after it (firmly), at most once a day each, whoever sent the day's reminder;
+every reminder is recorded with who sent it and logged, and the cockpit comes back filtered
+as it was. Only the round's own secretariat may send them."""
 
 import datetime
 import json
@@ -11,8 +13,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from goals import rounds
 from goals.models import Reminder
 from goals.models import StatusRound
+from tests.builders import first_line
+from tests.builders import row_of
+from tests.builders import save_line
 from tests.builders import submitted
 
 pytestmark = pytest.mark.django_db
@@ -92,10 +98,70 @@ def test_a_reminder_yesterday_does_not_stop_one_today(staff, late, reports):
     assert Reminder.objects.filter(report=reports[147]).count() == 2
 
 
-def test_nothing_to_remind_before_the_deadline(staff, open_status_round, reports):
+def test_weeks_before_the_deadline_those_not_started_get_a_kind_reminder(
+    staff, open_status_round, reports, reporters
+):
+    """30 days left: Frederiksberg has saved a draft, the others have not started."""
+    save_line(reports[147], first_line(reports[147]), reporters[147], status="in_progress")
+    mail.outbox.clear()
+    url = reverse("secretariat:round_overview", args=[open_status_round.pk])
+    page = staff.get(url).content.decode()
+    assert "Send påmindelse nu til de 2 kommuner, der ikke har påbegyndt" in page
+    assert "Send påmindelse nu til alle 3 kommuner, der ikke har indsendt" in page
+    # The daily job's date is on the page, REMINDER_DAYS_BEFORE (14) days before the deadline.
+    assert "Den automatiske påmindelse går ud" in page and "14 dage før fristen" in page
+
+    page = remind(staff, open_status_round, hvem="ikke-paabegyndt").content.decode()
+    assert "Påmindelserne er sendt til 2 kommuner: Hillerød, København" in page
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "indberetter-101@example.dk",
+        "indberetter-219@example.dk",
+    ]
+    # Kind before the deadline: the date to keep, not "overskredet".
+    assert all("overskredet" not in m.subject for m in mail.outbox)
+    assert all(m.subject.startswith("Påmindelse: statusindberetning") for m in mail.outbox)
+    assert "Påmindet i dag kl." in row_of(page, "København")
+    assert "Påmindet i dag kl." not in row_of(page, "Frederiksberg")
+
+    # The draft one next; the others already had theirs today.
+    page = remind(staff, open_status_round).content.decode()
+    assert "Påmindelsen er sendt til Frederiksberg" in page
+    assert "København fik allerede en påmindelse i dag" in page
+    assert "Alle kommuner, der ikke har indsendt, har fået en påmindelse i dag." in page
+    assert len(mail.outbox) == 3
+
+
+def test_a_report_sent_in_or_a_round_not_open_gets_no_reminder(
+    staff, open_status_round, reports, reporters, secretariat
+):
+    submitted(reports[101], reporters[101])
+    mail.outbox.clear()
+    page = remind(staff, open_status_round, report=reports[101].pk).content.decode()
+    assert "ingen kommuner, der kan få en påmindelse" in page
+    rounds.close_round(open_status_round, by=secretariat)
     page = remind(staff, open_status_round, report=reports[147].pk).content.decode()
-    assert "ingen kommuner over fristen" in page
+    assert "ingen kommuner, der kan få en påmindelse" in page
     assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_the_cockpit_comes_back_filtered_and_sorted_as_it_was(staff, late, reports):
+    query = {"vis": "over-fristen", "sorter": "-kommune", "klynge": ""}
+    cockpit = reverse("secretariat:round_overview", args=[late.pk])
+    page = staff.get(cockpit, query).content.decode()
+    assert 'name="vis" value="over-fristen"' in page  # carried by the reminder's form
+
+    response = staff.post(
+        reverse("secretariat:round_remind", args=[late.pk]),
+        {"report": reports[147].pk, **query},
+    )
+    assert response.status_code == 302
+    assert response.url == f"{cockpit}?vis=over-fristen&sorter=-kommune"
+    # Nothing but the cockpit's own names travels through the redirect.
+    response = staff.post(
+        reverse("secretariat:round_remind", args=[late.pk]),
+        {"next": "//evil.example", "vis": "over-fristen"},
+    )
+    assert response.url == f"{cockpit}?vis=over-fristen"
 
 
 def test_the_button_is_a_post_with_csrf(late, client, secretariat, reports):
@@ -126,25 +192,31 @@ def test_other_regions_secretariat_and_reporters_are_refused(
     assert not mail.outbox and not Reminder.objects.exists()
 
 
-def test_the_daily_job_still_sends_its_own_overdue_reminder(staff, late, reports):
+def test_never_two_reminders_on_one_day_whoever_sends_them(staff, late, reports):
     from goals.notifications import send_reminders
 
     remind(staff, late, report=reports[147].pk)
-    assert send_reminders() == 2  # the automatic one, once, beside the manual one
+    assert send_reminders() == 1  # Hillerød; Frederiksberg had the secretariat's today
     assert send_reminders() == 0
+    page = remind(staff, late).content.decode()
+    assert "Hillerød fik allerede en påmindelse i dag" in page
+    assert len(mail.outbox) == 2
+    # The next day the daily job sends Frederiksberg its own overdue reminder.
+    Reminder.objects.update(sent_at=timezone.now() - datetime.timedelta(days=1))
+    assert send_reminders() == 1
 
 
 @pytest.mark.parametrize("forged", ["abc", "1.5", "²", "99999999999999999999"])
 def test_a_forged_report_reminds_nobody_and_is_no_error(staff, late, forged):
     page = remind(staff, late, report=forged)
     assert page.status_code == 200
-    assert "ingen kommuner over fristen" in page.content.decode()
+    assert "ingen kommuner, der kan få en påmindelse" in page.content.decode()
     assert not mail.outbox and not Reminder.objects.exists()
 
 
 def test_another_regions_report_is_not_reminded_from_this_round(staff, late, other_report):
     page = remind(staff, late, report=other_report.pk).content.decode()
-    assert "ingen kommuner over fristen" in page
+    assert "ingen kommuner, der kan få en påmindelse" in page
     assert not mail.outbox and not Reminder.objects.exists()
 
 
@@ -162,3 +234,17 @@ def test_a_report_sent_in_since_it_was_read_is_not_reminded(late, reports, secre
     StatusRound.objects.filter(pk=late.pk).update(state=StatusRound.State.CLOSED)
     assert notifications.remind_now([stale], by=secretariat) == ([], {}, [])
     assert not mail.outbox and not Reminder.objects.exists()
+
+
+def test_before_the_deadline_a_municipality_without_a_reporter_is_named_not_skipped(
+    staff, open_status_round, reports, municipalities
+):
+    from municipalities.models import Membership
+
+    Membership.objects.filter(municipality=municipalities[219]).delete()
+    mail.outbox.clear()
+    page = remind(staff, open_status_round, hvem="ikke-paabegyndt").content.decode()
+    assert "Påmindelserne er sendt til 2 kommuner: Frederiksberg, København" in page
+    assert "Hillerød har ingen indberetter, så der er ikke sendt nogen påmindelse" in page
+    assert "Ingen indberetter" in row_of(page, "Hillerød")
+    assert len(mail.outbox) == 2

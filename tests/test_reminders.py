@@ -1,5 +1,6 @@
-"""`manage.py send_reminders`: reporters of unsubmitted reports are reminded before the
-deadline and when it has passed, each reminder once."""
+"""`manage.py send_reminders` and the scheduler's daily job: reporters of unsubmitted reports
+are reminded REMINDER_DAYS_BEFORE days before the deadline (kindly) and when it has passed
+(firmly), each reminder once."""
 
 import datetime
 from io import StringIO
@@ -72,11 +73,31 @@ def test_reminders_before_the_deadline_go_out_once_and_skip_submitted_reports(
 
 
 def test_the_days_option_moves_the_first_reminder(open_status_round):
-    set_deadline(open_status_round, 10)
+    set_deadline(open_status_round, 20)
     mail.outbox.clear()
     assert "Sendte 0" in run()
-    assert "Sendte 3" in run("--days", "14")
+    assert "Sendte 3" in run("--days", "21")
     assert len(mail.outbox) == 3
+
+
+def test_the_scheduled_job_reminds_the_days_the_setting_says_before_the_deadline(
+    open_status_round, settings
+):
+    """Two weeks before by default; a region that wants a month sets REMINDER_DAYS_BEFORE."""
+    from reports import tasks
+
+    assert settings.REMINDER_DAYS_BEFORE == 14
+    set_deadline(open_status_round, 14)
+    mail.outbox.clear()
+    assert tasks.send_reminders.enqueue().return_value == 3
+    assert all(m.subject.startswith("Påmindelse: statusindberetning") for m in mail.outbox)
+
+    set_deadline(open_status_round, 30)
+    Reminder.objects.all().delete()
+    settings.REMINDER_DAYS_BEFORE = 29
+    assert tasks.send_reminders.enqueue().return_value == 0
+    settings.REMINDER_DAYS_BEFORE = 30
+    assert tasks.send_reminders.enqueue().return_value == 3
 
 
 def test_an_overdue_report_gets_one_more_reminder(open_status_round):
@@ -84,6 +105,8 @@ def test_an_overdue_report_gets_one_more_reminder(open_status_round):
     run()
     mail.outbox.clear()
     set_deadline(open_status_round, -1)
+    assert "Sendte 0" in run()  # never two reminders on one day
+    Reminder.objects.update(sent_at=timezone.now() - datetime.timedelta(days=4))
 
     assert "Sendte 3" in run()
     assert all("overskredet" in message.subject for message in mail.outbox)

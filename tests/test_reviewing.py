@@ -282,3 +282,46 @@ def test_report_page_shows_the_lines_read_only_with_history(staff, open_status_r
     assert "Unge i forløb" in text
     history = staff.get(reverse("admin:goals_statusreport_history", args=[report.pk]))
     assert history.status_code == 200
+
+
+def test_a_report_that_cannot_be_reviewed_says_where_it_stands(
+    staff, report, reporters, secretariat
+):
+    """Only a draft waits for the municipality; an approved report, a returned one and any
+    report of a published round say what they are, in words."""
+    url = reverse("secretariat:review_report", args=[report.pk])
+    waiting = "Indberetningen kan behandles, når kommunen har indsendt den."
+    assert waiting in staff.get(url).content.decode()
+
+    submitted(report, reporters[101])
+    rounds.return_report(report, comment="Udfyld linje 2", by=secretariat)
+    text = staff.get(url).content.decode()
+    assert "sendt retur til kommunen. Den kan behandles igen" in text and waiting not in text
+
+    report.refresh_from_db()
+    submitted(report, reporters[101])
+    rounds.approve_report(report, by=secretariat)
+    text = staff.get(url).content.decode()
+    assert "Indberetningen er godkendt" in text and "færdigbehandlet" in text
+    assert waiting not in text
+
+    rounds.close_round(report.round, by=secretariat)
+    publishing.publish_round(report.round, by=secretariat)
+    text = staff.get(url).content.decode()
+    assert "Runden er offentliggjort, og indberetningen indgår som godkendt." in text
+    assert "round-published" in text and waiting not in text and "Godkend</button>" not in text
+
+
+def test_the_filter_travels_through_a_review_and_back_to_the_cockpit(
+    staff, report, reporters, open_status_round
+):
+    submitted(report, reporters[101])
+    cockpit = reverse("secretariat:round_overview", args=[open_status_round.pk])
+    review = reverse("secretariat:review_report", args=[report.pk])
+    page = staff.get(cockpit, {"vis": "til-gennemsyn"}).content.decode()
+    assert f'href="{review}?vis=til-gennemsyn"' in page
+
+    response = staff.post(f"{review}?vis=til-gennemsyn", {"action": "approve"})
+    assert response.url == f"{review}?vis=til-gennemsyn"
+    page = staff.get(response.url).content.decode()
+    assert f'href="{cockpit}?vis=til-gennemsyn"' in page  # "Tilbage til oversigten"

@@ -187,3 +187,50 @@ def test_the_secretariats_rounds_the_cockpit_and_the_admin_count_the_reported_al
     assert "<td>2 af 3</td>" in home
     listing = staff.get(reverse("admin:goals_statusround_changelist")).content.decode()
     assert re.search(r'<td class="field-reported">\s*2 af 3\s*</td>', listing)
+
+
+def test_a_published_round_is_followed_to_its_public_page_and_papers(
+    staff, closed_2018, secretariat
+):
+    """Frederiksberg's report is sent in, not reviewed, when the round is closed: it may be
+    reviewed until the round is published, then only seen. The cockpit links the public
+    status page and each PDF, and says which are still being rendered."""
+    from reports import publishing
+    from reports.models import StoredPaper
+    from tests.builders import row_of
+
+    closed_2018.reports.filter(municipality__kommunekode=147).update(
+        state=StatusReport.State.SUBMITTED
+    )
+    cockpit = reverse("secretariat:round_overview", args=[closed_2018.pk])
+    assert "Behandl" in row_of(staff.get(cockpit), "Frederiksberg")
+
+    publishing.publish_round(closed_2018, by=secretariat)  # its papers wait for a worker
+    page = staff.get(cockpit).content.decode()
+    assert "Behandl" not in page
+    assert all(">Se<span" in row_of(page, name) for name in ("København", "Frederiksberg"))
+    assert 'href="/hovedstaden/status/2018/"' in page
+    assert "Regionens statuspapir (PDF) dannes stadig." in page
+    assert "Kommunernes statuspapirer: 0 af 3 er klar." in page
+    assert "PDF dannes" in row_of(page, "Hillerød")
+
+    StoredPaper.objects.filter(round=closed_2018).update(
+        state=StoredPaper.State.DONE, file="papers/x.pdf"
+    )
+    page = staff.get(cockpit).content.decode()
+    assert 'href="/rapporter/hovedstaden/2018/statuspapir.pdf"' in page
+    assert "Kommunernes statuspapirer: 3 af 3 er klar." in page
+    assert 'href="/rapporter/hovedstaden/2018/219.pdf"' in row_of(page, "Hillerød")
+
+
+def test_a_round_action_comes_back_to_the_cockpit_as_it_was_filtered(staff, open_status_round):
+    cockpit = reverse("secretariat:round_overview", args=[open_status_round.pk])
+    action = reverse("secretariat:round_action", args=[open_status_round.pk])
+    page = staff.get(cockpit, {"vis": "ikke-paabegyndt"}).content.decode()
+    assert f'href="{action}?action=close&amp;vis=ikke-paabegyndt"' in page
+
+    confirm = staff.get(action, {"action": "close", "vis": "ikke-paabegyndt"}).content.decode()
+    assert 'name="vis" value="ikke-paabegyndt"' in confirm
+    assert f'href="{cockpit}?vis=ikke-paabegyndt"' in confirm  # "Fortryd"
+    response = staff.post(action, {"action": "close", "vis": "ikke-paabegyndt"})
+    assert response.url == f"{cockpit}?vis=ikke-paabegyndt"

@@ -304,6 +304,8 @@ class MilestoneAdmin(RegionScopedHistoryAdmin):
     region_path = "goal__paper__region"
     form = MilestoneForm
     list_display = ["goal_number", "short_text", "due_display", "scope", "lead", "baseline"]
+    # Each row's link is its own milestone, not the goal every milestone of it shares.
+    list_display_links = ["short_text"]
     list_filter = [
         ("goal__paper__region", RegionFilter),
         ("goal__paper", RegionFilter),

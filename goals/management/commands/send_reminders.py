@@ -1,5 +1,6 @@
 """Daily from cron: remind municipalities of reports not yet submitted."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from goals.management.commands._arguments import whole_number
@@ -14,12 +15,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--days",
-            default=7,
-            help="Påmind så mange dage før fristen (standard 7).",
+            default=None,
+            help="Påmind så mange dage før fristen (standard REMINDER_DAYS_BEFORE, 14).",
         )
 
     def handle(self, *args, days, **options):
         # A negative number would skip the reminder before the deadline altogether.
-        days = whole_number(days, name="--days", example=7, minimum=0)
+        if days is None:
+            days = settings.REMINDER_DAYS_BEFORE
+        days = whole_number(days, name="--days", example=14, minimum=0)
         sent = send_reminders(days_before=days)
         self.stdout.write(f"Sendte {sent} påmindelse(r).")
