@@ -279,8 +279,8 @@ def test_servers_licence_contact_and_the_token_scheme(schemas, client):
         "type": "http",
         "scheme": "bearer",
         "description": (
-            "Eller som `Authorization: Bearer <nøgle>`, som genererede klienter sender den. I "
-            "Authorize-feltet her: kun nøglen."
+            "Den samme nøgle som `Authorization: Bearer <nøgle>`, som genererede klienter "
+            "sender den. I Authorize-feltet her: kun nøglen."
         ),
     }
     submit = danish["paths"]["/api/v1/reports/{id}/submit/"]["post"]

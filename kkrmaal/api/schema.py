@@ -64,8 +64,8 @@ class TokenScheme(KnoxTokenScheme):
                 "type": "http",
                 "scheme": "bearer",
                 "description": _(
-                    "Eller som `Authorization: Bearer <nøgle>`, som genererede klienter sender "
-                    "den. I Authorize-feltet her: kun nøglen."
+                    "Den samme nøgle som `Authorization: Bearer <nøgle>`, som genererede "
+                    "klienter sender den. I Authorize-feltet her: kun nøglen."
                 ),
             },
         ]
