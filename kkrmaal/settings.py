@@ -172,6 +172,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in user's pages are stored by no cache (kkrmaal/middleware.py).
+    "kkrmaal.middleware.SignedInNoStoreMiddleware",
     # Whether this session passed a second factor; staff must have (kkrmaal/mfa.py).
     "django_otp.middleware.OTPMiddleware",
     "kkrmaal.mfa.StaffSecondFactorMiddleware",
@@ -466,7 +468,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kkrmaal.api.common.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kkrmaal.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kkrmaal.api.common.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [

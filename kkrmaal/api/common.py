@@ -153,7 +153,24 @@ class FileNegotiation(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
-class ApiViewMixin:
+class JsonErrorsMixin:
+    """Errors as JSON, whatever the operation's own format (a file, the docs' HTML page, the
+    schema's YAML), and the answer to OPTIONS too, which describes the endpoint."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if (
+            isinstance(response, Response)
+            and (response.status_code >= 400 or request.method == "OPTIONS")
+            and renderer is not None
+            and renderer.media_type != JSONRenderer.media_type
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ApiViewMixin(JsonErrorsMixin):
     """What every view of the API does besides its own work: it refuses a query parameter
     its operation does not read (400 `unknown_parameter`, before anything else), and answers
     every error as JSON, also where the operation's answer is a file."""
@@ -175,18 +192,6 @@ class ApiViewMixin:
                 }
             )
         super().initial(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        renderer = getattr(request, "accepted_renderer", None)
-        if (
-            isinstance(response, Response)
-            and response.status_code >= 400
-            and renderer is not None
-            and renderer.media_type != JSONRenderer.media_type
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class FilterSet(django_filters.FilterSet):

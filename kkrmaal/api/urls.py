@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from kkrmaal.api.common import JsonErrorsMixin
 from kkrmaal.api.common import not_found
 from kkrmaal.api.datapackage import DataPackageView
 from kkrmaal.api.datapackage import RegionDataPackageView
@@ -25,13 +26,18 @@ from kkrmaal.api.series import SeriesViewSet
 app_name = "api"
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
     """drf-spectacular's schema view, with a plain ASCII file name in Content-Disposition (its
-    own is made of the title, "KKR-mål API", raw bytes in a header)."""
+    own is made of the title, "KKR-mål API", raw bytes in a header), and its errors as JSON."""
 
     def _get_filename(self, request, version):
         fmt = self.perform_content_negotiation(request, force=True)[0].format
         return f"kkr-maal-api.{fmt}"
+
+
+class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI, with its errors and its OPTIONS answer as JSON: its own renderer is an HTML
+    template, which has none for them (OPTIONS was a server error)."""
 
 
 router = SimpleRouter()
@@ -48,7 +54,7 @@ router.register("series", SeriesViewSet, basename="series")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("datapackage.zip", DataPackageView.as_view(), name="datapackage"),
     path(
         "regions/<slug:slug>/datapackage.zip",
