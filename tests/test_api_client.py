@@ -109,7 +109,7 @@ def test_a_generated_client_reads_and_writes(
     assert "datapackage.json" in zipfile.ZipFile(package.payload).namelist()
 
     # A write with a token: the header is "Token <key>", as the schema says.
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     bearer = generated.AuthenticatedClient(base_url=live_server.url, token=key)
     refused = reports_retrieve.sync_detailed(client=bearer, id=report.pk)
     assert refused.status_code == 401

@@ -88,7 +88,7 @@ def test_every_error_has_a_code_and_a_sentence_in_the_callers_language(
 
 
 def test_a_client_that_sends_bearer_is_told_to_send_token(reporters):
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     body = _error(api.get("/api/v1/reports/"), 401, "not_authenticated")

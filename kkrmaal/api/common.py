@@ -463,17 +463,16 @@ class ClientAddressThrottle(SimpleRateThrottle):
 
 
 class TokenRateThrottle(ClientAddressThrottle):
-    """Requests per API token (anonymous requests are counted per address by
-    `AnonymousRateThrottle` below)."""
+    """Requests with an API token, counted per the token's user: a user's keys share one
+    allowance, so a second key is no second allowance (anonymous requests are counted per
+    address by `AnonymousRateThrottle` below)."""
 
     scope = "token"
 
     def get_cache_key(self, request, view):
-        token = getattr(request, "auth", None)
-        key = getattr(token, "token_key", None)
-        if key is None:
+        if getattr(request, "auth", None) is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": key}
+        return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
 
 
 class AnonymousRateThrottle(ClientAddressThrottle, throttling.AnonRateThrottle):
