@@ -261,7 +261,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # Refuses a locked-out user name and address before the password is even checked.
+    # Refuses a locked-out user name and address, or a delayed user name, before the password
+    # is even checked; lets a trusted browser through (kkrmaal/accounts.py).
     "kkrmaal.accounts.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     # OpenID Connect's callback (kkrmaal/oidc.py); does nothing while OIDC_ISSUER is unset.
@@ -273,6 +274,9 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Tries while locked are refused uncounted: they neither extend the lock nor add to the user's
+# login delay (kkrmaal/accounts.py).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "kkrmaal.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "kkrmaal.clients.client_address"
 # Successful logins are not logged as rows (the failures are what the lockout needs).
