@@ -84,3 +84,18 @@ def _minutes_ago(minutes):
     from django.utils import timezone
 
     return timezone.now() - datetime.timedelta(minutes=minutes)
+
+
+def test_reset_requests_from_one_ipv6_network_share_one_allowance(db):
+    """The reset-mail limit knows a client as the lockout and the API do: an IPv6 /64 is one."""
+    from django.core import mail
+
+    from tests.builders import make_user
+
+    for i in range(1, 13):  # twelve users, each asking once, each from a new address
+        user = make_user(f"bruger-{i}")
+        Client(REMOTE_ADDR=f"2001:db8:5:7::{i:x}").post(
+            "/konto/password_reset/", {"email": user.email}
+        )
+
+    assert len(mail.outbox) == 10  # ten requests an hour per client address
