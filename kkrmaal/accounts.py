@@ -80,7 +80,7 @@ class LockoutBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None or trusted_device(request, username):
             return None
-        wait = login_delay(username)
+        wait = login_delay(username) if username else 0  # a provider's login has no name here
         if wait:
             # Refused before the password is looked at, and not counted as a failure.
             request.login_wait = wait
