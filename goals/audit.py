@@ -8,11 +8,17 @@ admin (the project connects it to the admin's LogEntry). The logger `kkrmaal.aud
 the JSON to stdout (see LOGGING in settings), where an operator's log collector picks it up;
 the history tables keep the full record in the database.
 
+A change made through the API says which key made it (`through_api_key`): its first
+characters (`api_key`, as the key's user and the admin list it), its user (`key_owner`) and
+who made the key (`key_issued_by`: the user, "operator" or "unknown", municipalities/tokens.py),
+so a key that acted for somebody else would show.
+
 Each line is written once the change has committed, but in the context of the code that made
 it: the logging filter configured in settings then adds the time, the request's id and the
 client's address (nothing here knows about requests).
 """
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -27,8 +33,12 @@ from goals.models import GoalDecision
 from goals.models import JointProgress
 from goals.models import StatusReport
 from goals.models import StatusRound
+from municipalities import tokens
 
 logger = logging.getLogger("kkrmaal.audit")
+
+# The API key the changes being made go through (None outside `through_api_key`).
+_api_key = contextvars.ContextVar("audit_api_key", default=None)
 
 
 # Which round, municipality or goal each kind of object belongs to, from ids it already holds
@@ -51,9 +61,30 @@ def log_change(event, obj, by, **details):
         "object": obj._meta.label,
         "object_id": obj.pk,
         **{name: getattr(obj, name) for name in CONTEXT.get(type(obj), ())},
+        **(_api_key.get() or {}),
         **details,
     }
     log_on_commit(line)
+
+
+@contextlib.contextmanager
+def through_api_key(token):
+    """Every change logged inside names the API key `token` that made it (one query: who
+    made the key). Without a key (None) the lines are as anywhere else."""
+    if token is None:
+        yield
+        return
+    reset = _api_key.set(
+        {
+            "api_key": token.token_key,
+            "key_owner": token.user.get_username(),
+            "key_issued_by": tokens.issuer(token),
+        }
+    )
+    try:
+        yield
+    finally:
+        _api_key.reset(reset)
 
 
 def log_on_commit(line):

@@ -14,6 +14,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse
@@ -95,14 +96,19 @@ def reporter_home(request):
 
 @login_required
 def profile(request):
-    """The reporter's API tokens: make one (its key is shown on this page, once) or revoke
-    one. A token acts as the user: it reaches only the user's own municipalities' reports."""
+    """The reporter's API tokens: make one (its key is shown on this page, once; at most
+    `tokens.LIVE_TOKENS_PER_USER`) or revoke one. A token acts as the user: it reaches only
+    the user's own municipalities' reports, and only the user makes one."""
     municipalities = list(Municipality.objects.reported_by(request.user))
     new_key = None
     if request.method == "POST" and municipalities:
         action = request.POST.get("action")
         if action == "create":
-            _token, new_key = tokens.issue_token(request.user)
+            try:
+                _token, new_key = tokens.issue_token(request.user, by=request.user)
+            except ValidationError as refusal:
+                messages.error(request, " ".join(refusal.messages))
+                return redirect("goals:profile")
         elif action == "revoke":
             if tokens.revoke_token(request.user, request.POST.get("token", "")):
                 messages.success(request, _("API-nøglen er tilbagekaldt."))

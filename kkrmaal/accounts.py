@@ -1,10 +1,26 @@
-"""Guarding the login: the lockout page and the throttle on password-reset mails. Both
-count a client by `kkrmaal.clients.client_address`, as the API's limits do.
+"""Guarding the login: the lockout, the login delay, the trusted browser, and the throttle on
+password-reset mails. All count a client by `kkrmaal.clients.client_address`, as the API's
+limits do.
 
-django-axes counts failed logins per user name *and* address (AXES_LOCKOUT_PARAMETERS) and
-locks that pair out for a while; a colleague on the same network, or the same user from
-home, can still log in. Reset mails are throttled here, per address and per e-mail, with
-Django's cache (shared by every app server when CACHE_URL points at Redis).
+A login is refused in three ways, none of which a colleague can turn against somebody else's
+own browser (issue 20: behind one NAT, five wrong passwords typed for a colleague's name kept
+that colleague out):
+
+- **the lock, per user name and address together**: django-axes counts failed logins per
+  pair (AXES_LOCKOUT_PARAMETERS) and refuses that pair for LOGIN_LOCKOUT_MINUTES after
+  LOGIN_FAILURE_LIMIT of them; the same user from home, or a colleague at the same address
+  logging in as themselves, still gets in. Attempts while locked are not counted.
+- **the delay, per user name alone**: past LOGIN_FAILURE_LIMIT failures for one name from
+  anywhere (more than one address can make), each further try waits a doubling delay, 1 s,
+  2 s, 4 s … at most `MAX_DELAY_SECONDS`, after the last failure. Guesses spread over many
+  addresses are slowed to a few an hour; nobody is locked out by it, and no captcha.
+- **the trusted browser**: a browser that has logged in as a user carries a signed cookie
+  (`DEVICE_COOKIE`, OWASP's "device cookie"). Its logins as that user skip the lock and the
+  delay, which others' failures caused; its own failures are counted per cookie, and past
+  LOGIN_FAILURE_LIMIT of them it is trusted no more.
+
+Reset mails are throttled here, per address and per e-mail, with Django's cache (shared by
+every app server when CACHE_URL points at Redis).
 
 The reset throttle is our own (issue 18: weighed against what is installed): django-axes
 counts failed logins and refuses logins, and a reset request is neither; Django has no limit
@@ -22,14 +38,24 @@ the database, so no account is easier to take over. Failing closed would tell a 
 out at a deadline "a mail is on its way" and send none.
 """
 
+import datetime
+import secrets
 import unicodedata
 
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
+from django.core import signing
 from django.core.cache import cache
+from django.db.models import Max
+from django.db.models import Sum
+from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 
 from kkrmaal.clients import client_address
 
@@ -39,19 +65,107 @@ RESET_REQUESTS_PER_ADDRESS = 10
 RESET_WINDOW_SECONDS = 3600
 
 
+MAX_DELAY_SECONDS = 300
+DEVICE_COOKIE = "kkr_enhed"
+DEVICE_SALT = "kkrmaal.accounts.device"
+DEVICE_DAYS = 365
+
+
 class LockoutBackend(AxesStandaloneBackend):
-    """django-axes' check before the password. A login without a request (a management
-    command, Django's test client) has no address to count by and is left to the next
-    backend; every login over the web (the login page, the admin, the API) has one."""
+    """The checks before the password: the trusted browser, the delay, django-axes' lock
+    (module docstring). A login without a request (a management command, Django's test
+    client) has no address to count by and is left to the next backend; every login over
+    the web (the login page, the admin) has one."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None:
+        if request is None or trusted_device(request, username):
             return None
+        wait = login_delay(username) if username else 0  # a provider's login has no name here
+        if wait:
+            # Refused before the password is looked at, and not counted as a failure.
+            request.login_wait = wait
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("login delayed")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def locked_out(request, credentials=None, *args, **kwargs):
-    """The page django-axes shows a locked-out login, in the portal's own words (429)."""
+def login_delay(username):
+    """Seconds the next login as `username` must still wait: none up to LOGIN_FAILURE_LIMIT
+    recent failures from all addresses together, then 1, 2, 4 … (at most MAX_DELAY_SECONDS)
+    after the last of them."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    recent = AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
+        failures=Sum("failures_since_start"), last=Max("attempt_time")
+    )
+    beyond = (recent["failures"] or 0) - settings.AXES_FAILURE_LIMIT
+    if beyond <= 0:
+        return 0
+    delay = datetime.timedelta(seconds=min(2 ** (beyond - 1), MAX_DELAY_SECONDS))
+    left = recent["last"] + delay - timezone.now()
+    return max(int(left.total_seconds() + 0.999), 0)
+
+
+def trusted_device(request, username):
+    """Whether this browser has logged in as `username` before (its signed cookie says so)
+    and has not since typed a wrong password for it LOGIN_FAILURE_LIMIT times."""
+    device = _device(request)
+    if device is None or not username or device["user"] != username:
+        return False
+    return (cache.get(_device_failures_key(device)) or 0) < settings.AXES_FAILURE_LIMIT
+
+
+def _device(request):
+    try:
+        return signing.loads(
+            request.COOKIES.get(DEVICE_COOKIE, ""),
+            salt=DEVICE_SALT,
+            max_age=datetime.timedelta(days=DEVICE_DAYS),
+        )
+    except signing.BadSignature:
+        return None
+
+
+def _device_failures_key(device):
+    return f"login:device:{device['id']}"
+
+
+@receiver(user_login_failed, dispatch_uid="kkrmaal.accounts.count_device_failure")
+def count_device_failure(sender, credentials, request=None, **kwargs):
+    """A wrong password from a trusted browser counts against that browser alone."""
+    if request is None or not trusted_device(request, credentials.get("username")):
+        return
+    key = _device_failures_key(_device(request))
+    cache.add(key, 0, int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    try:
+        cache.incr(key)
+    except ValueError:  # expired in between, or the cache is away: the browser stays trusted
+        pass
+
+
+def remember_device(response, user):
+    """Mark the browser that has just logged in as `user` as trusted for them."""
+    value = signing.dumps(
+        {"user": user.get_username(), "id": secrets.token_urlsafe(16)}, salt=DEVICE_SALT
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_DAYS * 24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def locked_out(request, *args, **kwargs):
+    """The page a refused login gets, in the portal's own words (429): the delay with its
+    seconds (and Retry-After), or django-axes' lock of this name from this address."""
+    wait = getattr(request, "login_wait", None)
+    if wait:
+        response = render(request, "registration/login_delayed.html", {"seconds": wait}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     return render(
         request,
         "registration/locked_out.html",
@@ -94,3 +208,6 @@ class LoginView(auth_views.LoginView):
         from kkrmaal.sso import providers
 
         return {**super().get_context_data(**kwargs), "sso_providers": providers()}
+
+    def form_valid(self, form):
+        return remember_device(super().form_valid(form), form.get_user())

@@ -9,6 +9,7 @@ class KkrmaalConfig(AppConfig):
     def ready(self):
         from django.contrib.admin.models import LogEntry
 
+        from kkrmaal import accounts  # noqa: F401  (its receiver counts a trusted browser's failures)
         from kkrmaal import admin_audit
 
         # Every add, change and delete in the admin is a line of the audit trail.

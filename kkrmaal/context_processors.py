@@ -31,11 +31,13 @@ def language_switch(request):
     """The same page in each other language, for the link in every page's footer. Only the
     public pages have a page per language (Danish at /, English under /en/); the language is
     in the address, so the switch is a plain link: no form, no cookie, nothing that makes a
-    public page differ between visitors (it is cached)."""
+    public page differ between visitors (it is cached). The link is built from the path
+    alone: a public page is cached by its path, so a query string here would be the first
+    visitor's, shown to everyone after them (`?next=//evil.example`)."""
 
     def load():
         current = get_language()
-        path = request.get_full_path()
+        path = request.path
         found = []
         for code, _name in settings.LANGUAGES:
             url = translate_url(path, code)

@@ -172,6 +172,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in user's pages are stored by no cache (kkrmaal/middleware.py).
+    "kkrmaal.middleware.SignedInNoStoreMiddleware",
     # Whether this session passed a second factor; staff must have (kkrmaal/mfa.py).
     "django_otp.middleware.OTPMiddleware",
     "kkrmaal.mfa.StaffSecondFactorMiddleware",
@@ -259,7 +261,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # Refuses a locked-out user name and address before the password is even checked.
+    # Refuses a locked-out user name and address, or a delayed user name, before the password
+    # is even checked; lets a trusted browser through (kkrmaal/accounts.py).
     "kkrmaal.accounts.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     # OpenID Connect's callback (kkrmaal/oidc.py); does nothing while OIDC_ISSUER is unset.
@@ -271,6 +274,9 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Tries while locked are refused uncounted: they neither extend the lock nor add to the user's
+# login delay (kkrmaal/accounts.py).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "kkrmaal.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "kkrmaal.clients.client_address"
 # Successful logins are not logged as rows (the failures are what the lockout needs).
@@ -475,7 +481,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kkrmaal.api.common.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kkrmaal.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kkrmaal.api.common.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [

@@ -4,6 +4,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include
 from django.urls import path
+from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 
 from kkrmaal import accounts
@@ -12,6 +13,7 @@ from kkrmaal import metrics
 from kkrmaal import mfa
 from kkrmaal import saml
 from kkrmaal import views
+from kkrmaal.api import common as api_common
 
 urlpatterns = [
     path("healthz/live", views.live, name="healthz_live"),
@@ -52,6 +54,7 @@ urlpatterns = [
     path("konto/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("kkrmaal.api.urls")),
+    re_path(r"^api/", api_common.not_found),  # no other version: JSON, as the API answers
     path("", include("goals.urls")),
     path("", include("reports.secretariat_urls")),
 ]
@@ -68,4 +71,6 @@ urlpatterns += i18n_patterns(
 
 # An error gets the portal's own page (templates/500.html), a database outage outside a view
 # the friendly 503 page: never Django's bare "Server Error (500)".
+handler400 = "kkrmaal.views.bad_request"
+handler403 = "kkrmaal.views.permission_denied"
 handler500 = "kkrmaal.views.server_error"

@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import InterfaceError
@@ -71,6 +72,23 @@ def server_error(request):
     response = HttpResponseServerError(page)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def bad_request(request, exception=None):
+    """handler400: a request Django refuses before any view (a host name the portal does not
+    serve, a body past DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): a Danish page, or under
+    /api/ the API's JSON (413 for a body too large), never Django's English "Bad Request"."""
+    too_large = isinstance(exception, RequestDataTooBig)
+    if request.path_info.startswith("/api/"):
+        return error_response(*(("too_large", 413) if too_large else ("bad_request", 400)))
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    """handler403: the Danish page (Django's own is English), or the API's JSON under /api/."""
+    if request.path_info.startswith("/api/"):
+        return error_response("permission_denied", 403)
+    return render(request, "403.html", status=403)
 
 
 def csrf_failure(request, reason=""):

@@ -211,56 +211,36 @@ class UserAdmin(auth_admin.UserAdmin):
 admin.site.unregister(AuthToken)
 
 
-class ApiTokenForm(forms.ModelForm):
-    class Meta:
-        model = ApiToken
-        fields = ["user"]
-
-
 @admin.register(ApiToken)
 class ApiTokenAdmin(RegionScopedAdmin):
-    """The region's reporters' API tokens: issue one (its key is shown once) or revoke it
-    by deleting it. Nothing else about a token can be changed."""
+    """The region's reporters' API tokens: listed, and revoked by deleting them. A token is
+    made only by its own user, on their profile page (`municipalities.tokens`): an admin who
+    could make one would be shown a key that acts as somebody else. Nothing else about a
+    token can be changed, and its key is never shown here."""
 
-    form = ApiTokenForm
-    list_display = ["user", "token_key", "created", "expiry"]
-    list_select_related = ["user"]
+    list_display = ["user", "token_key", "created", "expiry", "issued_by"]
+    list_select_related = ["user", "origin__issued_by"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "token_key"]
     ordering = ["user__username", "-created"]
+    fields = readonly_fields = ["user", "token_key", "created", "expiry", "issued_by"]
 
     def scope(self, request, queryset):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(user__in=tokens.reporters_in(self.user_regions(request)))
 
-    def get_fields(self, request, obj=None):
-        return ["user"] if obj is None else ["user", "token_key", "created", "expiry"]
+    @admin.display(description=_("oprettet af"))
+    def issued_by(self, obj):
+        origin = getattr(obj, "origin", None)
+        if origin is None:
+            return _("ukendt")
+        return origin.issued_by or _("driften (create_api_token)")
 
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["user", "token_key", "created", "expiry"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            users = get_user_model().objects.filter(is_active=True)
-            if not request.user.is_superuser:
-                users = tokens.reporters_in(self.user_regions(request)).filter(is_active=True)
-            kwargs["queryset"] = users.order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        token, key = tokens.issue_token(form.cleaned_data["user"])
-        # The admin goes on with `obj` (its history entry, the redirect): make it the new row.
-        obj.digest, obj.token_key = token.digest, token.token_key
-        obj.created, obj.expiry = token.created, token.expiry
-        obj._state.adding = False
-        self.message_user(
-            request,
-            _("Ny API-nøgle til %(user)s: %(key)s — den vises kun denne ene gang.")
-            % {"user": obj.user, "key": key},
-        )
 
 
 # --- single sign-on and invitations (kkrmaal/sso.py, municipalities/invitations.py) -----------

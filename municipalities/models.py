@@ -277,7 +277,8 @@ class Membership(models.Model):
 
 class ApiToken(AuthToken):
     """An API token (django-rest-knox's, stored hashed) as the admin shows it: the
-    secretariat issues and revokes its region's reporters' tokens (`municipalities.tokens`)."""
+    secretariat lists and revokes its region's reporters' tokens; only their own user makes
+    them (`municipalities.tokens`)."""
 
     class Meta:
         proxy = True
@@ -286,6 +287,32 @@ class ApiToken(AuthToken):
 
     def __str__(self):
         return f"{self.user} ({self.token_key}…)"
+
+
+class TokenOrigin(models.Model):
+    """Who made an API token: its own user (the profile page), or nobody of the portal's
+    pages (`issued_by` empty): an operator's `create_api_token` at the server, or a token
+    made before this was recorded. The audit line of every write through the API names it
+    (goals/audit.py)."""
+
+    token = models.OneToOneField(
+        AuthToken, on_delete=models.CASCADE, primary_key=True, related_name="origin"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("oprettet af"),
+    )
+
+    class Meta:
+        verbose_name = _("API-nøglens oprindelse")
+        verbose_name_plural = _("API-nøglernes oprindelse")
+
+    def __str__(self):
+        return f"{self.token_id[:8]}… ← {self.issued_by or '-'}"
 
 
 # --- single sign-on and invitations ------------------------------------------------------------

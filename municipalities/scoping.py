@@ -212,6 +212,8 @@ class RegionScopedHistoryAdmin(RegionScopedAdmin, SimpleHistoryAdmin):
         return live is None or not self.has_change_permission(request, live)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not str(version_id).isascii() or not str(version_id).isdigit():
+            raise Http404  # simple_history would hand "abc" to the database: a server error
         self.check_in_scope(request, object_id)
         if request.method == "POST":
             return self._revert(request, object_id)

@@ -463,7 +463,7 @@ def assert_polite(text):
 
 def api_client_for(user):
     """An API client that sends a new token of `user` (`Authorization: Token <key>`)."""
-    _token, key = tokens.issue_token(user)
+    _token, key = tokens.issue_token(user, by=user)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api

@@ -72,7 +72,7 @@ def test_a_token_caller_gets_its_own_answer_and_pays_only_for_the_token(
     anonymous = _get(api, url)
     assert "public" in anonymous["Cache-Control"]
 
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     with CaptureQueriesContext(connection) as first:
         answer = _get(api, url)

@@ -110,7 +110,7 @@ def test_a_generated_client_reads_and_writes(
     assert "datapackage.json" in zipfile.ZipFile(package.payload).namelist()
 
     # A write with a token, as the generator's client sends it by default: "Bearer <key>".
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     wrong = generated.AuthenticatedClient(base_url=live_server.url, token="0" * 64)
     refused = reports_retrieve.sync_detailed(client=wrong, id=report.pk)
     assert refused.status_code == 401

@@ -89,7 +89,7 @@ def test_every_error_has_a_code_and_a_sentence_in_the_callers_language(
 
 @pytest.mark.parametrize("keyword", ["Token", "Bearer", "token", "bearer"])
 def test_a_key_is_read_after_token_or_bearer(reporters, report, keyword):
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"{keyword} {key}")
     answer = api.get(f"/api/v1/reports/{report.pk}/")
@@ -302,3 +302,48 @@ def test_if_match_is_compared_strictly(kobenhavn, report, if_match, status, code
     _error(answer, status, code)
     assert StatusReport.objects.get(pk=report.pk).version == 1
     assert not report.lines.exclude(status="").exists()
+
+
+# --- every error of the API is JSON (issue 20, finding 8) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "extra", "status", "code"),
+    [
+        ("post", "/api/v1/docs/", {}, 405, "method_not_allowed"),
+        ("delete", "/api/v1/schema/", {}, 405, "method_not_allowed"),
+        ("get", "/api/", {}, 404, "not_found"),
+        ("get", "/api/v2/regions/", {}, 404, "not_found"),
+        ("get", "/api/v1/regions/", {"HTTP_HOST": "evil.example"}, 400, "bad_request"),
+    ],
+)
+def test_every_error_under_the_api_is_json_not_a_page(db, method, url, extra, status, code):
+    api = APIClient()
+
+    _error(getattr(api, method)(url, **extra), status, code)
+
+
+def test_a_body_too_large_is_a_json_413_and_saves_nothing(kobenhavn, report):
+    milestone = report.lines.first().milestone_id
+    comment = "x" * 3_000_000
+    body = json.dumps({"lines": [{"milestone": milestone, "status": "met", "comment": comment}]})
+
+    response = kobenhavn.patch(
+        f"/api/v1/reports/{report.pk}/",
+        body,
+        content_type="application/json",
+        HTTP_IF_MATCH='"1"',
+    )
+
+    _error(response, 413, "too_large")
+    assert StatusReport.objects.get(pk=report.pk).version == 1
+
+
+def test_if_match_listing_many_versions_is_a_400(kobenhavn, report):
+    milestone = report.lines.first().milestone_id
+    many = ", ".join(f'"{version}"' for version in range(1, 201))
+
+    answer = patch(kobenhavn, report, {"lines": [{"milestone": milestone, "status": "met"}]}, many)
+
+    _error(answer, 400, "invalid_if_match")
+    assert StatusReport.objects.get(pk=report.pk).version == 1

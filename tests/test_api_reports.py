@@ -234,7 +234,7 @@ def test_http_errors_mean_what_http_says(kobenhavn, report, other_reporter, secr
 
 
 def test_a_revoked_token_stops_working(reporters, report):
-    token, key = tokens.issue_token(reporters[101])
+    token, key = tokens.issue_token(reporters[101], by=reporters[101])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/reports/").status_code == 200

@@ -44,7 +44,7 @@ def api_world(status_history, report, reporters, _in_test_transaction):
     submitted(
         StatusReport.objects.get(round=report.round, municipality__kommunekode=147), reporters[147]
     )
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     return key
 
 

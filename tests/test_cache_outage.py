@@ -157,7 +157,7 @@ def test_the_api_answers_as_usual_while_redis_is_down(
     assert listed.status_code == 200
     assert sorted(r["year"] for r in listed.json()["results"]) == [2017, 2018]
 
-    _token, key = tokens.issue_token(reporters[101])
+    _token, key = tokens.issue_token(reporters[101], by=reporters[101])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     milestone = report.lines.order_by("milestone__goal__order").first().milestone_id

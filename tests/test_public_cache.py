@@ -271,3 +271,19 @@ def test_a_publication_made_by_another_app_process_shows_within_a_second(
 
     monkeypatch.setattr(public_cache, "LOCAL_SECONDS", 0)  # the time has passed
     assert "Status 2019" in _text(client, "/hovedstaden/")
+
+
+@pytest.mark.parametrize(
+    "url", ["/hovedstaden/kommuner/101/", "/en/hovedstaden/kommuner/101/", "/hovedstaden/"]
+)
+def test_a_cached_page_carries_nothing_of_the_first_visitors_query_string(
+    client, paper, status_history, url
+):
+    """The page is cached by its path; a first visitor's query string (a tracking tag, a
+    crafted `next`) must not reach the visitors after them, in the language link or
+    anywhere else."""
+    first = _text(client, f"{url}?utm_source=X&next=//evil.example")
+    second = _text(client, url)
+    for page in (first, second):
+        assert "evil.example" not in page
+        assert "utm_source" not in page

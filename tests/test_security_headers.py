@@ -47,3 +47,17 @@ def test_production_mode_redirects_to_https_and_sends_hsts_by_default():
         **production,
     )
     assert "HTTP_X_FORWARDED_PROTO" in behind.stdout
+
+
+def test_a_signed_in_users_pages_are_stored_by_no_cache(client, report, reporters):
+    client.force_login(reporters[101])
+
+    for url in ("/indberetning/", f"/indberetning/{report.pk}/", "/indberetning/profil/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "private, no-store", url
+
+
+def test_public_pages_keep_their_public_caching(client, status_history):
+    assert client.get("/hovedstaden/")["Cache-Control"] == "public, no-cache"
+    assert client.get("/").get("Cache-Control") != "private, no-store"

@@ -166,7 +166,25 @@ class FileNegotiation(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
-class ApiViewMixin:
+class JsonErrorsMixin:
+    """Errors as JSON, whatever the operation's own format (a file, the docs' HTML page, the
+    schema's YAML), and the answer to OPTIONS too, which describes the endpoint."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if (
+            isinstance(response, Response)
+            and (response.status_code >= 400 or request.method == "OPTIONS")
+            # Also when the error came before the format was chosen (a parameter the
+            # operation does not read): DRF would then choose the file's own.
+            and (renderer is None or renderer.media_type != JSONRenderer.media_type)
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ApiViewMixin(JsonErrorsMixin):
     """What every view of the API does besides its own work: it refuses a query parameter
     its operation does not read (400 `unknown_parameter`, before anything else), and answers
     every error as JSON, also where the operation's answer is a file."""
@@ -188,19 +206,6 @@ class ApiViewMixin:
                 }
             )
         super().initial(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Also when the error came before the format was chosen (a parameter the operation
-        # does not read): DRF would then choose the file's own and send JSON as a zip.
-        renderer = getattr(request, "accepted_renderer", None)
-        if (
-            isinstance(response, Response)
-            and response.status_code >= 400
-            and (renderer is None or renderer.media_type != JSONRenderer.media_type)
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class FilterSet(django_filters.FilterSet):
@@ -472,17 +477,16 @@ class ClientAddressThrottle(SimpleRateThrottle):
 
 
 class TokenRateThrottle(ClientAddressThrottle):
-    """Requests per API token (anonymous requests are counted per address by
-    `AnonymousRateThrottle` below)."""
+    """Requests with an API token, counted per the token's user: a user's keys share one
+    allowance, so a second key is no second allowance (anonymous requests are counted per
+    address by `AnonymousRateThrottle` below)."""
 
     scope = "token"
 
     def get_cache_key(self, request, view):
-        token = getattr(request, "auth", None)
-        key = getattr(token, "token_key", None)
-        if key is None:
+        if getattr(request, "auth", None) is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": key}
+        return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
 
 
 class AnonymousRateThrottle(ClientAddressThrottle, throttling.AnonRateThrottle):

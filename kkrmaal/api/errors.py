@@ -99,6 +99,14 @@ class PreconditionRequired(ApiError):
     default_code = "if_match_required"
 
 
+class TooDeep(ApiError):
+    """A request body nested deeper than the API reads (kkrmaal/api/parsers.py)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "too_deep"
+    default_detail = _("Kroppen er indlejret for dybt: højst 20 niveauer af lister og objekter.")
+
+
 # The API's text for the codes of DRF's, knox's and Django's own exceptions.
 STOCK_TEXTS = {
     "not_authenticated": _(
@@ -113,13 +121,23 @@ STOCK_TEXTS = {
     "parse_error": _("Kroppen er ikke gyldig JSON."),
     "throttled": _("For mange forespørgsler. Prøv igen om %(wait)s sekunder."),
     "invalid": _("Ugyldige data: fields har en besked pr. felt."),
+    "bad_request": _("Forespørgslen kan ikke læses."),
+    "too_large": _("Kroppen er for stor."),
     "server_error": _("Der skete en fejl på serveren. Prøv igen senere."),
     "unavailable": _("Portalen er midlertidigt utilgængelig. Prøv igen om lidt."),
 }
 
 # Every code the API answers with, for the schema's description of `code`.
 CODES = {
-    400: ["invalid", "invalid_parameter", "unknown_parameter", "parse_error", "invalid_if_match"],
+    400: [
+        "invalid",
+        "invalid_parameter",
+        "unknown_parameter",
+        "parse_error",
+        "invalid_if_match",
+        "too_deep",
+        "bad_request",
+    ],
     401: ["not_authenticated", "authentication_failed"],
     403: ["permission_denied", "not_a_reporter"],
     404: ["not_found"],
@@ -127,6 +145,7 @@ CODES = {
     406: ["not_acceptable"],
     409: ["conflict"],
     412: ["stale", "weak_etag"],
+    413: ["too_large"],
     415: ["unsupported_media_type"],
     428: ["if_match_required"],
     429: ["throttled"],

@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from goals import audit
 from goals import rounds
 from goals.forms import ReportForm
 from goals.models import Goal
@@ -632,13 +633,14 @@ class ReportViewSet(
         if not _changes_anything(form):
             return self._answer(report)
         try:
-            report = rounds.save_report(
-                report,
-                version=version,
-                lines=form.lines_payload(),
-                values=form.values_payload(),
-                by=request.user,
-            )
+            with audit.through_api_key(request.auth):
+                report = rounds.save_report(
+                    report,
+                    version=version,
+                    lines=form.lines_payload(),
+                    values=form.values_payload(),
+                    by=request.user,
+                )
         except rounds.ReportConflict as conflict:
             raise PreconditionFailed from conflict
         except rounds.TransitionError as error:
@@ -669,7 +671,8 @@ class ReportViewSet(
         try:
             # The version is checked again under the report's lock: a save since the check
             # above is not sent in unseen. Without If-Match the client sends what is saved.
-            report = rounds.submit_report(report, by=request.user, version=version)
+            with audit.through_api_key(request.auth):
+                report = rounds.submit_report(report, by=request.user, version=version)
         except rounds.ReportConflict as conflict:
             raise PreconditionFailed from conflict
         except rounds.TransitionError as error:

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from kkrmaal.api.common import ApiViewMixin
+from kkrmaal.api.common import JsonErrorsMixin
 from kkrmaal.api.common import not_found
 from kkrmaal.api.datapackage import DataPackageView
 from kkrmaal.api.datapackage import RegionDataPackageView
@@ -38,6 +39,11 @@ class SchemaView(ApiViewMixin, SpectacularAPIView):
         return f"kkr-maal-api.{fmt}"
 
 
+class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI, with its errors and its OPTIONS answer as JSON: its own renderer is an HTML
+    template, which has none for them (OPTIONS was a server error)."""
+
+
 router = SimpleRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("clusters", ClusterViewSet, basename="cluster")
@@ -52,7 +58,7 @@ router.register("series", SeriesViewSet, basename="series")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("datapackage.zip", DataPackageView.as_view(), name="datapackage"),
     path(
         "regions/<slug:slug>/datapackage.zip",
