@@ -186,10 +186,11 @@ def reason_for(exception):
         return "expired"
     if isinstance(exception, StatusAuthnFailed | StatusRequestDenied | StatusError):
         return "provider_error"
-    # pysaml2 refuses a response to no request of this browser (a response used before, or
-    # sent to another browser) as "unsolicited".
+    # pysaml2 refuses a response to no request of this browser as "unsolicited": one that
+    # answers no request at all was started at the provider (a tile on another portal); one
+    # that answers another request was used before, or sent to another browser.
     if type(exception).__name__ == "UnsolicitedResponse":
-        return "replayed"
+        return "unsolicited" if str(exception).endswith(": None") else "replayed"
     return "provider_error"
 
 

@@ -91,6 +91,14 @@ REFUSALS = {
             "ind. Start forfra med at logge ind."
         ),
     ),
+    "unsolicited": (
+        _("Login skal startes i KKR-mål"),
+        _(
+            "Svaret fra din organisations login hørte ikke til et login, der var startet i "
+            "KKR-mål i denne browser (fx efter et link fra en anden portal). Du er ikke logget "
+            "ind. Gå til KKR-mål og vælg »Log ind«."
+        ),
+    ),
     "expired": (
         _("Svaret fra identitetsudbyderen er udløbet"),
         _(

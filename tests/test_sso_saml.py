@@ -9,6 +9,7 @@ import time
 import urllib.parse
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 
 from municipalities.models import ExternalIdentity
@@ -18,6 +19,7 @@ from tests.conftest import MIDTJYLLAND_CVR
 from tests.conftest import REPORTER_PRIVILEGE
 from tests.conftest import SECRETARIAT_PRIVILEGE
 from tests.identity_providers import SamlIdP
+from tests.identity_providers import form_fields
 from tests.identity_providers import key_and_certificate
 
 SITE = "http://127.0.0.1:8000"
@@ -402,3 +404,23 @@ def test_the_login_works_while_redis_is_away(client, saml, settings):
 
     assert response.status_code == 302
     assert User.objects.filter(external_identities__subject="aarhus-konsulent").exists()
+
+
+def test_a_login_started_at_the_provider_is_refused_and_says_where_to_start(
+    client, saml, audit_log
+):
+    """IdP-initiated: a response that answers no request of the portal's (a tile on another
+    portal) is refused, with a page that says to start in KKR-mål, not "already used"."""
+    browser = requests.Session()
+    page = browser.get(
+        f"{saml.url}saml2/idp/SSOService.php", params={"spentityid": f"{SITE}/saml2/metadata/"}
+    )
+    action, fields = form_fields(page.text)
+    fields.update(username="aarhus-konsulent", password="pw-aarhus-konsulent")
+    answer = browser.post(urllib.parse.urljoin(page.url, action or ""), data=fields)
+    _action, fields = form_fields(answer.text)
+
+    response = client.post("/saml2/acs/", fields)
+
+    assert_refused(response, "Login skal startes i KKR-mål", audit_log, "unsolicited")
+    assert not ExternalIdentity.objects.exists()
