@@ -142,6 +142,8 @@ def test_leaving_with_unsaved_changes_asks_first(form, small_report):
 
     assert asked == ["beforeunload"]
     assert not page.is_closed()
+    # Asking sent the draft as well (in case the answer was "leave"): saved, as it says.
+    wait_until_saved(page)
 
 
 def test_a_saved_page_is_left_without_a_question(form, small_report):
@@ -474,4 +476,5 @@ def test_on_a_phone_the_save_bar_never_covers_the_field_being_typed_in(
     assert field["y"] + field["height"] <= cover["y"], (field, cover)
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/form-focused-390.png")
+    wait_until_saved(page)  # not a save in flight as the test's database is emptied
     page.context.close()
