@@ -11,7 +11,8 @@
      JSON: the new version, which replaces the hidden one so the next save is not refused
      as stale, and "Gemt kl. HH:MM" for the live status line. Files wait for the buttons.
    - Leaving the page (or hiding it: a phone switching apps) before that sends the draft at
-     once, with `keepalive` so the request outlives the page. Until the server has it, what
+     once, with `keepalive` so the request outlives the page: from beforeunload, before the
+     next page is asked for, and from visibilitychange/pagehide. Until the server has it, what
      differs from the saved values is also kept in this browser (localStorage); a later visit
      whose page does not show it offers it back. Leaving with changes not yet saved still
      asks first (beforeunload), since a send as the page goes may fail unseen.
@@ -36,6 +37,7 @@
   var offer = document.querySelector("[data-draft-offer]");
   var delay = parseInt(form.getAttribute("data-autosave-delay"), 10) || 3000;
   var draftKey = "kkr-report-draft:" + window.location.pathname;
+  var FRESH = 20000; // ms: a copy this young was kept as the page was just left
 
   var filesTouched = false; // a chosen file or "remove file": saved by the buttons only
   var timer = null;
@@ -173,6 +175,21 @@
         dropDraft();
       }
       return;
+    }
+    // Just left and come back (a reload): this page may have been read a moment before the
+    // save sent as the last one went had been written. Read it once more before offering.
+    var again = "kkr-report-draft-read-again:" + window.location.pathname;
+    try {
+      if (Date.now() - draft.at < FRESH && !window.sessionStorage.getItem(again)) {
+        window.sessionStorage.setItem(again, "1");
+        window.setTimeout(function () {
+          window.location.reload();
+        }, 700);
+        return;
+      }
+      window.sessionStorage.removeItem(again);
+    } catch (error) {
+      // No session storage: offered at once.
     }
     if (!offer) {
       return;
@@ -373,6 +390,9 @@
     if (leaving || !unsaved()) {
       return;
     }
+    // Sent now, before the next page is asked for (pagehide comes after): reloading the
+    // form then mostly finds it saved. Staying on the page just saves it sooner.
+    goingAway();
     event.preventDefault();
     event.returnValue = "";
   });

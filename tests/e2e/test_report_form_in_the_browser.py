@@ -142,6 +142,8 @@ def test_leaving_with_unsaved_changes_asks_first(form, small_report):
 
     assert asked == ["beforeunload"]
     assert not page.is_closed()
+    # Asking sent the draft as well (in case the answer was "leave"): saved, as it says.
+    wait_until_saved(page)
 
 
 def test_a_saved_page_is_left_without_a_question(form, small_report):
@@ -356,6 +358,39 @@ def test_leaving_right_after_typing_keeps_the_text(browser, live_server, login, 
     page.context.close()
 
 
+def test_a_page_read_before_the_last_save_landed_is_read_again(form, small_report, reporters):
+    """Reloading right after typing: the page may be read a moment before the save sent as
+    the old one went is written. It is read once more, and then shows the text, saved, with
+    nothing offered back as if it were lost."""
+    report, (first, _second) = small_report
+    page = form
+    name = f"line-{first.milestone_id}-comment"
+    # The copy kept as the page was just left, a second ago.
+    page.evaluate(
+        "([key, name]) => localStorage.setItem(key, JSON.stringify("
+        "{at: Date.now() - 1000, fields: {[name]: 'Sendt som siden gik'}}))",
+        [f"kkr-report-draft:/indberetning/{report.pk}/", name],
+    )
+    url = page.url
+
+    def read_then_saved(route):
+        answer = route.fetch()  # the page as read before the save landed
+        save_line(report, first, reporters[101], comment="Sendt som siden gik")
+        route.fulfill(response=answer)
+        page.unroute(url)
+
+    page.route(url, read_then_saved)
+    page.reload()
+
+    page.wait_for_function(
+        "([name, text]) => document.querySelector(`textarea[name='${name}']`)?.value === text",
+        arg=[name, "Sendt som siden gik"],
+    )
+    page.wait_for_timeout(500)
+    assert page.locator("[data-draft-offer]").is_hidden()
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+
+
 def test_a_draft_the_server_never_got_is_offered_back(browser, live_server, login, small_report):
     """The session ended in another tab: the save sent as the page goes is refused, and the
     text waits in the browser until the reporter is back, logged in again."""
@@ -441,4 +476,5 @@ def test_on_a_phone_the_save_bar_never_covers_the_field_being_typed_in(
     assert field["y"] + field["height"] <= cover["y"], (field, cover)
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/form-focused-390.png")
+    wait_until_saved(page)  # not a save in flight as the test's database is emptied
     page.context.close()
