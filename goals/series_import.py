@@ -170,7 +170,9 @@ class _Areas:
             return self._code(int(text))
         found = _CODE_AND_NAME.fullmatch(text)
         if found:
-            return self._code(int(found[1]))
+            # Statistikbanken's codes and texts: "101 København", but "084 Region Hovedstaden"
+            # (its own region codes, not the portal's 1084): the name says it then.
+            return self._code(int(found[1])) or self._name(found[2])
         return self._name(text)
 
     def _code(self, code):

@@ -335,3 +335,18 @@ def test_the_command_run_twice_makes_one_draft(tmp_path, region, municipalities)
 
     assert said.startswith("KKR Hovedstaden har allerede et udkast med titlen “KKR 2027”.")
     assert GoalPaper.objects.filter(title="KKR 2027").count() == 1
+
+
+def test_statistikbankens_codes_and_texts_name_the_region_by_its_own_code(
+    indicator, region, municipalities
+):
+    """With "Kode og tekst", Statistikbanken writes "084 Region Hovedstaden": 84 is its own
+    code for the region, which the portal knows as 1084."""
+    text = SMALL + '"000 Hele landet";"20";"21"\r\n"084 Region Hovedstaden";"15";"16"\r\n'
+
+    plan = read_series(read_sheet(SimpleUploadedFile("s.csv", text.encode())), indicator)
+
+    assert plan.errors == []
+    assert {(o.area.name, o.year): o.value for o in plan.observations}[
+        ("Region Hovedstaden", 2018)
+    ] == 16
