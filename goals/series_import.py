@@ -373,15 +373,16 @@ class _Reader:
             raise TooManyErrors
 
     def read(self):
+        meta = SeriesMeta()
         try:
-            self._read()
+            self._read(meta)
         except TooManyErrors:
+            self.plan.meta = meta.merged(self.given)  # the preview names what it read
             self.plan.errors.append(too_many_errors())
         return self.plan
 
-    def _read(self):
+    def _read(self, meta):
         rows = [(n, cells) for n, cells in self.sheet.rows if any(cell_text(c) for c in cells)]
-        meta = SeriesMeta()
         for position, (number, cells) in enumerate(rows):
             layout = self._header_kind(cells)
             if layout:

@@ -246,6 +246,7 @@ def test_reading_stops_after_a_hundred_errors(staff, indicator, municipalities):
     assert f"Filen har {MAX_ERRORS} fejl. Intet er gemt" in page
     assert page.count("er ikke et tal") == MAX_ERRORS - 1
     assert "Der er flere fejl, end der vises her; filen er ikke læst videre." in page
+    assert "<dt>Kilde</dt><dd>Test</dd>" in page  # what was read is still named
     assert not IndicatorSeries.objects.exists()
 
 
