@@ -369,3 +369,17 @@ def test_a_negative_figure_is_exported_as_a_number(
 
     assert ";-1,5" in text
     assert "'-1,5" not in text
+
+
+def test_a_workbook_with_xml_entities_is_refused():
+    """openpyxl refuses DTDs and entities only with defusedxml (pinned in pyproject.toml)."""
+    upload = workbook(
+        '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        f'<worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is>'
+        "</c></row></sheetData></worksheet>"
+    )
+
+    said, _seconds = _refusal(upload)
+
+    assert said.startswith("Filen kan ikke læses som et regneark.")
