@@ -170,7 +170,9 @@ class _Areas:
             return self._code(int(text))
         found = _CODE_AND_NAME.fullmatch(text)
         if found:
-            return self._code(int(found[1]))
+            # Statistikbanken's codes and texts: "101 København", but "084 Region Hovedstaden"
+            # (its own region codes, not the portal's 1084): the name says it then.
+            return self._code(int(found[1])) or self._name(found[2])
         return self._name(text)
 
     def _code(self, code):
@@ -371,15 +373,16 @@ class _Reader:
             raise TooManyErrors
 
     def read(self):
+        meta = SeriesMeta()
         try:
-            self._read()
+            self._read(meta)
         except TooManyErrors:
+            self.plan.meta = meta.merged(self.given)  # the preview names what it read
             self.plan.errors.append(too_many_errors())
         return self.plan
 
-    def _read(self):
+    def _read(self, meta):
         rows = [(n, cells) for n, cells in self.sheet.rows if any(cell_text(c) for c in cells)]
-        meta = SeriesMeta()
         for position, (number, cells) in enumerate(rows):
             layout = self._header_kind(cells)
             if layout:

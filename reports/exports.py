@@ -322,6 +322,12 @@ def _csv_plain(value):
     return _plain(value)
 
 
+def _csv_cell(value):
+    """A value as its CSV cell: text neutralised against formulas, a number (-1,5) as it is."""
+    cell = _csv_plain(value)
+    return neutralise(cell) if isinstance(value, str) else cell
+
+
 def csv_response(filename, columns, rows):
     """`rows` as CSV for Danish Excel; `columns` as (key, header) pairs."""
     buffer = io.StringIO()
@@ -329,7 +335,7 @@ def csv_response(filename, columns, rows):
     writer = csv.writer(buffer, delimiter=CSV_SEPARATOR, lineterminator="\r\n")
     writer.writerow([neutralise(str(header)) for _key, header in columns])
     for row in rows:
-        writer.writerow([neutralise(_csv_plain(row[key])) for key, _header in columns])
+        writer.writerow([_csv_cell(row[key]) for key, _header in columns])
     return _attachment(buffer.getvalue().encode("utf-8"), CSV_TYPE, filename)
 
 

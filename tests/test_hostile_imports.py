@@ -4,7 +4,8 @@ nothing is saved. A workbook that claims a million rows or unpacks to a flood of
 cell that is no value of its type, a CSV with a byte order mark over Windows-1252 bytes or in
 UTF-16, a deadline in year 0, a baseline out of clusters a region does not have, figures too
 large to store, an English number, a source address too long, thousands of errors, and a
-sheet too large to come back with the confirmation."""
+sheet too large to come back with the confirmation; and a negative figure exported back as a
+number, not as quoted text."""
 
 import io
 import random
@@ -34,6 +35,7 @@ from goals.sheets import read_sheet
 from municipalities.models import Municipality
 from tests.builders import assert_polite
 from tests.builders import command_error
+from tests.builders import make_series
 from tests.test_paper_import import HEADER
 from tests.test_paper_import import IMPORT_URL as PAPER_URL
 from tests.test_paper_import import _confirmation
@@ -244,6 +246,7 @@ def test_reading_stops_after_a_hundred_errors(staff, indicator, municipalities):
     assert f"Filen har {MAX_ERRORS} fejl. Intet er gemt" in page
     assert page.count("er ikke et tal") == MAX_ERRORS - 1
     assert "Der er flere fejl, end der vises her; filen er ikke læst videre." in page
+    assert "<dt>Kilde</dt><dd>Test</dd>" in page  # what was read is still named
     assert not IndicatorSeries.objects.exists()
 
 
@@ -335,3 +338,48 @@ def test_the_command_run_twice_makes_one_draft(tmp_path, region, municipalities)
 
     assert said.startswith("KKR Hovedstaden har allerede et udkast med titlen “KKR 2027”.")
     assert GoalPaper.objects.filter(title="KKR 2027").count() == 1
+
+
+def test_statistikbankens_codes_and_texts_name_the_region_by_its_own_code(
+    indicator, region, municipalities
+):
+    """With "Kode og tekst", Statistikbanken writes "084 Region Hovedstaden": 84 is its own
+    code for the region, which the portal knows as 1084."""
+    text = SMALL + '"000 Hele landet";"20";"21"\r\n"084 Region Hovedstaden";"15";"16"\r\n'
+
+    plan = read_series(read_sheet(SimpleUploadedFile("s.csv", text.encode())), indicator)
+
+    assert plan.errors == []
+    assert {(o.area.name, o.year): o.value for o in plan.observations}[
+        ("Region Hovedstaden", 2018)
+    ] == 16
+
+
+def test_a_negative_figure_is_exported_as_a_number(
+    client, status_history, indicator, municipalities
+):
+    """A CSV cell that starts with "-" is quoted against formulas; a negative figure (a fall
+    in per cent) is a number, and Excel must read it as one."""
+    series = make_series(indicator, [municipalities[101]])
+    series.observations.filter(municipality__kommunekode=101, year=2015).update(
+        value=Decimal("-1.5")
+    )
+
+    text = client.get(f"/api/v1/series/{series.pk}/observations.csv").content.decode("utf-8-sig")
+
+    assert ";-1,5" in text
+    assert "'-1,5" not in text
+
+
+def test_a_workbook_with_xml_entities_is_refused():
+    """openpyxl refuses DTDs and entities only with defusedxml (pinned in pyproject.toml)."""
+    upload = workbook(
+        '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        f'<worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is>'
+        "</c></row></sheetData></worksheet>"
+    )
+
+    said, _seconds = _refusal(upload)
+
+    assert said.startswith("Filen kan ikke læses som et regneark.")
