@@ -234,3 +234,12 @@ def test_a_round_action_comes_back_to_the_cockpit_as_it_was_filtered(staff, open
     assert f'href="{cockpit}?vis=ikke-paabegyndt"' in confirm  # "Fortryd"
     response = staff.post(action, {"action": "close", "vis": "ikke-paabegyndt"})
     assert response.url == f"{cockpit}?vis=ikke-paabegyndt"
+
+
+def test_a_published_rounds_cockpit_stays_flat_in_queries(
+    staff, status_history, django_assert_max_num_queries
+):
+    url = reverse("secretariat:round_overview", args=[status_history[2018].pk])
+    staff.get(url)
+    with django_assert_max_num_queries(11):
+        assert staff.get(url).status_code == 200
