@@ -7,10 +7,11 @@ of an upload is read, and when a stored file goes.
   `goals.inspection`, in a child process with a CPU limit (`EVIDENCE_CHECK_CPU_SECONDS`), a
   memory limit (`EVIDENCE_CHECK_MEMORY`) and a wall-clock timeout
   (`EVIDENCE_CHECK_SECONDS`): a file built to be slow to read is refused with a sentence
-  saying it could not be checked in time, and the web worker is held for about a second at
-  most a file, and a few seconds a save (`CheckBudget`). The child comes from multiprocessing's fork server (a small process with pypdf
-  loaded, started once per worker), not from the worker itself, whose threads and
-  connections it must not inherit.
+  saying it could not be checked in time, and the web worker is held for about a second a
+  file at most, and a few seconds a save (`CheckBudget`). The child comes from
+  multiprocessing's fork server (a small process with pypdf loaded, started once per worker,
+  `start_checker`), not from the worker itself, whose threads and connections it must not
+  inherit.
 - `EvidenceUploadHandler` stops reading a request as soon as one of its files passes
   EVIDENCE_MAX_BYTES, or all its files together EVIDENCE_FILES_PER_REQUEST times that:
   nothing more of it is read or stored. A request with more than EVIDENCE_FILES_PER_REQUEST
@@ -60,10 +61,11 @@ _CHILDREN.set_forkserver_preload(["goals.inspection", "pypdf", "pypdf.generic"])
 
 def start_checker():
     """Start the fork server now rather than with the first upload (gunicorn's
-    `post_worker_init`): it imports pypdf, which takes a moment."""
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
+    `post_worker_init`): it imports pypdf, which takes a moment. One child that does nothing
+    waits until it is ready."""
+    child = _CHILDREN.Process(target=int, daemon=True)
+    child.start()
+    child.join()
 
 
 def _refused(message, code):

@@ -230,9 +230,10 @@ def picture_field_from_the_web():
     return word_document(body)
 
 
-def excel_workbook(*, formula=None):
+def excel_workbook(*, formula=None, rows=50):
     """A workbook as a municipality keeps its figures: two sheets, numbers, dates, sums, a
-    link to a web page, a frozen header and column widths (openpyxl); `formula` goes in D2."""
+    link to a web page, a frozen header and column widths (openpyxl); `formula` goes in D2,
+    and the first sheet has `rows` rows of figures."""
     import datetime
 
     from openpyxl import Workbook
@@ -244,10 +245,10 @@ def excel_workbook(*, formula=None):
     sheet.append(["Kommune", "Dato", "Antal", "Andel"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in range(2, 52):
+    for row in range(2, rows + 2):
         sheet.append([f"Kommune {row}", datetime.date(2025, 1, row % 28 + 1), row * 3, row / 100])
     sheet["F1"] = "I alt"
-    sheet["F2"] = "=SUM(C2:C51)"
+    sheet["F2"] = f"=SUM(C2:C{rows + 1})"
     sheet["F3"] = '=IF(F2>100,"Over","Under")'
     sheet["F4"] = "Kilde"
     sheet["F4"].hyperlink = "https://www.statistikbanken.dk/UNGE1"
