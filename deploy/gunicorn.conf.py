@@ -52,6 +52,14 @@ def on_starting(server):
         counts.unlink()
 
 
+def post_worker_init(worker):
+    # Evidence is checked in children of multiprocessing's fork server (goals/evidence.py):
+    # started with the worker, the first upload does not wait for it.
+    from goals import evidence
+
+    evidence.start_checker()
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

@@ -1,25 +1,29 @@
 """Evidence documents a municipality uploads with its report: what may be uploaded, how much
 of an upload is read, and when a stored file goes.
 
-- A file is recognised by its content, never its name (an .exe renamed .pdf is an .exe).
-- A PDF with active content (JavaScript, actions run on opening, launch actions, embedded
-  files, XFA forms) is refused, as is anything carrying HTML; PDFs are read with pypdf.
-- Office documents (docx, xlsx) are zip containers: refused past a number of entries or an
-  unpacked size (zip bombs), or when a part is a program, a macro project or an embedded
-  object, whatever its name (its content and its declared content type tell); zips inside
-  (a chart's workbook) are looked into the same way.
+- A file is recognised by its content, never its name (an .exe renamed .pdf is an .exe), and
+  anything carrying HTML is refused.
+- A PDF or an Office document (docx, xlsx) is checked for what it can do by
+  `goals.inspection`, in a child process with a CPU limit (`EVIDENCE_CHECK_CPU_SECONDS`), a
+  memory limit (`EVIDENCE_CHECK_MEMORY`) and a wall-clock timeout
+  (`EVIDENCE_CHECK_SECONDS`): a file built to be slow to read is refused with a sentence
+  saying it could not be checked in time, and the web worker is held for about a second a
+  file at most, and a few seconds a save (`CheckBudget`). The child comes from
+  multiprocessing's fork server (a small process with pypdf loaded, started once per worker,
+  `start_checker`), not from the worker itself, whose threads and connections it must not
+  inherit.
 - `EvidenceUploadHandler` stops reading a request as soon as one of its files passes
   EVIDENCE_MAX_BYTES, or all its files together EVIDENCE_FILES_PER_REQUEST times that:
-  nothing more of it is read or stored.
+  nothing more of it is read or stored. A request with more than EVIDENCE_FILES_PER_REQUEST
+  files is refused before any is checked (`too_many_files`); what was typed is shown again.
 - A replaced or removed file is deleted once no report line, nor any version of one in the
   history, names it (`delete_unreferenced`; `manage.py prune_evidence` sweeps the rest).
 """
 
-import io
 import logging
+import multiprocessing
 import os
-import zipfile
-import zlib
+import time
 
 from django import forms
 from django.conf import settings
@@ -30,6 +34,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from goals import inspection
 from goals.models import MilestoneStatus
 
 log = logging.getLogger(__name__)
@@ -45,38 +50,22 @@ EVIDENCE_TYPES = {
 }
 EVIDENCE_ACCEPT = ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"
 UPLOAD_DIR = "evidence/"
-
-# An Office document of 10 MB has tens to a few hundred parts and unpacks to well under
-# 100 MB (its pictures are compressed already); beyond that it is built to harm.
-OFFICE_MAX_ENTRIES = 1000
-OFFICE_MAX_UNPACKED = 100 * 1024 * 1024
-# How many files of the largest size one save may carry (a report's lines each take one).
-EVIDENCE_FILES_PER_REQUEST = 5
-# Parts that run code: programs, scripts, and the macro project of a macro-enabled document.
-PROGRAM_SUFFIXES = (
-    ".exe", ".dll", ".com", ".scr", ".msi", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js",
-    ".jse", ".wsf", ".hta", ".jar", ".sh", ".app", ".lnk", ".bin",
-)  # fmt: skip
-# The same recognised by a part's first bytes (Windows and Linux programs, and the OLE
-# compound file that holds macro projects and embedded objects, exploits' usual carrier),
-# and by the content types [Content_Types].xml declares, which Office goes by, not names.
-PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xd0\xcf\x11\xe0", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
-ACTIVE_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"vbadata", b"oleobject", b"activex")
-# A zip inside a document (a chart's workbook) is looked into, but not without end.
-OFFICE_MAX_DEPTH = 3
-# PDF names that make a reader do something by itself: run script, open another program or
-# file (/GoToR to a network share hands Windows' password hash to it), submit or fetch data,
-# play embedded media, carry files.
-# An /OpenAction or /AA that only turns to a page is harmless; the action it names is
-# walked like everything else and caught by its type (/S).
-PDF_ACTIVE_NAMES = {
-    "/JS", "/JavaScript", "/Launch", "/GoToR", "/GoToE", "/SubmitForm", "/ImportData",
-    "/RichMedia", "/RichMediaExecute", "/EmbeddedFile", "/EmbeddedFiles", "/FileAttachment",
-    "/XFA",
-}  # fmt: skip
-# A PDF has tens of thousands of objects at most; walking more is a waste of the server.
-PDF_MAX_OBJECTS = 200_000
+# How many files one save may carry: each is checked in turn, for a second at most.
+EVIDENCE_FILES_PER_REQUEST = 3
 HTML_MARKERS = (b"<html", b"<!doctype", b"<script", b"<svg", b"<iframe", b"<body", b"<head")
+
+# The fork server starts the checking children with the checks already imported.
+_CHILDREN = multiprocessing.get_context("forkserver")
+_CHILDREN.set_forkserver_preload(["goals.inspection", "pypdf", "pypdf.generic"])
+
+
+def start_checker():
+    """Start the fork server now rather than with the first upload (gunicorn's
+    `post_worker_init`): it imports pypdf, which takes a moment. One child that does nothing
+    waits until it is ready."""
+    child = _CHILDREN.Process(target=int, daemon=True)
+    child.start()
+    child.join()
 
 
 def _refused(message, code):
@@ -101,8 +90,56 @@ def too_large(size, limit):
     )
 
 
+# The sentence for each finding of `goals.inspection`.
+FINDINGS = {
+    "pdf_unreadable": _("PDF-filen kan ikke læses. Gem den som PDF igen, og prøv på ny."),
+    "pdf_encrypted": _("PDF-filen er beskyttet med adgangskode. Upload den uden beskyttelse."),
+    "pdf_active": _(
+        "PDF-filen indeholder aktivt indhold (script, handlinger eller indlejrede "
+        "filer). Gem eller udskriv den som en almindelig PDF, og prøv igen."
+    ),
+    "pdf_remote": _(
+        "PDF-filen henviser til en fil eller et netværksdrev, eller den åbner selv en adresse "
+        "eller medier uden for dokumentet. Gem eller udskriv den som en almindelig PDF, og "
+        "prøv igen. Almindelige links til hjemmesider, som læseren selv klikker på, er i orden."
+    ),
+    "pdf_too_many": _(
+        "PDF-filen består af for mange dele til at kunne kontrolleres. Gem den som en mindre "
+        "PDF (fx delt i flere filer), og prøv igen."
+    ),
+    "office_unreadable": _(
+        "Dokumentet kan ikke læses. Gem det igen som Word- eller Excel-dokument."
+    ),
+    "office_program": _(
+        "Dokumentet indeholder programmer eller makroer. Gem det som et almindeligt "
+        "Word- eller Excel-dokument uden makroer, og prøv igen."
+    ),
+    "office_embedded": _(
+        "Dokumentet indeholder indlejrede objekter (OLE-objekter, ActiveX-kontroller eller "
+        "indsatte dokumenter), som kan køre programmer. Fjern dem, eller gem dokumentet som "
+        "PDF, og prøv igen."
+    ),
+    "office_external": _(
+        "Dokumentet henter indhold uden for sig selv (en skabelon, et billede, en datakilde "
+        "eller en fil på et netværksdrev). Fjern henvisningerne, eller gem dokumentet som PDF, "
+        "og prøv igen. Almindelige links til hjemmesider er i orden."
+    ),
+    "office_fields": _(
+        "Dokumentet indeholder felter eller formler, der starter programmer eller henter "
+        "indhold udefra (fx DDE, INCLUDETEXT, INCLUDEPICTURE eller WEBSERVICE). Gem dokumentet "
+        "som PDF, og prøv igen."
+    ),
+    "office_bomb": _("Dokumentet pakker ud til alt for meget indhold og kan ikke bruges."),
+    "limits": _(
+        "Filen kunne ikke kontrolleres inden for tidsgrænsen, så den er ikke gemt. Gem den som "
+        "en mindre eller enklere fil (fx som PDF), og prøv igen."
+    ),
+}
+
+
 def evidence_type(uploaded):
-    """The extension the file's content says it has ("pdf", "docx", …), or None."""
+    """ "pdf", "png", "jpg" or "zip" (an Office document, maybe), by the file's first bytes;
+    or None."""
     uploaded.seek(0)
     head = uploaded.read(8)
     uploaded.seek(0)
@@ -113,17 +150,7 @@ def evidence_type(uploaded):
     if head.startswith(b"\xff\xd8\xff"):
         return "jpg"
     if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(uploaded) as archive:
-                names = {info.filename for info in archive.infolist()[: OFFICE_MAX_ENTRIES + 1]}
-        except (zipfile.BadZipFile, OSError, io.UnsupportedOperation, ValueError):
-            return None
-        finally:
-            uploaded.seek(0)
-        if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
+        return "zip"
     return None
 
 
@@ -138,140 +165,67 @@ def check_not_html(uploaded):
         )
 
 
-def _pdf_active_content(reader):
-    """The first active name found in the objects reachable from the document catalogue."""
-    from pypdf.generic import ArrayObject
-    from pypdf.generic import DictionaryObject
-    from pypdf.generic import IndirectObject
+class CheckBudget:
+    """The clock time the checks of one save share (`EVIDENCE_CHECK_REQUEST_SECONDS`, counted
+    from its first check), so a save of several files each built to be slow still answers
+    within a few seconds: each check gets at most `EVIDENCE_CHECK_SECONDS` of what is left."""
 
-    todo, seen, walked = [reader.trailer["/Root"]], set(), 0
-    while todo:
-        obj = todo.pop()
-        if isinstance(obj, IndirectObject):
-            key = (obj.idnum, obj.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            obj = obj.get_object()
-        walked += 1
-        if walked > PDF_MAX_OBJECTS:
-            return "too many objects"
-        if isinstance(obj, DictionaryObject):
-            for name, value in obj.items():
-                if name in PDF_ACTIVE_NAMES:
-                    return name
-                if name == "/S" and value in PDF_ACTIVE_NAMES:
-                    return value
-                if name == "/Parent":
-                    continue  # up the page tree: reached from the top anyway
-                todo.append(value)
-        elif isinstance(obj, ArrayObject):
-            todo.extend(obj)
-    return None
+    def __init__(self):
+        self.deadline = None
+
+    def timeout(self):
+        now = time.monotonic()
+        if self.deadline is None:
+            self.deadline = now + settings.EVIDENCE_CHECK_REQUEST_SECONDS
+        return max(0.0, min(settings.EVIDENCE_CHECK_SECONDS, self.deadline - now))
 
 
-def check_pdf(uploaded):
-    """Refuse a PDF that pypdf cannot read or that carries active content."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+def inspect(kind, uploaded, budget=None):
+    """`goals.inspection.check` of the file, run in a child process within the limits (see
+    the module docstring) and the save's `budget`: (its kind, its finding or None); a child
+    that ran out of time or memory, or found no time left, answers the finding "limits"."""
+    timeout = (budget or CheckBudget()).timeout()
+    if not timeout:
+        log.warning("Evidence check of a %s skipped: the save's time for checks is used", kind)
+        return None, "limits"
     uploaded.seek(0)
-    try:
-        reader = PdfReader(uploaded, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise _refused(
-                _("PDF-filen er beskyttet med adgangskode. Upload den uden beskyttelse."),
-                "pdf_encrypted",
-            )
-        found = _pdf_active_content(reader)
-    except forms.ValidationError:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-        log.info("Refused an unreadable PDF: %s", error)
-        raise _refused(
-            _("PDF-filen kan ikke læses. Gem den som PDF igen, og prøv på ny."), "pdf_unreadable"
-        ) from None
-    finally:
-        uploaded.seek(0)
-    if found:
-        log.info("Refused a PDF with active content: %s", found)
-        raise _refused(
-            _(
-                "PDF-filen indeholder aktivt indhold (script, handlinger eller indlejrede "
-                "filer). Gem eller udskriv den som en almindelig PDF, og prøv igen."
-            ),
-            "pdf_active",
-        )
-
-
-def _office_program():
-    return _refused(
-        _(
-            "Dokumentet indeholder programmer eller makroer. Gem det som et almindeligt "
-            "Word- eller Excel-dokument uden makroer, og prøv igen."
+    data = uploaded.read()
+    uploaded.seek(0)
+    receive, send = _CHILDREN.Pipe(duplex=False)
+    child = _CHILDREN.Process(
+        target=inspection.check_limited,
+        args=(
+            kind,
+            data,
+            send,
+            settings.EVIDENCE_CHECK_CPU_SECONDS,
+            settings.EVIDENCE_CHECK_MEMORY,
         ),
-        "office_program",
+        daemon=True,
     )
-
-
-def _office_bomb():
-    return _refused(
-        _("Dokumentet pakker ud til alt for meget indhold og kan ikke bruges."), "office_bomb"
-    )
-
-
-def _check_zip(archive, budget, depth):
-    """Walk one zip (a document, or a zip inside one): `budget` is what is left of the
-    entries and unpacked bytes allowed for the whole upload, nested parts included."""
-    entries = archive.infolist()
-    budget["entries"] -= len(entries)
-    budget["bytes"] -= sum(entry.file_size for entry in entries)
-    if budget["entries"] < 0 or budget["bytes"] < 0:
-        raise _office_bomb()
-    for entry in entries:
-        # Windows drops trailing dots and spaces: "setup.exe " is setup.exe.
-        if entry.filename.lower().rstrip(" .").endswith(PROGRAM_SUFFIXES):
-            raise _office_program()
-        if entry.filename == "[Content_Types].xml":
-            declared = archive.read(entry).lower()
-            if any(kind in declared for kind in ACTIVE_CONTENT_TYPES):
-                raise _office_program()
-        with archive.open(entry) as part:
-            head = part.read(4)
-        if head.startswith(PROGRAM_MAGIC):
-            raise _office_program()
-        if head == b"PK\x03\x04":
-            if depth >= OFFICE_MAX_DEPTH:
-                raise _office_bomb()
-            # Its size was counted in the budget above: reading it stays within bounds.
-            with zipfile.ZipFile(io.BytesIO(archive.read(entry))) as inner:
-                _check_zip(inner, budget, depth + 1)
-
-
-def check_office(uploaded):
-    """Refuse an Office document built as a zip bomb or carrying programs, macros or
-    embedded objects, at any depth."""
-    budget = {"entries": OFFICE_MAX_ENTRIES, "bytes": OFFICE_MAX_UNPACKED}
-    uploaded.seek(0)
+    started = time.monotonic()
+    child.start()
+    send.close()
     try:
-        with zipfile.ZipFile(uploaded) as archive:
-            _check_zip(archive, budget, 1)
-    except forms.ValidationError:
-        raise
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, zlib.error) as error:
-        # Encrypted parts, sizes that lie, unknown compression: nothing Office itself writes.
-        log.info("Refused an unreadable Office document: %s", error)
-        raise _refused(
-            _("Dokumentet kan ikke læses. Gem det igen som Word- eller Excel-dokument."),
-            "office_unreadable",
-        ) from None
+        answer = receive.recv() if receive.poll(timeout) else None
+    except EOFError:
+        answer = None  # ended by its CPU limit
     finally:
-        uploaded.seek(0)
+        receive.close()
+        child.kill()
+        child.join()
+    took = time.monotonic() - started
+    if answer is None:
+        log.warning("Evidence check of a %s ran out of time after %.2f s", kind, took)
+        return None, "limits"
+    log.info("Checked a %s of %d bytes in %.3f s: %s", kind, len(data), took, answer[1] or "ok")
+    return answer
 
 
-def validate_evidence(uploaded):
-    """Refuse a file that is too large, not one of the accepted types, or active; name it
-    after its real type so it is served with the right content type."""
+def validate_evidence(uploaded, budget=None):
+    """Refuse a file that is too large, not one of the accepted types, or active (checked
+    within the save's `CheckBudget`); name it after its real type so it is served with the
+    right content type."""
     limit = settings.EVIDENCE_MAX_BYTES
     if uploaded.size > limit:
         raise too_large(filesizeformat(uploaded.size), limit)
@@ -279,10 +233,12 @@ def validate_evidence(uploaded):
     if kind is None:
         raise wrong_type()
     check_not_html(uploaded)
-    if kind == "pdf":
-        check_pdf(uploaded)
-    elif kind in ("docx", "xlsx"):
-        check_office(uploaded)
+    if kind in ("pdf", "zip"):
+        kind, finding = inspect(kind, uploaded, budget)
+        if finding:
+            raise _refused(FINDINGS[finding], finding)
+        if kind is None:
+            raise wrong_type()
     stem = os.path.splitext(os.path.basename(uploaded.name or ""))[0][:80]
     uploaded.name = f"{get_valid_filename(stem) or 'dokumentation'}.{kind}"
     return uploaded
@@ -326,6 +282,18 @@ class EvidenceUploadHandler(FileUploadHandler):
 
 
 _NOT_REFUSED = object()
+
+
+def too_many_files(request):
+    """The polite refusal when the request carries more files than one save may, or None:
+    none of them is checked or saved, and the page shows what was typed again."""
+    count = sum(len(files) for _name, files in request.FILES.lists())
+    if count <= EVIDENCE_FILES_PER_REQUEST:
+        return None
+    return _(
+        "Der kan højst gemmes %(limit)s filer ad gangen, og du valgte %(count)s. Intet er "
+        "gemt. Dine indtastninger står herunder: vælg højst %(limit)s filer, og gem igen."
+    ) % {"limit": EVIDENCE_FILES_PER_REQUEST, "count": count}
 
 
 def refused_upload(request):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from goals import rounds
 from goals.evidence import EVIDENCE_ACCEPT
+from goals.evidence import CheckBudget
 from goals.evidence import validate_evidence
 from goals.models import GoalDecision
 from goals.models import MilestoneStatus
@@ -76,12 +77,16 @@ class WebLinkField(forms.URLField):
 
 
 class EvidenceFileField(forms.FileField):
+    """An evidence upload, checked by `validate_evidence` within `budget`, the time the
+    checks of the whole save share (the report form gives all its lines one)."""
+
     widget = forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT})
+    budget = None
 
     def clean(self, data, initial=None):
         uploaded = super().clean(data, initial)
         if uploaded and uploaded is not initial and hasattr(uploaded, "seek"):
-            validate_evidence(uploaded)
+            validate_evidence(uploaded, self.budget)
         return uploaded
 
 
@@ -197,6 +202,9 @@ class ReportForm(forms.Form):
         self.line_forms = [
             LineForm(data, files, line=line, submitting=submitting) for line in lines
         ]
+        budget = CheckBudget()
+        for line_form in self.line_forms:
+            line_form.fields["evidence_file"].budget = budget
         if line_initial:
             for line_form in self.line_forms:
                 line_form.initial.update(

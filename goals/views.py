@@ -295,7 +295,8 @@ def _files_again(request, text):
 
 def _post_report_form(request, report, refusal, lines, values):
     """The form as sent: saved and redirected, or `_Shown` again with a message saying why
-    nothing was saved (an upload too large, a report that cannot be changed, errors)."""
+    nothing was saved (an upload too large or of too many files, a report that cannot be
+    changed, errors)."""
     options = {"read_only": bool(refusal)}
     too_large = evidence.refused_upload(request)
     if too_large:
@@ -304,6 +305,12 @@ def _post_report_form(request, report, refusal, lines, values):
         form = ReportForm(
             initial={"version": report.version}, lines=lines, values=values, **options
         )
+        return _Shown(report, form, lines, values)
+    too_many = evidence.too_many_files(request)
+    if too_many and not refusal:
+        # No file is checked or saved; what was typed is shown again, to save with fewer.
+        messages.error(request, too_many)
+        form = ReportForm(initial=request.POST.dict(), lines=lines, values=values)
         return _Shown(report, form, lines, values)
     if refusal:
         # Nothing is saved, but what the user typed stays on the read-only page to copy.

@@ -435,6 +435,14 @@ PAPERS_ACCEL_HEADER = os.environ.get("PAPERS_ACCEL_HEADER", "X-Accel-Redirect")
 # as soon as a file passes that (goals/evidence.py); Django spools bigger bodies to disk
 # instead of memory.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Each PDF or Office file is checked in a child process (goals/evidence.py): at most this
+# much CPU time (whole seconds: the kernel's limit) and address space, and at most this long
+# on the clock, so one upload never holds a web worker for more than about a second a file;
+# the checks of one save share EVIDENCE_CHECK_REQUEST_SECONDS on the clock.
+EVIDENCE_CHECK_CPU_SECONDS = 1
+EVIDENCE_CHECK_MEMORY = 512 * 1024 * 1024
+EVIDENCE_CHECK_SECONDS = 1.5
+EVIDENCE_CHECK_REQUEST_SECONDS = 3
 FILE_UPLOAD_HANDLERS = [
     "goals.evidence.EvidenceUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -1,10 +1,15 @@
 """Evidence a municipality uploads with a report line: accepted by content, refused in Danish when
 too large or disguised, kept or removed on purpose, and served only to the municipality and its
 region's secretariat, never cached. What could harm the reader is refused: a PDF that acts when
-opened, HTML dressed as a PDF, an Office file carrying a program or macro under any name, a zip
-bomb; an upload past the limit, alone or with many others, is not read to the end."""
+opened, opens an address or plays remote media by itself or points at a network share, HTML
+dressed as a PDF, an Office file carrying a program, a macro, an embedded object, a DDE field or
+formula or anything fetched from elsewhere, a zip bomb; ordinary Word, Excel and PDF files pass.
+A file built to be slow to check is refused within about a second; an upload past the limit,
+alone or with many others, is not read to the end, and more than three files are refused with
+what was typed kept."""
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -13,6 +18,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import reverse
 
 from goals import evidence
+from tests import evidence_files
 from tests.builders import filled_in
 from tests.builders import first_line
 from tests.builders import post_file
@@ -198,8 +204,7 @@ def test_an_empty_file_is_refused_in_danish(reporter, report):
 def test_a_file_of_exactly_the_limit_is_saved_one_byte_more_is_refused(
     reporter, report, settings, extra, saved
 ):
-    pdf = small_pdf()
-    content = pdf + b"%" * (settings.EVIDENCE_MAX_BYTES - len(pdf) + extra)
+    content = evidence_files.padded_pdf(settings.EVIDENCE_MAX_BYTES + extra)
     line = first_line(report)
     upload = SimpleUploadedFile("plan.pdf", content)
     data = filled_in(report, **{f"line-{line.milestone_id}-evidence_file": upload})
@@ -401,3 +406,178 @@ def test_an_evidence_download_is_never_cached(reporter, report):
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
+
+
+# --- issue 20: what the formats can do, checked within a bounded time ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "says"),
+    [
+        ("skabelon.docx", evidence_files.template_from_the_web, "henter indhold uden for sig"),
+        ("billede.docx", evidence_files.picture_from_a_share, "henter indhold uden for sig"),
+        ("bilag.docx", evidence_files.rtf_with_an_object, "indlejrede objekter"),
+        ("felt.docx", evidence_files.dde_field_in_word, "felter eller formler"),
+        ("formel.xlsx", evidence_files.dde_formula_in_excel, "felter eller formler"),
+        ("kæde.xlsx", evidence_files.dde_link_in_excel, "felter eller formler"),
+        ("åbner.pdf", evidence_files.uri_on_opening, "åbner selv en adresse"),
+        ("film.pdf", evidence_files.remote_rendition, "åbner selv en adresse"),
+        ("share.pdf", evidence_files.file_link, "henviser til en fil eller et netværksdrev"),
+        # The same capabilities, written otherwise.
+        ("vml.docx", evidence_files.vml_picture_from_a_share, "henter indhold uden for sig"),
+        ("utf16.docx", evidence_files.template_from_the_web_in_utf16, "henter indhold uden for"),
+        ("link.docx", evidence_files.link_to_a_file, "henter indhold uden for sig"),
+        ("felt.docx", evidence_files.picture_field_from_the_web, "felter eller formler"),
+        ("web.xlsx", evidence_files.webservice_formula, "felter eller formler"),
+        ("pakket.pdf", evidence_files.script_in_an_object_stream, "aktivt indhold"),
+        ("hover.pdf", evidence_files.link_that_opens_on_hover, "åbner selv en adresse"),
+    ],
+    ids=[
+        "attachedTemplate-http",
+        "image-from-a-share",
+        "altChunk-rtf-objdata",
+        "dde-field-docx",
+        "dde-formula-xlsx",
+        "dde-link-xlsx",
+        "uri-openaction",
+        "remote-rendition",
+        "file-link",
+        "vml-picture-from-a-share",
+        "attachedTemplate-in-utf16",
+        "hyperlink-to-a-file",
+        "includepicture-http",
+        "webservice-formula",
+        "javascript-escaped-in-an-object-stream",
+        "link-with-a-uri-on-hover",
+    ],
+)
+def test_a_document_that_runs_or_fetches_something_is_refused(reporter, report, name, build, says):
+    response, line = post_file(reporter, report, SimpleUploadedFile(name, build()))
+    page = response.content.decode()
+
+    assert says in page
+    assert "Indberetningen er ikke gemt" in page
+    assert not line.evidence_file
+
+
+def _weasyprint_pdf():
+    """A PDF as the portal's own papers are made, with a link a reader may click."""
+    from weasyprint import HTML
+
+    html = (
+        "<h1>Status på akutfunktionen</h1><p>Se <a href='https://www.sundhed.dk/'>sundhed.dk"
+        "</a> og <a href='mailto:kkr@example.dk'>sekretariatet</a>.</p>"
+    )
+    return HTML(string=html).write_pdf()
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "stored_as"),
+    [
+        ("notat.docx", evidence_files.word_document, ".docx"),
+        ("tal.xlsx", evidence_files.excel_workbook, ".xlsx"),
+        ("udskrift.xlsx", evidence_files.excel_with_printer_settings, ".xlsx"),
+        ("links.pdf", evidence_files.web_link, ".pdf"),
+        ("papir.pdf", _weasyprint_pdf, ".pdf"),
+    ],
+    ids=["word", "excel", "excel-with-printer-settings", "pdf-with-a-link", "weasyprint-pdf"],
+)
+def test_ordinary_documents_with_links_fields_and_formulas_are_accepted(
+    reporter, report, name, build, stored_as
+):
+    """A table of contents, page numbers, a picture, links to web pages, sums: all ordinary."""
+    response, line = post_file(reporter, report, SimpleUploadedFile(name, build()))
+
+    assert "Kladden er gemt" in response.content.decode()
+    assert line.evidence_file.name.endswith(stored_as)
+
+
+@pytest.fixture
+def checker():
+    """The fork server started, as gunicorn starts it with each worker: a timed upload
+    measures the check, not the server's start."""
+    evidence.start_checker()
+
+
+def test_a_pdf_of_199000_objects_is_refused_at_once(reporter, report, checker):
+    """Issue 20's PDF: 1.9 MB, 199,000 objects in object streams; 18-22 s to upload before."""
+    content = evidence_files.many_objects_pdf(199_000)
+    started = time.monotonic()
+
+    response, line = post_file(reporter, report, SimpleUploadedFile("mange.pdf", content))
+
+    # The check itself takes about 0.1 s; the rest is the page, on a machine maybe busy.
+    assert time.monotonic() - started < 5
+    assert "for mange dele" in response.content.decode()
+    assert not line.evidence_file
+
+
+def test_a_file_too_slow_to_check_is_refused_within_about_a_second(reporter, report, checker):
+    """Under the object limit, but more than a second's work for the reader: the child's
+    limit ends the check and the sentence says so."""
+    content = evidence_files.many_objects_pdf(48_000)
+    started = time.monotonic()
+
+    response, line = post_file(reporter, report, SimpleUploadedFile("tung.pdf", content))
+
+    assert time.monotonic() - started < 5
+    page = response.content.decode()
+    assert "Filen kunne ikke kontrolleres inden for tidsgrænsen" in page
+    assert "Indberetningen er ikke gemt" in page
+    assert not line.evidence_file
+
+
+def test_three_files_too_slow_to_check_hold_the_save_a_few_seconds_only(reporter, report, checker):
+    """Three such files: their checks share three seconds; each is refused in words."""
+    content = evidence_files.many_objects_pdf(48_000)
+    lines = list(report.lines.all())[:3]
+    files = {
+        f"line-{line.milestone_id}-evidence_file": SimpleUploadedFile(f"t{i}.pdf", content)
+        for i, line in enumerate(lines)
+    }
+    started = time.monotonic()
+
+    response = post_report(reporter, report, filled_in(report, **files))
+
+    assert time.monotonic() - started < 7
+    page = response.content.decode()
+    assert page.count("Filen kunne ikke kontrolleres inden for tidsgrænsen") == len(lines)
+    report.refresh_from_db()
+    assert report.version == 1
+
+
+def test_more_than_three_files_are_refused_and_what_was_typed_stays(reporter, report):
+    """Five files in one save: none is checked or saved, and the comments typed are shown
+    again to save with fewer files."""
+    lines = list(report.lines.all())
+    files = {
+        f"line-{lines[i % len(lines)].milestone_id}-evidence_file": SimpleUploadedFile(
+            f"bilag{i}.pdf", small_pdf()
+        )
+        for i in range(len(lines))
+    }
+    extra = {f"bilag-{i}": SimpleUploadedFile(f"ekstra{i}.pdf", small_pdf()) for i in range(5)}
+    data = filled_in(report, comment="Skrevet før upload", **files, **extra)
+
+    response = post_report(reporter, report, data)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Der kan højst gemmes 3 filer ad gangen" in page
+    assert "Skrevet før upload" in page
+    report.refresh_from_db()
+    assert report.version == 1
+    assert not report.lines.exclude(evidence_file="").exists()
+
+
+def test_three_files_in_one_save_are_all_kept(reporter, report):
+    lines = list(report.lines.all())[:3]
+    files = {
+        f"line-{line.milestone_id}-evidence_file": SimpleUploadedFile(f"b{i}.pdf", small_pdf())
+        for i, line in enumerate(lines)
+    }
+
+    response = reporter.post(f"/indberetning/{report.pk}/", filled_in(report, **files), follow=True)
+
+    assert "Kladden er gemt" in response.content.decode()
+    assert report.lines.exclude(evidence_file="").count() == len(lines)
