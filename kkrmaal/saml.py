@@ -22,6 +22,7 @@ import os
 import saml2
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from djangosaml2 import views as saml_views
 from saml2 import saml
@@ -105,6 +106,15 @@ def sp_settings():
 def _loaded(key, _refresh):
     config = SPConfig()
     config.load(copy.deepcopy(sp_settings()))
+    providers = config.metadata.identity_providers()
+    if len(providers) != 1:
+        # A user is found by the NameID the provider gives, whichever provider it is: with
+        # two in the file, one could log in as the other's users. The Context Handler's
+        # metadata names one.
+        raise ImproperlyConfigured(
+            f"SAML_IDP_METADATA must describe exactly one identity provider; "
+            f"it describes {len(providers)}: {', '.join(sorted(providers)) or 'none'}."
+        )
     return config
 
 

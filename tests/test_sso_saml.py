@@ -5,12 +5,15 @@ lands on Aarhus's report without a portal password; every assertion the portal m
 believe is refused with a Danish page, nothing made, and an audit line."""
 
 import base64
+import re
 import time
 import urllib.parse
 
 import pytest
 import requests
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 
 from municipalities.models import ExternalIdentity
 from municipalities.models import Membership
@@ -128,6 +131,24 @@ def test_the_metadata_names_the_portal_its_key_and_where_assertions_go(client, s
     assert 'AuthnRequestsSigned="true"' in metadata and 'WantAssertionsSigned="true"' in metadata
     certificate = "".join(saml.sp_cert_file.read_text().splitlines()[1:-1])
     assert certificate in metadata.replace("\n", "")
+
+
+def test_metadata_naming_two_identity_providers_is_refused(client, saml, tmp_path):
+    """Users are found by the provider's NameID: with two providers trusted, one could log
+    in as the other's users. The operator is told, and no login starts."""
+    one = re.sub(rb"^<\?xml[^>]*>\s*", b"", saml.metadata_file.read_bytes())
+    other = one.replace(saml.entity_id.encode(), b"https://other-idp.example/metadata")
+    both = tmp_path / "two-providers.xml"
+    both.write_bytes(
+        b'<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">'
+        + one
+        + other
+        + b"</md:EntitiesDescriptor>"
+    )
+    django_settings.SAML_IDP_METADATA = str(both)
+
+    with pytest.raises(ImproperlyConfigured, match="exactly one identity provider"):
+        client.get("/saml2/login/")
 
 
 def test_without_saml_configured_its_urls_are_not_there(client, settings):
