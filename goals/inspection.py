@@ -135,7 +135,7 @@ def _pdf_walk(reader):
             found = _pdf_dictionary(obj, link_action)
             if found:
                 return found
-            link = obj.get("/Subtype") == "/Link"
+            link = _direct(obj, "/Subtype") == "/Link"
             todo.extend(
                 (value, link and name == "/A")
                 for name, value in obj.items()
@@ -154,24 +154,32 @@ def _text(value):
 
 def _pdf_dictionary(obj, link_action):
     """The finding of one dictionary (an action, an annotation, a file specification, a
-    stream's dictionary), or None."""
+    stream's dictionary), or None. Its values are read through references, as readers do
+    (`/S 12 0 R` naming `/URI`)."""
     from pypdf.generic import StreamObject
 
-    kinds = {name for name in (obj.get("/S"), obj.get("/Subtype"), obj.get("/Type")) if name}
-    kinds = {str(kind) for kind in kinds if isinstance(kind, str)}
+    action, subtype, kind = (_direct(obj, key) for key in ("/S", "/Subtype", "/Type"))
+    kinds = {str(name) for name in (action, subtype, kind) if isinstance(name, str)}
     if PDF_ACTIVE & (kinds | set(obj.keys())):
         return "pdf_active"
-    if PDF_REMOTE & kinds or obj.get("/FS") == "/URL":
+    if PDF_REMOTE & kinds or _direct(obj, "/FS") == "/URL":
         return "pdf_remote"
     if isinstance(obj, StreamObject) and "/F" in obj:
         return "pdf_remote"  # the stream's data is read from another file or address
-    if obj.get("/S") == "/Thread" and "/F" in obj:
+    if action == "/Thread" and "/F" in obj:
         return "pdf_remote"
-    if obj.get("/S") == "/URI":
-        address = _text(obj.get("/URI", "")).strip().lower()
+    if action == "/URI":
+        address = _direct(obj, "/URI")
+        address = _text(address).strip().lower() if isinstance(address, (str, bytes)) else ""
         if not link_action or not address.startswith(LINK_SCHEMES):
             return "pdf_remote"
     return None
+
+
+def _direct(obj, key):
+    """The value of `key`, through a reference if it is one."""
+    value = obj.get(key)
+    return value.get_object() if hasattr(value, "get_object") else value
 
 
 # --- Office ----------------------------------------------------------------------------------

@@ -345,6 +345,14 @@ def uri_on_opening():
     return pdf_with(b"/OpenAction << /#53 /U#52I /URI (https://angriber.example/spor) >>")
 
 
+def uri_named_by_reference():
+    """The same, the action's type kept in an object of its own (`/S 5 0 R`)."""
+    catalogue = (
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S 5 0 R /URI (https://a.example/) >> >>"
+    )
+    return raw_pdf(catalogue, *PAGES, b"<< /Type /Annot /Subtype /Text /Rect [0 0 1 1] >>", b"/URI")
+
+
 def remote_rendition():
     """A screen annotation that plays media fetched from a web server when the page shows."""
     return pdf_with(

@@ -431,6 +431,7 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         ("web.xlsx", evidence_files.webservice_formula, "felter eller formler"),
         ("pakket.pdf", evidence_files.script_in_an_object_stream, "aktivt indhold"),
         ("hover.pdf", evidence_files.link_that_opens_on_hover, "åbner selv en adresse"),
+        ("reference.pdf", evidence_files.uri_named_by_reference, "åbner selv en adresse"),
     ],
     ids=[
         "attachedTemplate-http",
@@ -449,6 +450,7 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         "webservice-formula",
         "javascript-escaped-in-an-object-stream",
         "link-with-a-uri-on-hover",
+        "uri-named-by-reference",
     ],
 )
 def test_a_document_that_runs_or_fetches_something_is_refused(reporter, report, name, build, says):
