@@ -36,6 +36,8 @@ LEGEND = 26
 def trend_chart(goal_progress, *, title=None):
     """The goal's progress over the rounds as an inline SVG (safe markup)."""
     points = goal_progress.trend
+    if not any(point.tally.total for point in points):
+        return ""  # nothing was ever counted (a goal that heads its sub-goals): no empty bars
     bar_width = WIDTH - LABEL_WIDTH - SHARE_WIDTH
     height = len(points) * (ROW + GAP) + LEGEND + 4
     title = title or _("Udvikling for mål %(number)s") % {"number": goal_progress.goal.number}
@@ -50,11 +52,7 @@ def trend_chart(goal_progress, *, title=None):
     ]
     for i, point in enumerate(points):
         y = i * (ROW + GAP)
-        label = (
-            _("Udgangspunkt %(year)s") % {"year": point.year}
-            if point.baseline
-            else _("Status %(year)s") % {"year": point.year}
-        )
+        label = _point_label(point)
         style = ' font-style="italic"' if point.baseline else ""
         parts.append(
             f'<text x="0" y="{y + ROW / 2 + 4}" fill="#1d2733"{style}>{escape(label)}</text>'
@@ -111,11 +109,22 @@ def _legend(y):
     return "".join(parts)
 
 
+def _point_label(point):
+    """ "Status 2018", "Udgangspunkt 2012", or "Udgangspunkt" where the paper gives no year."""
+    if not point.baseline:
+        return _("Status %(year)s") % {"year": point.year}
+    if point.year is None:
+        return _("Udgangspunkt")
+    return _("Udgangspunkt %(year)s") % {"year": point.year}
+
+
 def _describe(points):
     """The chart in words, for screen readers."""
     return "; ".join(
-        _("%(year)s: %(met)s af %(total)s opfyldt")
-        % {"year": p.year, "met": p.tally["met"], "total": p.tally.total}
+        _("%(label)s: %(met)s af %(total)s opfyldt")
+        % {"label": _point_label(p), "met": p.tally["met"], "total": p.tally.total}
+        if p.tally.total
+        else _("%(label)s: ingen indberetninger") % {"label": _point_label(p)}
         for p in points
     )
 
