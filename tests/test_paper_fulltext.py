@@ -119,7 +119,7 @@ def test_midtjylland_is_a_proposal_not_an_adopted_paper(loaded):
 def test_no_item_of_the_2024_dialogue_slides_is_a_commitment(loaded):
     paper = GoalPaper.objects.get(source=HOVEDSTADEN_2024)
 
-    assert paper.state == GoalPaper.State.DRAFT
+    assert paper.state == GoalPaper.State.DIALOGUE
     assert paper.goals.exists()
     assert not paper.goals.filter(kind=Goal.Kind.COMMITMENT).exists()
     assert not paper.goals.filter(state=Goal.State.ACHIEVED).exists()
@@ -223,6 +223,8 @@ def test_numbers_and_states_the_paper_does_not_print_are_marked(loaded, client):
 
 def test_a_draft_paper_has_no_public_page(loaded, client):
     paper = GoalPaper.objects.get(source=HOVEDSTADEN_2024)
+    paper.state = GoalPaper.State.DRAFT
+    paper.save()
 
     assert client.get(f"/hovedstaden/papirer/{paper.pk}/").status_code == 404
     assert client.get(f"/syddanmark/papirer/{paper.pk}/").status_code == 404
