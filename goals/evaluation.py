@@ -282,7 +282,7 @@ def _late_reason(late, missing):
     parts = []
     if late:
         parts.append(
-            gettext("en milepæl er ikke opfyldt efter fristen (%(names)s)")
+            gettext("en milepæl ikke er opfyldt efter fristen (%(names)s)")
             % {"names": get_text_list(late, gettext("og"))}
         )
     if missing:
@@ -290,7 +290,7 @@ def _late_reason(late, missing):
             gettext("status mangler efter fristen (%(names)s)")
             % {"names": get_text_list(missing, gettext("og"))}
         )
-    return gettext("Forsinket: %(why)s.") % {"why": "; ".join(parts)}
+    return gettext("Forsinket, fordi %(why)s.") % {"why": f" {gettext('og')} ".join(parts)}
 
 
 def _nothing_reported(counted):

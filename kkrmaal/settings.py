@@ -508,7 +508,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # The contract's version within /api/v1/ (docs/api.md: versioning policy and changelog).
     # The data's licence is stated by kkrmaal/api/schema.py from reports.datapackage.LICENCE.
-    "VERSION": "1.1",
+    "VERSION": "1.2",
     "CONTACT": {
         "name": os.environ.get("API_CONTACT_NAME", "KKR-mål"),
         "url": SITE_URL + "/",

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from goals.models import Goal
 from goals.models import GoalPaper
+from reports.charts import COLOURS
 from reports.models import public_rounds
 from reports.papers import render_status_paper
 from reports.progress import published_progress
@@ -163,7 +164,9 @@ def test_the_status_page_names_the_municipalities_behind_a_late_goal(client, rou
     page = _text(client.get(f"/hovedstaden/status/{status_round.year}/").content.decode())
     goal_page = _text(client.get(f"/hovedstaden/maal/{late_goal.goal.pk}/").content.decode())
 
-    sentence = re.search(r"Forsinket: en milepæl er ikke opfyldt efter fristen \(([^)]*)\)", page)
+    sentence = re.search(
+        r"Forsinket, fordi en milepæl ikke er opfyldt efter fristen \(([^)]*)\)", page
+    )
     assert sentence, page
     assert sorted(re.split(r", | og ", sentence.group(1))) == late
     assert sentence.group(0) in goal_page
@@ -176,25 +179,28 @@ def test_a_line_that_turned_overdue_is_a_change_since_the_last_status(client, ro
     assert "nu forsinket: fristen er passeret (status: i gang)" in page
 
 
-def test_the_tiles_wear_the_legends_colours_on_the_web_and_in_the_pdf():
+def test_the_tiles_wear_the_legends_colours_on_the_web_and_in_the_pdf(client, rounds):
+    """The tiles' classes are the verdicts' own (met, on_track, overdue), and each is styled
+    in the colour the legend under every chart gives it (reports/charts.py), on the web and
+    in the PDF: no grey "forsinket", no yellow zero."""
     public = (Path(settings.BASE_DIR) / "static/css/public.css").read_text()
     printed = (Path(settings.BASE_DIR) / "templates/reports/pdf/print.css").read_text()
     site = (Path(settings.BASE_DIR) / "static/css/site.css").read_text()
     variables = dict(re.findall(r"(--[\w-]+):\s*([^;]+);", site))
 
-    def colour(css, selector, prop):
-        found = re.search(rf"{re.escape(selector)}\s*{{[^}}]*?{prop}:\s*([^;}}]+)", css)
+    def colour(css, selector):
+        found = re.search(rf"{re.escape(selector)}\s*{{[^}}]*?border-top-color:\s*([^;}}]+)", css)
         assert found, selector
         value = found.group(1).strip()
         return variables.get(value[4:-1], value) if value.startswith("var(") else value
 
+    html = client.get("/hovedstaden/status/2018/").content.decode()
+    assert set(re.findall(r'class="verdict-card (\w+)"', html)) == set(VERDICTS)
     for verdict in VERDICTS:
-        legend = colour(public, f".ev-{verdict}", "color")
-        assert colour(public, f".verdict-card.{verdict}", "border-top-color") == legend
-        assert colour(printed, f".verdict-row td.{verdict}", "border-top-color") == colour(
-            printed, f".ev-{verdict}", "color"
-        )
-        assert colour(printed, f".cover .verdicts td.{verdict}", "border-top-color")
+        legend = COLOURS[verdict][0]
+        assert colour(public, f".verdict-card.{verdict}") == legend
+        assert colour(printed, f".verdict-row td.{verdict}") == legend
+        assert colour(printed, f".cover .verdicts td.{verdict}") == legend
 
 
 def test_every_paper_and_goal_is_named_for_what_the_paper_is(client, demo):

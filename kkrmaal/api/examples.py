@@ -112,8 +112,8 @@ GOAL_PROGRESS = {
     "verdict": "overdue",
     "verdict_label": "Forsinket",
     "verdict_reason": (
-        "Forsinket, fordi en milepæl ikke er opfyldt efter fristen hos Albertslund, Ballerup, "
-        "Dragør, Gribskov, Halsnæs og Hørsholm."
+        "Forsinket, fordi en milepæl ikke er opfyldt efter fristen (Albertslund, Ballerup, "
+        "Dragør, Gribskov, Halsnæs og Hørsholm)."
     ),
     "tally": TALLY,
     "clusters": [
