@@ -279,3 +279,23 @@ def test_the_matrix_names_each_cells_cluster_for_screen_readers(client, rounds):
         named = headers.split()
         assert len(named) == 3 and set(named) <= ids
         assert any(re.fullmatch(r"m\d+-c\d+", h) for h in named)  # the cluster's header row
+
+
+def test_a_continued_goal_points_to_the_status_of_the_goal_that_continues_it(
+    client, rounds, django_assert_max_num_queries
+):
+    """One history: the 2016 paper's goal has no rounds of its own; its page shows the 2018
+    status of the 2017–18 goal that continues it, not "no status"."""
+    successor = Goal.objects.get(paper__source="001_b6c4e8802b7d46aa.txt", number="1")
+    old = successor.replaces
+    assert old.paper.source == "000_fbb1376eadf97830.txt"
+    status_round = next(r for r in rounds if (r.paper.region.slug, r.year) == ("hovedstaden", 2018))
+    verdict = next(
+        g for g in published_progress(status_round).goals if g.goal.pk == successor.pk
+    ).verdict_reason
+
+    with django_assert_max_num_queries(20):
+        page = _text(client.get(f"/hovedstaden/maal/{old.pk}/").content.decode())
+
+    assert f"Målet føres videre i mål 1: {successor.title}" in page
+    assert "Status 2018:" in page and "Forsinket" in page and verdict in page
