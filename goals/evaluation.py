@@ -12,7 +12,8 @@ the round's year, so nobody can talk a line up:
 - missing: nothing reported (no submitted or approved report, or the line left blank);
 - not relevant: reported as not relevant.
 
-Goals are judged in the same words (met, on track, overdue). The read side
+Goals are judged in the same words (met, on track, overdue), or not at all when there is
+nothing to evaluate (`goal_verdict`, with the one sentence that says why). The read side
 (reports/progress.py), the report form and the review page all use these definitions.
 """
 
@@ -21,7 +22,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from goals.models import MilestoneStatus
 from goals.models import StatusReport
@@ -73,7 +77,7 @@ _LOOKS = {
     "met": ("✓", _("Opfyldt"), _("Kommunen har meldt milepælen opfyldt.")),
     "on_track": ("◐", _("På vej"), _("Ikke opfyldt endnu, men fristen er ikke nået.")),
     "overdue": ("✗", _("Forsinket"), _("Fristen er overskredet, og milepælen er ikke opfyldt.")),
-    "missing": ("?", _("Mangler"), _("Der er ikke indsendt status for milepælen.")),
+    "missing": ("?", _("Ikke indb."), _("Der er ikke indsendt status for milepælen.")),
     "not_relevant": ("–", _("Ikke rel."), _("Kommunen har meldt milepælen ikke relevant.")),
 }
 
@@ -193,6 +197,9 @@ class Cell:
     comment: str = ""
     evidence_url: str = ""
     previous: str | None = None
+    # The same status as last round, evaluated overdue now only because the deadline has
+    # passed since: a change the reader must see too.
+    turned_overdue: bool = False
 
     label = EvaluationLook("evaluation")
     short = EvaluationLook("evaluation")
@@ -205,4 +212,88 @@ class Cell:
 
     @property
     def change(self):
-        return "" if self.previous is None else change_text(self.previous, self.status)
+        if self.previous is None:
+            return ""
+        if self.turned_overdue and self.previous == self.status:
+            return _("nu forsinket: fristen er passeret (status: %(now)s)") % {
+                "now": status_label(self.status)
+            }
+        return change_text(self.previous, self.status)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A goal's verdict (MET, ON_TRACK, OVERDUE, or None when there is nothing to evaluate)
+    and the one sentence that says why, naming whoever makes a goal late."""
+
+    evaluation: str | None
+    reason: str
+
+
+def goal_verdict(milestones, who, on, *, ticked_off=False):
+    """The verdict on a goal, the one rule every page, PDF, export and API answer shows.
+
+    `milestones` are (milestone, {key: Cell}) of the milestones the round asked about, `who`
+    names the one behind a milestone's key, `who(milestone, key)` (a municipality, a cluster,
+    KKR as a whole), `on` is the round's day
+    (`as_of`). Met when the KKR ticked the goal
+    off or every answer is met (or not relevant); overdue when a line is not met after its
+    deadline, or nothing was reported although the deadline has passed; on track when
+    something is answered and no deadline has passed unmet; no verdict otherwise (no
+    milestones asked, nothing reported yet, only "ikke relevant")."""
+    cells = [(m, key, cell) for m, by_key in milestones for key, cell in by_key.items()]
+    if ticked_off:
+        return Verdict(MET, gettext("KKR har sat hak ved målet som opfyldt."))
+    if not cells:
+        return Verdict(None, gettext("Målet har ingen milepæle at vurdere i denne status."))
+    late = _names(who, [(m, k) for m, k, c in cells if c.evaluation == OVERDUE])
+    missing = _names(
+        who,
+        [
+            (m, k)
+            for m, k, c in cells
+            if c.evaluation == MISSING and m.due is not None and m.due <= on
+        ],
+    )
+    if late or missing:
+        return Verdict(OVERDUE, _late_reason(late, missing))
+    counted = Tally(c.evaluation for _m, _k, c in cells if c.evaluation != NOT_RELEVANT)
+    if not counted[MET] and not counted[ON_TRACK]:
+        return Verdict(None, _nothing_reported(counted))
+    if counted[MET] == counted.total:
+        return Verdict(
+            MET,
+            ngettext("Svaret er opfyldt.", "Alle %(n)s svar er opfyldt.", counted.total)
+            % {"n": counted.total},
+        )
+    return Verdict(
+        ON_TRACK,
+        gettext("%(met)s af %(of)s svar er opfyldt, og ingen frist er overskredet.")
+        % {"met": counted[MET], "of": counted.total},
+    )
+
+
+def _names(who, cells):
+    """The names behind (milestone, key) pairs, each once, in the order given."""
+    return list(dict.fromkeys(str(who(milestone, key)) for milestone, key in cells))
+
+
+def _late_reason(late, missing):
+    parts = []
+    if late:
+        parts.append(
+            gettext("en milepæl ikke er opfyldt efter fristen (%(names)s)")
+            % {"names": get_text_list(late, gettext("og"))}
+        )
+    if missing:
+        parts.append(
+            gettext("status mangler efter fristen (%(names)s)")
+            % {"names": get_text_list(missing, gettext("og"))}
+        )
+    return gettext("Forsinket, fordi %(why)s.") % {"why": f" {gettext('og')} ".join(parts)}
+
+
+def _nothing_reported(counted):
+    if counted.total:
+        return gettext("Ingen har indberettet status endnu, og ingen frist er passeret.")
+    return gettext("Alle svar er meldt ikke relevante, så der er intet at vurdere.")

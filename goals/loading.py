@@ -39,7 +39,7 @@ from municipalities.models import Region
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 # The keys that say where a wrapped fixture value comes from.
-PROVENANCE_KEYS = ("source", "estimated", "note")
+PROVENANCE_KEYS = ("source", "estimated", "derived", "note")
 
 
 @dataclass

@@ -107,8 +107,8 @@ class GoalPaperQuerySet(models.QuerySet):
         return self.filter(region=region)
 
     def public(self):
-        """The papers the public pages show: proposed and adopted ones, archived ones as
-        history."""
+        """The papers the public pages show: dialogue material, proposed and adopted ones,
+        archived ones as history (each labelled, goals.naming)."""
         return self.filter(state__in=GoalPaper.PUBLIC_STATES)
 
     def taking_rounds(self):
@@ -140,13 +140,16 @@ class GoalPaper(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("udkast")
+        # Material for a political dialogue (slides of a meeting): public and searchable,
+        # labelled as such, but it commits no one and takes no status rounds.
+        DIALOGUE = "dialogue", _("dialogmateriale")
         # A proposal put to the KKR and the councils whose adoption the paper does not state.
         PROPOSED = "proposed", _("forslag")
         ADOPTED = "adopted", _("vedtaget")
         ARCHIVED = "archived", _("arkiveret")
 
     # A draft is the secretariat's work in progress; see GoalPaperQuerySet.public.
-    PUBLIC_STATES = (State.PROPOSED, State.ADOPTED, State.ARCHIVED)
+    PUBLIC_STATES = (State.DIALOGUE, State.PROPOSED, State.ADOPTED, State.ARCHIVED)
 
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="papers", verbose_name=_("region")
@@ -194,6 +197,11 @@ class GoalPaper(models.Model):
             )
         if self.state == self.State.ARCHIVED:
             return _("Målpapiret er arkiveret, så der kan ikke oprettes nye statusrunder for det.")
+        if self.state == self.State.DIALOGUE:
+            return _(
+                "Papiret er dialogmateriale og forpligter ingen, så der kan ikke oprettes "
+                "statusrunder for det."
+            )
         return None
 
     @property

@@ -4,6 +4,8 @@
 On PostgreSQL it is full-text search with the Danish configuration, so "akutfunktion" finds
 "akutfunktioner". SQLite has no such thing and its LIKE folds only ASCII letters, so there the
 public texts are read once and matched in Python, word by word, ignoring case (æ ø å too).
+A word matches a whole word or the start of one, on both databases: "KOL" finds "KOL" and
+"KOL-patienter", never "skole".
 Either way a search costs the same three queries however much it finds.
 """
 
@@ -125,14 +127,19 @@ def _postgres(text):
     )
 
 
+def _word_start(word):
+    """A pattern for `word` at the start of a word (not inside one), ignoring case."""
+    return rf"(?<!\w){re.escape(word)}"
+
+
 def _plain(words):
-    folded = [w.casefold() for w in words]
+    patterns = [re.compile(_word_start(w.casefold())) for w in words]
 
     def matching(queryset, text_of):
         found = []
         for obj in queryset.order_by("pk"):
             text = text_of(obj).casefold()
-            if all(word in text for word in folded):
+            if all(pattern.search(text) for pattern in patterns):
                 found.append(obj)
                 if len(found) == LIMIT:
                     break
@@ -151,7 +158,7 @@ def _snippet(text, words):
     text = " ".join(text.split())
     # PostgreSQL finds inflected forms too, so a word is looked for by its first letters.
     stems = sorted({w.casefold()[: max(4, len(w) - 2)] for w in words}, key=len, reverse=True)
-    pattern = re.compile("|".join(rf"{re.escape(stem)}\w*" for stem in stems), re.IGNORECASE)
+    pattern = re.compile("|".join(rf"{_word_start(stem)}\w*" for stem in stems), re.IGNORECASE)
     first = pattern.search(text)
     start = max(0, first.start() - SNIPPET_CHARS // 3) if first else 0
     if start:  # begin and end on whole words

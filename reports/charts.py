@@ -48,6 +48,8 @@ def trend_chart(goal_progress, *, title=None, narrow=False):
     """The goal's progress over the rounds as an inline SVG (safe markup); `narrow`: the
     phone's chart (class "narrow"), which the page shows instead below 40rem."""
     points = goal_progress.trend
+    if not any(point.tally.total for point in points):
+        return ""  # nothing was ever counted (a goal that heads its sub-goals): no empty bars
     width = NARROW_WIDTH if narrow else WIDTH
     font = NARROW_FONT if narrow else 11
     left = 0 if narrow else LABEL_WIDTH
@@ -72,11 +74,7 @@ def trend_chart(goal_progress, *, title=None, narrow=False):
         top = i * step
         y = top + label_line  # the bar's top
         text_y = top + font if narrow else y + ROW / 2 + 4
-        label = (
-            _("Udgangspunkt %(year)s") % {"year": point.year}
-            if point.baseline
-            else _("Status %(year)s") % {"year": point.year}
-        )
+        label = _point_label(point)
         style = ' font-style="italic"' if point.baseline else ""
         parts.append(f'<text x="0" y="{text_y}" fill="#1d2733"{style}>{escape(label)}</text>')
         total = point.tally.total
@@ -136,11 +134,22 @@ def _legend(y, width, left, font):
     return "".join(parts), y + line_height - start
 
 
+def _point_label(point):
+    """ "Status 2018", "Udgangspunkt 2012", or "Udgangspunkt" where the paper gives no year."""
+    if not point.baseline:
+        return _("Status %(year)s") % {"year": point.year}
+    if point.year is None:
+        return _("Udgangspunkt")
+    return _("Udgangspunkt %(year)s") % {"year": point.year}
+
+
 def _describe(points):
     """The chart in words, for screen readers."""
     return "; ".join(
-        _("%(year)s: %(met)s af %(total)s opfyldt")
-        % {"year": p.year, "met": p.tally["met"], "total": p.tally.total}
+        _("%(label)s: %(met)s af %(total)s opfyldt")
+        % {"label": _point_label(p), "met": p.tally["met"], "total": p.tally.total}
+        if p.tally.total
+        else _("%(label)s: ingen indberetninger") % {"label": _point_label(p)}
         for p in points
     )
 

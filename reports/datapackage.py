@@ -11,8 +11,8 @@ the same table as a round's CSV, `reports.exports.round_line_columns`), goal-pro
 goal's counts, verdict and decision per round) and shared-answers (the answers for cluster
 and joint milestones), and indicator-values.
 
-A goal's verdict is the one the progress data gives (`GoalProgress.verdict`, read in
-`_goal_progress_rows`); issue 21's verdict rule lands there and here with it.
+A goal's verdict and its reason are the ones the progress data gives (`GoalProgress.verdict`,
+`verdict_reason`, from goals.evaluation.goal_verdict; read in `_goal_progress_rows`).
 
 References are declared where they always hold: the published tables refer to `rounds`
 only, since a published record keeps the goals, milestones and names it showed even if they
@@ -441,6 +441,12 @@ def _published_tables(rounds):
                     GOAL_EVALUATIONS,
                 ),
                 _c("verdict_label", "string", _("Status for målet i ord")),
+                _c(
+                    "verdict_reason",
+                    "string",
+                    _("Hvorfor målet har sin status"),
+                    _("Den samme sætning som statussiden og statuspapiret."),
+                ),
                 *[
                     _c(name, "integer", title, _("Antal svar med denne vurdering."))
                     for name, title in _tally_titles()
@@ -511,7 +517,7 @@ def _goal_progress_rows(progress):
     rows = []
     for gp in progress.goals:
         goal, decision = gp.goal, gp.decision
-        verdict = gp.verdict  # issue 21: None for a goal with nothing to evaluate
+        verdict = gp.verdict  # None for a goal with nothing to evaluate (goal_verdict)
         rows.append(
             {
                 "round": progress.round.pk,
@@ -522,6 +528,7 @@ def _goal_progress_rows(progress):
                 "kind": goal.kind,
                 "verdict": verdict,
                 "verdict_label": str(gp.verdict_label) if verdict else "",
+                "verdict_reason": gp.verdict_reason,
                 **{e: gp.tally[e] for e in EVALUATIONS},
                 "total": gp.tally.total,
                 "decision": decision.decision if decision else None,

@@ -15,6 +15,7 @@ files stay.
 import base64
 import logging
 import traceback
+from collections import Counter
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,6 +26,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from goals.evaluation import MISSING
 from goals.evaluation import OVERDUE
 from goals.evaluation import Evaluation
 from goals.evaluation import legend
@@ -86,32 +88,37 @@ def summary_paragraph(progress):
     behind, who has not reported and what was decided."""
     commitments = progress.commitments
     counts = [(label, n) for _v, label, _s, n in progress.verdicts if n]
-    sentences = [
-        ngettext(
-            "Af %(total)s mål er %(parts)s.",
-            "Af %(total)s mål er %(parts)s.",
-            len(commitments),
-        )
-        % {
-            "total": len(commitments),
-            "parts": get_text_list([f"{n} {str(label).lower()}" for label, n in counts], _("og")),
-        }
-    ]
-    behind = [g.goal.number for g in commitments if g.verdict == OVERDUE]
-    if behind:
+    sentences = []
+    if counts:
         sentences.append(
             ngettext(
-                "Mål %(numbers)s er %(behind)s, fordi mindst én milepæl ikke er opfyldt, "
-                "selv om fristen er passeret.",
-                "Mål %(numbers)s er %(behind)s, fordi mindst én milepæl i hvert af dem ikke er "
-                "opfyldt, selv om fristen er passeret.",
-                len(behind),
+                "Af %(total)s mål er %(parts)s.",
+                "Af %(total)s mål er %(parts)s.",
+                len(commitments),
             )
             % {
-                "numbers": get_text_list(behind, _("og")),
-                "behind": str(Evaluation(OVERDUE).label).lower(),
+                "total": len(commitments),
+                "parts": get_text_list(
+                    [f"{n} {str(label).lower()}" for label, n in counts], _("og")
+                ),
             }
         )
+    unjudged = progress.unjudged
+    if unjudged:
+        sentences.append(
+            ngettext(
+                "%(n)s mål har intet at vurdere i denne status.",
+                "%(n)s mål har intet at vurdere i denne status.",
+                len(unjudged),
+            )
+            % {"n": len(unjudged)}
+        )
+    # Why each late goal is late: the reason the goal's page gives (goal_verdict).
+    sentences += [
+        _("Mål %(number)s: %(reason)s") % {"number": g.goal.number, "reason": g.verdict_reason}
+        for g in commitments
+        if g.verdict == OVERDUE
+    ]
     total = len(progress.municipalities)
     missing = total - progress.reported_count
     if not progress.asked_municipalities:
@@ -143,13 +150,17 @@ def summary_paragraph(progress):
         )
     decisions = progress.decisions
     if decisions:
-        kinds = {}
-        for g in decisions:
-            label = g.decision.get_decision_display()
-            kinds[label] = kinds.get(label, 0) + 1
+        kinds = Counter(str(g.decision.get_decision_display()) for g in decisions)
         sentences.append(
-            _("Årets beslutninger: %(decisions)s.")
-            % {"decisions": ", ".join(f"{n} {label}" for label, n in kinds.items())}
+            ngettext(
+                "Der er truffet %(n)s beslutning: %(decisions)s.",
+                "Der er truffet %(n)s beslutninger: %(decisions)s.",
+                len(decisions),
+            )
+            % {
+                "n": len(decisions),
+                "decisions": ", ".join(f"{n} {label}" for label, n in kinds.items()),
+            }
         )
     return " ".join(sentences)
 
@@ -215,8 +226,6 @@ def municipality_paper_html(status_round, municipality, *, progress=None):
     municipality = progress.municipality(municipality.kommunekode) or municipality
     report = progress.reports.get(municipality.pk)
     with translation.override("da"):
-        for goal in progress.goals:
-            goal.show_municipal_due = _has_due(goal.municipality_milestones)
         region = progress.region
         title = _("%(name)s – Status %(year)s: %(paper)s") % {
             "name": municipality.name,
@@ -232,9 +241,7 @@ def municipality_paper_html(status_round, municipality, *, progress=None):
                 "paper": progress.paper,
                 "municipality": municipality,
                 "report": report,
-                "report_state": (
-                    StatusReport.State(report["state"]).label if report else _("ingen indberetning")
-                ),
+                "report_state": _public_report_state(report),
                 "lines": progress.municipality_lines(municipality),
                 "indicators": progress.indicator_rows(municipality),
                 "series": municipality_series(
@@ -248,6 +255,14 @@ def municipality_paper_html(status_round, municipality, *, progress=None):
                 "legend": legend(),
             },
         )
+
+
+def _public_report_state(report):
+    """The report's state as the public reads it: a report never sent in (a draft, one
+    returned) is "ikke indberettet", a word the public knows, not the workflow's "kladde"."""
+    if report is None or report["state"] not in StatusReport.REPORTED_STATES:
+        return Evaluation(MISSING).label.lower()
+    return StatusReport.State(report["state"]).label
 
 
 def html_to_pdf(html):

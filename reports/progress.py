@@ -53,20 +53,18 @@ from django.db.models import Subquery
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
-from goals.evaluation import EVALUATIONS
 from goals.evaluation import GOAL_EVALUATIONS
 from goals.evaluation import MET
 from goals.evaluation import MISSING
-from goals.evaluation import NOT_RELEVANT
 from goals.evaluation import ON_TRACK
 from goals.evaluation import OVERDUE
 from goals.evaluation import REPORTED_STATES
 from goals.evaluation import Cell
 from goals.evaluation import Evaluation
-from goals.evaluation import EvaluationLook
 from goals.evaluation import Tally
 from goals.evaluation import as_of
 from goals.evaluation import evaluate
+from goals.evaluation import goal_verdict
 from goals.models import Goal
 from goals.models import GoalDecision
 from goals.models import GoalPaper
@@ -145,14 +143,22 @@ class GoalProgress:
     by_cluster: list = field(default_factory=list)  # (cluster or None, Tally)
     trend: list = field(default_factory=list)  # TrendPoint, oldest first
     decision: GoalDecision | None = None
-    verdict: str = ON_TRACK
+    # goals.evaluation.goal_verdict: MET, ON_TRACK, OVERDUE or None (nothing to evaluate),
+    # and the sentence that says why.
+    verdict: str | None = None
+    verdict_reason: str = ""
     indicators: list = field(default_factory=list)
     # [(cluster or None, Tally, [(municipality, [Cell per municipality milestone]), …])]
     matrix: list = field(default_factory=list)
     changes: list = field(default_factory=list)  # Change, for every answer that moved
 
-    verdict_label = EvaluationLook("verdict", "label")
-    verdict_symbol = EvaluationLook("verdict", "symbol")
+    @property
+    def verdict_label(self):
+        return Evaluation(self.verdict).label if self.verdict else _("Ingen vurdering")
+
+    @property
+    def verdict_symbol(self):
+        return Evaluation(self.verdict).symbol if self.verdict else "–"
 
     @property
     def municipality_milestones(self):
@@ -265,6 +271,11 @@ class RoundProgress:
         """(evaluation, label, symbol, number of goals) over the commitments."""
         counts = Counter(g.verdict for g in self.commitments)
         return [(v, Evaluation(v).label, Evaluation(v).symbol, counts[v]) for v in GOAL_EVALUATIONS]
+
+    @property
+    def unjudged(self):
+        """The commitments with nothing to evaluate, so no verdict (not counted in `verdicts`)."""
+        return [g for g in self.commitments if g.verdict is None]
 
     @property
     def decisions(self):
@@ -591,6 +602,7 @@ class _Answers:
     joint: dict  # round id -> {(milestone id, cluster id or None): row}
     history: dict  # (round id, milestone id) -> Counter(status)
     previous: dict | None  # the last round's statuses, None when there was no such round
+    previous_on: object = None  # the day the last round was evaluated as of
 
 
 def _assemble(rows, status_round, publication=None):
@@ -711,6 +723,7 @@ def _answers(rows):
         joint=joint,
         history=history,
         previous=previous,
+        previous_on=as_of(rows["previous_year"]) if rows["previous_year"] else None,
     )
 
 
@@ -740,6 +753,7 @@ def _goal_progress(goal, decision, texts, answers, asked):
             answers.lines,
             answers.joint[answers.current],
             answers.previous,
+            answers.previous_on,
         )
         gp.milestones.append(mp)
         if mp.per_municipality:
@@ -761,8 +775,10 @@ def _goal_progress(goal, decision, texts, answers, asked):
         texts.municipalities,
         texts.clusters,
     )
-    gp.verdict = _verdict(gp, answers.on)
-    gp.changes = _changes(gp, texts.municipalities, texts.clusters)
+    who = _Who(texts.municipalities, texts.clusters)
+    verdict = _verdict(gp, answers.on, who)
+    gp.verdict, gp.verdict_reason = verdict.evaluation, verdict.reason
+    gp.changes = _changes(gp, who)
     return gp
 
 
@@ -785,23 +801,32 @@ def _matrix(gp, groups):
     return matrix
 
 
-def _changes(gp, municipalities, clusters):
-    names = {m.pk: m.name for m in municipalities}
-    cluster_names = {c.pk: _("Klynge %(name)s") % {"name": c.name} for c in clusters}
-    changes = []
-    for mp in gp.milestones:
-        for key, cell in mp.cells.items():
-            if not cell.change:
-                continue
-            if mp.per_municipality:
-                who = names[key]
-            else:
-                who = cluster_names[key] if key is not None else _("Fælles for KKR")
-            changes.append(Change(mp, who, cell))
-    return changes
+class _Who:
+    """Who answers a milestone's cell, by the cell's key: a municipality's name, "Klynge …"
+    or "Fælles for KKR" (the key None)."""
+
+    def __init__(self, municipalities, clusters):
+        self.municipalities = {m.pk: m.name for m in municipalities}
+        self.clusters = {c.pk: _("Klynge %(name)s") % {"name": c.name} for c in clusters}
+
+    def __call__(self, milestone, key):
+        if milestone.scope == Milestone.Scope.MUNICIPALITY:
+            return self.municipalities[key]
+        return self.clusters[key] if key is not None else _("Fælles for KKR")
 
 
-def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_rows, previous):
+def _changes(gp, who):
+    return [
+        Change(mp, who(mp.milestone, key), cell)
+        for mp in gp.milestones
+        for key, cell in mp.cells.items()
+        if cell.change
+    ]
+
+
+def _milestone_progress(
+    milestone, on, municipalities, clusters, answers, joint_rows, previous, previous_on
+):
     mp = MilestoneProgress(milestone=milestone)
     if milestone.scope == Milestone.Scope.MUNICIPALITY:
         keyed = [
@@ -814,12 +839,17 @@ def _milestone_progress(milestone, on, municipalities, clusters, answers, joint_
         ]
     for key, row, previous_key in keyed:
         status = row["status"] if row else ""
+        before = None if previous is None else previous.get(previous_key, "")
+        evaluation = evaluate(status, milestone.due, on)
         cell = Cell(
-            evaluation=evaluate(status, milestone.due, on),
+            evaluation=evaluation,
             status=status,
             comment=row["comment"] if row else "",
             evidence_url=(row or {}).get("evidence_url", ""),
-            previous=None if previous is None else previous.get(previous_key, ""),
+            previous=before,
+            turned_overdue=evaluation == OVERDUE
+            and bool(before)
+            and evaluate(before, milestone.due, previous_on) != OVERDUE,
         )
         mp.cells[key] = cell
         mp.tally[cell.evaluation] += 1
@@ -863,24 +893,14 @@ def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
     return points
 
 
-def _verdict(gp, on):
-    """Met, on track or overdue, for the summary. Met when the round's decision ticked it
-    off or every answer is met; overdue when any milestone is overdue or its deadline has
-    passed without an answer."""
-    if (gp.decision and gp.decision.decision == GoalDecision.Decision.ACHIEVED) or (
+def _verdict(gp, on, who):
+    """The goal's verdict and its reason (goals.evaluation.goal_verdict): ticked off when
+    the round's decision or the goal's state says it is achieved."""
+    ticked_off = (gp.decision and gp.decision.decision == GoalDecision.Decision.ACHIEVED) or (
         gp.goal.state == Goal.State.ACHIEVED
-    ):
-        return MET
-    answers = gp.tally + gp.shared if gp.counts_municipalities else Tally(gp.tally)
-    total = sum(answers[e] for e in EVALUATIONS)
-    if total and answers[MET] + answers[NOT_RELEVANT] == total:
-        return MET
-    for mp in gp.milestones:
-        if mp.tally[OVERDUE]:
-            return OVERDUE
-        if mp.tally[MISSING] and mp.milestone.due is not None and mp.milestone.due <= on:
-            return OVERDUE
-    return ON_TRACK
+    )
+    asked = [(mp.milestone, mp.cells) for mp in gp.milestones if mp.asked]
+    return goal_verdict(asked, who, on, ticked_off=bool(ticked_off))
 
 
 # --- the public entry points -------------------------------------------------------------------

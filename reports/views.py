@@ -128,6 +128,16 @@ def region_page(request, region):
     )
 
 
+def _published_goal(region, goal):
+    """(round, progress, the goal's progress) of the goal's paper's newest public round; the
+    goal's progress is None when the goal came after that publication, all None without one."""
+    status_round = latest_published_round(region, paper=goal.paper)
+    if not status_round:
+        return None, None, None
+    progress = cached_progress(status_round, region.slug)
+    return status_round, progress, next((g for g in progress.goals if g.goal.pk == goal.pk), None)
+
+
 @require_safe
 @public_page
 def goal_page(request, region, pk):
@@ -138,13 +148,17 @@ def goal_page(request, region, pk):
         paper__region=region,
         paper__state__in=PUBLIC_PAPER_STATES,
     )
-    status_round = latest_published_round(region, paper=goal.paper)
-    goal_progress = None
-    progress = None
-    if status_round:
-        progress = cached_progress(status_round, region.slug)
-        # A goal added to the paper after the publication has no published status yet.
-        goal_progress = next((g for g in progress.goals if g.goal.pk == goal.pk), None)
+    status_round, progress, goal_progress = _published_goal(region, goal)
+    # One history: a goal continued in a later paper points the reader to where its status
+    # is now kept, rather than ending in "no status" (a goal has at most one successor).
+    successor = (
+        goal.replaced_by.filter(paper__state__in=PUBLIC_PAPER_STATES)
+        .select_related("paper")
+        .first()
+    )
+    successor_round, _progress, successor_progress = (
+        _published_goal(region, successor) if successor else (None, None, None)
+    )
     decisions = published_decisions(goal)
     return render(
         request,
@@ -155,6 +169,9 @@ def goal_page(request, region, pk):
             "round": status_round,
             "progress": progress,
             "g": goal_progress,
+            "successor": successor,
+            "successor_round": successor_round,
+            "successor_progress": successor_progress,
             "decisions": decisions,
             "legend": legend(),
             "series": goal_series(goal),

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from pypdf import PdfWriter
 from rest_framework.test import APIClient
 
@@ -467,3 +468,14 @@ def api_client_for(user):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
+
+
+# --- the demo (`manage.py demo`), for the modules that read it whole -------------------------
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def run_demo(*args):
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()

@@ -11,8 +11,11 @@ import datetime
 import io
 import os
 import uuid
+from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from goals.models import Goal
 from goals.models import Milestone
@@ -21,6 +24,8 @@ from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports import publishing
+from reports import tasks
+from tests.builders import FAST_HASHERS
 from tests.builders import SCRIPT_COMMENT
 from tests.builders import add_goal
 from tests.builders import api_client_for
@@ -28,6 +33,7 @@ from tests.builders import build_round
 from tests.builders import make_paper
 from tests.builders import make_user
 from tests.builders import opened_round
+from tests.builders import run_demo
 
 # --- what every test gets: isolation, and a fast run ---------------------------------------
 
@@ -503,3 +509,28 @@ def audit_log(caplog):
 def kobenhavn(reporters):
     """The API as København's reporter, with a token of their own."""
     return api_client_for(reporters[101])
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """`manage.py demo --password demo-pass-123`, run once for the whole module (a full run
+    takes many seconds); its rows are removed again afterwards.
+
+    The rounds published through reports.publishing.publish_round are recorded instead of
+    rendering their PDFs: a test that reads a PDF renders the one it reads."""
+    published = []
+
+    def record(publication):
+        published.append((publication.round.paper.region.slug, publication.round.year))
+        return []
+
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        django_db_blocker.unblock(),
+    ):
+        patch.setattr(tasks, "schedule_papers", record)
+        # Outside a test's transaction: every commit happens, so publishing records at once.
+        output = run_demo("--password", "demo-pass-123")
+        yield SimpleNamespace(output=output, published=published)
+        call_command("flush", interactive=False, verbosity=0)

@@ -3,14 +3,9 @@ every role, and a status history (a published round for each year a paper was in
 this year's open round) — and running it again
 adds nothing but a new password."""
 
-import io
-from types import SimpleNamespace
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db.models import Count
-from django.test import override_settings
 from django.utils import timezone
 
 from goals.evaluation import MET
@@ -23,49 +18,17 @@ from goals.models import StatusReport
 from goals.models import StatusRound
 from municipalities.models import Membership
 from municipalities.models import Region
-from reports import tasks
 from reports.progress import latest_published_round
 from reports.progress import published_progress
+from tests.builders import run_demo
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_PAPERS = {
     "hovedstaden": "001_b6c4e8802b7d46aa.txt",
     "midtjylland": "002_73cf8f81b5b917b6.txt",
     "syddanmark": "003_34f1144947dbb059.txt",
 }
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """`manage.py demo --password demo-pass-123`, run once for the whole module (a full run
-    takes many seconds); its rows are removed again afterwards.
-
-    The rounds published through goals.publishing.publish_round are recorded instead of rendering
-    their PDFs: those are the PDF tests' business and take minutes."""
-    published = []
-
-    def record(publication):
-        published.append((publication.round.paper.region.slug, publication.round.year))
-        return []
-
-    with (
-        pytest.MonkeyPatch.context() as patch,
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        django_db_blocker.unblock(),
-    ):
-        patch.setattr(tasks, "schedule_papers", record)
-        # Outside a test's transaction: every commit happens, so publishing records at once.
-        output = run_demo("--password", "demo-pass-123")
-        yield SimpleNamespace(output=output, published=published)
-        call_command("flush", interactive=False, verbosity=0)
-
-
-def run_demo(*args):
-    out = io.StringIO()
-    call_command("demo", *args, stdout=out)
-    return out.getvalue()
 
 
 def snapshot():

@@ -119,7 +119,7 @@ def test_midtjylland_is_a_proposal_not_an_adopted_paper(loaded):
 def test_no_item_of_the_2024_dialogue_slides_is_a_commitment(loaded):
     paper = GoalPaper.objects.get(source=HOVEDSTADEN_2024)
 
-    assert paper.state == GoalPaper.State.DRAFT
+    assert paper.state == GoalPaper.State.DIALOGUE
     assert paper.goals.exists()
     assert not paper.goals.filter(kind=Goal.Kind.COMMITMENT).exists()
     assert not paper.goals.filter(state=Goal.State.ACHIEVED).exists()
@@ -161,9 +161,9 @@ def test_the_paper_page_shows_the_full_text_with_headings_paragraphs_and_lists(l
         assert part in html
     # Archived is the portal's reading, and the page says so, with why.
     for note in (
-        "tilstand: portalens læsning",
-        "Portalen har tilføjet 7 oplysninger, som ikke står i papiret",
-        "<strong>Mål 3</strong> – tilstand: portalens læsning: Emnet fortsætter",
+        "tilstand: sekretariatets læsning af papirerne",
+        "Portalen har tilføjet 9 oplysninger, som ikke står i papiret",
+        "<strong>Mål 3</strong> – tilstand: sekretariatets læsning af papirerne: Emnet fortsætter",
     ):
         assert note in html
     for goal in paper.goals.all():
@@ -176,7 +176,7 @@ def test_the_paper_page_says_forslag_and_marks_the_estimated_year(loaded, client
     html = client.get(f"/midtjylland/papirer/{paper.pk}/").content.decode()
 
     assert "<strong>Forslag</strong>" in html
-    assert "år anslået" in html
+    assert "årstal anslået af sekretariatet" in html
     assert "Vedtaget" not in html
 
 
@@ -189,10 +189,13 @@ def test_the_region_and_goal_pages_link_to_the_paper(loaded, client):
     goal_page = client.get(f"/midtjylland/maal/{goal.pk}/").content.decode()
 
     assert link in region and "Forslag" in region
-    assert "klyngenavn: portalens eget navn" in region
+    assert "klyngenavn: navngivet af sekretariatet" in region
     assert link in goal_page
     # "inden udgangen af marts måned" gives no year: the page marks the year as estimated.
-    assert "inden udgangen af marts måned" in goal_page and "år anslået" in goal_page
+    assert (
+        "inden udgangen af marts måned" in goal_page
+        and "årstal anslået af sekretariatet" in goal_page
+    )
 
 
 def test_the_english_paper_page_keeps_the_papers_danish_text(loaded, client):
@@ -203,7 +206,7 @@ def test_the_english_paper_page_keeps_the_papers_danish_text(loaded, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Sundhedsdirektørforum" in html
-    assert "year estimated" in html
+    assert "year estimated by the secretariat" in html
 
 
 def test_numbers_and_states_the_paper_does_not_print_are_marked(loaded, client):
@@ -214,12 +217,14 @@ def test_numbers_and_states_the_paper_does_not_print_are_marked(loaded, client):
     goal_page = client.get(f"/syddanmark/maal/{goal.pk}/").content.decode()
     paper_page = client.get(f"/syddanmark/papirer/{paper.pk}/").content.decode()
 
-    assert "nummer: portalens nummerering" in goal_page
-    assert "tilstand: portalens læsning" in paper_page
+    assert "nummer: nummereret af sekretariatet" in goal_page
+    assert "tilstand: sekretariatets læsning af papirerne" in paper_page
 
 
 def test_a_draft_paper_has_no_public_page(loaded, client):
     paper = GoalPaper.objects.get(source=HOVEDSTADEN_2024)
+    paper.state = GoalPaper.State.DRAFT
+    paper.save()
 
     assert client.get(f"/hovedstaden/papirer/{paper.pk}/").status_code == 404
     assert client.get(f"/syddanmark/papirer/{paper.pk}/").status_code == 404

@@ -266,7 +266,7 @@ def test_2024_the_slides_commit_no_one_and_keep_what_was_achieved_as_text(loaded
 
     assert len(achieved) == 6 and len(added) == 5 and len(continued) == 6
     # A dialogue meeting adopts nothing: every item is a focus area, none a commitment.
-    assert paper.state == GoalPaper.State.DRAFT
+    assert paper.state == GoalPaper.State.DIALOGUE
     assert {g.kind for g in paper.goals.all()} == {Goal.Kind.FOCUS_AREA}
     # What the 2019–2023 agreement achieved is text of the slides, not goals of 2024–2027.
     assert not paper.goals.filter(title__in=achieved).exists()

@@ -75,7 +75,7 @@ def test_goal_page_has_milestones_counts_chart_and_matrix(client, status_history
     assert "Udgangspunkt 2016" in html and "Status 2017" in html and "Status 2018" in html
     # The matrix: each cell a symbol and a word, grouped by cluster.
     assert "Klynge Byen" in text and "Klynge Nord" in text
-    assert re.search(r"Hillerød</a></th><td class=\"cell ev-overdue\">.*?Forsinket", html)
+    assert re.search(r"Hillerød</a></th><td class=\"cell ev-overdue\"[^>]*>.*?Forsinket", html)
     assert "2018: Fortsætter" in text and "Hillerød følger op i 2019." in text
 
 

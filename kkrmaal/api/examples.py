@@ -111,6 +111,10 @@ GOAL_PROGRESS = {
     "kind": "commitment",
     "verdict": "overdue",
     "verdict_label": "Forsinket",
+    "verdict_reason": (
+        "Forsinket, fordi en milepæl ikke er opfyldt efter fristen (Albertslund, Ballerup, "
+        "Dragør, Gribskov, Halsnæs og Hørsholm)."
+    ),
     "tally": TALLY,
     "clusters": [
         {

@@ -25,6 +25,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from goals.evaluation import EVALUATIONS
 from goals.models import StatusRound
 from kkrmaal.api.common import FileNegotiation
 from kkrmaal.api.common import FilterSet
@@ -143,7 +144,7 @@ class TallySerializer(serializers.Serializer):
 
 
 def _tally(tally):
-    return {**{e: tally[e] for e in progress.EVALUATIONS}, "total": tally.total}
+    return {**{e: tally[e] for e in EVALUATIONS}, "total": tally.total}
 
 
 class CellSerializer(serializers.Serializer):
@@ -206,6 +207,12 @@ class GoalProgressSerializer(serializers.Serializer):
         help_text=_("Status for målet; null, når målet intet har at vurdere."),
     )
     verdict_label = serializers.CharField(help_text=_("Status for målet i ord."))
+    verdict_reason = serializers.CharField(
+        help_text=_(
+            "Hvorfor målet har sin status (eller ingen), i én sætning; nævner de kommuner, "
+            "der gør målet forsinket."
+        )
+    )
     tally = TallySerializer(help_text=_("Antal svar pr. vurdering for målet."))
     clusters = ClusterTallySerializer(many=True, help_text=_("Målets optælling pr. klynge."))
     milestones = MilestoneProgressSerializer(many=True, help_text=_("Målets milepæle."))
@@ -304,6 +311,7 @@ def _goal_document(gp, clusters):
         "kind": gp.goal.kind,
         "verdict": gp.verdict,
         "verdict_label": str(gp.verdict_label) if gp.verdict else "",
+        "verdict_reason": gp.verdict_reason,
         "tally": _tally(gp.tally),
         "clusters": [
             {
