@@ -530,7 +530,11 @@ def demo(django_db_setup, django_db_blocker):
         django_db_blocker.unblock(),
     ):
         patch.setattr(tasks, "schedule_papers", record)
-        # Outside a test's transaction: every commit happens, so publishing records at once.
-        output = run_demo("--password", "demo-pass-123")
-        yield SimpleNamespace(output=output, published=published)
-        call_command("flush", interactive=False, verbosity=0)
+        try:
+            # Outside a test's transaction: every commit happens, so publishing records at
+            # once. A demo that fails half-way is flushed too, or its rows would break every
+            # later module of this worker.
+            output = run_demo("--password", "demo-pass-123")
+            yield SimpleNamespace(output=output, published=published)
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
