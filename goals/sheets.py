@@ -7,7 +7,7 @@ their numbers as the spreadsheet shows them, each cell as text, a number, a date
 that every message can name the row and the cell (`RowError`: "Række 7, Frist (F7): …"). A file is known by
 its content, not its name, and refused with a polite Danish message (`SheetError`) when it is
 too large, not a spreadsheet, an Office file with macros or built to unpack to far too much
-(`goals.evidence.check_office`), or too long.
+(`goals.evidence.inspect`), or too long.
 
 A sheet travels from the preview to the import as signed data (`Sheet.dumps`/`loads`): the
 file is read once, and what is imported is exactly what was previewed, checked again against
@@ -25,7 +25,6 @@ import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django import forms
 from django.core import signing
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -36,7 +35,7 @@ IMPORT_MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
 # A workbook's parts unpacked: a series of MAX_ROWS rows fits in a few megabytes. The evidence
-# check (`goals.evidence.check_office`) allows far more, but openpyxl parses about a megabyte
+# check (`goals.evidence.inspect`) allows far more, but openpyxl parses about a megabyte
 # a second here, and reads every shared string before the first row: 100 MB of tiny strings
 # held a worker three minutes.
 XLSX_MAX_UNPACKED = 8 * 1024 * 1024
@@ -206,13 +205,14 @@ def read_sheet(uploaded, name=None):
             _("Filen er i Excels gamle .xls-format. Gem den som .xlsx eller .csv, og prøv igen.")
         )
     if head.startswith(b"PK\x03\x04"):
-        if evidence.evidence_type(uploaded) != "xlsx":
-            raise _not_a_sheet()
-        try:
-            evidence.check_office(uploaded)
-        except forms.ValidationError as error:
-            raise SheetError(" ".join(error.messages)) from None
+        # Sizes first (the workbook's own limits, said in its words), then the evidence
+        # check (in its child process) names the package and what it can do.
         _check_xlsx_size(uploaded)
+        kind, finding = evidence.inspect("zip", uploaded)
+        if finding and finding != "office_unreadable":
+            raise SheetError(str(evidence.FINDINGS[finding]))
+        if kind != "xlsx":
+            raise _not_a_sheet()
         return Sheet(name=name, rows=_xlsx_rows(uploaded), kind="xlsx")
     data = uploaded.read(IMPORT_MAX_BYTES + 1)
     uploaded.seek(0)
