@@ -860,7 +860,8 @@ def _trend(gp, trend_rounds, history, joint_rows, texts):
     """The goal's counts in each round, after its baseline (when the paper gave one), on
     the goal's count basis (see GoalProgress.tally). A round that holds no answer to the
     goal's milestones but answers to the goal it continues (`Goal.replaces`, in the same
-    paper) counts those instead, marked as that goal's, rather than "Ingen indberetninger"."""
+    paper) counts those instead, marked as that goal's, rather than "Ingen indberetninger";
+    this round counts the goal's own answers, however few."""
     points = []
     baseline = gp.baseline
     if baseline is not None:
@@ -873,11 +874,17 @@ def _trend(gp, trend_rounds, history, joint_rows, texts):
     earlier_goal = texts.goal_of.get(gp.goal.replaces_id)
     earlier = texts.milestones_of[earlier_goal.pk] if earlier_goal else []
     count = _RoundCounter(history, joint_rows, texts.municipalities, texts.clusters)
-    for round_pk, year in trend_rounds:
+    for i, (round_pk, year) in enumerate(trend_rounds):
         on = as_of(year)
         point = TrendPoint(year=year, tally=Tally())
         point.tally, point.shared = count(own, round_pk, on)
-        if earlier and not count.answered(own, round_pk) and count.answered(earlier, round_pk):
+        before = i < len(trend_rounds) - 1  # this round (the last) asks about the goal itself
+        if (
+            before
+            and earlier
+            and not count.answered(own, round_pk)
+            and count.answered(earlier, round_pk)
+        ):
             point.tally, point.shared = count(earlier, round_pk, on)
             point.earlier_goal = earlier_goal
         points.append(point)

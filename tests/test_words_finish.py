@@ -2,9 +2,12 @@
 badge, the public words of a goal and paper through the API, every reading a paper does not
 state marked, and the municipality page's lead true at every width."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from goals import rounds as goal_rounds
@@ -53,6 +56,7 @@ def test_a_revised_goal_shows_the_rounds_of_the_goal_it_continues(
     earlier = [p for p in gp.trend if p.year in (2017, 2018)]
 
     assert [p.earlier_goal.pk for p in earlier] == [old.pk, old.pk]
+    assert gp.trend[-1].year == status_round.year and gp.trend[-1].earlier_goal is None
     assert earlier[-1].tally == next(p for p in old_trend if p.year == 2018).tally
     chart = _text(trend_chart(gp))
     assert "Ingen indberetninger" not in chart
@@ -101,3 +105,63 @@ def test_the_verdict_is_said_once_beside_its_badge(client, demo):
     assert "Forsinket Forsinket" not in page and "Forsinket, fordi" not in page
     for g in late:
         assert f"✗ Forsinket {g.verdict_reason}" in page
+
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+
+def _marked(value):
+    """Whether a fixture value carries the mark of an addition (goals/provenance.py)."""
+    return isinstance(value, dict) and bool({"source", "estimated", "derived"} & set(value))
+
+
+def _value(value):
+    return value["value"] if _marked(value) else value
+
+
+def _goals(goals):
+    for goal in goals:
+        yield goal
+        yield from _goals(goal.get("children", []))
+
+
+def _readings(paper, source):
+    """(what, value, printed) of each reading of `paper` the portal could add: years, state,
+    goal numbers, deadlines and continuations; `printed` when the source text states it."""
+    text = re.sub(r"\s+", " ", source)
+    for field in ("adopted_year", "first_year", "last_year"):
+        yield field, paper[field], str(_value(paper[field])) in text
+    says = {"proposed": "Forslag", "dialogue": "dialogmøde"}.get(_value(paper["state"]))
+    yield "state", paper["state"], bool(says and says in text)
+    for goal in _goals([g for theme in paper["themes"] for g in theme.get("goals", [])]):
+        number = str(_value(goal["number"]))
+        printed = re.search(rf"^\s*{re.escape(number)}[.:)]? ", source, re.MULTILINE)
+        yield f"mål {number}", goal["number"], bool(printed)
+        if "replaces" in goal:
+            yield f"mål {number} fortsætter", goal["replaces"], False
+        for milestone in goal.get("milestones", []):
+            if milestone.get("due"):
+                yield f"mål {number} frist", milestone["due"], bool(milestone.get("due_text"))
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in (FIXTURES / "papers").glob("*.json")))
+def test_every_reading_a_paper_does_not_state_carries_a_mark(fixture):
+    """Years, state, numbers, deadlines and continuations the source text does not print are
+    marked in the fixture, so the public pages say who added them."""
+    paper = json.loads((FIXTURES / "papers" / fixture).read_text())
+    source = (FIXTURES / "sources" / paper["source"]).read_text()
+
+    unmarked = [
+        what
+        for what, value, printed in _readings(paper, source)
+        if not printed and not _marked(value)
+    ]
+
+    assert not unmarked, unmarked
+
+
+def test_a_number_the_portal_composed_is_marked_on_the_goals_page(client, demo):
+    goal = Goal.objects.get(paper__source="002_73cf8f81b5b917b6.txt", number="1.1 a")
+    page = _text(client.get(f"/midtjylland/maal/{goal.pk}/").content.decode())
+
+    assert "nummer: nummereret af sekretariatet" in page
