@@ -279,18 +279,20 @@ def _names(who, cells):
 
 
 def _late_reason(late, missing):
+    """Who makes the goal late, in sentences that do not name the verdict: the badge beside
+    them already says "Forsinket", on the web and in the PDF alike."""
     parts = []
     if late:
         parts.append(
-            gettext("en milepæl ikke er opfyldt efter fristen (%(names)s)")
+            gettext("Ikke opfyldt efter fristen: %(names)s.")
             % {"names": get_text_list(late, gettext("og"))}
         )
     if missing:
         parts.append(
-            gettext("status mangler efter fristen (%(names)s)")
+            gettext("Status mangler efter fristen: %(names)s.")
             % {"names": get_text_list(missing, gettext("og"))}
         )
-    return gettext("Forsinket, fordi %(why)s.") % {"why": f" {gettext('og')} ".join(parts)}
+    return " ".join(parts)
 
 
 def _nothing_reported(counted):

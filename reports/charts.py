@@ -59,7 +59,14 @@ def trend_chart(goal_progress, *, title=None, narrow=False):
     legend, legend_height = _legend(
         len(points) * step + 6, width, left, NARROW_FONT if narrow else 10
     )
-    height = len(points) * step + legend_height + 10
+    notes = [_earlier_goal_note(p) for p in points if p.earlier_goal]
+    notes_top = len(points) * step + legend_height + 6
+    height = notes_top + len(notes) * 16 + 4
+    for i, note in enumerate(notes):  # at 10 units, to fit the phone's chart too
+        legend += (
+            f'<text x="{left}" y="{notes_top + (i + 1) * 16 - 4}" fill="#1d2733" '
+            f'font-size="10" font-style="italic">{escape(note)}</text>'
+        )
     title = title or _("Udvikling for mål %(number)s") % {"number": goal_progress.goal.number}
     parts = [
         (
@@ -134,8 +141,19 @@ def _legend(y, width, left, font):
     return "".join(parts), y + line_height - start
 
 
+def _earlier_goal_note(point):
+    """Whose answers a round counted when they were the goal's predecessor's (one history)."""
+    return _("* %(label)s: svarene på mål %(number)s, som målet viderefører") % {
+        "label": _("Status %(year)s") % {"year": point.year},
+        "number": point.earlier_goal.number,
+    }
+
+
 def _point_label(point):
-    """ "Status 2018", "Udgangspunkt 2012", or "Udgangspunkt" where the paper gives no year."""
+    """ "Status 2018", "Udgangspunkt 2012", or "Udgangspunkt" where the paper gives no year;
+    "Status 2017 *" where the round counted the goal it continues (see the note below)."""
+    if point.earlier_goal:
+        return _("Status %(year)s") % {"year": point.year} + " *"
     if not point.baseline:
         return _("Status %(year)s") % {"year": point.year}
     if point.year is None:
@@ -147,7 +165,11 @@ def _describe(points):
     """The chart in words, for screen readers."""
     return "; ".join(
         _("%(label)s: %(met)s af %(total)s opfyldt")
-        % {"label": _point_label(p), "met": p.tally["met"], "total": p.tally.total}
+        % {
+            "label": _earlier_goal_note(p) if p.earlier_goal else _point_label(p),
+            "met": p.tally["met"],
+            "total": p.tally.total,
+        }
         if p.tally.total
         else _("%(label)s: ingen indberetninger") % {"label": _point_label(p)}
         for p in points

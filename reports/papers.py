@@ -115,7 +115,8 @@ def summary_paragraph(progress):
         )
     # Why each late goal is late: the reason the goal's page gives (goal_verdict).
     sentences += [
-        _("Mål %(number)s: %(reason)s") % {"number": g.goal.number, "reason": g.verdict_reason}
+        _("Mål %(number)s er forsinket. %(reason)s")
+        % {"number": g.goal.number, "reason": g.verdict_reason}
         for g in commitments
         if g.verdict == OVERDUE
     ]

@@ -119,6 +119,9 @@ class TrendPoint:
     tally: Tally  # the goal's counted answers: municipalities (see GoalProgress.tally)
     baseline: bool = False  # the starting point when the goal was adopted
     shared: Tally = field(default_factory=Tally)  # joint and cluster milestones
+    # The goal this one continues (`Goal.replaces`), when the round counted that goal's
+    # answers because it was asked about that goal and not yet about this one: one history.
+    earlier_goal: Goal | None = None
 
 
 @dataclass
@@ -584,6 +587,7 @@ class _Texts:
     paper: GoalPaper
     goals: list
     milestones: list
+    goal_of: dict  # goal id -> Goal
     milestones_of: dict  # goal id -> [Milestone], in order
     indicators_of: dict  # goal id -> [Indicator], in order
     municipalities: list
@@ -666,6 +670,7 @@ def _texts(rows):
         paper=paper,
         goals=goals,
         milestones=milestones,
+        goal_of=goal_of,
         milestones_of=milestones_of,
         indicators_of=indicators_of,
         municipalities=municipalities,
@@ -767,14 +772,7 @@ def _goal_progress(goal, decision, texts, answers, asked):
     if not gp.counts_municipalities:
         gp.tally = Tally(gp.shared)
     gp.by_cluster = _by_cluster(cluster_tallies, texts.clusters)
-    gp.trend = _trend(
-        gp,
-        answers.trend_rounds,
-        answers.history,
-        answers.joint,
-        texts.municipalities,
-        texts.clusters,
-    )
+    gp.trend = _trend(gp, answers.trend_rounds, answers.history, answers.joint, texts)
     who = _Who(texts.municipalities, texts.clusters)
     verdict = _verdict(gp, answers.on, who)
     gp.verdict, gp.verdict_reason = verdict.evaluation, verdict.reason
@@ -858,9 +856,12 @@ def _milestone_progress(
     return mp
 
 
-def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
+def _trend(gp, trend_rounds, history, joint_rows, texts):
     """The goal's counts in each round, after its baseline (when the paper gave one), on
-    the goal's count basis (see GoalProgress.tally)."""
+    the goal's count basis (see GoalProgress.tally). A round that holds no answer to the
+    goal's milestones but answers to the goal it continues (`Goal.replaces`, in the same
+    paper) counts those instead, marked as that goal's, rather than "Ingen indberetninger";
+    this round counts the goal's own answers, however few."""
     points = []
     baseline = gp.baseline
     if baseline is not None:
@@ -869,28 +870,67 @@ def _trend(gp, trend_rounds, history, joint_rows, municipalities, clusters):
         points.append(
             TrendPoint(year=year, tally=Tally({MET: met, ON_TRACK: of - met}), baseline=True)
         )
-    for round_pk, year in trend_rounds:
+    own = [mp.milestone for mp in gp.milestones if mp.asked]
+    earlier_goal = texts.goal_of.get(gp.goal.replaces_id)
+    earlier = texts.milestones_of[earlier_goal.pk] if earlier_goal else []
+    count = _RoundCounter(history, joint_rows, texts.municipalities, texts.clusters)
+    for i, (round_pk, year) in enumerate(trend_rounds):
         on = as_of(year)
+        point = TrendPoint(year=year, tally=Tally())
+        point.tally, point.shared = count(own, round_pk, on)
+        before = i < len(trend_rounds) - 1  # this round (the last) asks about the goal itself
+        if (
+            before
+            and earlier
+            and not count.answered(own, round_pk)
+            and count.answered(earlier, round_pk)
+        ):
+            point.tally, point.shared = count(earlier, round_pk, on)
+            point.earlier_goal = earlier_goal
+        points.append(point)
+    return points
+
+
+class _RoundCounter:
+    """A round's counts of some milestones' answers, from the record's `history` (counts of
+    municipal answers) and `joint_rows` (joint and cluster answers)."""
+
+    def __init__(self, history, joint_rows, municipalities, clusters):
+        self.history, self.joint_rows = history, joint_rows
+        self.municipalities, self.clusters = municipalities, clusters
+
+    def _keys(self, milestone):
+        if milestone.scope == Milestone.Scope.CLUSTER:
+            return [c.pk for c in self.clusters]
+        return [None]
+
+    def answered(self, milestones, round_pk):
+        """Whether anybody answered one of `milestones` in the round."""
+        return any(
+            self.history.get((round_pk, m.pk))
+            if m.scope == Milestone.Scope.MUNICIPALITY
+            else any((m.pk, key) in self.joint_rows[round_pk] for key in self._keys(m))
+            for m in milestones
+        )
+
+    def __call__(self, milestones, round_pk, on):
+        """(tally, shared) of `milestones` in the round: the municipal answers counted
+        against every municipality (the unanswered as missing), the joint and cluster ones
+        apart; a goal without municipal milestones counts those instead."""
         tally, shared = Tally(), Tally()
-        for mp in gp.milestones:
-            milestone = mp.milestone
-            if not mp.asked:
-                continue
-            if mp.per_municipality:
-                counts = history.get((round_pk, milestone.pk), Counter())
-                answered = sum(counts.values())
+        for milestone in milestones:
+            if milestone.scope == Milestone.Scope.MUNICIPALITY:
+                counts = self.history.get((round_pk, milestone.pk), Counter())
                 for status, n in counts.items():
                     tally[evaluate(status, milestone.due, on)] += n
-                tally[MISSING] += max(len(municipalities) - answered, 0)
+                tally[MISSING] += max(len(self.municipalities) - sum(counts.values()), 0)
             else:
-                keys = [c.pk for c in clusters] if milestone.scope == "cluster" else [None]
-                for key in keys:
-                    row = joint_rows[round_pk].get((milestone.pk, key))
+                for key in self._keys(milestone):
+                    row = self.joint_rows[round_pk].get((milestone.pk, key))
                     shared[evaluate(row["status"] if row else "", milestone.due, on)] += 1
-        if not gp.counts_municipalities:
+        if not any(m.scope == Milestone.Scope.MUNICIPALITY for m in milestones):
             tally = Tally(shared)
-        points.append(TrendPoint(year=year, tally=tally, shared=shared))
-    return points
+        return tally, shared
 
 
 def _verdict(gp, on, who):

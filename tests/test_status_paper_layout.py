@@ -40,10 +40,12 @@ def test_the_summary_says_in_words_what_the_figures_show(status_history, pages_2
     summary = _page_of(pages_2018, "Resumé Af")
 
     assert (
-        "Af 2 mål er 1 opfyldt og 1 forsinket. Mål 1 er forsinket, fordi mindst én milepæl ikke er "
-        "opfyldt, selv om fristen er passeret. Alle 3 kommuner har indsendt deres status."
+        "Af 2 mål er 1 opfyldt og 1 forsinket. Mål 1 er forsinket. Ikke opfyldt efter fristen: "
+        "Hillerød. Alle 3 kommuner har indsendt deres status."
     ) in summary
-    assert "Årets beslutninger: 1 fortsætter uændret, 1 opfyldt (målet er nået)." in summary
+    assert (
+        "Der er truffet 2 beslutninger: 1 fortsætter uændret, 1 opfyldt (målet er nået)." in summary
+    )
     assert "sammenlignes de milepæle, papiret gav" not in " ".join(pages_2018)
     # In 2017 Hillerød's report was still a draft: the summary counts it as missing.
     pages_2017 = _pages(render_status_paper(status_history[2017]))

@@ -38,6 +38,7 @@ PAPER = {
     "first_year": 2017,
     "last_year": 2018,
     "state": "adopted",
+    "public_label": {"da": "Vedtaget", "en": "Adopted"},
     "summary": (
         "I KKR-Hovedstaden vil vi sammen gøre en forskel for vores borgeres sundhed – uanset om "
         "det drejer sig om et brud på hoften eller et knækket sind."
@@ -75,6 +76,7 @@ GOAL = {
     ),
     "kind": "commitment",
     "state": "active",
+    "public_label": {"da": "KKR-mål · aktivt", "en": "KKR goal · active"},
     "national_goal": (
         "KKR-målene understøtter den nationale handlingsplan for den ældre medicinske patient."
     ),

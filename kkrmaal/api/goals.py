@@ -11,6 +11,7 @@ version. A report is private: `Cache-Control: private, no-store` on every answer
 
 import re
 
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from goals import audit
+from goals import naming
 from goals import rounds
 from goals.forms import ReportForm
 from goals.models import Goal
@@ -58,6 +60,30 @@ from municipalities.models import Municipality
 # --- the public goals ----------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {"da": {"type": "string"}, "en": {"type": "string"}},
+        "required": ["da", "en"],
+    }
+)
+class PublicWordsField(serializers.Field):
+    """The words a public page uses for the object (goals/naming.py), in Danish and English:
+    `kind`/`state` are the machine's words, and a proposal's goal is "foreslået", not
+    "active"."""
+
+    def __init__(self, name, **kwargs):
+        self.name = name
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        words = {}
+        for language in ("da", "en"):
+            with translation.override(language):
+                words[language] = str(self.name(instance))
+        return words
+
+
 class PaperSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(help_text=_("Målpapirets id."))
     key = serializers.CharField(
@@ -75,6 +101,12 @@ class PaperSerializer(serializers.ModelSerializer):
     state = enum_field(
         "PaperStateEnum", help_text=_("Papirets tilstand: vedtaget eller arkiveret.")
     )
+    public_label = PublicWordsField(
+        naming.paper_state,
+        help_text=_(
+            "Papirets tilstand, som siderne skriver den (fx Forslag), på dansk og engelsk."
+        ),
+    )
     summary = serializers.CharField(help_text=_("Resumé af papiret."))
     source = serializers.CharField(help_text=_("Kildedokumentets filnavn."))
 
@@ -90,6 +122,7 @@ class PaperSerializer(serializers.ModelSerializer):
             "first_year",
             "last_year",
             "state",
+            "public_label",
             "summary",
             "source",
         ]
@@ -180,12 +213,27 @@ class GoalSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("Id på det mål, dette mål er en revision af, eller null."),
     )
+    public_label = PublicWordsField(
+        naming.goal_name,
+        help_text=_(
+            "Målets type og tilstand, som siderne skriver dem (fx målsætning · foreslået), på "
+            "dansk og engelsk: et forslags mål er foreslået, ikke aktivt."
+        ),
+    )
     milestones = MilestoneSerializer(many=True, read_only=True, help_text=_("Målets milepæle."))
     indicators = IndicatorSerializer(many=True, read_only=True, help_text=_("Målets indikatorer."))
 
     class Meta:
         model = Goal
-        fields = ["id", "key", "region", *Goal.READING_ORDER, "milestones", "indicators"]
+        fields = [
+            "id",
+            "key",
+            "region",
+            *Goal.READING_ORDER,
+            "public_label",
+            "milestones",
+            "indicators",
+        ]
 
 
 def public_papers():
