@@ -213,6 +213,11 @@ RUNNING_RELATIONSHIPS = {
     "subdocument": "office_external", "webextension": "office_external",
     "externallink": "office_fields",
 }  # fmt: skip
+# The inside of a start tag up to its `>`, read attribute by attribute: a quoted value may hold
+# a `>` (XML allows it, e.g. in an attribute Office is told to ignore), which must not end the
+# tag there and hide the attributes after it.
+TAG_PIECE = rb"""(?:[^>"']|"[^"]*"|'[^']*')"""
+TAG_BODY = TAG_PIECE + rb"*"
 # Elements that embed an object; that run DDE or read another workbook; that fetch from a
 # data source or load an add-in. XML names are case-sensitive, and so is Office.
 EMBEDDING_ELEMENTS = re.compile(
@@ -232,8 +237,8 @@ CHARACTER_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
 # Word fields: the start, separator and end of a complex field, its instruction text, and a
 # simple field's instruction.
 FIELD_TOKEN = re.compile(
-    rb"<(?:[\w.-]+:)?fldChar\b[^>]*?fldCharType\s*=\s*[\"'](\w+)"
-    rb"|<(?:[\w.-]+:)?instrText\b[^>]*>([^<]*)"
+    rb"<(?:[\w.-]+:)?fldChar\b" + TAG_PIECE + rb"*?\bfldCharType\s*=\s*[\"'](\w+)"
+    rb"|<(?:[\w.-]+:)?instrText\b" + TAG_BODY + rb">([^<]*)"
     rb"|\binstr\s*=\s*\"([^\"]*)\"|\binstr\s*=\s*'([^']*)'"
 )
 # Fields that run a program, fetch a file or picture, or query a data source.
@@ -244,7 +249,7 @@ RUNNING_FIELDS = {
 FIELD_ELSEWHERE = re.compile(r"file:|\"\s*(?:\\\\|//)", re.IGNORECASE)
 # An Excel formula that may call DDE or fetch; `_formula_runs` decides.
 FORMULA_SUSPECT = re.compile(
-    rb"<(?:[\w.-]+:)?(?:f|definedName)\b[^>]*>"
+    rb"<(?:[\w.-]+:)?(?:f|definedName)\b" + TAG_BODY + rb">"
     rb"([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image)"
     rb"[^<]*)",
     re.IGNORECASE,
@@ -316,7 +321,7 @@ def _content_types(archive):
     if any(kind.encode() in lowered for kind in ACTIVE_CONTENT_TYPES):
         return "office_program"
     types = {}
-    for tag in re.finditer(rb"<(?:[\w.-]+:)?(?:Default|Override)\b[^>]*>", declared):
+    for tag in re.finditer(rb"<(?:[\w.-]+:)?(?:Default|Override)\b" + TAG_BODY + rb">", declared):
         attributes = dict(re.findall(rb'(\w+)\s*=\s*"([^"]*)"', tag.group()))
         key = attributes.get(b"PartName") or attributes.get(b"Extension") or b""
         types[key.decode("utf-8", "replace").lstrip("/").lower()] = (
@@ -503,7 +508,7 @@ def _formula_runs(formula):
 class _RelationshipScan(_XmlScan):
     """A relationships part (`_rels/….rels`): each relationship's type, target and mode."""
 
-    RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*>")
+    RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b" + TAG_BODY + rb">")
     ATTRIBUTE = re.compile(rb"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
     def feed(self, piece):

@@ -432,6 +432,10 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         ("pakket.pdf", evidence_files.script_in_an_object_stream, "aktivt indhold"),
         ("hover.pdf", evidence_files.link_that_opens_on_hover, "åbner selv en adresse"),
         ("reference.pdf", evidence_files.uri_named_by_reference, "åbner selv en adresse"),
+        # A `>` inside a quoted attribute value does not end the tag.
+        ("gt.docx", evidence_files.template_behind_a_quoted_gt, "henter indhold uden for sig"),
+        ("gt-felt.docx", evidence_files.dde_field_behind_a_quoted_gt, "felter eller formler"),
+        ("gt.xlsx", evidence_files.webservice_formula_behind_a_quoted_gt, "felter eller formler"),
     ],
     ids=[
         "attachedTemplate-http",
@@ -451,6 +455,9 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         "javascript-escaped-in-an-object-stream",
         "link-with-a-uri-on-hover",
         "uri-named-by-reference",
+        "attachedTemplate-behind-a-quoted-gt",
+        "dde-field-behind-a-quoted-gt",
+        "webservice-formula-behind-a-quoted-gt",
     ],
 )
 def test_a_document_that_runs_or_fetches_something_is_refused(reporter, report, name, build, says):
