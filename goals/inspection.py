@@ -27,8 +27,10 @@ The checks look at what a format can do, not at a list of names:
   workbook elements; RTF carrying objects (`\\obj…`); Word fields that run or fetch (DDE,
   DDEAUTO, INCLUDETEXT, INCLUDEPICTURE, LINK, …, also split over runs, written with
   character references or named by another field); Excel formulas and defined names that
-  call DDE (`app|topic`) or fetch (WEBSERVICE, RTD, CALL, IMAGE …); macro, OLE and add-in content types, programs by
-  their first bytes, and `.bin` parts other than printer settings.
+  call DDE (`app|topic`), fetch (WEBSERVICE, RTD, CALL, IMAGE …) or read a workbook by its
+  address or path (`'http://host/[b.xlsx]Ark1'!A1`); macro, OLE and add-in content types,
+  programs by their first bytes, and `.bin` parts other than printer settings. A tag is read
+  attribute by attribute: a `>` inside a quoted value does not end it.
 """
 
 import codecs
@@ -213,6 +215,11 @@ RUNNING_RELATIONSHIPS = {
     "subdocument": "office_external", "webextension": "office_external",
     "externallink": "office_fields",
 }  # fmt: skip
+# The inside of a start tag up to its `>`, read attribute by attribute: a quoted value may hold
+# a `>` (XML allows it, e.g. in an attribute Office is told to ignore), which must not end the
+# tag there and hide the attributes after it.
+TAG_PIECE = rb"""(?:[^>"']|"[^"]*"|'[^']*')"""
+TAG_BODY = TAG_PIECE + rb"*"
 # Elements that embed an object; that run DDE or read another workbook; that fetch from a
 # data source or load an add-in. XML names are case-sensitive, and so is Office.
 EMBEDDING_ELEMENTS = re.compile(
@@ -232,8 +239,8 @@ CHARACTER_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
 # Word fields: the start, separator and end of a complex field, its instruction text, and a
 # simple field's instruction.
 FIELD_TOKEN = re.compile(
-    rb"<(?:[\w.-]+:)?fldChar\b[^>]*?fldCharType\s*=\s*[\"'](\w+)"
-    rb"|<(?:[\w.-]+:)?instrText\b[^>]*>([^<]*)"
+    rb"<(?:[\w.-]+:)?fldChar\b" + TAG_PIECE + rb"*?\bfldCharType\s*=\s*[\"'](\w+)"
+    rb"|<(?:[\w.-]+:)?instrText\b" + TAG_BODY + rb">([^<]*)"
     rb"|\binstr\s*=\s*\"([^\"]*)\"|\binstr\s*=\s*'([^']*)'"
 )
 # Fields that run a program, fetch a file or picture, or query a data source.
@@ -244,19 +251,26 @@ RUNNING_FIELDS = {
 FIELD_ELSEWHERE = re.compile(r"file:|\"\s*(?:\\\\|//)", re.IGNORECASE)
 # An Excel formula that may call DDE or fetch; `_formula_runs` decides.
 FORMULA_SUSPECT = re.compile(
-    rb"<(?:[\w.-]+:)?(?:f|definedName)\b[^>]*>"
-    rb"([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image)"
+    rb"<(?:[\w.-]+:)?(?:f|definedName)\b" + TAG_BODY + rb">"
+    rb"([^<]*?(?:\||\\\\|file:|webservice|rtd|call|register|exec|image|\[)"
     rb"[^<]*)",
     re.IGNORECASE,
 )
 FORMULA_WORDS = (
     b"|", b"\\\\", b"file:", b"webservice", b"rtd", b"call", b"register", b"exec", b"image",
+    b"[",
 )  # fmt: skip
 FORMULA_FETCHES = re.compile(
     r"\b(?:WEBSERVICE|RTD|CALL|REGISTER|REGISTER\.ID|EXEC|IMAGE)\s*\(", re.IGNORECASE
 )
+# A reference to a cell of another workbook named by its address or path, `'http://host/[b.xlsx]
+# Ark1'!A1` or `[b.xlsx]Ark1!A1`: Excel reads it from there. (A workbook Excel saved names it
+# `[1]Ark1!A1`, through an external link part, refused by its relationship; `Tabel1[Antal]`
+# is a table's column.)
+OTHER_WORKBOOK = re.compile(r"\[(?!\d+\])[^\]\[]*\][^\[\]'!(),;+\-*/&=<>^]*'?!")
 # Quoted text and quoted sheet names: a `|` there is no DDE.
 QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
+DOUBLE_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
 class _Budget:
@@ -316,7 +330,7 @@ def _content_types(archive):
     if any(kind.encode() in lowered for kind in ACTIVE_CONTENT_TYPES):
         return "office_program"
     types = {}
-    for tag in re.finditer(rb"<(?:[\w.-]+:)?(?:Default|Override)\b[^>]*>", declared):
+    for tag in re.finditer(rb"<(?:[\w.-]+:)?(?:Default|Override)\b" + TAG_BODY + rb">", declared):
         attributes = dict(re.findall(rb'(\w+)\s*=\s*"([^"]*)"', tag.group()))
         key = attributes.get(b"PartName") or attributes.get(b"Extension") or b""
         types[key.decode("utf-8", "replace").lstrip("/").lower()] = (
@@ -494,6 +508,8 @@ def _formula_runs(formula):
     text = _unescape(formula)
     if FIELD_ELSEWHERE.search(text) or "\\\\" in text:
         return "office_external"
+    if OTHER_WORKBOOK.search(DOUBLE_QUOTED.sub('""', text)):
+        return "office_external"
     code = QUOTED.sub('""', text)
     if "|" in code or FORMULA_FETCHES.search(code):
         return "office_fields"
@@ -503,7 +519,7 @@ def _formula_runs(formula):
 class _RelationshipScan(_XmlScan):
     """A relationships part (`_rels/….rels`): each relationship's type, target and mode."""
 
-    RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*>")
+    RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b" + TAG_BODY + rb">")
     ATTRIBUTE = re.compile(rb"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
     def feed(self, piece):

@@ -68,7 +68,7 @@ class SharedRowsPage:
                     messages.success(self.request, self.saved_text())
                     return redirect(self.request.path)
             else:
-                messages.error(self.request, self.invalid_message)
+                messages.error(self.request, self.invalid_text())
         context = {"round": self.round, self.rows_name: rows, "read_only": self.read_only}
         return render(self.request, self.template, {**context, **self.extra_context()})
 
@@ -91,6 +91,9 @@ class SharedRowsPage:
 
     def saved_text(self):
         return self.saved_message
+
+    def invalid_text(self):
+        return self.invalid_message
 
     def extra_context(self):
         return {}
@@ -151,6 +154,7 @@ class DecisionsPage(SharedRowsPage):
     def __init__(self, request, status_round):
         super().__init__(request, status_round)
         self.written = []  # the goals whose decision this POST saved
+        self.gone = []  # (number, typed reason) of goals that left the page (`left_the_page`)
         # Each goal's figures beside its decision: this round, the last one and the
         # evaluation, as the public pages and the PDF will count them.
         self.figures = {gp.goal.pk: gp for gp in progress.round_progress(status_round).goals}
@@ -183,7 +187,38 @@ class DecisionsPage(SharedRowsPage):
         return self.make_read_only(goals)
 
     def valid(self, goals):
-        return check_distinct_revisions([goal.form for goal in goals])
+        self.gone = self.left_the_page(goals)
+        return check_distinct_revisions([goal.form for goal in goals]) and not self.gone
+
+    def left_the_page(self, goals):
+        """The paper's goals this POST typed a decision or a reason for that the page no
+        longer asks about (ticked off in another round or in the admin while it was open),
+        by number: saving the rest would drop what was typed for them without a word."""
+        shown = {goal.pk for goal in goals}
+        typed = {
+            int(name[1:].split("-", 1)[0])
+            for name, value in self.request.POST.items()
+            if value.strip()
+            and name.startswith("g")
+            and name.split("-", 1)[0][1:].isdigit()
+            and name.endswith(("-decision", "-comment", "-new_goal"))
+        }
+        if not typed - shown:
+            return []
+        gone = self.round.paper.goals.filter(pk__in=typed - shown).order_by("order", "number")
+        return [(goal.number, self.request.POST.get(f"g{goal.pk}-comment", "")) for goal in gone]
+
+    def invalid_text(self):
+        if not self.gone:
+            return self.invalid_message
+        return _(
+            "Intet er gemt. Mål %(numbers)s er ikke længere med på siden (det er ændret, mens "
+            "du redigerede), så det, du valgte for det, kan ikke gemmes her. Det, du "
+            "skrev: %(typed)s. Dine indtastninger for de andre mål står herunder: gem igen."
+        ) % {
+            "numbers": ", ".join(number for number, _typed in self.gone),
+            "typed": "; ".join(f"»{typed}«" for _number, typed in self.gone if typed) or "-",
+        }
 
     def save(self, goal):
         data = goal.form.cleaned_data

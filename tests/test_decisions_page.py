@@ -229,3 +229,26 @@ def test_the_help_is_said_once_and_the_cards_are_folded(staff, paper, open_statu
     assert text.count("Listen viser regionens mål, der er aktive eller endnu ikke vedtaget") == 1
     assert text.count('<details class="decision">') == 2  # closed until opened
     assert "<summary>" in text and "Ingen beslutning endnu" in text
+
+
+def test_a_decision_for_a_goal_that_left_the_page_meanwhile_is_not_dropped_without_a_word(
+    staff, paper, open_status_round
+):
+    """A goal ticked off elsewhere (another round, the admin) while the page was open is no
+    longer asked about: what was typed for it is named, nothing is saved, and the other
+    goals keep what was typed."""
+    acute, youth = paper.goals.get(number="1"), paper.goals.get(number="2")
+    Goal.objects.filter(pk=acute.pk).update(state=Goal.State.ACHIEVED)
+    data = {
+        f"g{acute.pk}-decision": "revise",
+        f"g{acute.pk}-comment": "Målet skærpes til 90 %",
+        f"g{youth.pk}-decision": "continue",
+        f"g{youth.pk}-comment": "Målet fastholdes",
+    }
+    response = staff.post(decisions_url(open_status_round), data, follow=True)
+    text = response.content.decode()
+
+    assert "Beslutningen om mål 2 er gemt" not in text
+    assert "Intet er gemt. Mål 1 er ikke længere med på siden" in text
+    assert "Målet skærpes til 90 %" in text and "Målet fastholdes" in text
+    assert not GoalDecision.objects.exists()

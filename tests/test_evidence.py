@@ -432,6 +432,11 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         ("pakket.pdf", evidence_files.script_in_an_object_stream, "aktivt indhold"),
         ("hover.pdf", evidence_files.link_that_opens_on_hover, "åbner selv en adresse"),
         ("reference.pdf", evidence_files.uri_named_by_reference, "åbner selv en adresse"),
+        # A `>` inside a quoted attribute value does not end the tag.
+        ("gt.docx", evidence_files.template_behind_a_quoted_gt, "henter indhold uden for sig"),
+        ("gt-felt.docx", evidence_files.dde_field_behind_a_quoted_gt, "felter eller formler"),
+        ("gt.xlsx", evidence_files.webservice_formula_behind_a_quoted_gt, "felter eller formler"),
+        ("ekstern.xlsx", evidence_files.formula_from_a_workbook_on_the_web, "henter indhold uden"),
     ],
     ids=[
         "attachedTemplate-http",
@@ -451,6 +456,10 @@ def test_an_evidence_download_is_never_cached(reporter, report):
         "javascript-escaped-in-an-object-stream",
         "link-with-a-uri-on-hover",
         "uri-named-by-reference",
+        "attachedTemplate-behind-a-quoted-gt",
+        "dde-field-behind-a-quoted-gt",
+        "webservice-formula-behind-a-quoted-gt",
+        "formula-from-a-workbook-on-the-web",
     ],
 )
 def test_a_document_that_runs_or_fetches_something_is_refused(reporter, report, name, build, says):
@@ -479,10 +488,18 @@ def _weasyprint_pdf():
         ("notat.docx", evidence_files.word_document, ".docx"),
         ("tal.xlsx", evidence_files.excel_workbook, ".xlsx"),
         ("udskrift.xlsx", evidence_files.excel_with_printer_settings, ".xlsx"),
+        ("tabel.xlsx", evidence_files.workbook_with_a_table_column, ".xlsx"),
         ("links.pdf", evidence_files.web_link, ".pdf"),
         ("papir.pdf", _weasyprint_pdf, ".pdf"),
     ],
-    ids=["word", "excel", "excel-with-printer-settings", "pdf-with-a-link", "weasyprint-pdf"],
+    ids=[
+        "word",
+        "excel",
+        "excel-with-printer-settings",
+        "excel-with-a-table-column",
+        "pdf-with-a-link",
+        "weasyprint-pdf",
+    ],
 )
 def test_ordinary_documents_with_links_fields_and_formulas_are_accepted(
     reporter, report, name, build, stored_as
