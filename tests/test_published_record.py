@@ -216,7 +216,7 @@ def test_every_surface_shows_the_same_figures_for_a_goal(client, status_history,
     # A municipality's page and paper give the region's total beside its own line.
     municipality_page = _page(client, "/hovedstaden/kommuner/147/")
     goal_row = municipality_page.split(f'href="/hovedstaden/maal/{goal.pk}/"')[1].split("</tr>")[0]
-    assert '<td class="num nowrap">2 af 3</td>' in goal_row
+    assert '<td class="num nowrap" data-label="Regionen i alt">2 af 3</td>' in goal_row
     municipality_pdf = _pdf_text(
         papers.render_status_paper(
             status_history[2018], paper.region.municipalities.get(kommunekode=147)
