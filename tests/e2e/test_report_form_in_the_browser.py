@@ -422,6 +422,42 @@ def test_a_draft_the_server_never_got_is_offered_back(browser, live_server, logi
     page.context.close()
 
 
+DRAFTS = "Object.keys(localStorage).filter(key => key.startsWith('kkr-report-draft'))"
+
+
+def test_logging_out_forgets_the_drafts_kept_in_this_browser(
+    browser, live_server, login, small_report
+):
+    """A shared municipal PC: text the server never got is kept in the browser for its
+    reporter, until she logs out. Then the next person is offered nothing, whether she
+    logged out from another page or from the form itself."""
+    report, (first, _second) = small_report
+    page = new_page(browser)
+    page.on("dialog", lambda dialog: dialog.accept())
+    url = f"{live_server.url}/indberetning/{report.pk}/"
+    for leave_by_logging_out in (False, True):
+        login(page, "indberetter-101")
+        page.goto(url)
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)  # ended elsewhere
+        type_comment(page, first, "Fortroligt udkast")
+        page.wait_for_timeout(400)
+        if not leave_by_logging_out:
+            page.goto(f"{live_server.url}/")
+            assert page.evaluate(DRAFTS), "kept until its reporter is back"
+            login(page, "indberetter-101")
+        page.get_by_role("button", name="Log ud").click()
+        page.wait_for_load_state()
+        assert "Log ind" in page.locator(".site-header").inner_text()
+        assert page.evaluate(DRAFTS) == []
+
+    login(page, "indberetter-101")
+    page.goto(url)
+    page.wait_for_timeout(500)
+    assert page.locator("[data-draft-offer]").is_hidden()
+    assert comment_box(page, first).input_value() == ""
+    page.context.close()
+
+
 def test_the_preview_follows_the_status_chosen(form, small_report):
     """Milestone 1/1 was due at the end of 2017: "opfyldt" is met, "i gang" is late."""
     _report, (first, _second) = small_report
