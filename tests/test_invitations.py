@@ -57,6 +57,36 @@ def test_the_cockpit_flags_a_municipality_without_a_reporter(staff, without_repo
     assert "Ingen indberetter" not in row_of(page, "København")
 
 
+def test_a_municipality_without_a_reporter_is_offered_an_invitation_not_a_reminder(
+    staff, without_reporter
+):
+    """A reminder to nobody would send nothing: the row's action is the invitation."""
+    hillerod = row_of(cockpit(staff, without_reporter), "Hillerød")
+
+    assert "Send påmindelse nu" not in hillerod
+    assert "Invitér indberetter" in hillerod
+    assert "Send påmindelse nu" in row_of(cockpit(staff, without_reporter), "København")
+
+
+def test_an_invitation_comes_back_to_the_cockpit_as_it_was_filtered(
+    staff, without_reporter, django_capture_on_commit_callbacks
+):
+    filtered = "?vis=ikke-paabegyndt&sorter=-kommune"
+    page = staff.get(reverse("secretariat:round_overview", args=[without_reporter.pk]) + filtered)
+    invite_url = re.search(r'href="([^"]*/invit[^"]*219[^"]*)"', row_of(page, "Hillerød"))
+    form = staff.get(invite_url.group(1).replace("&amp;", "&")).content.decode()
+    kept = dict(re.findall(r'<input type="hidden" name="(vis|sorter)" value="([^"]*)"', form))
+    assert kept == {"vis": "ikke-paabegyndt", "sorter": "-kommune"}
+
+    url = reverse("secretariat:invite_reporter", args=[without_reporter.pk, 219])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = staff.post(url, {"email": "ny@hillerod.dk", **kept})
+
+    assert answer.url == reverse("secretariat:round_overview", args=[without_reporter.pk]) + (
+        "?vis=ikke-paabegyndt&sorter=-kommune"
+    )
+
+
 def test_the_excel_overview_flags_it_too(staff, without_reporter):
     response = staff.get(reverse("secretariat:round_overview_xlsx", args=[without_reporter.pk]))
     rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(response.content)).active]
