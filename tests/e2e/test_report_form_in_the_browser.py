@@ -514,3 +514,25 @@ def test_on_a_phone_the_save_bar_never_covers_the_field_being_typed_in(
     page.screenshot(path=f"{SHOTS}/form-focused-390.png")
     wait_until_saved(page)  # not a save in flight as the test's database is emptied
     page.context.close()
+
+
+def test_on_a_phone_the_summary_has_no_empty_box_where_a_milestone_repeats_its_goal(
+    browser, live_server, login, small_report
+):
+    """Many papers state a goal as its one milestone: said once, in the goal's row. Without
+    a comment the milestone's own cell has nothing to say, and on a phone it is not shown
+    as an empty box above the status."""
+    report, (first, _second) = small_report
+    milestone = first.milestone
+    milestone.text = milestone.goal.title
+    milestone.save()
+    page = new_page(browser, 390, has_touch=True, is_mobile=True)
+    login(page, "indberetter-101")
+    page.goto(f"{live_server.url}/indberetning/{report.pk}/indsend/")
+
+    row = page.locator("table.summary tbody tr:not(.goal-row)").first
+    assert "Mangler status" in row.inner_text()
+    shown = [cell for cell in row.locator("td").all() if cell.is_visible()]
+    assert shown and all(cell.inner_text().strip() for cell in shown)
+    assert shown[0].get_attribute("data-label") == "Kommunens status"
+    page.context.close()
