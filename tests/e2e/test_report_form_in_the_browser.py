@@ -7,19 +7,12 @@ far shorter than it was."""
 
 import os
 import time
-from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
-from goals.models import GoalPaper
 from goals.models import StatusReport
-from municipalities.models import Municipality
-from tests.builders import make_user
-from tests.builders import opened_round
 from tests.builders import save_line
-from tests.seeds import MIDTJYLLAND
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -180,21 +173,6 @@ def test_without_javascript_the_form_saves_and_submits(browser, live_server, log
         f"Uden script, linje {line.milestone_id}" for line in lines
     ]
     page.context.close()
-
-
-@pytest.fixture
-def midtjylland(secretariat):
-    """Midtjylland's paper as loaded, its first round open for Aarhus: ten milestones."""
-    call_command("load_kkr_data", stdout=StringIO())
-    paper = GoalPaper.objects.get(source=MIDTJYLLAND)
-    aarhus = Municipality.objects.get(kommunekode=751)
-    make_user("indberetter-751", municipality=aarhus)
-    status_round = opened_round(
-        paper, year=2013, by=make_user("sekretariat-midtjylland", region=paper.region)
-    )
-    report = StatusReport.objects.get(round=status_round, municipality=aarhus)
-    assert report.lines.count() == 10
-    return report
 
 
 def page_height(page):
