@@ -68,6 +68,29 @@ def test_a_municipality_without_a_reporter_is_offered_an_invitation_not_a_remind
     assert "Send påmindelse nu" in row_of(cockpit(staff, without_reporter), "København")
 
 
+def test_the_reminder_buttons_count_only_the_municipalities_a_reminder_reaches(
+    staff, without_reporter
+):
+    """Hillerød has nobody to remind: the buttons promise the two that will hear."""
+    page = cockpit(staff, without_reporter).content.decode()
+    assert "Send påmindelse nu til alle 2 kommuner, der ikke har indsendt" in page
+    assert "Send påmindelse nu til de 2 kommuner, der ikke har påbegyndt" in page
+
+    remind = reverse("secretariat:round_remind", args=[without_reporter.pk])
+    staff.post(remind, {"hvem": "ikke-indsendt"})
+    page = cockpit(staff, without_reporter).content.decode()
+    assert "Send påmindelse nu til" not in page
+    assert "har fået en påmindelse i dag" in page  # København and Frederiksberg did
+
+
+def test_where_no_municipality_has_a_reporter_no_reminder_is_offered(staff, without_reporter):
+    Membership.objects.filter(municipality__kommunekode__in=[101, 147]).delete()
+    page = cockpit(staff, without_reporter).content.decode()
+    assert "Send påmindelse nu til" not in page
+    assert "har fået en påmindelse i dag" not in page  # nobody has
+    assert "har en indberetter, så en påmindelse når ingen" in page
+
+
 def test_an_invitation_comes_back_to_the_cockpit_as_it_was_filtered(
     staff, without_reporter, django_capture_on_commit_callbacks
 ):
