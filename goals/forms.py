@@ -372,7 +372,9 @@ class SeenRowForm(forms.Form):
         """`values` in words, as the page's fields would show them ("Status: i gang; …")."""
         parts = []
         for name, value in values.items():
-            field = self.fields[name]
+            field = self.fields.get(name)
+            if field is None:
+                continue  # a field this row does not have (an adoption names no new goal)
             shown = dict(getattr(field, "choices", ())).get(value, value) if value else "–"
             parts.append(f"{field.label}: {shown}")
         return "; ".join(parts)
@@ -420,21 +422,23 @@ class DecisionForm(SeenRowForm):
         super().__init__(*args, **kwargs)
         self.status_round = status_round
         self.goal = goal
-        if self.initial.get("decision") != GoalDecision.Decision.NEW:
-            # The page shows goals already adopted (`awaiting_decision`): "nyt mål vedtaget"
-            # is offered only where it is the decision already recorded.
-            self.fields["decision"].choices = [
-                choice
-                for choice in self.fields["decision"].choices
-                if choice[0] != GoalDecision.Decision.NEW
-            ]
+        offered = rounds.decisions_offered(goal, self.initial.get("decision") or "")
+        self.fields["decision"].choices = [
+            choice for choice in self.fields["decision"].choices if choice[0] in ("", *offered)
+        ]
+        if GoalDecision.Decision.REVISE in offered:
+            self._offer_revisions(goal_choices)
+        else:
+            del self.fields["new_goal"]  # adopting a goal names no goal it replaces
+
+    def _offer_revisions(self, goal_choices):
         chosen = str(self.initial.get("new_goal") or "")
         self.goal_choices = {str(g.pk): g for g in goal_choices}
         self.fields["new_goal"].known = self.goal_choices
         self.fields["new_goal"].choices = [("", _("Intet"))] + [
             (pk, f"{g.number} {Truncator(g.title).chars(70)} ({g.paper.title})")
             for pk, g in self.goal_choices.items()
-            if g.can_revise(goal) or pk == chosen
+            if g.can_revise(self.goal) or pk == chosen
         ]
 
     def clean_new_goal(self):

@@ -291,11 +291,17 @@ class GoalQuerySet(models.QuerySet):
     def awaiting_decision(self, status_round):
         """The goals a round's decisions are about: those it asks about (`reported_on`) and
         those it has decided already, which its decision may have ticked off since. Not a
-        goal ticked off in an earlier round, nor one not adopted yet (the admin adopts a
-        development area as a new goal)."""
+        goal ticked off in an earlier round, nor one not adopted yet (`adoptable`)."""
         asked = Q(kind=Goal.Kind.COMMITMENT, state=Goal.State.ACTIVE)
         decided = Q(pk__in=GoalDecision.objects.filter(round=status_round).values("goal_id"))
         return self.filter(asked | decided)
+
+    def adoptable(self, status_round):
+        """The goals a round's decision may adopt ("nyt mål vedtaget"): those not adopted yet,
+        typically development areas. Once adopted, a goal is one the round has decided
+        (`awaiting_decision`), so the two never overlap."""
+        decided = GoalDecision.objects.filter(round=status_round).values("goal_id")
+        return self.filter(state=Goal.State.PIPELINE).exclude(pk__in=decided)
 
 
 class Goal(models.Model):

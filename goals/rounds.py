@@ -602,6 +602,17 @@ def decision_refusal(status_round, goal, decision, new_goal):
     return new_goal.revision_refusal(goal)
 
 
+def decisions_offered(goal, recorded):
+    """The decisions offered on `goal`, whose decision in the round is `recorded` ("" for
+    none): a goal not adopted yet may only be adopted ("nyt mål vedtaget", which makes it an
+    active KKR goal); any other is achieved, continued, revised or retired, and keeps "nyt mål
+    vedtaget" only where that is the decision recorded."""
+    Decision = GoalDecision.Decision
+    if goal.state == Goal.State.PIPELINE:
+        return [Decision.NEW]
+    return [d for d in Decision.values if d != Decision.NEW or recorded == Decision.NEW]
+
+
 @transaction.atomic
 def record_joint_progress(progress, *, status, comment, by, seen=None):
     """The secretariat's status of a joint milestone or of one cluster's share of one.

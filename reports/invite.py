@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
-from django.shortcuts import redirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +13,9 @@ from django.utils.translation import gettext_lazy
 from goals import audit
 from municipalities import invitations
 from municipalities.models import Membership
+from reports.secretariat import _back_to_cockpit
 from reports.secretariat import _get_round_for_staff
+from reports.secretariat import _kept
 
 
 class InviteForm(forms.Form):
@@ -30,7 +31,8 @@ class InviteForm(forms.Form):
 
 @login_required
 def invite_reporter(request, pk, kommunekode):
-    """GET: the form; POST: send the invitation and go back to the cockpit."""
+    """GET: the form; POST: send the invitation and go back to the cockpit, filtered and
+    sorted as the user left it (`_kept`, carried in the form's hidden fields)."""
     status_round = _get_round_for_staff(request, pk)
     municipality = get_object_or_404(
         status_round.paper.region.municipalities, kommunekode=kommunekode
@@ -47,7 +49,7 @@ def invite_reporter(request, pk, kommunekode):
             _("Invitationen er sendt til %(email)s. Linket virker én gang og i %(days)d dage.")
             % {"email": email, "days": invitations.valid_days()},
         )
-        return redirect("secretariat:round_overview", pk=status_round.pk)
+        return _back_to_cockpit(request, status_round)
     reporters = [
         m.user.get_full_name() or m.user.get_username()
         for m in Membership.objects.reachable_reporters()
@@ -63,5 +65,6 @@ def invite_reporter(request, pk, kommunekode):
             "form": form,
             "reporters": reporters,
             "days": invitations.valid_days(),
+            **_kept(request.GET or request.POST),
         },
     )

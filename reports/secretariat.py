@@ -207,8 +207,11 @@ def _cockpit_link(request, **changes):
 def _cockpit_tally(status_round, today):
     """Every count on the cockpit in one query, over the whole round, not just the rows
     shown: per state and quick filter, those sent in ("N af M", `reported()`), the overdue and
-    those that can be reminded now."""
+    those a reminder sent now would reach (not those without a reporter: "Ingen
+    indberetter") and those one reached today."""
     everything = status_round.reports.all()
+    remindable = everything.remindable(today)
+    reached = remindable.exclude(pk__in=everything.without_reporter().values("pk"))
     return everything.tally(
         **{state: everything.filter(state=state) for state in StatusReport.State.values},
         **{
@@ -217,8 +220,11 @@ def _cockpit_tally(status_round, today):
         },
         reported=everything.reported(),
         overdue=everything.overdue(today),
-        remindable=everything.remindable(today),
-        untouched_remindable=everything.remindable(today).untouched(),
+        remindable=reached,
+        untouched_remindable=reached.untouched(),
+        reminded_today=everything.unsubmitted()
+        .filter(round__state=StatusRound.State.OPEN)
+        .exclude(pk__in=remindable.values("pk")),
         no_reporter=everything.without_reporter(),
     )
 
@@ -303,6 +309,7 @@ def round_overview(request, pk):
             # Over the whole round, like the counts beside it, not just the filtered rows.
             "overdue_count": tally["overdue"],
             "remindable_count": tally["remindable"],
+            "reminded_today_count": tally["reminded_today"],
             "quick_filters": [
                 (label, _cockpit_link(request, vis=slug), slug == chosen["shown"], tally[slug])
                 for slug, (label, _function) in COCKPIT_FILTERS.items()

@@ -70,7 +70,7 @@ class SharedRowsPage:
             else:
                 messages.error(self.request, self.invalid_text())
         context = {"round": self.round, self.rows_name: rows, "read_only": self.read_only}
-        return render(self.request, self.template, {**context, **self.extra_context()})
+        return render(self.request, self.template, {**context, **self.extra_context(rows)})
 
     def valid(self, rows):
         return all(row.form.is_valid() for row in rows)
@@ -95,7 +95,7 @@ class SharedRowsPage:
     def invalid_text(self):
         return self.invalid_message
 
-    def extra_context(self):
+    def extra_context(self, rows):
         return {}
 
     def make_read_only(self, rows):
@@ -163,9 +163,11 @@ class DecisionsPage(SharedRowsPage):
         existing = {
             d.goal_id: d for d in self.round.decisions.select_related("new_goal", "decided_by")
         }
-        goals = list(
-            self.round.paper.goals.awaiting_decision(self.round).order_by("order", "number")
-        )
+        goals = self.round.paper.goals.order_by("order", "number")
+        adoptable = list(goals.adoptable(self.round))
+        for goal in adoptable:
+            goal.adoptable = True  # shown in a section of its own, below the others
+        goals = list(goals.awaiting_decision(self.round)) + adoptable
         # Read once for every form on the page; each form offers those that fit its goal.
         goal_choices = list(
             Goal.objects.in_region(self.round.paper.region)
@@ -244,8 +246,17 @@ class DecisionsPage(SharedRowsPage):
         fresh = {d.goal_id: d for d in GoalDecision.objects.filter(round=self.round)}
         return lambda goal: rounds.decision_values(fresh.get(goal.pk))
 
-    def extra_context(self):
-        return {"decision_labels": dict(GoalDecision.Decision.choices)}
+    def extra_context(self, goals):
+        adoptable = [goal for goal in goals if getattr(goal, "adoptable", False)]
+        return {
+            "decision_labels": dict(GoalDecision.Decision.choices),
+            "decided": [goal for goal in goals if goal not in adoptable],
+            "adoptable": adoptable,
+            # Folded, unless one of its goals needs the user's attention.
+            "adoptable_open": any(
+                goal.form.errors or getattr(goal, "stale", None) for goal in adoptable
+            ),
+        }
 
 
 def _save_rows(items, save):

@@ -216,12 +216,14 @@ def test_only_goals_that_can_take_a_decision_are_asked_about(
     staff.post(url, {f"g{acute.pk}-decision": "achieved"})
 
     text = staff.get(url).content.decode()
-    assert f'name="g{acute.pk}-decision"' in text and f'name="g{youth.pk}-decision"' in text
+    goals = text.split("Udviklingsområder, der kan vedtages som mål")[0]
+    assert f'name="g{acute.pk}-decision"' in goals and f'name="g{youth.pk}-decision"' in goals
     for absent in (done, development_area):
-        assert f'name="g{absent.pk}-decision"' not in text
+        assert f'name="g{absent.pk}-decision"' not in goals
+    assert f'name="g{done.pk}-decision"' not in text
     assert "opfyldt (målet er nået)" in re.sub(r"<[^>]*>", " ", fieldset(text, acute)).lower()
-    # "Nyt mål vedtaget" is for goals not adopted yet, which are not here.
-    assert 'value="new"' not in text
+    # "Nyt mål vedtaget" is for goals not adopted yet, which are in a section of their own.
+    assert 'value="new"' not in goals
 
 
 def test_the_help_is_said_once_and_the_cards_are_folded(staff, paper, open_status_round):
@@ -252,3 +254,45 @@ def test_a_decision_for_a_goal_that_left_the_page_meanwhile_is_not_dropped_witho
     assert "Intet er gemt. Mål 1 er ikke længere med på siden" in text
     assert "Målet skærpes til 90 %" in text and "Målet fastholdes" in text
     assert not GoalDecision.objects.exists()
+
+
+def test_a_development_area_is_adopted_on_the_decisions_page_not_only_in_the_admin(
+    staff, paper, open_status_round, development_area
+):
+    url = decisions_url(open_status_round)
+    text = staff.get(url).content.decode()
+    section = text[text.index('<details class="decision-section">') :]
+    assert "Udviklingsområder, der kan vedtages som mål" in section  # folded: no "open"
+    card = fieldset(section, development_area)
+    options = re.findall(r'<option value="(\w*)"', card)
+    assert options == ["", "new"]  # adopted or not yet; nothing to revise it with
+    assert f"g{development_area.pk}-new_goal" not in card
+
+    page = staff.post(url, {f"g{development_area.pk}-decision": "new"}, follow=True)
+    assert "Beslutningen om mål A er gemt." in page.content.decode()
+    development_area.refresh_from_db()
+    assert development_area.state == Goal.State.ACTIVE
+    assert development_area.kind == Goal.Kind.COMMITMENT
+    # Adopted, it is one of the round's decided goals, its decision still "nyt mål vedtaget".
+    text = staff.get(url).content.decode()
+    assert "decision-section" not in text
+    assert '<option value="new" selected>nyt mål vedtaget</option>' in fieldset(
+        text, development_area
+    )
+
+
+def test_a_reason_for_a_development_area_without_a_decision_is_kept_not_lost(
+    staff, paper, open_status_round, development_area
+):
+    """Finding 7 here too: the reason stays, the section opens at the error, nothing saved."""
+    data = {f"g{development_area.pk}-comment": "Drøftes på næste KKR-møde"}
+    text = staff.post(decisions_url(open_status_round), data).content.decode()
+
+    assert "Beslutningerne er ikke gemt" in text
+    assert '<details class="decision-section" open>' in text
+    card = fieldset(text, development_area)
+    assert "Drøftes på næste KKR-møde" in card
+    assert "Vælg en beslutning, så begrundelsen kan gemmes med den." in card
+    assert not GoalDecision.objects.exists()
+    development_area.refresh_from_db()
+    assert development_area.state == Goal.State.PIPELINE

@@ -57,6 +57,61 @@ def test_the_cockpit_flags_a_municipality_without_a_reporter(staff, without_repo
     assert "Ingen indberetter" not in row_of(page, "København")
 
 
+def test_a_municipality_without_a_reporter_is_offered_an_invitation_not_a_reminder(
+    staff, without_reporter
+):
+    """A reminder to nobody would send nothing: the row's action is the invitation."""
+    hillerod = row_of(cockpit(staff, without_reporter), "Hillerød")
+
+    assert "Send påmindelse nu" not in hillerod
+    assert "Invitér indberetter" in hillerod
+    assert "Send påmindelse nu" in row_of(cockpit(staff, without_reporter), "København")
+
+
+def test_the_reminder_buttons_count_only_the_municipalities_a_reminder_reaches(
+    staff, without_reporter
+):
+    """Hillerød has nobody to remind: the buttons promise the two that will hear."""
+    page = cockpit(staff, without_reporter).content.decode()
+    assert "Send påmindelse nu til alle 2 kommuner, der ikke har indsendt" in page
+    assert "Send påmindelse nu til de 2 kommuner, der ikke har påbegyndt" in page
+
+    remind = reverse("secretariat:round_remind", args=[without_reporter.pk])
+    staff.post(remind, {"hvem": "ikke-indsendt"})
+    page = cockpit(staff, without_reporter).content.decode()
+    assert "Send påmindelse nu til" not in page
+    # København and Frederiksberg did; Hillerød did not, and is not said to have.
+    assert "De kommuner, der har en indberetter og ikke har indsendt, har fået en" in page
+    assert "Alle kommuner, der ikke har indsendt, har fået" not in page
+
+
+def test_where_no_municipality_has_a_reporter_no_reminder_is_offered(staff, without_reporter):
+    Membership.objects.filter(municipality__kommunekode__in=[101, 147]).delete()
+    page = cockpit(staff, without_reporter).content.decode()
+    assert "Send påmindelse nu til" not in page
+    assert "har fået en påmindelse i dag" not in page  # nobody has
+    assert "har en indberetter, så en påmindelse når ingen" in page
+
+
+def test_an_invitation_comes_back_to_the_cockpit_as_it_was_filtered(
+    staff, without_reporter, django_capture_on_commit_callbacks
+):
+    filtered = "?vis=ikke-paabegyndt&sorter=-kommune"
+    page = staff.get(reverse("secretariat:round_overview", args=[without_reporter.pk]) + filtered)
+    invite_url = re.search(r'href="([^"]*/invit[^"]*219[^"]*)"', row_of(page, "Hillerød"))
+    form = staff.get(invite_url.group(1).replace("&amp;", "&")).content.decode()
+    kept = dict(re.findall(r'<input type="hidden" name="(vis|sorter)" value="([^"]*)"', form))
+    assert kept == {"vis": "ikke-paabegyndt", "sorter": "-kommune"}
+
+    url = reverse("secretariat:invite_reporter", args=[without_reporter.pk, 219])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = staff.post(url, {"email": "ny@hillerod.dk", **kept})
+
+    assert answer.url == reverse("secretariat:round_overview", args=[without_reporter.pk]) + (
+        "?vis=ikke-paabegyndt&sorter=-kommune"
+    )
+
+
 def test_the_excel_overview_flags_it_too(staff, without_reporter):
     response = staff.get(reverse("secretariat:round_overview_xlsx", args=[without_reporter.pk]))
     rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(response.content)).active]

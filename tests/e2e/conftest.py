@@ -5,9 +5,11 @@ how we know the pages work in a browser.
 """
 
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
 # a thread with a running loop unless told this is fine (it is, in tests).
@@ -65,3 +67,27 @@ def login(live_server):
         page.wait_for_load_state()
 
     return log_in
+
+
+@pytest.fixture
+def midtjylland(secretariat):
+    """Midtjylland's paper as loaded, its first round open for Aarhus: ten milestones."""
+    from goals.models import GoalPaper
+    from goals.models import StatusReport
+    from municipalities.models import Municipality
+    from tests.builders import make_user
+    from tests.builders import opened_round
+    from tests.seeds import MIDTJYLLAND
+
+    call_command("load_kkr_data", stdout=StringIO())
+    paper = GoalPaper.objects.get(source=MIDTJYLLAND)
+    aarhus = Municipality.objects.get(kommunekode=751)
+    make_user("indberetter-751", municipality=aarhus)
+    status_round = opened_round(
+        paper,
+        year=2013,
+        by=make_user("sekretariat-midtjylland", region=paper.region, is_staff=True),
+    )
+    report = StatusReport.objects.get(round=status_round, municipality=aarhus)
+    assert report.lines.count() == 10
+    return report

@@ -7,19 +7,12 @@ far shorter than it was."""
 
 import os
 import time
-from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
-from goals.models import GoalPaper
 from goals.models import StatusReport
-from municipalities.models import Municipality
-from tests.builders import make_user
-from tests.builders import opened_round
 from tests.builders import save_line
-from tests.seeds import MIDTJYLLAND
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -180,21 +173,6 @@ def test_without_javascript_the_form_saves_and_submits(browser, live_server, log
         f"Uden script, linje {line.milestone_id}" for line in lines
     ]
     page.context.close()
-
-
-@pytest.fixture
-def midtjylland(secretariat):
-    """Midtjylland's paper as loaded, its first round open for Aarhus: ten milestones."""
-    call_command("load_kkr_data", stdout=StringIO())
-    paper = GoalPaper.objects.get(source=MIDTJYLLAND)
-    aarhus = Municipality.objects.get(kommunekode=751)
-    make_user("indberetter-751", municipality=aarhus)
-    status_round = opened_round(
-        paper, year=2013, by=make_user("sekretariat-midtjylland", region=paper.region)
-    )
-    report = StatusReport.objects.get(round=status_round, municipality=aarhus)
-    assert report.lines.count() == 10
-    return report
 
 
 def page_height(page):
@@ -422,6 +400,42 @@ def test_a_draft_the_server_never_got_is_offered_back(browser, live_server, logi
     page.context.close()
 
 
+DRAFTS = "Object.keys(localStorage).filter(key => key.startsWith('kkr-report-draft'))"
+
+
+def test_logging_out_forgets_the_drafts_kept_in_this_browser(
+    browser, live_server, login, small_report
+):
+    """A shared municipal PC: text the server never got is kept in the browser for its
+    reporter, until she logs out. Then the next person is offered nothing, whether she
+    logged out from another page or from the form itself."""
+    report, (first, _second) = small_report
+    page = new_page(browser)
+    page.on("dialog", lambda dialog: dialog.accept())
+    url = f"{live_server.url}/indberetning/{report.pk}/"
+    for leave_by_logging_out in (False, True):
+        login(page, "indberetter-101")
+        page.goto(url)
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)  # ended elsewhere
+        type_comment(page, first, "Fortroligt udkast")
+        page.wait_for_timeout(400)
+        if not leave_by_logging_out:
+            page.goto(f"{live_server.url}/")
+            assert page.evaluate(DRAFTS), "kept until its reporter is back"
+            login(page, "indberetter-101")
+        page.get_by_role("button", name="Log ud").click()
+        page.wait_for_load_state()
+        assert "Log ind" in page.locator(".site-header").inner_text()
+        assert page.evaluate(DRAFTS) == []
+
+    login(page, "indberetter-101")
+    page.goto(url)
+    page.wait_for_timeout(500)
+    assert page.locator("[data-draft-offer]").is_hidden()
+    assert comment_box(page, first).input_value() == ""
+    page.context.close()
+
+
 def test_the_preview_follows_the_status_chosen(form, small_report):
     """Milestone 1/1 was due at the end of 2017: "opfyldt" is met, "i gang" is late."""
     _report, (first, _second) = small_report
@@ -477,4 +491,26 @@ def test_on_a_phone_the_save_bar_never_covers_the_field_being_typed_in(
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/form-focused-390.png")
     wait_until_saved(page)  # not a save in flight as the test's database is emptied
+    page.context.close()
+
+
+def test_on_a_phone_the_summary_has_no_empty_box_where_a_milestone_repeats_its_goal(
+    browser, live_server, login, small_report
+):
+    """Many papers state a goal as its one milestone: said once, in the goal's row. Without
+    a comment the milestone's own cell has nothing to say, and on a phone it is not shown
+    as an empty box above the status."""
+    report, (first, _second) = small_report
+    milestone = first.milestone
+    milestone.text = milestone.goal.title
+    milestone.save()
+    page = new_page(browser, 390, has_touch=True, is_mobile=True)
+    login(page, "indberetter-101")
+    page.goto(f"{live_server.url}/indberetning/{report.pk}/indsend/")
+
+    row = page.locator("table.summary tbody tr:not(.goal-row)").first
+    assert "Mangler status" in row.inner_text()
+    shown = [cell for cell in row.locator("td").all() if cell.is_visible()]
+    assert shown and all(cell.inner_text().strip() for cell in shown)
+    assert shown[0].get_attribute("data-label") == "Kommunens status"
     page.context.close()
