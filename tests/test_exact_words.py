@@ -253,7 +253,9 @@ def test_search_matches_whole_words_or_word_starts(client, demo):
 
     assert hits and all(hit.casefold().startswith("kol") for hit in hits)
     # "skole" stands in the public papers, and is not a hit for "KOL".
-    assert "skole" in _text(client.get("/hovedstaden/papirer/1/").content.decode()).casefold()
+    papers = GoalPaper.objects.public().filter(region__slug="hovedstaden")
+    pages = [client.get(f"/hovedstaden/papirer/{paper.pk}/") for paper in papers]
+    assert any("skole" in _text(page.content.decode()).casefold() for page in pages)
     assert "skole" not in _text(found).casefold()
     assert "KKR Midtjylland · " in _text(found) and "Forslag" in _text(found)
 

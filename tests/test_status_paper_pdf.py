@@ -47,7 +47,7 @@ def test_the_paper_tells_what_was_met_by_whom_and_what_was_decided(paper_2018):
     assert "Forsinket" in flat and "Ikke relevant" in flat
     # Summary: one goal achieved (decision), one behind; the decisions and their reasons.
     for decision in (
-        "Årets beslutninger",
+        "Der er truffet 2 beslutninger",
         "Målet er nået og sættes hak ved.",
         "Hillerød følger op i 2019.",
     ):

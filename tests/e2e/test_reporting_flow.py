@@ -67,7 +67,7 @@ def test_report_submit_return_and_fix(
     page.goto(f"{live_server.url}/sekretariat/runder/{open_status_round.pk}/")
     assert "1 af 3" in page.locator(".tally-main").inner_text()
     page.screenshot(path=f"{SCREENSHOTS}/round_overview.png", full_page=True)
-    page.get_by_role("link", name="Behandl", exact=True).click()
+    page.get_by_role("link", name="Behandl København", exact=True).click()
     page.click("button[value=return]")  # without a comment first
     assert "Skriv en kommentar" in page.locator(".field.has-error").inner_text()
     page.fill("textarea[name=comment]", "Uddyb venligst, hvornår strategien vedtages.")

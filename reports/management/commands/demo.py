@@ -24,10 +24,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, **options):
         verbosity = options["verbosity"]
+        audit = logging.getLogger("kkrmaal.audit")
+        level = audit.level
         if verbosity < 2:
             # The audit line of every state change the demo plays would bury the login
-            # details printed at the end.
-            logging.getLogger("kkrmaal.audit").setLevel(logging.WARNING)
+            # details printed at the end; the level is put back for whatever runs next in
+            # this process (a test, a shell).
+            audit.setLevel(logging.WARNING)
+        try:
+            self.build(password, verbosity)
+        finally:
+            audit.setLevel(level)
+
+    def build(self, password, verbosity):
         call_command("migrate", verbosity=max(verbosity - 1, 0), interactive=False)
         call_command("load_kkr_data", verbosity=verbosity, stdout=self.stdout)
         password = password or demo.new_password()
