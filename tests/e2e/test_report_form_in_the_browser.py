@@ -5,6 +5,7 @@ without JavaScript the form still saves and submits. A reporter in Aarhus fills 
 submits Midtjylland's ten milestones on a 360 px phone without losing a word, on a form
 far shorter than it was."""
 
+import contextlib
 import os
 import time
 
@@ -23,10 +24,30 @@ SAVED = "Gemt kl."
 MAX_HEIGHT = {1366: 3400, 360: 6600}
 
 
+_contexts = []
+
+
+@pytest.fixture(autouse=True)
+def _pages_closed_before_the_flush(live_server):
+    """Each test's pages are closed before the live server's database is emptied (this
+    fixture is set up after live_server, so it is torn down before it). Their requests are
+    stopped first: an autosave timer or the save sent as a page goes would otherwise reach
+    the server during the flush, which PostgreSQL then refuses."""
+    yield
+    from playwright.sync_api import Error
+
+    while _contexts:
+        context = _contexts.pop()
+        with contextlib.suppress(Error):  # closed by the test itself
+            context.route("**/*", lambda route: route.abort())
+            context.close()
+
+
 def new_page(browser, width=1280, **options):
     context = browser.new_context(
         locale="da-DK", viewport={"width": width, "height": 800}, **options
     )
+    _contexts.append(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
