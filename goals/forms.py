@@ -146,9 +146,18 @@ class LineForm(forms.Form):
         super().__init__(*args, prefix=f"line-{line.milestone_id}", initial=initial, **kwargs)
         self.line = line
         self.submitting = submitting
-        self.fields["evidence_file"].help_text = _(
-            "PDF, Word, Excel, PNG eller JPEG, højst %(limit)s."
-        ) % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+        limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
+        evidence_file = self.fields["evidence_file"]
+        evidence_file.help_text = _("PDF, Word, Excel, PNG eller JPEG, højst %(limit)s.") % {
+            "limit": limit
+        }
+        # Checked in the browser as the file is chosen (static/js/report-form.js), so a file
+        # too large is never sent with the typing, which the server would then refuse whole.
+        evidence_file.widget.attrs["data-max-bytes"] = settings.EVIDENCE_MAX_BYTES
+        evidence_file.widget.attrs["data-too-large"] = _(
+            "Filen er for stor ({name}). Den må højst fylde %(limit)s. Vælg en mindre fil; "
+            "det, du har skrevet, er ikke rørt."
+        ) % {"limit": limit}
         if not line.evidence_file:
             del self.fields["clear_evidence_file"]
 

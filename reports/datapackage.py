@@ -54,6 +54,7 @@ from municipalities.models import Cluster
 from municipalities.models import Municipality
 from municipalities.models import Region
 from reports.exports import Column
+from reports.exports import codes
 from reports.exports import round_line_columns
 from reports.exports import round_lines
 from reports.exports import series_columns
@@ -80,10 +81,6 @@ class Table:
     # (column, other table, its column): a reference that always holds
     references: list = field(default_factory=list)
     rows: list = field(default_factory=list)
-
-
-def _codes(choices):
-    return tuple(value for value, _label in choices if value)
 
 
 def _c(name, type_, title, description="", values=()):
@@ -200,8 +197,8 @@ def _reference_tables(region):
                 _c("key", "string", _("Nøgle"), _("Papirets faste nøgle (kildens navn).")),
                 _c("region", "string", _("Region"), _("Regionens korte navn.")),
                 _c("title", "string", _("Titel")),
-                _c("kind", "string", _("Type"), "", _codes(GoalPaper.Kind.choices)),
-                _c("state", "string", _("Tilstand"), "", _codes(GoalPaper.State.choices)),
+                _c("kind", "string", _("Type"), "", codes(GoalPaper.Kind.choices)),
+                _c("state", "string", _("Tilstand"), "", codes(GoalPaper.State.choices)),
                 _c("adopted_year", "integer", _("Vedtaget år")),
                 _c("first_year", "integer", _("Første år")),
                 _c("last_year", "integer", _("Sidste år")),
@@ -229,7 +226,7 @@ def _reference_tables(region):
             _("Papirernes mål og udviklingsområder."),
             [
                 _c("id", "integer", _("Id")),
-                _c("key", "string", _("Nøgle"), _("Målets faste nøgle (papir:nummer).")),
+                _c("key", "string", _("Nøgle"), _("Målets faste nøgle (papir:målnummer).")),
                 _c("paper", "integer", _("Målpapir id")),
                 _c("number", "string", _("Mål nr."), _("Målets nummer som trykt; altid tekst.")),
                 _c("order", "integer", _("Rækkefølge"), _("Målets plads i papiret.")),
@@ -237,8 +234,8 @@ def _reference_tables(region):
                 _c("theme", "string", _("Tema"), _("Temaets titel, eller tom.")),
                 _c("title", "string", _("Titel")),
                 _c("description", "string", _("Beskrivelse")),
-                _c("kind", "string", _("Type"), "", _codes(Goal.Kind.choices)),
-                _c("state", "string", _("Tilstand"), "", _codes(Goal.State.choices)),
+                _c("kind", "string", _("Type"), "", codes(Goal.Kind.choices)),
+                _c("state", "string", _("Tilstand"), "", codes(Goal.State.choices)),
                 _c("national_goal", "string", _("Nationalt mål")),
                 _c("replaces", "integer", _("Erstatter mål id"), _("Eller tom.")),
             ],
@@ -273,7 +270,7 @@ def _reference_tables(region):
                     "key",
                     "string",
                     _("Nøgle"),
-                    _("Milepælens faste nøgle (papir:nummer:plads)."),
+                    _("Milepælens faste nøgle (papir:målnummer:plads)."),
                 ),
                 _c("goal", "integer", _("Mål id")),
                 _c("order", "integer", _("Rækkefølge"), _("Milepælens plads under målet.")),
@@ -281,7 +278,7 @@ def _reference_tables(region):
                 _c("due", "date", _("Frist"), _("Eller tom.")),
                 _c("due_approximate", "boolean", _("Omtrentlig frist")),
                 _c("due_text", "string", _("Frist som trykt")),
-                _c("scope", "string", _("Omfang"), "", _codes(Milestone.Scope.choices)),
+                _c("scope", "string", _("Omfang"), "", codes(Milestone.Scope.choices)),
                 _c("lead", "string", _("Tovholder")),
                 _c("baseline_count", "integer", _("Udgangspunkt (antal)")),
                 _c("baseline_of", "integer", _("Udgangspunkt (ud af)")),
@@ -319,7 +316,7 @@ def _reference_tables(region):
                 _c("name", "string", _("Navn")),
                 _c("unit", "string", _("Enhed")),
                 _c("target", "number", _("Målværdi"), _("Eller tom.")),
-                _c("direction", "string", _("Retning"), "", _codes(Indicator.Direction.choices)),
+                _c("direction", "string", _("Retning"), "", codes(Indicator.Direction.choices)),
                 _c("description", "string", _("Beskrivelse")),
             ],
             ["id"],
@@ -432,7 +429,7 @@ def _published_tables(rounds):
                 _c("goal_key", "string", _("Målnøgle")),
                 _c("goal_number", "string", _("Mål nr."), _("Altid tekst.")),
                 _c("goal_title", "string", _("Mål")),
-                _c("kind", "string", _("Type"), "", _codes(Goal.Kind.choices)),
+                _c("kind", "string", _("Type"), "", codes(Goal.Kind.choices)),
                 _c(
                     "verdict",
                     "string",
@@ -452,9 +449,7 @@ def _published_tables(rounds):
                     for name, title in _tally_titles()
                 ],
                 _c("total", "integer", _("I alt")),
-                _c(
-                    "decision", "string", _("Beslutning"), "", _codes(GoalDecision.Decision.choices)
-                ),
+                _c("decision", "string", _("Beslutning"), "", codes(GoalDecision.Decision.choices)),
                 _c("decision_label", "string", _("Beslutningen i ord")),
                 _c("decision_comment", "string", _("Begrundelse")),
                 _c("new_goal", "integer", _("Nyt mål id"), _("Det reviderede mål, eller tom.")),
@@ -481,7 +476,7 @@ def _published_tables(rounds):
                     "string",
                     _("Status (kode)"),
                     _("Tom, når den ikke er besvaret."),
-                    _codes(MilestoneStatus.Status.choices),
+                    codes(MilestoneStatus.Status.choices),
                 ),
                 _c("status_label", "string", _("Status")),
                 _c("evaluation", "string", _("Vurdering (kode)"), "", EVALUATIONS),

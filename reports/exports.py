@@ -68,8 +68,26 @@ class Column:
     values: tuple = ()
 
 
-def _codes(choices):
+def codes(choices):
+    """A choice field's codes, for a `Column`'s values."""
     return tuple(value for value, _label in choices if value)
+
+
+# The columns a round's lines and an indicator series share, worded once.
+REGION = Column("region", "string", gettext_lazy("Region"), gettext_lazy("Regionens korte navn."))
+GOAL = Column("goal", "integer", gettext_lazy("Mål id"), gettext_lazy("Målets id."))
+GOAL_KEY = Column(
+    "goal_key",
+    "string",
+    gettext_lazy("Målnøgle"),
+    gettext_lazy("Målets faste nøgle (papir:målnummer)."),
+)
+GOAL_NUMBER = Column(
+    "goal_number",
+    "string",
+    gettext_lazy("Mål nr."),
+    gettext_lazy("Målets nummer som trykt; altid tekst."),
+)
 
 
 def round_line_columns():
@@ -81,7 +99,7 @@ def round_line_columns():
             gettext_lazy("Runde id"),
             gettext_lazy("Statusrundens id (/api/v1/rounds/)."),
         ),
-        Column("region", "string", gettext_lazy("Region"), gettext_lazy("Regionens korte navn.")),
+        REGION,
         Column("year", "integer", gettext_lazy("År"), gettext_lazy("Året, der gøres status for.")),
         Column(
             "kommunekode",
@@ -102,26 +120,16 @@ def round_line_columns():
             gettext_lazy("Klynge"),
             gettext_lazy("Sundhedsklyngens navn, eller tom."),
         ),
-        Column("goal", "integer", gettext_lazy("Mål id"), gettext_lazy("Målets id.")),
-        Column(
-            "goal_key",
-            "string",
-            gettext_lazy("Målnøgle"),
-            gettext_lazy("Målets faste nøgle (papir:nummer)."),
-        ),
-        Column(
-            "goal_number",
-            "string",
-            gettext_lazy("Mål nr."),
-            gettext_lazy("Målets nummer som trykt; altid tekst."),
-        ),
+        GOAL,
+        GOAL_KEY,
+        GOAL_NUMBER,
         Column("goal_title", "string", gettext_lazy("Mål"), gettext_lazy("Målets titel.")),
         Column("milestone", "integer", gettext_lazy("Milepæl id"), gettext_lazy("Milepælens id.")),
         Column(
             "milestone_key",
             "string",
             gettext_lazy("Milepælsnøgle"),
-            gettext_lazy("Milepælens faste nøgle (papir:nummer:plads)."),
+            gettext_lazy("Milepælens faste nøgle (papir:målnummer:plads)."),
         ),
         Column(
             "milestone_text",
@@ -137,14 +145,14 @@ def round_line_columns():
             gettext_lazy(
                 "Kommunens indberetning: kun submitted og approved tæller; tom uden indberetning."
             ),
-            _codes(StatusReport.State.choices),
+            codes(StatusReport.State.choices),
         ),
         Column(
             "status",
             "string",
             gettext_lazy("Status (kode)"),
             gettext_lazy("Kommunens status; tom, når linjen ikke er besvaret."),
-            _codes(MilestoneStatus.Status.choices),
+            codes(MilestoneStatus.Status.choices),
         ),
         Column(
             "status_label",
@@ -453,20 +461,10 @@ def series_columns():
     package's table indicator-series)."""
     return [
         Column("series", "integer", gettext_lazy("Serie id"), gettext_lazy("Seriens id.")),
-        Column("region", "string", gettext_lazy("Region"), gettext_lazy("Regionens korte navn.")),
-        Column("goal", "integer", gettext_lazy("Mål id"), gettext_lazy("Målets id.")),
-        Column(
-            "goal_key",
-            "string",
-            gettext_lazy("Målets nøgle"),
-            gettext_lazy("Målets faste nøgle (papir:målnummer)."),
-        ),
-        Column(
-            "goal_number",
-            "string",
-            gettext_lazy("Mål nr."),
-            gettext_lazy("Målets nummer som trykt; altid tekst."),
-        ),
+        REGION,
+        GOAL,
+        GOAL_KEY,
+        GOAL_NUMBER,
         Column(
             "indicator", "integer", gettext_lazy("Indikator id"), gettext_lazy("Indikatorens id.")
         ),
@@ -483,7 +481,7 @@ def series_columns():
             gettext_lazy(
                 "municipality (en kommune), region (regionen) eller national (hele landet)."
             ),
-            _codes(IndicatorObservation.Level.choices),
+            codes(IndicatorObservation.Level.choices),
         ),
         Column(
             "kommunekode",

@@ -479,3 +479,19 @@ def run_demo(*args):
     out = io.StringIO()
     call_command("demo", *args, stdout=out)
     return out.getvalue()
+
+
+def public_pages(paper):
+    """The public pages of Hovedstaden's status history (`paper`): the ones served from the
+    cache once a round is published, in both languages."""
+    goal = paper.goals.get(number="1")
+    return [
+        "/",
+        "/en/",
+        "/hovedstaden/",
+        "/hovedstaden/status/2018/",
+        "/hovedstaden/status/2017/",
+        f"/hovedstaden/maal/{goal.pk}/",
+        "/hovedstaden/kommuner/101/",
+        "/en/hovedstaden/kommuner/101/",
+    ]

@@ -11,17 +11,12 @@ from django.urls import reverse
 
 from goals.models import StatusReport
 from tests.builders import api_client_for
+from tests.builders import public_pages
 
 
 def _pages(report, paper):
-    goal = paper.goals.get(number="1")
     return [
-        "/",
-        "/en/",
-        "/hovedstaden/",
-        "/hovedstaden/status/2018/",
-        f"/hovedstaden/maal/{goal.pk}/",
-        "/hovedstaden/kommuner/101/",
+        *public_pages(paper),
         "/soeg/?q=akut",
         "/konto/login/",
         "/konto/password_reset/",

@@ -14,23 +14,10 @@ from goals import rounds
 from goals.models import StatusRound
 from reports import publishing
 from tests.builders import build_round
+from tests.builders import public_pages
 from tests.builders import republish_corrected
 from tests.builders import small_pdf
 from tests.builders import submitted
-
-
-def _urls(paper):
-    goal = paper.goals.get(number="1")
-    return [
-        "/",
-        "/en/",
-        "/hovedstaden/",
-        "/hovedstaden/status/2018/",
-        "/hovedstaden/status/2017/",
-        f"/hovedstaden/maal/{goal.pk}/",
-        "/hovedstaden/kommuner/101/",
-        "/en/hovedstaden/kommuner/101/",
-    ]
 
 
 def _text(client, url):
@@ -42,7 +29,7 @@ def _text(client, url):
 def test_a_published_page_is_served_from_the_cache_after_the_first_request(
     client, paper, status_history, django_assert_num_queries
 ):
-    for url in _urls(paper):
+    for url in public_pages(paper):
         first = _text(client, url)
         with django_assert_num_queries(0):
             second = _text(client, url)

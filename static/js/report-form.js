@@ -20,6 +20,8 @@
      with the server's sentence: "Gem kladde" then shows both people's changes. So it does
      when the session has ended (401) or the page is older than the login (403): the
      sentence says to copy the typing first.
+   - A file chosen over the size limit is taken off its input with a sentence beside it, so
+     "Gem kladde" never sends it (the server would refuse the whole save, typing and all).
    - Choosing a status updates the line's preview of its evaluation at once (the page
      carries one per status, made by the server's rule, in <template data-will-be-for>).
 
@@ -78,11 +80,47 @@
     return found;
   }
 
+  /* A number as the server reads it (goals.forms.AmountField): decimal comma, thousands
+     grouped with dots or spaces. NaN for anything else. */
+  function asNumber(text) {
+    var value = text.replace(/\u00a0/g, " ");
+    if (/^-?\d{1,3}([.\s]\d{3})+(,\d*)?$/.test(value)) {
+      value = value.replace(/[.\s]/g, "");
+    }
+    return /^-?\d+([.,]\d*)?$/.test(value) ? parseFloat(value.replace(",", ".")) : NaN;
+  }
+
+  /* A link without its scheme, when it has one (the server adds one to "kommune.dk/plan"). */
+  function withoutScheme(text) {
+    return text.replace(/^https?:\/\//i, "");
+  }
+
+  /* Whether two answers say the same as the server keeps them: it strips the text, writes a
+     number back its own way ("42" is shown as "42,00") and gives a bare link a scheme. */
+  function same(one, other) {
+    if (one === other) {
+      return true;
+    }
+    if (typeof one !== "string" || typeof other !== "string") {
+      return false;
+    }
+    var a = one.trim();
+    var b = other.trim();
+    if (a === b) {
+      return true;
+    }
+    if (withoutScheme(a) === b || withoutScheme(b) === a) {
+      return true;
+    }
+    var x = asNumber(a);
+    return !isNaN(x) && x === asNumber(b);
+  }
+
   /* The fields of `now` that differ from `base` (all of them when there is no base). */
   function differences(now, base) {
     var found = {};
     Object.keys(now).forEach(function (name) {
-      if (!base || base[name] !== now[name]) {
+      if (!base || !same(base[name], now[name])) {
         found[name] = now[name];
       }
     });
@@ -168,7 +206,7 @@
     }
     var now = answers(false);
     var missing = Object.keys(draft.fields).some(function (name) {
-      return name in now && now[name] !== draft.fields[name];
+      return name in now && !same(now[name], draft.fields[name]);
     });
     if (!missing) {
       if (saved !== null) {
@@ -229,6 +267,46 @@
     shown.hidden = false;
   }
 
+  // --- a file too large --------------------------------------------------------------------
+
+  /* A chosen file over the limit (the input's data-max-bytes) is taken off the input at once,
+     with the sentence beside it: sent, the server would refuse the whole save, typing and
+     all. True when the input holds nothing too large. */
+  function sizeAllowed(field) {
+    var limit = parseInt(field.getAttribute("data-max-bytes"), 10);
+    if (field.type !== "file" || !limit) {
+      return true;
+    }
+    if (!field.files || !field.files.length) {
+      return true; // nothing chosen (or the file just let go of: the sentence stays)
+    }
+    var box = field.closest(".field") || field.parentNode;
+    var shown = box.querySelector("[data-size-error]");
+    var large = Array.prototype.filter.call(field.files, function (file) {
+      return file.size > limit;
+    });
+    if (shown) {
+      shown.remove();
+      box.classList.remove("has-error");
+      field.removeAttribute("aria-invalid");
+    }
+    if (!large.length) {
+      return true;
+    }
+    field.value = "";
+    var list = document.createElement("ul");
+    list.className = "errorlist";
+    list.setAttribute("data-size-error", "");
+    list.setAttribute("role", "alert");
+    var item = document.createElement("li");
+    item.textContent = field.getAttribute("data-too-large").replace("{name}", large[0].name);
+    list.appendChild(item);
+    box.appendChild(list);
+    box.classList.add("has-error");
+    field.setAttribute("aria-invalid", "true");
+    return false;
+  }
+
   // --- saving -------------------------------------------------------------------------------
 
   function changed(event) {
@@ -237,7 +315,10 @@
       return;
     }
     if (isFileField(field)) {
-      filesTouched = true;
+      var chosen = field.type !== "file" || (field.files && field.files.length > 0);
+      if (sizeAllowed(field) && chosen) {
+        filesTouched = true;
+      }
       return;
     }
     preview(field);

@@ -4,13 +4,14 @@ Every test here is marked `e2e`. A missing browser is a failure, not a skip: the
 how we know the pages work in a browser.
 """
 
-import contextlib
 import os
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from tests.e2e.browsing import close_quietly
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
 # a thread with a running loop unless told this is fine (it is, in tests).
@@ -52,13 +53,7 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    # Nothing the page still sends (an autosave, a save as it goes) reaches the server after
-    # the test.
-    from playwright.sync_api import Error
-
-    with contextlib.suppress(Error):  # closed by the test itself
-        context.route("**/*", lambda route: route.abort())
-        context.close()
+    close_quietly(context)
 
 
 @pytest.fixture

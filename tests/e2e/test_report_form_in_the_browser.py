@@ -5,7 +5,6 @@ without JavaScript the form still saves and submits. A reporter in Aarhus fills 
 submits Midtjylland's ten milestones on a 360 px phone without losing a word, on a form
 far shorter than it was."""
 
-import contextlib
 import os
 import time
 
@@ -14,6 +13,7 @@ from django.conf import settings
 
 from goals.models import StatusReport
 from tests.builders import save_line
+from tests.e2e.browsing import close_quietly
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,18 +29,11 @@ _contexts = []
 
 @pytest.fixture(autouse=True)
 def _pages_closed_before_the_flush(live_server):
-    """Each test's pages are closed before the live server's database is emptied (this
-    fixture is set up after live_server, so it is torn down before it). Their requests are
-    stopped first: an autosave timer or the save sent as a page goes would otherwise reach
-    the server during the flush, which PostgreSQL then refuses."""
+    """Each test's pages are closed quietly before the live server's database is emptied
+    (this fixture is set up after live_server, so it is torn down before it)."""
     yield
-    from playwright.sync_api import Error
-
     while _contexts:
-        context = _contexts.pop()
-        with contextlib.suppress(Error):  # closed by the test itself
-            context.route("**/*", lambda route: route.abort())
-            context.close()
+        close_quietly(_contexts.pop())
 
 
 def new_page(browser, width=1280, **options):
@@ -81,7 +74,7 @@ def form(browser, live_server, login, small_report):
     login(page, "indberetter-101")
     page.goto(f"{live_server.url}/indberetning/{small_report[0].pk}/")
     yield page
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_an_autosaved_draft_survives_a_reload(form, small_report):
@@ -172,6 +165,32 @@ def test_a_saved_page_is_left_without_a_question(form, small_report):
     assert asked == []
 
 
+def test_a_file_too_large_is_refused_as_it_is_chosen_and_the_typing_is_saved(
+    form, small_report, settings
+):
+    """A scan over the limit: the form says so the moment it is chosen and lets go of it, so
+    "Gem kladde" saves what was typed instead of the server refusing the whole save."""
+    _report, (first, _second) = small_report
+    settings.EVIDENCE_MAX_BYTES = 2000
+    page = form
+    page.reload()  # the limit as the page tells the browser
+    type_comment(page, first, "Scanningen kommer som link i stedet.")
+    page.locator(f"#line-{first.milestone_id} details.evidence summary").click()
+    upload = page.locator(f"input[name='line-{first.milestone_id}-evidence_file']")
+    upload.set_input_files(
+        files=[{"name": "scanning.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" * 1000}]
+    )
+
+    said = page.locator(f"#line-{first.milestone_id} [data-size-error]")
+    assert "Filen er for stor (scanning.pdf)" in said.inner_text()
+    assert page.evaluate("el => el.files.length", upload.element_handle()) == 0
+    page.click("button[name=save]")
+    assert "Kladden er gemt" in page.locator(".messages").inner_text()
+    first.refresh_from_db()
+    assert first.comment == "Scanningen kommer som link i stedet."
+    assert not first.evidence_file
+
+
 def test_without_javascript_the_form_saves_and_submits(browser, live_server, login, small_report):
     report, lines = small_report
     page = new_page(browser, java_script_enabled=False)
@@ -193,7 +212,7 @@ def test_without_javascript_the_form_saves_and_submits(browser, live_server, log
     assert [line.comment for line in report.lines.order_by("milestone__goal__order")] == [
         f"Uden script, linje {line.milestone_id}" for line in lines
     ]
-    page.context.close()
+    close_quietly(page.context)
 
 
 def page_height(page):
@@ -209,7 +228,7 @@ def test_the_midtjylland_form_fits_far_fewer_screens(browser, live_server, login
         page.goto(f"{live_server.url}/indberetning/{midtjylland.pk}/")
         heights[width] = page_height(page)
         page.screenshot(path=f"{SHOTS}/form-midtjylland-{width}.png", full_page=True)
-        page.context.close()
+        close_quietly(page.context)
     print("Midtjylland form height:", heights)
     for width, height in heights.items():
         assert height <= MAX_HEIGHT[width], f"{height} px at {width} px"
@@ -266,7 +285,7 @@ def test_a_reporter_fills_and_submits_midtjylland_on_a_phone_without_losing_a_wo
     for index, line in enumerate(lines):
         line.refresh_from_db()
         assert (line.status, line.comment) == (statuses[index % 4], typed[line.pk])
-    page.context.close()
+    close_quietly(page.context)
 
 
 # --- issue 22: the form says "gemt" only when it is, and keeps what was typed -------------
@@ -354,7 +373,7 @@ def test_leaving_right_after_typing_keeps_the_text(browser, live_server, login, 
     # The server has it: nothing is offered back, and the page says nothing false.
     assert page.locator("[data-draft-offer]").is_hidden()
     assert page.locator("[data-autosave-status]").inner_text() == ""
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_a_page_read_before_the_last_save_landed_is_read_again(form, small_report, reporters):
@@ -418,10 +437,41 @@ def test_a_draft_the_server_never_got_is_offered_back(browser, live_server, logi
     assert saved_comment(first) == "Skrevet i toget"
     page.reload()
     assert page.locator("[data-draft-offer]").is_hidden()
-    page.context.close()
+    close_quietly(page.context)
 
 
 DRAFTS = "Object.keys(localStorage).filter(key => key.startsWith('kkr-report-draft'))"
+
+
+def test_a_number_the_server_writes_its_own_way_is_not_offered_back_as_lost(form, small_report):
+    """The reporter types "42", a comment ending in a space and a link without "https://",
+    and saves with the button. The page comes back showing "42,00", the comment stripped
+    and the link with its scheme: that is what she typed,
+    so it is not read again, nothing is offered back, and the copy in the browser is gone.
+    (Comparing the text as typed reloaded the page 0.7 s later, losing a click on
+    "Indsend".)"""
+    report, (first, _second) = small_report
+    page = form
+    indicator = report.indicator_values.get()
+    page.evaluate("window.sessionStorage.clear()")
+    value = page.locator(f"input[name='value-{indicator.indicator_id}']")
+    value.click()
+    page.keyboard.type("42")
+    type_comment(page, first, "Akutteamet er i drift. ")
+    link = page.locator(f"input[name='line-{first.milestone_id}-evidence_url']")
+    page.locator(f"#line-{first.milestone_id} details.evidence summary").click()
+    link.fill("kommune.dk/akutplan")
+    page.click("button[name=save]")
+    assert "Kladden er gemt" in page.locator(".messages").inner_text()
+    page.evaluate("window.notReloaded = true")
+
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.notReloaded === true"), "the page was read again"
+    assert value.input_value() == "42,00"
+    assert link.input_value().endswith("://kommune.dk/akutplan")
+    assert page.locator("[data-draft-offer]").is_hidden()
+    assert page.evaluate(DRAFTS) == []
+    assert page.locator("[data-autosave-status]").inner_text() == ""
 
 
 def test_logging_out_forgets_the_drafts_kept_in_this_browser(
@@ -454,7 +504,7 @@ def test_logging_out_forgets_the_drafts_kept_in_this_browser(
     page.wait_for_timeout(500)
     assert page.locator("[data-draft-offer]").is_hidden()
     assert comment_box(page, first).input_value() == ""
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_the_preview_follows_the_status_chosen(form, small_report):
@@ -512,7 +562,7 @@ def test_on_a_phone_the_save_bar_never_covers_the_field_being_typed_in(
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/form-focused-390.png")
     wait_until_saved(page)  # not a save in flight as the test's database is emptied
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_on_a_phone_the_summary_has_no_empty_box_where_a_milestone_repeats_its_goal(
@@ -534,4 +584,4 @@ def test_on_a_phone_the_summary_has_no_empty_box_where_a_milestone_repeats_its_g
     shown = [cell for cell in row.locator("td").all() if cell.is_visible()]
     assert shown and all(cell.inner_text().strip() for cell in shown)
     assert shown[0].get_attribute("data-label") == "Kommunens status"
-    page.context.close()
+    close_quietly(page.context)

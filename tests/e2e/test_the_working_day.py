@@ -19,6 +19,7 @@ from reports import tasks
 from reports.models import StoredPaper
 from tests.builders import make_user
 from tests.builders import save_line
+from tests.e2e.browsing import close_quietly
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -161,7 +162,7 @@ def consultant_fills_in_and_submits(browser, live_server, login, report):
     assert report.state == StatusReport.State.SUBMITTED
     for line in lines:
         assert stored_comment(line) == typed[line.pk]
-    page.context.close()
+    close_quietly(page.context)
 
 
 def officer_follows_the_round_to_its_papers(browser, live_server, login, status_round, settings):
@@ -236,4 +237,4 @@ def officer_follows_the_round_to_its_papers(browser, live_server, login, status_
     go(page, papers.get_by_role("link", name="Den offentlige statusside"))
     assert "2013" in page.locator("h1").inner_text()
     shoot(page, "12-public-status")
-    page.context.close()
+    close_quietly(page.context)
