@@ -48,6 +48,7 @@
   var leaving = false; // the form is being sent by one of its buttons
   var waitingSubmitter = null; // a button pressed while an autosave was under way
   var savedText = ""; // "Gemt kl. HH:MM" once this page has saved
+  var sentAsGoing = null; // the answers last sent as the page went (JSON)
   // The fields as the server has them; null when the page shows input a save refused.
   var saved = null;
 
@@ -349,7 +350,7 @@
   function save(asLeaving) {
     timer = null;
     if (stopped || leaving || !valuesUnsaved()) {
-      return;
+      return false;
     }
     if (saving) {
       // As the page goes, a second save with the same version would be refused as stale:
@@ -357,7 +358,7 @@
       if (asLeaving !== true) {
         timer = window.setTimeout(save, delay);
       }
-      return;
+      return false;
     }
     var sent = answers(false);
     var data = new FormData(form);
@@ -410,16 +411,27 @@
         say(form.getAttribute("data-msg-failed"), "error");
       })
       .then(finished);
+    return true;
   }
 
-  /* The page is going (or hidden, which on a phone may be the last thing it hears). */
+  /* The page is going (or hidden, which on a phone may be the last thing it hears). The
+     same answers are sent once: beforeunload, pagehide and visibilitychange all come as a
+     page goes, and the first save's answer may never reach a page being unloaded (its
+     promise is rejected though the server saved it), so a second with the same version
+     would only be refused as stale. */
   function goingAway() {
     if (leaving || stopped || !valuesUnsaved()) {
       return;
     }
     keepDraft();
     window.clearTimeout(timer);
-    save(true);
+    var now = JSON.stringify(answers(false));
+    if (now === sentAsGoing) {
+      return;
+    }
+    if (save(true)) {
+      sentAsGoing = now;
+    }
   }
 
   /* On a phone the sticky save bar sits over the page's bottom edge: a field focused or

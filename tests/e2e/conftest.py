@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.e2e.browsing import close_quietly
+from tests.e2e.browsing import new_context
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
 # a thread with a running loop unless told this is fine (it is, in tests).
@@ -49,7 +50,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    context = new_context(browser, locale="da-DK", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -14,6 +14,8 @@ from django.conf import settings
 from goals.models import StatusReport
 from tests.builders import save_line
 from tests.e2e.browsing import close_quietly
+from tests.e2e.browsing import new_context
+from tests.e2e.browsing import stored_comment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,8 +39,8 @@ def _pages_closed_before_the_flush(live_server):
 
 
 def new_page(browser, width=1280, **options):
-    context = browser.new_context(
-        locale="da-DK", viewport={"width": width, "height": 800}, **options
+    context = new_context(
+        browser, locale="da-DK", viewport={"width": width, "height": 800}, **options
     )
     _contexts.append(context)
     page = context.new_page()
@@ -345,16 +347,20 @@ def saved_comment(line, timeout=5.0):
     moment later), or as it is after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        line.refresh_from_db()
-        if line.comment or time.monotonic() > deadline:
-            return line.comment
+        comment = stored_comment(line)
+        if comment or time.monotonic() > deadline:
+            return comment
         time.sleep(0.1)
 
 
-def test_leaving_right_after_typing_keeps_the_text(browser, live_server, login, small_report):
+def test_leaving_right_after_typing_keeps_the_text(
+    browser, live_server, login, small_report, caplog
+):
     """0.4 s after the last key, long before the autosave: the reporter leaves, accepts the
-    browser's question, and finds the text on coming back."""
+    browser's question, and finds the text on coming back. It was sent once: beforeunload,
+    pagehide and visibilitychange each used to send it, the second refused as stale."""
     report, (first, _second) = small_report
+    caplog.set_level("INFO", logger="kkrmaal.request")
     page = new_page(browser)
     login(page, "indberetter-101")
     url = f"{live_server.url}/indberetning/{report.pk}/"
@@ -367,6 +373,9 @@ def test_leaving_right_after_typing_keeps_the_text(browser, live_server, login, 
     # which the tests' in-memory SQLite answers with "table is locked").
     page.goto("about:blank")
     assert saved_comment(first) == "Skrevet lige før jeg gik"  # sent as the page went
+    page.wait_for_timeout(500)
+    posts = [r.getMessage() for r in caplog.records if r.getMessage().startswith("POST /indb")]
+    assert posts == [f"POST /indberetning/{report.pk}/ 200"]
     page.goto(url)
 
     assert comment_box(page, first).input_value() == "Skrevet lige før jeg gik"

@@ -6,11 +6,9 @@ and follows the round to its published papers without leaving the cockpit. Each 
 also photographed at 1366 px (SHOTS)."""
 
 import os
-import time
 
 import pytest
 from django.core import mail
-from django.db import OperationalError
 from django.db.models import Q
 
 from goals.models import StatusReport
@@ -20,6 +18,8 @@ from reports.models import StoredPaper
 from tests.builders import make_user
 from tests.builders import save_line
 from tests.e2e.browsing import close_quietly
+from tests.e2e.browsing import new_context
+from tests.e2e.browsing import stored_comment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def row(page, name):
 
 
 def phone(browser):
-    context = browser.new_context(locale="da-DK", viewport=PHONE, has_touch=True, is_mobile=True)
+    context = new_context(browser, locale="da-DK", viewport=PHONE, has_touch=True, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.on("dialog", lambda dialog: dialog.accept())  # "Leave site?": yes
@@ -61,18 +61,6 @@ def said(page):
     """What the form's status line says, and its state."""
     line = page.locator("[data-autosave-status]")
     return line.inner_text().strip(), line.get_attribute("data-state")
-
-
-def stored_comment(line):
-    """The line's comment as the database has it. The tests' in-memory SQLite is shared with
-    the live server, and says "table is locked" while the server writes: read again."""
-    for _ in range(50):
-        try:
-            line.refresh_from_db()
-            return line.comment
-        except OperationalError:
-            time.sleep(0.1)
-    raise AssertionError("the database stayed locked")
 
 
 @pytest.fixture
