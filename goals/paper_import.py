@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 
+from django.db import IntegrityError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +50,7 @@ from goals.sheets import TooManyErrors
 from goals.sheets import cell_text
 from goals.sheets import column_letter
 from goals.sheets import too_many_errors
+from municipalities.models import Region
 
 # The columns, in the template's order: (key, header). The headers are the file's format,
 # the same in every language of the portal.
@@ -557,6 +559,15 @@ def draft_refusal(region, title):
     ) % {"region": region.kkr_name, "title": draft.title}
 
 
+class DraftExists(ValueError):
+    """The region got a draft of this title after the form was checked: two confirmations
+    at once (a double click, two colleagues). `text` is `draft_refusal`'s sentence."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.text = text
+
+
 def _unique_source(name):
     base = (name or "regneark")[:100]
     source, n = base, 1
@@ -564,6 +575,22 @@ def _unique_source(name):
         n += 1
         source = f"{base} ({n})"
     return source
+
+
+def _save_with_unique_source(paper, source, by):
+    """Save the new paper under the first free source name. Another import may take the
+    same name between the look and the save (the same file in another region at the same
+    moment): then the next free one is taken."""
+    for _attempt in range(5):
+        paper.source = _unique_source(source)
+        try:
+            with transaction.atomic():
+                return _save(paper, by)
+        except IntegrityError:
+            if not GoalPaper.objects.filter(source=paper.source).exists():
+                raise  # another constraint: not a name taken meanwhile
+            paper.pk = None
+    raise IntegrityError("No free source name for the imported paper.")
 
 
 @transaction.atomic
@@ -577,6 +604,12 @@ def import_paper(
     sees them to check when it reviews the draft."""
     if plan.errors:
         raise ValueError("A plan with errors cannot be imported.")
+    # Checked again under the region's lock: the form's check may be older than a draft a
+    # second confirmation of the same file made meanwhile.
+    Region.objects.select_for_update().filter(pk=region.pk).first()
+    refusal = draft_refusal(region, title)
+    if refusal:
+        raise DraftExists(refusal)
     adopted, first, last = years or (None, None, None)
     guessed_first, guessed_last = plan.years()
     provenance = {}
@@ -603,10 +636,9 @@ def import_paper(
         adopted_year=adopted,
         first_year=first,
         last_year=last,
-        source=_unique_source(source),
         provenance=provenance,
     )
-    _save(paper, by)
+    _save_with_unique_source(paper, source, by)
     themes = {}
     for order, theme_title in enumerate(plan.themes, start=1):
         themes[theme_title] = _save(Theme(paper=paper, order=order, title=theme_title), by)

@@ -327,6 +327,73 @@ def test_a_confirmation_sent_twice_makes_one_draft(staff, region, municipalities
     assert_polite(again)
 
 
+def test_two_confirmations_at_once_make_one_draft_and_a_polite_refusal(
+    staff, region, municipalities, monkeypatch
+):
+    """Two clicks (or two colleagues) at the same moment: both forms were checked before
+    either draft existed. The second import finds the first's draft under the region's lock
+    and says so on the page, instead of a second draft or an error page."""
+    page = staff.post(
+        PAPER_URL,
+        {"step": "preview", "region": region.pk, "title": "KKR-mål 2027", "kind": "kkr_maal",
+         "file": sheet_file(good_rows())},
+    ).content.decode()  # fmt: skip
+    confirmation = _confirmation(page)
+    assert staff.post(PAPER_URL, confirmation).status_code == 302
+    # The second confirmation's form was checked before the first had saved its draft.
+    monkeypatch.setattr("goals.admin.imports.draft_refusal", lambda region, title: None)
+
+    second = staff.post(PAPER_URL, confirmation)
+
+    assert second.status_code == 200
+    said = unescape(second.content.decode())
+    assert "KKR Hovedstaden har allerede et udkast med titlen “KKR-mål 2027”." in said
+    assert_polite(said)
+    assert GoalPaper.objects.filter(title="KKR-mål 2027").count() == 1
+
+
+def test_the_command_run_twice_at_once_makes_one_draft(
+    tmp_path, region, municipalities, monkeypatch
+):
+    path = tmp_path / "maal.csv"
+    path.write_bytes(sheet_file(good_rows(), "csv").read())
+    call_command(
+        "import_paper", str(path), region="hovedstaden", title="KKR 2027", stdout=io.StringIO()
+    )
+    monkeypatch.setattr(
+        "goals.management.commands.import_paper.draft_refusal", lambda region, title: None
+    )
+
+    said = command_error("import_paper", str(path), region="hovedstaden", title="KKR 2027")
+
+    assert said.startswith("KKR Hovedstaden har allerede et udkast med titlen “KKR 2027”.")
+    assert GoalPaper.objects.filter(title="KKR 2027").count() == 1
+
+
+def test_a_source_name_taken_between_the_look_and_the_save_gives_the_next_one(
+    region, municipalities, monkeypatch
+):
+    """The source name is unique: a second paper from "maal.csv" is "maal.csv (2)", also
+    when another import (the same file, another region) took the name between the look and
+    the save, instead of an error page."""
+    from goals import paper_import
+
+    plan = read_paper(read_sheet(sheet_file(good_rows(), "csv")), region)
+    first = paper_import.import_paper(plan, region=region, title="Første", source="maal.csv")
+    look = paper_import._unique_source
+    looks = []
+
+    def looked_before_the_other_saved(name):
+        looks.append(name)
+        return name if len(looks) == 1 else look(name)
+
+    monkeypatch.setattr(paper_import, "_unique_source", looked_before_the_other_saved)
+    second = paper_import.import_paper(plan, region=region, title="Anden", source="maal.csv")
+
+    assert (first.source, second.source) == ("maal.csv", "maal.csv (2)")
+    assert len(looks) == 2
+
+
 def test_the_command_run_twice_makes_one_draft(tmp_path, region, municipalities):
     path = tmp_path / "maal.csv"
     path.write_bytes(sheet_file(good_rows(), "csv").read())

@@ -31,6 +31,7 @@ from goals.models import YEAR_MESSAGE
 from goals.models import GoalPaper
 from goals.models import Indicator
 from goals.paper_import import COLUMNS
+from goals.paper_import import DraftExists
 from goals.paper_import import draft_refusal
 from goals.paper_import import import_paper
 from goals.paper_import import read_paper
@@ -271,15 +272,19 @@ def paper_import_view(model_admin, request):
         region = form.cleaned_data["region"]
         plan = read_paper(sheet, region)
         if form.step == IMPORT and not plan.errors:
-            paper = import_paper(
-                plan,
-                region=region,
-                title=form.cleaned_data["title"],
-                kind=form.cleaned_data["kind"],
-                years=form.years(),
-                by=request.user,
-                source=sheet.name,
-            )
+            try:
+                paper = import_paper(
+                    plan,
+                    region=region,
+                    title=form.cleaned_data["title"],
+                    kind=form.cleaned_data["kind"],
+                    years=form.years(),
+                    by=request.user,
+                    source=sheet.name,
+                )
+            except DraftExists as refused:
+                form.add_error("title", refused.text)
+                return _render(model_admin, request, "admin/goals/goalpaper/import.html", context)
             messages.success(
                 request,
                 _(

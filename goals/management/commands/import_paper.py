@@ -12,6 +12,7 @@ from goals.management.commands._arguments import whole_number
 from goals.models import FIRST_YEAR
 from goals.models import LAST_YEAR
 from goals.models import GoalPaper
+from goals.paper_import import DraftExists
 from goals.paper_import import draft_refusal
 from goals.paper_import import import_paper
 from goals.paper_import import read_paper
@@ -114,9 +115,17 @@ class Command(BaseCommand):
                 )
             )
             return
-        paper = import_paper(
-            plan, region=region, title=title, kind=options["kind"], years=years, source=sheet.name
-        )
+        try:
+            paper = import_paper(
+                plan,
+                region=region,
+                title=title,
+                kind=options["kind"],
+                years=years,
+                source=sheet.name,
+            )
+        except DraftExists as refused:
+            raise CommandError(refused.text) from None
         self.stdout.write(
             self.style.SUCCESS(
                 _(
