@@ -5,7 +5,7 @@ is the rule of kkrmaal/sso.py, as for SAML.
 
 Only the issuer, the client id and the secret are configured: the endpoints and signing keys
 come from the issuer's discovery document (`/.well-known/openid-configuration`), read once
-an hour. The ID token's signature, issuer, audience, expiry and nonce are checked; the
+an hour. The ID token's signature, issuer, audience (and `azp`), expiry and nonce are checked; the
 roles and the organisation are read from the ID token and the userinfo answer together.
 
 Switched on by OIDC_ISSUER; without it the URLs answer 404 and the backend does nothing.
@@ -86,7 +86,7 @@ class Backend(oidc_auth.OIDCAuthenticationBackend):
         header = jwt.get_unverified_header(payload)
         if header.get("alg") != self.OIDC_RP_SIGN_ALGO:
             raise SuspiciousOperation("unexpected signing algorithm")
-        return jwt.decode(
+        claims = jwt.decode(
             payload,
             key,
             algorithms=[self.OIDC_RP_SIGN_ALGO],
@@ -94,6 +94,13 @@ class Backend(oidc_auth.OIDCAuthenticationBackend):
             issuer=discovery().get("issuer", settings.OIDC_ISSUER),
             options={"require": ["exp", "iat", "sub"]},
         )
+        # OpenID Connect Core 3.1.3.7: a token for several audiences names the one it was
+        # issued to (azp), and that must be this portal; one that names another is not ours.
+        audiences = sso.as_list(claims.get("aud"))
+        azp = claims.get("azp")
+        if (len(audiences) > 1 and not azp) or (azp and azp != self.OIDC_RP_CLIENT_ID):
+            raise SuspiciousOperation("the ID token was issued to another client (azp)")
+        return claims
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = {**self.get_userinfo(access_token, id_token, payload), **payload}

@@ -152,3 +152,48 @@ def test_the_role_goes_when_the_provider_stops_giving_it(client, oidc, aarhus, a
     assert response.status_code == 403
     user.refresh_from_db()
     assert not user.memberships.exists() and not user.is_staff
+
+
+@pytest.mark.parametrize(
+    ("audience", "azp", "accepted"),
+    [
+        (CLIENT_ID, None, True),
+        ([CLIENT_ID], None, True),
+        ([CLIENT_ID, "another-app"], CLIENT_ID, True),
+        ([CLIENT_ID, "another-app"], None, False),  # several audiences, none named
+        ([CLIENT_ID, "another-app"], "another-app", False),  # issued to the other app
+        (CLIENT_ID, "another-app", False),
+    ],
+)
+def test_a_token_issued_to_another_client_is_refused(
+    settings, monkeypatch, audience, azp, accepted
+):
+    """OpenID Connect Core 3.1.3.7: an ID token for several audiences must name this portal
+    as the party it was issued to (azp). A token another app of the same provider got,
+    listing the portal among its audiences, does not log anybody in here."""
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from django.core.exceptions import SuspiciousOperation
+
+    from kkrmaal import oidc
+
+    issuer = "https://login.example.test/tenant/v2.0"
+    settings.OIDC_ISSUER = issuer
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_SIGN_ALGO = "RS256"
+    monkeypatch.setattr(oidc, "discovery", lambda: {"issuer": issuer})
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    claims = {"iss": issuer, "sub": "s-1", "aud": audience, "iat": now, "exp": now + 300}
+    if azp:
+        claims["azp"] = azp
+    token = jwt.encode(claims, key, algorithm="RS256")
+
+    backend = oidc.Backend()
+    if accepted:
+        assert backend._verify_jws(token, key.public_key())["sub"] == "s-1"
+    else:
+        with pytest.raises(SuspiciousOperation):
+            backend._verify_jws(token, key.public_key())
