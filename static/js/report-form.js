@@ -96,9 +96,21 @@
     return text.replace(/^https?:\/\//i, "");
   }
 
-  /* Whether two answers say the same as the server keeps them: it strips the text, writes a
-     number back its own way ("42" is shown as "42,00") and gives a bare link a scheme. */
-  function same(one, other) {
+  /* How the server writes a field back: "url" (a bare link gets a scheme), "number" (its
+     own way: "42" is shown as "42,00") or as text (stripped). */
+  function kindOf(name) {
+    var field = form.elements.namedItem(name);
+    if (!field || field.length) {
+      return "text"; // radios: their values are codes
+    }
+    if (field.type === "url") {
+      return "url";
+    }
+    return field.getAttribute("inputmode") === "decimal" ? "number" : "text";
+  }
+
+  /* Whether two answers of the field `name` say the same as the server keeps them. */
+  function same(name, one, other) {
     if (one === other) {
       return true;
     }
@@ -110,18 +122,22 @@
     if (a === b) {
       return true;
     }
-    if (withoutScheme(a) === b || withoutScheme(b) === a) {
-      return true;
+    var kind = kindOf(name);
+    if (kind === "url") {
+      return withoutScheme(a) === b || withoutScheme(b) === a;
     }
-    var x = asNumber(a);
-    return !isNaN(x) && x === asNumber(b);
+    if (kind === "number") {
+      var x = asNumber(a);
+      return !isNaN(x) && x === asNumber(b);
+    }
+    return false;
   }
 
   /* The fields of `now` that differ from `base` (all of them when there is no base). */
   function differences(now, base) {
     var found = {};
     Object.keys(now).forEach(function (name) {
-      if (!base || !same(base[name], now[name])) {
+      if (!base || !same(name, base[name], now[name])) {
         found[name] = now[name];
       }
     });
@@ -207,7 +223,7 @@
     }
     var now = answers(false);
     var missing = Object.keys(draft.fields).some(function (name) {
-      return name in now && !same(now[name], draft.fields[name]);
+      return name in now && !same(name, now[name], draft.fields[name]);
     });
     if (!missing) {
       if (saved !== null) {

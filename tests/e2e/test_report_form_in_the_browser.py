@@ -483,6 +483,23 @@ def test_a_number_the_server_writes_its_own_way_is_not_offered_back_as_lost(form
     assert page.locator("[data-autosave-status]").inner_text() == ""
 
 
+def test_in_a_comment_a_link_or_a_number_written_out_is_a_change_that_is_saved(form, small_report):
+    """Only a link field gets its scheme, and only a number field is read as a number: a
+    comment changed from "kommune.dk/plan" to "https://kommune.dk/plan" is a change, saved."""
+    _report, (first, _second) = small_report
+    page = form
+    type_comment(page, first, "kommune.dk/plan")
+    wait_until_saved(page)
+
+    comment_box(page, first).fill("https://kommune.dk/plan")
+    comment_box(page, first).dispatch_event("input")
+    assert page.locator("[data-autosave-status]").get_attribute("data-state") == "unsaved"
+    page.wait_for_function(
+        "() => document.querySelector('[data-autosave-status]').dataset.state === 'saved'"
+    )
+    assert stored_comment(first) == "https://kommune.dk/plan"
+
+
 def test_logging_out_forgets_the_drafts_kept_in_this_browser(
     browser, live_server, login, small_report
 ):
