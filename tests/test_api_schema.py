@@ -8,6 +8,7 @@ import re
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.signals import request_finished
 from django.core.signals import request_started
@@ -110,7 +111,23 @@ def test_the_docs_are_served_from_the_app_without_a_cdn(client):
     script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200
     assert "/api/v1/schema/" in script.content.decode()
-    assert client.get("/api/v1/").url == "/api/v1/docs/"
+    assert client.get("/api/v1/", HTTP_ACCEPT="text/html,*/*;q=0.8").url == "/api/v1/docs/"
+
+
+def test_the_api_root_gives_a_client_the_addresses_as_json(client, db):
+    """A client asking /api/v1/ for JSON (or for anything, as curl does) gets the API's
+    addresses, each of which answers; it was sent to the HTML docs and answered 406."""
+    for accept in ("application/json", "*/*"):
+        response = client.get("/api/v1/", HTTP_ACCEPT=accept)
+        assert response.status_code == 200, accept
+        assert response["Content-Type"].startswith("application/json")
+        root = response.json()
+    assert root["version"] == django_settings.SPECTACULAR_SETTINGS["VERSION"]
+    assert root["goals"] == "http://testserver/api/v1/goals/"
+    for name in ("regions", "municipalities", "papers", "goals", "rounds", "series", "schema"):
+        assert client.get(root[name], HTTP_ACCEPT="application/json").status_code == 200, name
+    assert client.get(root["reports"]).status_code == 401  # a key's, not the public's
+    assert client.get("/api/v1/?foo=1").json()["code"] == "unknown_parameter"
 
 
 def _descriptions(document):

@@ -2,12 +2,17 @@
 (a round's lines as files, the data package), the OpenAPI schema and its docs, which Swagger
 UI shows from the app's own static files (no CDN)."""
 
+from django.conf import settings
+from django.shortcuts import redirect
 from django.urls import path
 from django.urls import re_path
-from django.views.generic import RedirectView
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from kkrmaal.api.common import ApiViewMixin
 from kkrmaal.api.common import JsonErrorsMixin
@@ -44,6 +49,39 @@ class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
     template, which has none for them (OPTIONS was a server error)."""
 
 
+@extend_schema(exclude=True)
+class RootView(ApiViewMixin, APIView):
+    """/api/v1/: a browser is sent to the docs; a client gets the API's addresses as JSON
+    (it was sent to the docs too, and then answered 406 for asking for JSON)."""
+
+    query_parameters = ()
+    authentication_classes = ()
+    permission_classes = ()
+    addresses = {
+        "regions": "region-list",
+        "clusters": "cluster-list",
+        "municipalities": "municipality-list",
+        "papers": "paper-list",
+        "goals": "goal-list",
+        "milestones": "milestone-list",
+        "rounds": "round-list",
+        "reports": "report-list",
+        "series": "series-list",
+        "datapackage": "datapackage",
+        "schema": "schema",
+        "docs": "docs",
+    }
+
+    def get(self, request):
+        if "text/html" in request.META.get("HTTP_ACCEPT", ""):
+            return redirect("api:docs")
+        addresses = {
+            key: request.build_absolute_uri(reverse(f"api:{name}"))
+            for key, name in self.addresses.items()
+        }
+        return Response({"version": settings.SPECTACULAR_SETTINGS["VERSION"], **addresses})
+
+
 router = SimpleRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("clusters", ClusterViewSet, basename="cluster")
@@ -56,7 +94,7 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("series", SeriesViewSet, basename="series")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
+    path("", RootView.as_view(), name="root"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("datapackage.zip", DataPackageView.as_view(), name="datapackage"),

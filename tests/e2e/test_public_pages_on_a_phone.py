@@ -74,6 +74,20 @@ def test_the_evaluation_of_each_milestone_is_on_screen_on_a_phone(phone, live_se
         assert "Vurdering" in label
 
 
+def test_the_goals_of_a_status_year_are_read_whole_on_a_phone(phone, live_server, pages):
+    """The status page's goal table is cards on a phone: each goal's verdict and figures
+    are on screen under its title, not in a column cut off at the right edge."""
+    phone.goto(live_server.url + pages["status"])
+    rows = phone.locator("table.goals tbody tr")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        for cell in rows.nth(i).locator("th, td").all():
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, cell.inner_text(), box)
+    figures = rows.first.locator("td.num").last
+    assert "Opfyldt nu" in figures.evaluate("el => getComputedStyle(el, '::before').content")
+
+
 def test_the_search_box_does_not_make_a_phone_zoom(phone, live_server, pages):
     phone.goto(f"{live_server.url}/soeg/?q=akut")
     size = phone.eval_on_selector("input[type=search]", "el => getComputedStyle(el).fontSize")
