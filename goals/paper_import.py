@@ -606,7 +606,9 @@ def import_paper(
         raise ValueError("A plan with errors cannot be imported.")
     # Checked again under the region's lock: the form's check may be older than a draft a
     # second confirmation of the same file made meanwhile.
-    Region.objects.select_for_update().filter(pk=region.pk).first()
+    # (FOR NO KEY UPDATE on PostgreSQL: two imports wait for each other, while rows that
+    # only refer to the region are written meanwhile.)
+    Region.objects.select_for_update(no_key=True).filter(pk=region.pk).first()
     refusal = draft_refusal(region, title)
     if refusal:
         raise DraftExists(refusal)

@@ -128,6 +128,10 @@ def test_the_api_root_gives_a_client_the_addresses_as_json(client, db):
         assert client.get(root[name], HTTP_ACCEPT="application/json").status_code == 200, name
     assert client.get(root["reports"]).status_code == 401  # a key's, not the public's
     assert client.get("/api/v1/?foo=1").json()["code"] == "unknown_parameter"
+    # A browser, however it says so, is sent to the docs; text/html;q=0 is no browser.
+    for accept in ("text/html", "text/html,application/xhtml+xml,*/*;q=0.8"):
+        assert client.get("/api/v1/", HTTP_ACCEPT=accept).url == "/api/v1/docs/", accept
+    assert client.get("/api/v1/", HTTP_ACCEPT="text/html;q=0, */*").status_code == 200
 
 
 def _descriptions(document):

@@ -72,8 +72,12 @@ class RootView(ApiViewMixin, APIView):
         "docs": "docs",
     }
 
+    def perform_content_negotiation(self, request, force=False):
+        # A browser's Accept names no JSON: it is sent to the docs (below), not refused 406.
+        return super().perform_content_negotiation(request, force=True)
+
     def get(self, request):
-        if "text/html" in request.META.get("HTTP_ACCEPT", ""):
+        if request._request.get_preferred_type(["application/json", "text/html"]) == "text/html":
             return redirect("api:docs")
         addresses = {
             key: request.build_absolute_uri(reverse(f"api:{name}"))

@@ -91,12 +91,7 @@
     return /^-?\d+([.,]\d*)?$/.test(value) ? parseFloat(value.replace(",", ".")) : NaN;
   }
 
-  /* A link without its scheme, when it has one (the server adds one to "kommune.dk/plan"). */
-  function withoutScheme(text) {
-    return text.replace(/^https?:\/\//i, "");
-  }
-
-  /* How the server writes a field back: "url" (a bare link gets a scheme), "number" (its
+  /* How the server writes a field back: "url" (a bare link gets https://), "number" (its
      own way: "42" is shown as "42,00") or as text (stripped). */
   function kindOf(name) {
     var field = form.elements.namedItem(name);
@@ -124,7 +119,7 @@
     }
     var kind = kindOf(name);
     if (kind === "url") {
-      return withoutScheme(a) === b || withoutScheme(b) === a;
+      return a === "https://" + b || b === "https://" + a;
     }
     if (kind === "number") {
       var x = asNumber(a);
@@ -316,7 +311,7 @@
     list.setAttribute("data-size-error", "");
     list.setAttribute("role", "alert");
     var item = document.createElement("li");
-    item.textContent = field.getAttribute("data-too-large").replace("{name}", large[0].name);
+    item.textContent = field.getAttribute("data-too-large").split("{name}").join(large[0].name);
     list.appendChild(item);
     box.appendChild(list);
     box.classList.add("has-error");
@@ -447,6 +442,11 @@
     }
     if (save(true)) {
       sentAsGoing = now;
+      // Still here a second later (the reporter chose to stay, or came back to the tab): the
+      // page did not go, and a later going sends again. A page that went runs no timer.
+      window.setTimeout(function () {
+        sentAsGoing = null;
+      }, 1000);
     }
   }
 

@@ -180,11 +180,12 @@ def test_a_file_too_large_is_refused_as_it_is_chosen_and_the_typing_is_saved(
     page.locator(f"#line-{first.milestone_id} details.evidence summary").click()
     upload = page.locator(f"input[name='line-{first.milestone_id}-evidence_file']")
     upload.set_input_files(
-        files=[{"name": "scanning.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" * 1000}]
+        files=[{"name": "scan$'ning.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" * 1000}]
     )
 
     said = page.locator(f"#line-{first.milestone_id} [data-size-error]")
-    assert "Filen er for stor (scanning.pdf)" in said.inner_text()
+    # The name as it is (a "$'" in it is no pattern of a replacement).
+    assert "Filen er for stor (scan$'ning.pdf). Den må højst fylde" in said.inner_text()
     assert page.evaluate("el => el.files.length", upload.element_handle()) == 0
     page.click("button[name=save]")
     assert "Kladden er gemt" in page.locator(".messages").inner_text()
@@ -383,6 +384,33 @@ def test_leaving_right_after_typing_keeps_the_text(
     assert page.locator("[data-draft-offer]").is_hidden()
     assert page.locator("[data-autosave-status]").inner_text() == ""
     close_quietly(page.context)
+
+
+def test_leaving_again_after_staying_sends_the_draft_again(
+    browser, live_server, login, small_report
+):
+    """The save sent as she left was lost (the network), and she chose to stay. Leaving again
+    sends the same answers once more, rather than taking them for sent."""
+    report, (first, _second) = small_report
+    page = new_page(browser)
+    login(page, "indberetter-101")
+    page.goto(f"{live_server.url}/indberetning/{report.pk}/")
+    type_comment(page, first, "Sendt anden gang")
+    page.wait_for_timeout(400)
+    lost = f"**/indberetning/{report.pk}/"
+    page.route(
+        lost, lambda route: route.abort() if route.request.method == "POST" else route.continue_()
+    )
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Leave site?": stay
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(1500)
+    assert not page.is_closed()
+    assert stored_comment(first) == ""
+
+    page.unroute(lost)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.close(run_before_unload=True)
+    assert saved_comment(first) == "Sendt anden gang"
 
 
 def test_a_page_read_before_the_last_save_landed_is_read_again(form, small_report, reporters):
