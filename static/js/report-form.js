@@ -281,16 +281,16 @@
 
   // --- a file too large --------------------------------------------------------------------
 
-  /* A chosen file over the limit (the input's data-max-bytes) is taken off the input at once,
-     with the sentence beside it: sent, the server would refuse the whole save, typing and
-     all. True when the input holds nothing too large. */
-  function sizeAllowed(field) {
-    var limit = parseInt(field.getAttribute("data-max-bytes"), 10);
-    if (field.type !== "file" || !limit) {
-      return true;
-    }
+  /* Whether the file input holds a file to save. One over the limit (the input's
+     data-max-bytes) is taken off the input at once, with the sentence beside it: sent, the
+     server would refuse the whole save, typing and all. */
+  function fileChosen(field) {
     if (!field.files || !field.files.length) {
-      return true; // nothing chosen (or the file just let go of: the sentence stays)
+      return false; // nothing chosen (or the file just let go of: the sentence stays)
+    }
+    var limit = parseInt(field.getAttribute("data-max-bytes"), 10);
+    if (!limit) {
+      return true;
     }
     var box = field.closest(".field") || field.parentNode;
     var shown = box.querySelector("[data-size-error]");
@@ -327,8 +327,8 @@
       return;
     }
     if (isFileField(field)) {
-      var chosen = field.type !== "file" || (field.files && field.files.length > 0);
-      if (sizeAllowed(field) && chosen) {
+      // A file chosen, or "remove file" ticked: saved by the buttons only.
+      if (field.type !== "file" || fileChosen(field)) {
         filesTouched = true;
       }
       return;
