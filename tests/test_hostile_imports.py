@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from openpyxl import Workbook
 
+from goals import paper_import
 from goals.models import GoalPaper
 from goals.models import Indicator
 from goals.models import IndicatorSeries
@@ -347,7 +348,6 @@ def test_a_source_name_taken_between_the_look_and_the_save_gives_the_next_one(
     """The source name is unique: a second paper from "maal.csv" is "maal.csv (2)", also
     when another import (the same file, another region) took the name between the look and
     the save, instead of an error page."""
-    from goals import paper_import
 
     plan = read_paper(read_sheet(sheet_file(good_rows(), "csv")), region)
     first = paper_import.import_paper(plan, region=region, title="Første", source="maal.csv")

@@ -3,11 +3,16 @@ in kkrmaal/sso.py), against the npm package oidc-provider run by the test on 127
 (tests/oidc/provider.js): the same mapping as SAML, the provider's `amr` saying whether it
 checked a second factor, and a Danish page for what is refused."""
 
+import time
 import urllib.parse
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
 
+from kkrmaal.oidc import Backend
 from municipalities.models import ExternalIdentity
 from municipalities.models import SsoOrganisation
 from municipalities.models import SsoRole
@@ -171,19 +176,12 @@ def test_a_token_issued_to_another_client_is_refused(
     """OpenID Connect Core 3.1.3.7: an ID token for several audiences must name this portal
     as the party it was issued to (azp). A token another app of the same provider got,
     listing the portal among its audiences, does not log anybody in here."""
-    import time
-
-    import jwt
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from django.core.exceptions import SuspiciousOperation
-
-    from kkrmaal import oidc
 
     issuer = "https://login.example.test/tenant/v2.0"
     settings.OIDC_ISSUER = issuer
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_SIGN_ALGO = "RS256"
-    monkeypatch.setattr(oidc, "discovery", lambda: {"issuer": issuer})
+    monkeypatch.setattr("kkrmaal.oidc.discovery", lambda: {"issuer": issuer})
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = int(time.time())
     claims = {"iss": issuer, "sub": "s-1", "aud": audience, "iat": now, "exp": now + 300}
@@ -191,7 +189,7 @@ def test_a_token_issued_to_another_client_is_refused(
         claims["azp"] = azp
     token = jwt.encode(claims, key, algorithm="RS256")
 
-    backend = oidc.Backend()
+    backend = Backend()
     if accepted:
         assert backend._verify_jws(token, key.public_key())["sub"] == "s-1"
     else:

@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from goals.models import GoalPaper
+from goals.models import StatusReport
+from municipalities.models import Municipality
+from tests.builders import PASSWORD
+from tests.builders import make_user
+from tests.builders import opened_round
 from tests.e2e.browsing import close_quietly
 from tests.e2e.browsing import new_context
+from tests.seeds import MIDTJYLLAND
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from
 # a thread with a running loop unless told this is fine (it is, in tests).
@@ -60,7 +67,6 @@ def page(browser):
 @pytest.fixture
 def login(live_server):
     """Log `page` in as `username` through the real login form."""
-    from tests.builders import PASSWORD
 
     def log_in(page, username):
         page.goto(f"{live_server.url}/konto/login/")
@@ -75,12 +81,6 @@ def login(live_server):
 @pytest.fixture
 def midtjylland(secretariat):
     """Midtjylland's paper as loaded, its first round open for Aarhus: ten milestones."""
-    from goals.models import GoalPaper
-    from goals.models import StatusReport
-    from municipalities.models import Municipality
-    from tests.builders import make_user
-    from tests.builders import opened_round
-    from tests.seeds import MIDTJYLLAND
 
     call_command("load_kkr_data", stdout=StringIO())
     paper = GoalPaper.objects.get(source=MIDTJYLLAND)
